@@ -1,0 +1,2 @@
+namespace Hyperproxy.Sip;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Hyperproxy.Transport;
+internal static class AssemblyMarker { }
