@@ -1,0 +1,2 @@
+namespace Hyperproxy.Script;
+internal static class AssemblyMarker { }
