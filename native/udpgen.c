@@ -1,0 +1,682 @@
+/* udpgen: batched SIP load generator (sendmmsg/recvmmsg) on one pinned core.
+ *
+ * Closed loop (a window of outstanding requests) or open loop (--rate), for a bounded time,
+ * three scenarios (options, register, forward). Every request carries its sequence number in
+ * the Via branch (z9hG4bK-ug<hex>) so a reply -- or the echo of the request itself from the
+ * plain reflector -- is matched to its send time. Prints one JSON object on stdout, progress on
+ * stderr. Always stops by itself: warm-up + duration + drain. See usage() for the flags. */
+#define _GNU_SOURCE
+#include "histogram.h"
+#include "netutil.h"
+#include "sipreply.h"
+
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+
+#define MAX_BATCH 1024
+#define BUF_SIZE 2048
+#define SLOT_BITS 20
+#define SLOTS (1u << SLOT_BITS)
+#define MAX_PARTS 16
+#define BRANCH_MAGIC "z9hG4bK-ug"
+
+enum { V_NONE = 0, V_SEQ = 1, V_USER = 2, V_CSEQ = 3 };
+
+typedef struct {
+    const char *lit;
+    size_t len;
+    int var; /* variable that follows the literal */
+} part;
+
+typedef struct {
+    part parts[MAX_PARTS];
+    int n;
+    char *storage;
+} tmpl;
+
+typedef struct {
+    uint64_t seq; /* 0: free (answered or timed out) */
+    uint64_t sent_ns;
+} slot;
+
+typedef struct {
+    const char *scenario, *target, *local, *ruri, *method, *cseq_file, *label, *domain, *cpu_pids;
+    int cpu, window, batch, users, path, busy, responder_port;
+    double rate, duration, warmup, timeout_ms, drain_ms;
+    long long cseq;
+} options;
+
+static volatile sig_atomic_t s_stop;
+static slot s_slots[SLOTS];
+static histogram s_hist;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+        "usage: udpgen -t HOST:PORT [options]\n"
+        "  -t, --target HOST:PORT     where requests go (IPv6 as [::1]:PORT)\n"
+        "  -s, --scenario NAME        options | register | forward (default options)\n"
+        "  -c, --cpu CPU              pin to this CPU (default: not pinned)\n"
+        "  -w, --window N             closed loop: requests outstanding at once (default 256)\n"
+        "      --rate R               open loop: R requests/s, window ignored (default 0 = closed loop)\n"
+        "  -d, --duration SECS        measured time (default 5)\n"
+        "  -W, --warmup SECS          warm-up before measuring, excluded from figures (default 1)\n"
+        "  -b, --batch N              sendmmsg/recvmmsg batch (default 64)\n"
+        "  -T, --timeout-ms MS        a request unanswered after MS counts as a timeout (default 1000)\n"
+        "      --drain-ms MS          after the duration, wait up to MS for outstanding replies (default 200)\n"
+        "  -l, --local ADDR           local address to bind, port chosen by the kernel (default 127.0.0.1 / ::1)\n"
+        "  -u, --users N              register: distinct users u00000000..N-1 (default 10000)\n"
+        "      --path                 register: add Path: <sip:LOCAL:15999;lr> and Supported: path\n"
+        "      --cseq N               register: first CSeq (default: from the clock, rising run to run)\n"
+        "      --cseq-file FILE       register: read the first CSeq from FILE, write the next one back\n"
+        "      --domain HOST          register: AoR domain (default: target host)\n"
+        "  -r, --ruri HOST:PORT       forward: the responder the R-URI names (default 127.0.0.1:RESPONDER)\n"
+        "  -R, --responder PORT       also answer requests arriving on LOCAL:PORT with 200 (built-in UAS)\n"
+        "  -m, --method NAME          request method for options/forward (default OPTIONS)\n"
+        "      --busy / --no-busy     busy-poll (default) or sleep in poll() when idle\n"
+        "      --cpu-pids P1,P2       report the CPU%% these processes used while measuring\n"
+        "      --label TEXT           copied into the JSON output\n");
+}
+
+static int tmpl_compile(tmpl *t, const char *src)
+{
+    t->storage = strdup(src);
+    t->n = 0;
+    char *p = t->storage, *start = p;
+    for (;; p++) {
+        if (*p == 0 || (*p >= 1 && *p <= 3)) {
+            if (t->n == MAX_PARTS)
+                return -1;
+            int var = *p;
+            t->parts[t->n].lit = start;
+            t->parts[t->n].len = (size_t)(p - start);
+            t->parts[t->n].var = var;
+            t->n++;
+            if (var == 0)
+                return 0;
+            start = p + 1;
+        }
+    }
+}
+
+static inline char *put_hex(char *o, uint64_t v)
+{
+    char tmp[16];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+static inline char *put_dec(char *o, uint64_t v, int width)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width)
+        tmp[n++] = '0';
+    while (n)
+        *o++ = tmp[--n];
+    return o;
+}
+
+static inline size_t tmpl_render(const tmpl *t, char *out, uint64_t seq, uint64_t user, uint64_t cseq)
+{
+    char *o = out;
+    for (int i = 0; i < t->n; i++) {
+        memcpy(o, t->parts[i].lit, t->parts[i].len);
+        o += t->parts[i].len;
+        switch (t->parts[i].var) {
+        case V_SEQ: o = put_hex(o, seq); break;
+        case V_USER: o = put_dec(o, user, 8); break;
+        case V_CSEQ: o = put_dec(o, cseq, 1); break;
+        default: break;
+        }
+    }
+    return (size_t)(o - out);
+}
+
+/* sequence number from the first BRANCH_MAGIC in the datagram, 0 when absent */
+static inline uint64_t find_seq(const char *buf, size_t len)
+{
+    const char *p = memmem(buf, len, BRANCH_MAGIC, sizeof BRANCH_MAGIC - 1);
+    if (p == NULL)
+        return 0;
+    p += sizeof BRANCH_MAGIC - 1;
+    const char *end = buf + len;
+    uint64_t v = 0;
+    int digits = 0;
+    for (; p < end && digits < 16; p++, digits++) {
+        char c = *p;
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (uint64_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = v * 16 + (uint64_t)(c - 'a' + 10);
+        else
+            break;
+    }
+    return digits ? v : 0;
+}
+
+static void host_for_uri(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    char a[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof a);
+        snprintf(out, cap, "[%s]", a);
+    } else {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof a);
+        snprintf(out, cap, "%s", a);
+    }
+}
+
+static int ss_port(const struct sockaddr_storage *ss)
+{
+    return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+                                           : ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static long long cseq_initial(const options *o)
+{
+    if (o->cseq > 0)
+        return o->cseq;
+    if (o->cseq_file != NULL) {
+        FILE *f = fopen(o->cseq_file, "r");
+        long long v = 0;
+        if (f != NULL) {
+            if (fscanf(f, "%lld", &v) != 1)
+                v = 0;
+            fclose(f);
+        }
+        if (v > 0)
+            return v;
+    }
+    /* 16 per second since 2025-01-01: rises run to run, stays below 2^31 until 2029 */
+    long long s = (long long)time(NULL) - 1735689600LL;
+    return s > 0 ? s * 16 % 2000000000LL + 1 : 1;
+}
+
+
+typedef struct {
+    uint64_t received, by_class[7], timeouts, unanswered, unmatched, late, via_responder;
+    uint64_t send_errors, resp_in, resp_out;
+} counters;
+
+static int parse_pids(const char *s, int *pids, int cap)
+{
+    int n = 0;
+    while (s != NULL && *s && n < cap) {
+        char *e;
+        long v = strtol(s, &e, 10);
+        if (e == s)
+            break;
+        if (v > 0)
+            pids[n++] = (int)v;
+        s = *e ? e + 1 : e;
+    }
+    return n;
+}
+
+static long long pids_ticks(const int *pids, int n)
+{
+    long long t = 0;
+    for (int i = 0; i < n; i++) {
+        long long v = proc_ticks(pids[i]);
+        if (v > 0)
+            t += v;
+    }
+    return t;
+}
+
+static int build_template(const options *o, tmpl *t, const char *lhost, int lport, const char *thost, int tport)
+{
+    char buf[2048];
+    const char *via = "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_MAGIC "\001;rport\r\nMax-Forwards: 70\r\n";
+    char vbuf[256];
+    snprintf(vbuf, sizeof vbuf, via, lhost, lport);
+    if (strcmp(o->scenario, "options") == 0) {
+        snprintf(buf, sizeof buf,
+                 "%s sip:%s:%d SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:%s:%d>\r\n"
+                 "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
+                 o->method, thost, tport, vbuf, lhost, thost, tport, o->method);
+    } else if (strcmp(o->scenario, "forward") == 0) {
+        snprintf(buf, sizeof buf,
+                 "%s sip:responder@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:responder@%s>\r\n"
+                 "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
+                 o->method, o->ruri, vbuf, lhost, o->ruri, o->method);
+    } else if (strcmp(o->scenario, "register") == 0) {
+        char path[160] = "";
+        if (o->path)
+            snprintf(path, sizeof path, "Path: <sip:%s:15999;lr>\r\nSupported: path\r\n", lhost);
+        const char *dom = o->domain != NULL ? o->domain : thost;
+        snprintf(buf, sizeof buf,
+                 "REGISTER sip:%s SIP/2.0\r\n%sFrom: <sip:u\002@%s>;tag=ugr\002\r\nTo: <sip:u\002@%s>\r\n"
+                 "Call-ID: ugreg-\002@udpgen\r\nCSeq: \003 REGISTER\r\nContact: <sip:u\002@%s:%d>\r\n"
+                 "Expires: 3600\r\n%sUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
+                 dom, vbuf, dom, dom, lhost, lport, path);
+    } else {
+        fprintf(stderr, "udpgen: unknown scenario %s\n", o->scenario);
+        return -1;
+    }
+    return tmpl_compile(t, buf);
+}
+
+static void print_json(const options *o, const counters *c, uint64_t sent, double secs, double gen_cpu,
+                       double srv_cpu, long long cseq_first)
+{
+    const double us = 1000.0;
+    printf("{\"label\":\"%s\",\"scenario\":\"%s\",\"target\":\"%s\",\"window\":%d,\"rate_target\":%.0f,"
+           "\"batch\":%d,\"duration_s\":%.3f,\"warmup_s\":%.3f,\"sent\":%llu,\"received\":%llu,\"rate\":%.0f,"
+           "\"ok\":%llu,\"by_class\":{\"echo\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,\"4xx\":%llu,"
+           "\"5xx\":%llu,\"6xx\":%llu},\"timeouts\":%llu,\"unanswered_at_end\":%llu,\"unmatched\":%llu,"
+           "\"late\":%llu,\"via_responder\":%llu,\"responder_in\":%llu,\"responder_out\":%llu,"
+           "\"send_errors\":%llu,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
+           "\"max_us\":%.1f,\"mean_us\":%.1f,\"gen_cpu_pct\":%.1f,",
+           o->label, o->scenario, o->target, o->window, o->rate, o->batch, secs, o->warmup,
+           (unsigned long long)sent, (unsigned long long)c->received, secs > 0 ? (double)c->received / secs : 0.0,
+           (unsigned long long)(c->by_class[0] + c->by_class[2]), (unsigned long long)c->by_class[0],
+           (unsigned long long)c->by_class[1], (unsigned long long)c->by_class[2],
+           (unsigned long long)c->by_class[3], (unsigned long long)c->by_class[4],
+           (unsigned long long)c->by_class[5], (unsigned long long)c->by_class[6],
+           (unsigned long long)c->timeouts, (unsigned long long)c->unanswered, (unsigned long long)c->unmatched,
+           (unsigned long long)c->late, (unsigned long long)c->via_responder, (unsigned long long)c->resp_in,
+           (unsigned long long)c->resp_out, (unsigned long long)c->send_errors,
+           (double)hist_quantile(&s_hist, 0.50) / us, (double)hist_quantile(&s_hist, 0.90) / us,
+           (double)hist_quantile(&s_hist, 0.99) / us, (double)hist_quantile(&s_hist, 0.999) / us,
+           (double)s_hist.max / us, s_hist.total ? s_hist.sum / (double)s_hist.total / us : 0.0, gen_cpu);
+    if (srv_cpu >= 0)
+        printf("\"server_cpu_pct\":%.1f,", srv_cpu);
+    else
+        printf("\"server_cpu_pct\":null,");
+    printf("\"cseq_first\":%lld}\n", cseq_first);
+    fflush(stdout);
+}
+
+static struct mmsghdr s_smsg[MAX_BATCH], s_rmsg[MAX_BATCH], s_qmsg[MAX_BATCH], s_amsg[MAX_BATCH];
+static struct iovec s_siov[MAX_BATCH], s_riov[MAX_BATCH], s_qiov[MAX_BATCH], s_aiov[MAX_BATCH];
+static char s_sbuf[MAX_BATCH][BUF_SIZE], s_rbuf[MAX_BATCH][BUF_SIZE], s_qbuf[MAX_BATCH][BUF_SIZE],
+    s_abuf[MAX_BATCH][BUF_SIZE];
+static struct sockaddr_storage s_qname[MAX_BATCH];
+
+/* built-in UAS: answer what arrived on the responder socket, return how many came in */
+static int respond(int rfd, int batch, counters *c)
+{
+    for (int i = 0; i < batch; i++)
+        s_qmsg[i].msg_hdr.msg_namelen = sizeof s_qname[i];
+    int n = recvmmsg(rfd, s_qmsg, (unsigned)batch, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        int len = sipreply_build_200(s_qbuf[i], s_qmsg[i].msg_len, s_abuf[m], BUF_SIZE);
+        if (len <= 0)
+            continue;
+        s_aiov[m].iov_len = (size_t)len;
+        s_amsg[m].msg_hdr.msg_name = &s_qname[i];
+        s_amsg[m].msg_hdr.msg_namelen = s_qmsg[i].msg_hdr.msg_namelen;
+        m++;
+    }
+    int off = 0;
+    while (off < m) {
+        int s = sendmmsg(rfd, s_amsg + off, (unsigned)(m - off), 0);
+        if (s <= 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        off += s;
+    }
+    c->resp_in += (uint64_t)n;
+    c->resp_out += (uint64_t)off;
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.scenario = "options", .method = "OPTIONS", .label = "", .cpu = -1, .window = 256,
+                 .batch = 64, .users = 10000, .busy = 1, .duration = 5, .warmup = 1, .timeout_ms = 1000,
+                 .drain_ms = 200};
+    static const struct option longopts[] = {
+        {"target", required_argument, 0, 't'},   {"scenario", required_argument, 0, 's'},
+        {"cpu", required_argument, 0, 'c'},      {"window", required_argument, 0, 'w'},
+        {"rate", required_argument, 0, 1000},    {"duration", required_argument, 0, 'd'},
+        {"warmup", required_argument, 0, 'W'},   {"batch", required_argument, 0, 'b'},
+        {"timeout-ms", required_argument, 0, 'T'}, {"drain-ms", required_argument, 0, 1001},
+        {"local", required_argument, 0, 'l'},    {"users", required_argument, 0, 'u'},
+        {"path", no_argument, 0, 1002},          {"cseq", required_argument, 0, 1003},
+        {"cseq-file", required_argument, 0, 1004}, {"domain", required_argument, 0, 1005},
+        {"ruri", required_argument, 0, 'r'},     {"responder", required_argument, 0, 'R'},
+        {"method", required_argument, 0, 'm'},   {"busy", no_argument, 0, 1006},
+        {"no-busy", no_argument, 0, 1007},       {"cpu-pids", required_argument, 0, 1008},
+        {"label", required_argument, 0, 1009},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "t:s:c:w:d:W:b:T:l:u:r:R:m:h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 't': o.target = optarg; break;
+        case 's': o.scenario = optarg; break;
+        case 'c': o.cpu = atoi(optarg); break;
+        case 'w': o.window = atoi(optarg); break;
+        case 1000: o.rate = atof(optarg); break;
+        case 'd': o.duration = atof(optarg); break;
+        case 'W': o.warmup = atof(optarg); break;
+        case 'b': o.batch = atoi(optarg); break;
+        case 'T': o.timeout_ms = atof(optarg); break;
+        case 1001: o.drain_ms = atof(optarg); break;
+        case 'l': o.local = optarg; break;
+        case 'u': o.users = atoi(optarg); break;
+        case 1002: o.path = 1; break;
+        case 1003: o.cseq = atoll(optarg); break;
+        case 1004: o.cseq_file = optarg; break;
+        case 1005: o.domain = optarg; break;
+        case 'r': o.ruri = optarg; break;
+        case 'R': o.responder_port = atoi(optarg); break;
+        case 'm': o.method = optarg; break;
+        case 1006: o.busy = 1; break;
+        case 1007: o.busy = 0; break;
+        case 1008: o.cpu_pids = optarg; break;
+        case 1009: o.label = optarg; break;
+        default: usage(); return opt == 'h' ? 0 : 2;
+        }
+    }
+    if (o.target == NULL || o.window < 1 || o.window >= (int)SLOTS / 2 || o.batch < 1 || o.batch > MAX_BATCH ||
+        o.users < 1 || o.duration <= 0 || o.duration > 3600 || o.warmup < 0 || o.warmup > 600 ||
+        o.timeout_ms <= 0 || o.rate < 0) {
+        usage();
+        return 2;
+    }
+    char tcopy[128], *thost_raw;
+    int tport;
+    snprintf(tcopy, sizeof tcopy, "%s", o.target);
+    struct sockaddr_storage tss, lss, rss;
+    socklen_t tlen, llen, rlen;
+    if (split_hostport(tcopy, &thost_raw, &tport) != 0 || parse_addr(thost_raw, tport, &tss, &tlen) != 0) {
+        fprintf(stderr, "udpgen: bad target %s (HOST:PORT, IPv6 as [ADDR]:PORT, numeric only)\n", o.target);
+        return 2;
+    }
+    if (o.local == NULL)
+        o.local = tss.ss_family == AF_INET6 ? "::1" : "127.0.0.1";
+    if (parse_addr(o.local, 0, &lss, &llen) != 0 || lss.ss_family != tss.ss_family) {
+        fprintf(stderr, "udpgen: bad local address %s (numeric, same family as the target)\n", o.local);
+        return 2;
+    }
+    if (pin_cpu(o.cpu) != 0)
+        return 1;
+    int fd = udp_bind(&lss, llen, 8 << 20);
+    if (fd < 0) {
+        fprintf(stderr, "udpgen: bind %s: %s\n", o.local, strerror(errno));
+        return 1;
+    }
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    getsockname(fd, (struct sockaddr *)&bound, &blen);
+    char lhost[80], thost[80], ruri[128];
+    host_for_uri(&bound, lhost, sizeof lhost);
+    host_for_uri(&tss, thost, sizeof thost);
+    int lport = ss_port(&bound);
+    int rfd = -1;
+    if (o.responder_port > 0) {
+        if (parse_addr(o.local, o.responder_port, &rss, &rlen) != 0 || (rfd = udp_bind(&rss, rlen, 8 << 20)) < 0) {
+            fprintf(stderr, "udpgen: responder bind %s port %d: %s\n", o.local, o.responder_port, strerror(errno));
+            return 1;
+        }
+    }
+    if (o.ruri == NULL) {
+        if (rfd >= 0) {
+            snprintf(ruri, sizeof ruri, "%s:%d", lhost, o.responder_port);
+            o.ruri = ruri;
+        } else if (strcmp(o.scenario, "forward") == 0) {
+            fprintf(stderr, "udpgen: forward needs --ruri HOST:PORT or --responder PORT\n");
+            return 2;
+        }
+    }
+    tmpl t;
+    if (build_template(&o, &t, lhost, lport, thost, tport) != 0)
+        return 2;
+    long long cseq_first = cseq_initial(&o);
+    int pids[64];
+    int npids = parse_pids(o.cpu_pids, pids, 64);
+
+    for (int i = 0; i < o.batch; i++) {
+        s_siov[i].iov_base = s_sbuf[i];
+        s_smsg[i].msg_hdr.msg_iov = &s_siov[i];
+        s_smsg[i].msg_hdr.msg_iovlen = 1;
+        s_smsg[i].msg_hdr.msg_name = &tss;
+        s_smsg[i].msg_hdr.msg_namelen = tlen;
+        s_riov[i].iov_base = s_rbuf[i];
+        s_riov[i].iov_len = BUF_SIZE;
+        s_rmsg[i].msg_hdr.msg_iov = &s_riov[i];
+        s_rmsg[i].msg_hdr.msg_iovlen = 1;
+        s_qiov[i].iov_base = s_qbuf[i];
+        s_qiov[i].iov_len = BUF_SIZE;
+        s_qmsg[i].msg_hdr.msg_iov = &s_qiov[i];
+        s_qmsg[i].msg_hdr.msg_iovlen = 1;
+        s_qmsg[i].msg_hdr.msg_name = &s_qname[i];
+        s_aiov[i].iov_base = s_abuf[i];
+        s_amsg[i].msg_hdr.msg_iov = &s_aiov[i];
+        s_amsg[i].msg_hdr.msg_iovlen = 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    fprintf(stderr, "udpgen: %s -> %s from %s:%d%s%s, %s, batch %d, cpu %d, %.1fs warm-up + %.1fs\n", o.scenario,
+            o.target, lhost, lport, o.ruri ? " r-uri " : "", o.ruri ? o.ruri : "",
+            o.rate > 0 ? "open loop" : "closed loop", o.batch, o.cpu, o.warmup, o.duration);
+    if (o.rate > 0)
+        fprintf(stderr, "udpgen: rate %.0f/s\n", o.rate);
+    else
+        fprintf(stderr, "udpgen: window %d\n", o.window);
+
+    counters c;
+    memset(&c, 0, sizeof c);
+    const uint64_t t0 = now_ns();
+    const uint64_t t_measure = t0 + (uint64_t)(o.warmup * 1e9);
+    const uint64_t t_end = t_measure + (uint64_t)(o.duration * 1e9);
+    const uint64_t timeout_ns = (uint64_t)(o.timeout_ms * 1e6);
+    uint64_t t_drain_end = 0, t_measured_end = 0, next_seq = 1, tail = 1, outstanding = 0;
+    uint64_t measured_from = UINT64_MAX, measured_to = 0, reg_k = 0, total_recv = 0;
+    uint64_t next_report = t0 + 1000000000ull, last_seq_report = 1, last_recv_report = 0;
+    long long srv_t0 = 0, srv_t1 = 0, gen_t0 = 0, gen_t1 = 0;
+    int phase = 0; /* 0 warm-up, 1 measuring, 2 draining */
+    const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0;
+    struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
+
+    while (!s_stop) {
+        uint64_t now = now_ns();
+        if (phase == 0 && now >= t_measure) {
+            phase = 1;
+            measured_from = next_seq;
+            memset(&c, 0, sizeof c);
+            hist_reset(&s_hist);
+            srv_t0 = pids_ticks(pids, npids);
+            gen_t0 = proc_ticks(getpid());
+        }
+        if (phase == 1 && now >= t_end) {
+            phase = 2;
+            measured_to = next_seq;
+            t_measured_end = now;
+            srv_t1 = pids_ticks(pids, npids);
+            gen_t1 = proc_ticks(getpid());
+            t_drain_end = now + (uint64_t)(o.drain_ms * 1e6);
+        }
+        if (phase == 2 && (outstanding == 0 || now >= t_drain_end))
+            break;
+        int did = 0;
+
+        /* expire the oldest requests: timeouts, and keep the slot ring from wrapping */
+        while (tail < next_seq) {
+            slot *s = &s_slots[tail & (SLOTS - 1)];
+            if (s->seq == tail) {
+                if (now - s->sent_ns < timeout_ns && next_seq - tail < SLOTS - (uint64_t)MAX_BATCH)
+                    break;
+                s->seq = 0;
+                outstanding--;
+                if (tail >= measured_from)
+                    c.timeouts++;
+            }
+            tail++;
+        }
+
+        if (phase < 2) {
+            uint64_t want;
+            if (o.rate > 0) {
+                uint64_t due = (uint64_t)((double)(now - t0) * o.rate / 1e9) + 1;
+                want = due > next_seq - 1 ? due - (next_seq - 1) : 0;
+            } else {
+                want = (uint64_t)o.window > outstanding ? (uint64_t)o.window - outstanding : 0;
+            }
+            if (want > (uint64_t)o.batch)
+                want = (uint64_t)o.batch;
+            if (want > 0) {
+                for (uint64_t i = 0; i < want; i++) {
+                    uint64_t seq = next_seq + i, user = 0, cseq = 0;
+                    if (is_register) {
+                        user = reg_k % (uint64_t)o.users;
+                        cseq = (uint64_t)cseq_first + reg_k / (uint64_t)o.users;
+                        reg_k++;
+                    }
+                    s_siov[i].iov_len = tmpl_render(&t, s_sbuf[i], seq, user, cseq);
+                    slot *s = &s_slots[seq & (SLOTS - 1)];
+                    s->seq = seq;
+                    s->sent_ns = now;
+                }
+                int off = 0;
+                while (off < (int)want) {
+                    int s = sendmmsg(fd, s_smsg + off, (unsigned)((int)want - off), 0);
+                    if (s <= 0) {
+                        if (errno == EINTR)
+                            continue;
+                        break;
+                    }
+                    off += s;
+                }
+                for (int i = off; i < (int)want; i++) {
+                    s_slots[(next_seq + (uint64_t)i) & (SLOTS - 1)].seq = 0;
+                    c.send_errors++;
+                }
+                next_seq += want;
+                outstanding += (uint64_t)off;
+                /* keep tail honest when nothing went out at the end of the ring */
+                did = 1;
+            }
+        }
+
+        for (int i = 0; i < o.batch; i++)
+            s_rmsg[i].msg_hdr.msg_namelen = 0;
+        int n = recvmmsg(fd, s_rmsg, (unsigned)o.batch, MSG_DONTWAIT, NULL);
+        if (n > 0) {
+            uint64_t rnow = now_ns();
+            did = 1;
+            total_recv += (uint64_t)n;
+            for (int i = 0; i < n; i++) {
+                const char *b = s_rbuf[i];
+                size_t len = s_rmsg[i].msg_len;
+                uint64_t seq = find_seq(b, len);
+                if (seq == 0 || seq >= next_seq) {
+                    c.unmatched++;
+                    continue;
+                }
+                int cls = 0;
+                if (len >= 12 && memcmp(b, "SIP/2.0 ", 8) == 0) {
+                    cls = b[8] - '0';
+                    if (cls < 1 || cls > 6) {
+                        c.unmatched++;
+                        continue;
+                    }
+                }
+                slot *s = &s_slots[seq & (SLOTS - 1)];
+                if (s->seq != seq) {
+                    c.late++;
+                    continue;
+                }
+                int measured = seq >= measured_from;
+                if (cls == 1) {
+                    if (measured)
+                        c.by_class[1]++;
+                    continue; /* provisional: the final reply is still to come */
+                }
+                s->seq = 0;
+                outstanding--;
+                if (measured) {
+                    c.received++;
+                    c.by_class[cls]++;
+                    hist_record(&s_hist, rnow - s->sent_ns);
+                    if (is_forward && memmem(b, len, SIPREPLY_TO_TAG, sizeof SIPREPLY_TO_TAG - 1) != NULL)
+                        c.via_responder++;
+                }
+            }
+        }
+        if (rfd >= 0 && respond(rfd, o.batch, &c) > 0)
+            did = 1;
+
+        if (now >= next_report) {
+            uint64_t s = next_seq - last_seq_report, r = total_recv - last_recv_report;
+            fprintf(stderr, "udpgen: %s sent %llu/s received %llu/s outstanding %llu\n",
+                    phase == 0 ? "warm-up" : "measure", (unsigned long long)s, (unsigned long long)r,
+                    (unsigned long long)outstanding);
+            last_seq_report = next_seq;
+            last_recv_report = total_recv;
+            next_report += 1000000000ull;
+        }
+        if (!did && !o.busy)
+            poll(pfd, rfd >= 0 ? 2 : 1, 1);
+    }
+    if (phase < 2) { /* stopped by a signal */
+        measured_to = next_seq;
+        t_measured_end = now_ns();
+        srv_t1 = pids_ticks(pids, npids);
+        gen_t1 = proc_ticks(getpid());
+        if (measured_from == UINT64_MAX)
+            measured_from = next_seq;
+    }
+    /* whatever measured request is still outstanding never got its answer */
+    for (uint64_t q = tail; q < next_seq; q++) {
+        slot *s = &s_slots[q & (SLOTS - 1)];
+        if (s->seq == q && q >= measured_from)
+            c.unanswered++;
+    }
+    double secs = phase >= 1 ? (double)(t_measured_end - t_measure) / 1e9 : 0;
+    if (secs <= 0)
+        secs = 0;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    double gen_cpu = secs > 0 ? (double)(gen_t1 - gen_t0) / hz / secs * 100.0 : 0;
+    double srv_cpu = npids > 0 && secs > 0 ? (double)(srv_t1 - srv_t0) / hz / secs * 100.0 : -1;
+    uint64_t sent = measured_to > measured_from ? measured_to - measured_from - c.send_errors : 0;
+    print_json(&o, &c, sent, secs, gen_cpu, srv_cpu, is_register ? cseq_first : 0);
+    fprintf(stderr,
+            "udpgen: sent %llu received %llu (%.0f/s) 2xx %llu echo %llu 4xx %llu 5xx %llu timeouts %llu "
+            "p50 %.1fus p99 %.1fus max %.1fus\n",
+            (unsigned long long)sent, (unsigned long long)c.received, secs > 0 ? (double)c.received / secs : 0.0,
+            (unsigned long long)c.by_class[2], (unsigned long long)c.by_class[0], (unsigned long long)c.by_class[4],
+            (unsigned long long)c.by_class[5], (unsigned long long)c.timeouts,
+            (double)hist_quantile(&s_hist, 0.5) / 1000.0, (double)hist_quantile(&s_hist, 0.99) / 1000.0,
+            (double)s_hist.max / 1000.0);
+    if (is_register && o.cseq_file != NULL) {
+        FILE *f = fopen(o.cseq_file, "w");
+        if (f != NULL) {
+            fprintf(f, "%lld\n", cseq_first + (long long)(reg_k / (uint64_t)o.users) + 1);
+            fclose(f);
+        }
+    }
+    close(fd);
+    if (rfd >= 0)
+        close(rfd);
+    return 0;
+}
