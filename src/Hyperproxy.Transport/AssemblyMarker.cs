@@ -1,2 +1,0 @@
-namespace Hyperproxy.Transport;
-internal static class AssemblyMarker { }

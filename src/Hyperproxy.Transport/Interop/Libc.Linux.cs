@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace Hyperproxy.Transport.Interop;
+
+/// <summary>
+/// The Linux libc calls the transport makes: source-generated, blittable, no marshalling.
+/// Callers read errno with <see cref="Marshal.GetLastPInvokeError"/> and map it through <see cref="Errno"/>.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Library = "libc";
+
+    public const int MsgDontWait = 0x40;
+    public const int MsgTrunc = 0x20;
+    public const short PollIn = 0x001;
+    public const short PollOut = 0x004;
+
+    public const int SolSocket = 1;
+    public const int SoReusePort = 15;
+    public const int SoSndBufForce = 32;
+    public const int SoRcvBufForce = 33;
+
+    /// <summary>cpu_set_t is 1024 bits.</summary>
+    public const int CpuSetBytes = 128;
+
+    [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "sched_setaffinity", SetLastError = true)]
+    public static partial int SchedSetAffinity(int pid, nuint size, byte* mask);
+
+    [LibraryImport(Library, EntryPoint = "sched_getaffinity", SetLastError = true)]
+    public static partial int SchedGetAffinity(int pid, nuint size, byte* mask);
+}

@@ -1,0 +1,227 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Hyperproxy.Transport.Interop;
+
+namespace Hyperproxy.Transport;
+
+/// <summary>
+/// Linux batch I/O: one recvmmsg per ready socket fills a batch, one sendmmsg per socket flushes
+/// one. The mmsghdr, iovec, sockaddr and pollfd arrays are allocated once in native memory and
+/// reused; nothing on Receive/Send allocates. Sockets are used with MSG_DONTWAIT and poll(), so the
+/// caller's timeout bounds every wait.
+/// </summary>
+public sealed unsafe class MmsgBatchIo : IBatchIo
+{
+    // Room for a sockaddr_in6 (28 bytes), rounded up.
+    private const int NameSize = 32;
+
+    // A full socket buffer gets one short wait before the rest of the batch is dropped.
+    private const int SendWaitMs = 10;
+
+    private readonly Socket[] _sockets;
+    private readonly int[] _fds;
+    private readonly int _capacity;
+    private MMsgHdr* _messages;
+    private IoVec* _iovecs;
+    private byte* _names;
+    private PollFd* _pollFds;
+    private int _nextSocket;
+
+    /// <summary>I/O over <paramref name="sockets"/> (owned from now on) for batches up to <paramref name="capacity"/>.</summary>
+    public MmsgBatchIo(IReadOnlyList<Socket> sockets, int capacity)
+    {
+        if (!OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("recvmmsg/sendmmsg need Linux");
+        ArgumentNullException.ThrowIfNull(sockets);
+        if (sockets.Count == 0)
+            throw new ArgumentException("at least one socket", nameof(sockets));
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _sockets = [.. sockets];
+        _fds = new int[_sockets.Length];
+        for (int i = 0; i < _sockets.Length; i++)
+            _fds[i] = (int)_sockets[i].SafeHandle.DangerousGetHandle();
+        _capacity = capacity;
+        _messages = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
+        _iovecs = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
+        _names = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * NameSize), 64);
+        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)(_fds.Length * sizeof(PollFd)), 64);
+        NativeMemory.Clear(_messages, (nuint)(capacity * sizeof(MMsgHdr)));
+        for (int i = 0; i < capacity; i++)
+        {
+            _messages[i].Header.Iov = &_iovecs[i];
+            _messages[i].Header.IovLength = 1;
+            _messages[i].Header.Name = _names + i * NameSize;
+        }
+    }
+
+    public int SocketCount => _fds.Length;
+
+    public int Receive(DatagramBatch batch, int timeoutMs)
+    {
+        batch.Clear();
+        ObjectDisposedException.ThrowIf(_messages == null, this);
+        if (ReceiveReady(batch) > 0 || timeoutMs == 0)
+            return batch.Count;
+
+        for (int i = 0; i < _fds.Length; i++)
+        {
+            _pollFds[i].Fd = _fds[i];
+            _pollFds[i].Events = Libc.PollIn;
+            _pollFds[i].Revents = 0;
+        }
+        int ready = Libc.Poll(_pollFds, (nuint)_fds.Length, timeoutMs);
+        if (ready <= 0)
+        {
+            // Timeout, or EINTR: the caller's loop comes back here after checking for shutdown.
+            if (ready < 0 && Errno.Classify(Marshal.GetLastPInvokeError()) == ErrnoAction.Fail)
+                batch.ReceiveErrors++;
+            return 0;
+        }
+        return ReceiveReady(batch);
+    }
+
+    public int Send(DatagramBatch outgoing)
+    {
+        ObjectDisposedException.ThrowIf(_messages == null, this);
+        int total = outgoing.Count;
+        int sent = 0;
+        for (int socket = 0; socket < _fds.Length; socket++)
+        {
+            int count = 0;
+            for (int i = 0; i < total && count < _capacity; i++)
+            {
+                ref readonly DatagramInfo info = ref outgoing.Info(i);
+                if (info.SocketIndex != socket)
+                    continue;
+                byte* name = _names + count * NameSize;
+                if (!info.Peer.TryWriteSockaddr(new Span<byte>(name, NameSize), out int nameLength))
+                    continue;
+                ref MsgHdr header = ref _messages[count].Header;
+                header.NameLength = (uint)nameLength;
+                header.Flags = 0;
+                _iovecs[count].Base = outgoing.SlotPointer(i);
+                _iovecs[count].Length = (nuint)info.Length;
+                count++;
+            }
+            if (count > 0)
+                sent += SendAll(_fds[socket], count);
+        }
+        return sent;
+    }
+
+    public void Dispose()
+    {
+        if (_messages == null)
+            return;
+        foreach (Socket socket in _sockets)
+            socket.Dispose();
+        NativeMemory.AlignedFree(_messages);
+        NativeMemory.AlignedFree(_iovecs);
+        NativeMemory.AlignedFree(_names);
+        NativeMemory.AlignedFree(_pollFds);
+        _messages = null;
+        _iovecs = null;
+        _names = null;
+        _pollFds = null;
+    }
+
+    private int ReceiveReady(DatagramBatch batch)
+    {
+        int sockets = _fds.Length;
+        int start = _nextSocket;
+        _nextSocket = start + 1 == sockets ? 0 : start + 1;
+        int slotSize = batch.SlotSize;
+        int capacity = Math.Min(batch.Capacity, _capacity);
+        for (int k = 0; k < sockets; k++)
+        {
+            int socket = start + k;
+            if (socket >= sockets)
+                socket -= sockets;
+            int first = batch.Count;
+            int free = capacity - first;
+            if (free == 0)
+                break;
+            for (int j = 0; j < free; j++)
+            {
+                ref MsgHdr header = ref _messages[j].Header;
+                header.NameLength = NameSize;
+                header.Flags = 0;
+                _iovecs[j].Base = batch.SlotPointer(first + j);
+                _iovecs[j].Length = (nuint)slotSize;
+            }
+            int received;
+            while (true)
+            {
+                received = Libc.RecvMMsg(_fds[socket], _messages, (uint)free, Libc.MsgDontWait, null);
+                if (received >= 0)
+                    break;
+                ErrnoAction action = Errno.Classify(Marshal.GetLastPInvokeError());
+                if (action == ErrnoAction.Retry)
+                    continue;
+                if (action == ErrnoAction.Fail)
+                    batch.ReceiveErrors++;
+                break;
+            }
+            if (received > 0)
+                Accept(batch, first, received, socket);
+        }
+        return batch.Count;
+    }
+
+    private void Accept(DatagramBatch batch, int first, int received, int socket)
+    {
+        int write = first;
+        for (int j = 0; j < received; j++)
+        {
+            ref MMsgHdr message = ref _messages[j];
+            if ((message.Header.Flags & Libc.MsgTrunc) != 0
+                || !NetAddress.TryReadSockaddr(new ReadOnlySpan<byte>(message.Header.Name, (int)message.Header.NameLength), out NetAddress peer))
+            {
+                batch.Truncated++;
+                continue;
+            }
+            int length = (int)message.Length;
+            if (write != first + j)
+            {
+                // A dropped datagram left a gap: slide this one down so slots stay dense.
+                Buffer.MemoryCopy(batch.SlotPointer(first + j), batch.SlotPointer(write), batch.SlotSize, length);
+            }
+            batch.SetReceived(write, length, peer, socket);
+            write++;
+        }
+    }
+
+    private int SendAll(int fd, int count)
+    {
+        int done = 0;
+        int sent = 0;
+        bool waited = false;
+        while (done < count)
+        {
+            int result = Libc.SendMMsg(fd, _messages + done, (uint)(count - done), Libc.MsgDontWait);
+            if (result == 0)
+                break;
+            if (result > 0)
+            {
+                done += result;
+                sent += result;
+                continue;
+            }
+            ErrnoAction action = Errno.Classify(Marshal.GetLastPInvokeError());
+            if (action == ErrnoAction.Retry)
+                continue;
+            if (action == ErrnoAction.NothingNow && !waited)
+            {
+                waited = true;
+                PollFd pollFd = new() { Fd = fd, Events = Libc.PollOut };
+                Libc.Poll(&pollFd, 1, SendWaitMs);
+                continue;
+            }
+            if (action == ErrnoAction.NothingNow)
+                break;
+            // This datagram failed (unreachable, wrong family, ...): skip it, send the rest.
+            done++;
+        }
+        return sent;
+    }
+}

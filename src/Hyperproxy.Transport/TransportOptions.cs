@@ -1,0 +1,41 @@
+namespace Hyperproxy.Transport;
+
+/// <summary>How the <see cref="WorkerPool"/> runs: addresses, workers, CPUs, batch and buffer sizes.</summary>
+public sealed class TransportOptions
+{
+    /// <summary>Addresses to bind; the index of each is the socket index in batches. Port 0 picks one.</summary>
+    public IReadOnlyList<NetAddress> Listen { get; init; } = [];
+
+    /// <summary>Worker threads; 0 means one per CPU (the listed CPUs, or all available).</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Pin workers to these CPUs in order (--cpus); null with <see cref="Pin"/> uses the available ones.</summary>
+    public IReadOnlyList<int>? Cpus { get; init; }
+
+    /// <summary>Pin each worker to one CPU. Implied when <see cref="Cpus"/> is set.</summary>
+    public bool Pin { get; init; }
+
+    /// <summary>Datagrams per receive batch (--batch).</summary>
+    public int BatchSize { get; init; } = DatagramBatch.DefaultCapacity;
+
+    /// <summary>Bytes per datagram slot; longer datagrams are dropped and counted as truncated.</summary>
+    public int SlotSize { get; init; } = DatagramBatch.DefaultSlotSize;
+
+    /// <summary>Longest wait for datagrams before a worker checks for shutdown.</summary>
+    public int PollTimeoutMs { get; init; } = 100;
+
+    /// <summary>Requested SO_RCVBUF / SO_SNDBUF per socket.</summary>
+    public int SocketBufferBytes { get; init; } = UdpSockets.DefaultBufferBytes;
+
+    /// <summary>Which batch I/O to use.</summary>
+    public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
+
+    /// <summary>Skip the "port already in use" probe (tests that share a port on purpose).</summary>
+    public bool SkipInUseProbe { get; init; }
+
+    /// <summary>Log lines from workers (handler faults); default: standard error.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>A handler fault is logged the first time and then every this many times.</summary>
+    public int LogEveryNthFault { get; init; } = 1000;
+}

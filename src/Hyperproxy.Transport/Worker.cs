@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Hyperproxy.Transport;
+
+/// <summary>
+/// One worker: a dedicated OS thread ("hp-worker-N") pinned to one CPU, with its own sockets
+/// (through its <see cref="IBatchIo"/>), its receive and send batches and its counters. The loop:
+/// receive a batch, hand it to the handler, send what the handler queued, repeat until stopped.
+/// </summary>
+public sealed class Worker
+{
+    private readonly IBatchIo _io;
+    private readonly DatagramBatch _received;
+    private readonly DatagramBatch _outgoing;
+    private readonly WorkerCounters[] _counters;
+    private readonly int _pollTimeoutMs;
+    private readonly Action<string> _log;
+    private readonly int _logEvery;
+    private readonly ManualResetEventSlim _started = new(false);
+    private IBatchHandler? _handler;
+    private Thread? _thread;
+    private Exception? _startError;
+    private volatile bool _stop;
+
+    internal Worker(int index, int cpu, IBatchIo io, int batchSize, int slotSize, WorkerCounters[] counters,
+        int pollTimeoutMs, Action<string> log, int logEvery)
+    {
+        Index = index;
+        Cpu = cpu;
+        _io = io;
+        _received = new DatagramBatch(batchSize, slotSize);
+        _outgoing = new DatagramBatch(batchSize, slotSize);
+        _counters = counters;
+        _pollTimeoutMs = pollTimeoutMs;
+        _log = log;
+        _logEvery = Math.Max(1, logEvery);
+    }
+
+    /// <summary>0-based worker number.</summary>
+    public int Index { get; }
+
+    /// <summary>The CPU the worker is pinned to, or -1 when not pinned.</summary>
+    public int Cpu { get; }
+
+    /// <summary>True while the worker's thread runs.</summary>
+    public bool IsRunning => _thread is { IsAlive: true };
+
+    /// <summary>This worker's counters.</summary>
+    public TransportCounters Counters => TransportCounters.Read(ref _counters[Index]);
+
+    /// <summary>
+    /// GC.GetAllocatedBytesForCurrentThread() as the worker read it on its own thread at the end
+    /// of its last loop (after every batch and every idle poll).
+    /// </summary>
+    public long AllocatedBytes => Volatile.Read(ref _counters[Index].AllocatedBytes);
+
+    internal IBatchIo Io => _io;
+
+    /// <summary>Starts the thread and waits until it is pinned and looping; throws if pinning fails.</summary>
+    internal void Start(IBatchHandler handler)
+    {
+        _handler = handler;
+        _thread = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = "hp-worker-" + Index.ToString(CultureInfo.InvariantCulture),
+        };
+        _thread.Start();
+        _started.Wait();
+        if (_startError is not null)
+        {
+            _thread.Join();
+            throw _startError is TransportException t
+                ? new TransportException(t.Message, t)
+                : new TransportException($"worker {Index} failed to start: {_startError.Message}", _startError);
+        }
+    }
+
+    internal void RequestStop() => _stop = true;
+
+    /// <summary>Waits for the thread to leave its loop; false when it did not within the bound.</summary>
+    internal bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
+
+    private void Run()
+    {
+        try
+        {
+            if (Cpu >= 0)
+                CpuAffinity.PinCurrentThread(Cpu);
+        }
+        catch (Exception e)
+        {
+            _startError = e;
+            _started.Set();
+            return;
+        }
+        _started.Set();
+
+        IBatchHandler handler = _handler!;
+        ref WorkerCounters counters = ref _counters[Index];
+        while (!_stop)
+        {
+            try
+            {
+                RunOnce(handler, ref counters);
+            }
+            catch (Exception e)
+            {
+                Fault(ref counters, e);
+            }
+            Volatile.Write(ref counters.AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RunOnce(IBatchHandler handler, ref WorkerCounters counters)
+    {
+        int count = _io.Receive(_received, _pollTimeoutMs);
+        if (_received.Truncated != 0)
+            counters.Truncated += _received.Truncated;
+        if (_received.ReceiveErrors != 0)
+            counters.ReceiveErrors += _received.ReceiveErrors;
+        if (count == 0)
+            return;
+        counters.Received += count;
+        counters.Batches++;
+
+        _outgoing.Clear();
+        handler.Handle(_received, _outgoing);
+        int outgoing = _outgoing.Count;
+        if (outgoing == 0)
+            return;
+        int sent = _io.Send(_outgoing);
+        counters.Sent += sent;
+        if (sent != outgoing)
+            counters.SendErrors += outgoing - sent;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fault(ref WorkerCounters counters, Exception e)
+    {
+        // The batch in hand is dropped; the worker lives on.
+        _outgoing.Clear();
+        long faults = ++counters.HandlerFaults;
+        if (faults == 1 || faults % _logEvery == 0)
+        {
+            _log($"worker {Index}: handler fault #{faults}, batch dropped: {e.GetType().Name}: {e.Message}"
+                + (faults == 1 ? Environment.NewLine + e.StackTrace + $"{Environment.NewLine}(further faults logged every {_logEvery})" : ""));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace Hyperproxy.Transport;
+
+/// <summary>
+/// One worker's counters, written only by that worker. 128 bytes with the fields in the first 64,
+/// so neighbours in an array never share a cache line whatever the array's alignment.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct WorkerCounters
+{
+    [FieldOffset(0)] public long Received;
+    [FieldOffset(8)] public long Sent;
+    [FieldOffset(16)] public long Truncated;
+    [FieldOffset(24)] public long ReceiveErrors;
+    [FieldOffset(32)] public long SendErrors;
+    [FieldOffset(40)] public long HandlerFaults;
+    [FieldOffset(48)] public long Batches;
+
+    /// <summary>GC.GetAllocatedBytesForCurrentThread() on the worker at the end of its last loop.</summary>
+    [FieldOffset(56)] public long AllocatedBytes;
+}
