@@ -1,2 +1,0 @@
-namespace Hyperproxy.Script;
-internal static class AssemblyMarker { }

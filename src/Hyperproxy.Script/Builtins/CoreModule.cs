@@ -1,0 +1,76 @@
+using Hyperproxy.Script.Declarations;
+using static Hyperproxy.Script.Builtins.Declare;
+
+namespace Hyperproxy.Script.Builtins;
+
+/// <summary>
+/// The core functions (OpenSIPS <c>core_cmds.c</c>). <c>exit</c>, <c>drop</c>, <c>return</c>
+/// and <c>route</c> are statements/built into the binder, not functions.
+/// </summary>
+public static class CoreModule
+{
+    private const RouteTypes RequestLike = RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch;
+    private const RouteTypes Forwarding = RequestLike | RouteTypes.OnReply;
+
+    public static ModuleDeclaration Create()
+    {
+        var uri = Param("uri", ParameterKind.Format);
+        FunctionDeclaration[] functions =
+        [
+            Function("forward", 0, Forwarding, Param("destination", ParameterKind.Format, Fixups.Destination)),
+            Function("send", 1, Forwarding, Param("destination", ParameterKind.Format, Fixups.Destination), Param("headers", ParameterKind.Format)),
+            new("xlog", 1, [Param("level_or_format", ParameterKind.Format), Param("format", ParameterKind.Format)], RouteTypes.All)
+            {
+                CallCheck = XlogCheck,
+            },
+            Function("log", 1, RouteTypes.All, Param("level_or_text", ParameterKind.Any), Param("text", ParameterKind.String)),
+            Function("force_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure),
+            Function("add_local_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure),
+            Function("force_send_socket", 1, Forwarding, Param("socket", ParameterKind.String, Fixups.Socket)),
+            Function("is_myself", 1, RouteTypes.All, Param("host", ParameterKind.Format), Param("port", ParameterKind.Int, Fixups.IntRange(0, 65535))),
+            Function("seturi", 1, RequestLike, uri),
+            Function("rewriteuri", 1, RequestLike, uri),
+            Function("sethost", 1, RequestLike, Param("host", ParameterKind.Format)),
+            Function("sethostport", 1, RequestLike, Param("hostport", ParameterKind.Format)),
+            Function("setuser", 1, RequestLike, Param("user", ParameterKind.Format)),
+            Function("setport", 1, RequestLike, Param("port", ParameterKind.Format)),
+            Function("prefix", 1, RequestLike, Param("prefix", ParameterKind.Format)),
+            Function("strip", 1, RequestLike, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
+            Function("strip_tail", 1, RequestLike, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
+            Function("revert_uri", 0, RequestLike),
+            Function("setdsturi", 1, RequestLike, uri),
+            Function("resetdsturi", 0, RequestLike),
+            Function("isdsturiset", 0, RequestLike),
+            Function("append_branch", 0, RouteTypes.Request | RouteTypes.Failure, uri, Param("q", ParameterKind.Format)),
+            Function("set_advertised_address", 1, Forwarding, Param("address", ParameterKind.Format)),
+            Function("set_advertised_port", 1, Forwarding, Param("port", ParameterKind.Format)),
+            Function("setflag", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
+            Function("resetflag", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
+            Function("isflagset", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
+            Function("setbflag", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+            Function("resetbflag", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+            Function("isbflagset", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+        ];
+        return new ModuleDeclaration(FunctionRegistry.CoreModuleName, functions,
+        [
+            // Core settings are globals, not modparams.
+        ]);
+    }
+
+    /// <summary>With two arguments the first is a constant log level.</summary>
+    private static string? XlogCheck(Syntax.CallExpression call)
+    {
+        if (call.Arguments.Count < 2)
+            return null;
+        if (call.Arguments[0] is Syntax.FormatStringExpression { IsConstant: true } level)
+        {
+            var result = Fixups.LogLevel(Syntax.LiteralExpression.String(level.Location, level.Text));
+            if (result.IsError)
+                return result.Error;
+            call.FixedArguments[0] = result.Value;
+            return null;
+        }
+
+        return "the log level of xlog must be a constant (L_ERR, L_INFO, ...)";
+    }
+}

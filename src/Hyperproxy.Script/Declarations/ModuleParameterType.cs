@@ -1,0 +1,7 @@
+namespace Hyperproxy.Script.Declarations;
+
+public enum ModuleParameterType
+{
+    Int,
+    String,
+}
