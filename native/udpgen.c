@@ -222,11 +222,13 @@ static int parse_pids(const char *s, int *pids, int cap)
     while (s != NULL && *s && n < cap) {
         char *e;
         long v = strtol(s, &e, 10);
-        if (e == s)
-            break;
+        if (e == s) { /* skip separators and empty fields */
+            s++;
+            continue;
+        }
         if (v > 0)
             pids[n++] = (int)v;
-        s = *e ? e + 1 : e;
+        s = e;
     }
     return n;
 }
@@ -265,9 +267,9 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
         const char *dom = o->domain != NULL ? o->domain : thost;
         snprintf(buf, sizeof buf,
                  "REGISTER sip:%s SIP/2.0\r\n%sFrom: <sip:u\002@%s>;tag=ugr\002\r\nTo: <sip:u\002@%s>\r\n"
-                 "Call-ID: ugreg-\002@udpgen\r\nCSeq: \003 REGISTER\r\nContact: <sip:u\002@%s:%d>\r\n"
+                 "Call-ID: ugreg-\002@udpgen\r\nCSeq: \003 REGISTER\r\nContact: <sip:u\002@%s>\r\n"
                  "Expires: 3600\r\n%sUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
-                 dom, vbuf, dom, dom, lhost, lport, path);
+                 dom, vbuf, dom, dom, lhost, path);
     } else {
         fprintf(stderr, "udpgen: unknown scenario %s\n", o->scenario);
         return -1;
@@ -276,7 +278,7 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
 }
 
 static void print_json(const options *o, const counters *c, uint64_t sent, double secs, double gen_cpu,
-                       double srv_cpu, long long cseq_first)
+                       double gen_busy, double srv_cpu, long long cseq_first)
 {
     const double us = 1000.0;
     printf("{\"label\":\"%s\",\"scenario\":\"%s\",\"target\":\"%s\",\"window\":%d,\"rate_target\":%.0f,"
@@ -298,6 +300,8 @@ static void print_json(const options *o, const counters *c, uint64_t sent, doubl
            (double)hist_quantile(&s_hist, 0.50) / us, (double)hist_quantile(&s_hist, 0.90) / us,
            (double)hist_quantile(&s_hist, 0.99) / us, (double)hist_quantile(&s_hist, 0.999) / us,
            (double)s_hist.max / us, s_hist.total ? s_hist.sum / (double)s_hist.total / us : 0.0, gen_cpu);
+    /* busy-polling keeps gen_cpu near 100%; gen_busy_pct is the share of time the loop had work */
+    printf("\"gen_busy_pct\":%.1f,", gen_busy);
     if (srv_cpu >= 0)
         printf("\"server_cpu_pct\":%.1f,", srv_cpu);
     else
@@ -495,11 +499,16 @@ int main(int argc, char **argv)
     uint64_t next_report = t0 + 1000000000ull, last_seq_report = 1, last_recv_report = 0;
     long long srv_t0 = 0, srv_t1 = 0, gen_t0 = 0, gen_t1 = 0;
     int phase = 0; /* 0 warm-up, 1 measuring, 2 draining */
+    uint64_t idle_ns = 0, last_now = t0; /* time spent in loop turns that found nothing to do */
+    int last_idle = 0;
     const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0;
     struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
 
     while (!s_stop) {
         uint64_t now = now_ns();
+        if (last_idle && phase == 1)
+            idle_ns += now - last_now;
+        last_now = now;
         if (phase == 0 && now >= t_measure) {
             phase = 1;
             measured_from = next_seq;
@@ -635,6 +644,7 @@ int main(int argc, char **argv)
             last_recv_report = total_recv;
             next_report += 1000000000ull;
         }
+        last_idle = !did;
         if (!did && !o.busy)
             poll(pfd, rfd >= 0 ? 2 : 1, 1);
     }
@@ -659,7 +669,8 @@ int main(int argc, char **argv)
     double gen_cpu = secs > 0 ? (double)(gen_t1 - gen_t0) / hz / secs * 100.0 : 0;
     double srv_cpu = npids > 0 && secs > 0 ? (double)(srv_t1 - srv_t0) / hz / secs * 100.0 : -1;
     uint64_t sent = measured_to > measured_from ? measured_to - measured_from - c.send_errors : 0;
-    print_json(&o, &c, sent, secs, gen_cpu, srv_cpu, is_register ? cseq_first : 0);
+    double gen_busy = secs > 0 ? 100.0 * (1.0 - (double)idle_ns / 1e9 / secs) : 0;
+    print_json(&o, &c, sent, secs, gen_cpu, gen_busy, srv_cpu, is_register ? cseq_first : 0);
     fprintf(stderr,
             "udpgen: sent %llu received %llu (%.0f/s) 2xx %llu echo %llu 4xx %llu 5xx %llu timeouts %llu "
             "p50 %.1fus p99 %.1fus max %.1fus\n",
