@@ -1,2 +1,0 @@
-namespace Hyperproxy.Sip;
-internal static class AssemblyMarker { }

@@ -1,0 +1,167 @@
+using Hyperproxy.Sip.Headers;
+
+namespace Hyperproxy.Sip;
+
+public sealed partial class SipMessage
+{
+    private const int CachedVia = 1;
+    private const int CachedFrom = 2;
+    private const int CachedTo = 4;
+
+    private int _cached;
+    private SipError _viaError;
+    private SipError _fromError;
+    private SipError _toError;
+    private ViaHeader _topVia;
+    private NameAddr _from;
+    private NameAddr _to;
+
+    /// <summary>The first via-parm of the first Via header, parsed once per message and cached.</summary>
+    public SipError GetTopVia(out ViaHeader via)
+    {
+        if ((_cached & CachedVia) == 0)
+        {
+            _cached |= CachedVia;
+            _viaError = SipError.BadVia;
+            var e = Values(HeaderId.Via);
+            if (!e.MoveNext())
+            {
+                _viaError = Has(HeaderId.Via) ? SipError.BadVia : SipError.MissingVia;
+            }
+            else if (ViaHeader.TryParse(Span(e.Current.Value), e.Current.Value.Start, out _topVia))
+            {
+                _viaError = SipError.None;
+            }
+        }
+
+        via = _topVia;
+        return _viaError;
+    }
+
+    /// <summary>The From header as a name-addr, parsed once per message and cached.</summary>
+    public SipError GetFrom(out NameAddr from)
+    {
+        if ((_cached & CachedFrom) == 0)
+        {
+            _cached |= CachedFrom;
+            _fromError = ParseNameAddr(HeaderId.From, SipError.MissingFrom, SipError.BadFrom, out _from);
+        }
+
+        from = _from;
+        return _fromError;
+    }
+
+    /// <summary>The To header as a name-addr, parsed once per message and cached.</summary>
+    public SipError GetTo(out NameAddr to)
+    {
+        if ((_cached & CachedTo) == 0)
+        {
+            _cached |= CachedTo;
+            _toError = ParseNameAddr(HeaderId.To, SipError.MissingTo, SipError.BadTo, out _to);
+        }
+
+        to = _to;
+        return _toError;
+    }
+
+    /// <summary>Top Via branch (None when absent or the Via is malformed).</summary>
+    public TextRange TopViaBranch => GetTopVia(out ViaHeader v) == SipError.None ? v.Branch : TextRange.None;
+
+    /// <summary>From tag (None when absent or From is malformed).</summary>
+    public TextRange FromTag => GetFrom(out NameAddr f) == SipError.None ? f.Tag : TextRange.None;
+
+    /// <summary>To tag (None when absent or To is malformed).</summary>
+    public TextRange ToTag => GetTo(out NameAddr t) == SipError.None ? t.Tag : TextRange.None;
+
+    /// <summary>
+    /// Parses the typed headers a proxy relies on beyond the index (top Via, From, To, every Contact, Route,
+    /// Record-Route and Path element). Use it where a malformed header must become a 400 before routing
+    /// (RFC 4475 badinv01, quotbal, baddn, badaspec, regbadct). Sets <see cref="ErrorOffset"/> / <see cref="ErrorHeaderName"/>.
+    /// </summary>
+    public SipError Validate()
+    {
+        if (Error != SipError.None)
+        {
+            return Error;
+        }
+
+        SipError e = GetTopVia(out _);
+        if (e == SipError.None)
+        {
+            e = GetFrom(out _);
+        }
+
+        if (e == SipError.None)
+        {
+            e = GetTo(out _);
+        }
+
+        if (e != SipError.None)
+        {
+            return Fail(e, ErrorOffsetFor(e));
+        }
+
+        e = ValidateList(HeaderId.Contact, SipError.BadContact);
+        if (e == SipError.None)
+        {
+            e = ValidateList(HeaderId.Route, SipError.BadRoute);
+        }
+
+        if (e == SipError.None)
+        {
+            e = ValidateList(HeaderId.RecordRoute, SipError.BadRecordRoute);
+        }
+
+        if (e == SipError.None)
+        {
+            e = ValidateList(HeaderId.Path, SipError.BadPath);
+        }
+
+        return e;
+    }
+
+    private int ErrorOffsetFor(SipError e)
+    {
+        HeaderId id = e switch
+        {
+            SipError.BadVia => HeaderId.Via,
+            SipError.BadFrom => HeaderId.From,
+            _ => HeaderId.To,
+        };
+        int i = FindHeader(id);
+        if (i < 0)
+        {
+            return HeadersEnd;
+        }
+
+        ErrorHeaderName = _headers[i].Name;
+        return _headers[i].Value.Start;
+    }
+
+    private SipError ValidateList(HeaderId id, SipError bad)
+    {
+        foreach (HeaderValue hv in Values(id))
+        {
+            if (!NameAddr.TryParse(Span(hv.Value), hv.Value.Start, out NameAddr na) || (na.IsStar && id != HeaderId.Contact))
+            {
+                ErrorHeaderName = _headers[hv.HeaderIndex].Name;
+                return Fail(bad, hv.Value.Start);
+            }
+        }
+
+        return SipError.None;
+    }
+
+    private SipError ParseNameAddr(HeaderId id, SipError missing, SipError bad, out NameAddr na)
+    {
+        int i = FindHeader(id);
+        if (i < 0)
+        {
+            na = default;
+            return missing;
+        }
+
+        TextRange v = _headers[i].Value;
+        return NameAddr.TryParse(Span(v), v.Start, out na) && !na.IsStar ? SipError.None : bad;
+    }
+}

@@ -1,0 +1,165 @@
+namespace Hyperproxy.Sip;
+
+public sealed partial class SipMessage
+{
+    private const ulong MandatoryMask =
+        (1UL << (int)HeaderId.Via) | (1UL << (int)HeaderId.From) | (1UL << (int)HeaderId.To) |
+        (1UL << (int)HeaderId.CallId) | (1UL << (int)HeaderId.CSeq);
+
+    private uint _cseqNumber;
+    private SipMethod _cseqMethod;
+    private TextRange _cseqMethodRange;
+    private TextRange _callId;
+    private int _maxForwards;
+    private int _contentLength;
+
+    /// <summary>CSeq sequence number (validated at parse, &lt; 2^31).</summary>
+    public uint CSeqNumber => _cseqNumber;
+
+    /// <summary>CSeq method (for requests equal to the request method).</summary>
+    public SipMethod CSeqMethod => _cseqMethod;
+
+    public TextRange CSeqMethodRange => _cseqMethodRange;
+
+    /// <summary>The Call-ID value (validated at parse: non-empty, no whitespace).</summary>
+    public TextRange CallId => _callId;
+
+    /// <summary>Max-Forwards value 0..255, or -1 when the header is absent.</summary>
+    public int MaxForwards => _maxForwards;
+
+    /// <summary>Content-Length value, or -1 when the header is absent.</summary>
+    public int ContentLength => _contentLength;
+
+    /// <summary>True when a header with this id is present (O(1)).</summary>
+    public bool Has(HeaderId id) => (_present & (1UL << (int)id)) != 0;
+
+    private void ResetValues()
+    {
+        _cseqNumber = 0;
+        _cseqMethod = SipMethod.Unknown;
+        _cseqMethodRange = TextRange.None;
+        _callId = TextRange.None;
+        _maxForwards = -1;
+        _contentLength = -1;
+    }
+
+    private SipError CheckMandatory(ReadOnlySpan<byte> s)
+    {
+        if ((_present & MandatoryMask) != MandatoryMask)
+        {
+            SipError missing = !Has(HeaderId.Via) ? SipError.MissingVia
+                : !Has(HeaderId.From) ? SipError.MissingFrom
+                : !Has(HeaderId.To) ? SipError.MissingTo
+                : !Has(HeaderId.CallId) ? SipError.MissingCallId
+                : SipError.MissingCSeq;
+            return Fail(missing, HeadersEnd);
+        }
+
+        int contentLengthIndex = -1;
+        int maxForwardsIndex = -1;
+        HeaderEntry[] headers = _headers;
+        for (int i = 0; i < _headerCount; i++)
+        {
+            ref readonly HeaderEntry h = ref headers[i];
+            switch (h.Id)
+            {
+                case HeaderId.CSeq:
+                    if (!ParseCSeq(s, h))
+                    {
+                        ErrorHeaderName = h.Name;
+                        return Fail(_cseqMethodRange.IsPresent ? SipError.CSeqMethodMismatch : SipError.BadCSeq, h.Value.Start);
+                    }
+
+                    break;
+                case HeaderId.CallId:
+                    ReadOnlySpan<byte> callId = s.Slice(h.Value.Start, h.Value.Length);
+                    if (callId.IsEmpty || callId.IndexOfAny(SipText.Lws) >= 0)
+                    {
+                        ErrorHeaderName = h.Name;
+                        return Fail(SipError.BadCallId, h.Value.Start);
+                    }
+
+                    _callId = h.Value;
+                    break;
+                case HeaderId.ContentLength:
+                    contentLengthIndex = i;
+                    break;
+                case HeaderId.MaxForwards:
+                    maxForwardsIndex = i;
+                    break;
+            }
+        }
+
+        if (maxForwardsIndex >= 0)
+        {
+            ref readonly HeaderEntry h = ref headers[maxForwardsIndex];
+            if (!SipText.TryParseUInt(s.Slice(h.Value.Start, h.Value.Length), 255, out uint mf))
+            {
+                ErrorHeaderName = h.Name;
+                return Fail(SipError.BadMaxForwards, h.Value.Start);
+            }
+
+            _maxForwards = (int)mf;
+        }
+
+        if (contentLengthIndex >= 0)
+        {
+            ref readonly HeaderEntry h = ref headers[contentLengthIndex];
+            if (!SipText.TryParseUInt(s.Slice(h.Value.Start, h.Value.Length), int.MaxValue, out uint cl))
+            {
+                ErrorHeaderName = h.Name;
+                return Fail(SipError.BadContentLength, h.Value.Start);
+            }
+
+            if (cl > (uint)Body.Length)
+            {
+                ErrorHeaderName = h.Name;
+                return Fail(SipError.ContentLengthExceedsDatagram, h.Value.Start);
+            }
+
+            _contentLength = (int)cl;
+            Body = new TextRange(Body.Start, (int)cl);
+        }
+
+        return SipError.None;
+    }
+
+    /// <summary>CSeq = 1*DIGIT LWS Method; on method mismatch leaves _cseqMethodRange set so the caller can tell.</summary>
+    private bool ParseCSeq(ReadOnlySpan<byte> s, in HeaderEntry h)
+    {
+        ReadOnlySpan<byte> v = s.Slice(h.Value.Start, h.Value.Length);
+        int i = 0;
+        while (i < v.Length && SipText.IsDigit(v[i]))
+        {
+            i++;
+        }
+
+        if (!SipText.TryParseUInt(v[..i], int.MaxValue, out uint number))
+        {
+            return false;
+        }
+
+        int m = SipText.SkipLws(v, i);
+        if (m == i || m >= v.Length)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> method = v[m..];
+        if (method.ContainsAnyExcept(SipText.Token))
+        {
+            return false;
+        }
+
+        _cseqNumber = number;
+        _cseqMethod = SipStrings.ParseMethod(method);
+        if (IsRequest && !method.SequenceEqual(Span(MethodRange)))
+        {
+            _cseqMethodRange = new TextRange(h.Value.Start + m, method.Length);
+            return false;
+        }
+
+        _cseqMethodRange = new TextRange(h.Value.Start + m, method.Length);
+        return true;
+    }
+}
