@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Turns the JSON lines of one run-bench.sh run into DATE.json and DATE.md (one markdown table).
+
+usage: report.py RUNS.jsonl META.json OUT.json OUT.md
+
+Each line of RUNS.jsonl is either udpgen's JSON object (plus "system" and "scenario" added by
+run-bench.sh) or {"system":..,"scenario":..,"skipped":"why"}. Ratios compare only figures
+measured in this run, on this machine: absolute numbers move from one VM to the next.
+"""
+import json
+import sys
+
+HYPERPROXY = "Hyperproxy"
+KAMAILIO = "Kamailio 5.6"
+ECHO = "C reflector (echo)"
+SL200 = "C reflector (sl 200)"
+DIRECT = "udpgen + responder, no proxy"
+BUSY_WARN = 10  # % of a CPU busy with someone else's work just before a run
+
+
+def ok_count(r):
+    """Replies that did the job: echo or 2xx; for forward, 2xx that came from the responder."""
+    if r.get("scenario") == "forward":
+        return r.get("via_responder", 0)
+    bc = r.get("by_class", {})
+    return bc.get("echo", 0) + bc.get("2xx", 0)
+
+
+def ok_rate(r):
+    secs = r.get("duration_s") or 0
+    return ok_count(r) / secs if secs > 0 else 0.0
+
+
+def fmt_int(v):
+    return f"{v:,.0f}".replace(",", " ")
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "–"
+    return f"{v:.{digits}f}"
+
+
+def note(r):
+    parts = []
+    bc = r.get("by_class", {})
+    for k in ("1xx", "3xx", "4xx", "5xx", "6xx"):
+        if bc.get(k):
+            parts.append(f"{k} {bc[k]}")
+    if r.get("scenario") == "forward" and bc.get("2xx", 0) > r.get("via_responder", 0):
+        parts.append(f"2xx not from responder {bc['2xx'] - r.get('via_responder', 0)}")
+    for k in ("timeouts", "unanswered_at_end", "late", "unmatched", "send_errors"):
+        if r.get(k):
+            parts.append(f"{k} {r[k]}")
+    bg = r.get("background_busy_pct") or {}
+    if max(bg.values(), default=0) >= BUSY_WARN:
+        parts.append(f"**other load before start: CPU0 {bg.get('server_cpu')}%, CPU1 {bg.get('gen_cpu')}%**")
+    return ", ".join(parts)
+
+
+def load(r):
+    if r.get("rate_target"):
+        return f"open {fmt_int(r['rate_target'])}/s"
+    return f"window {r.get('window')}"
+
+
+def ratio(a, b):
+    if a is None or b is None or ok_rate(b) <= 0:
+        return "–"
+    return f"{ok_rate(a) / ok_rate(b):.2f}x"
+
+
+def find(runs, system, scenario):
+    for r in runs:
+        if r.get("system") == system and r.get("scenario_key") == scenario and "skipped" not in r:
+            return r
+    return None
+
+
+def main():
+    runs_path, meta_path, out_json, out_md = sys.argv[1:5]
+    runs = []
+    with open(runs_path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                runs.append(json.loads(line))
+    with open(meta_path) as f:
+        meta = json.load(f)
+    with open(out_json, "w") as f:
+        json.dump({"meta": meta, "runs": runs}, f, indent=1)
+
+    out = []
+    m = meta
+    out.append(f"## run-bench {m['date']} ({m['mode']})")
+    out.append("")
+    out.append(f"{m['cpu_model']}, {m['cpus']} CPUs, kernel {m['kernel']}. Server pinned to CPU {m['server_cpu']} "
+               f"(all its processes/threads), udpgen (and its built-in responder) to CPU {m['gen_cpu']}. "
+               f"{m['warmup_s']} s warm-up (register: {m['register_warmup_s']} s) then {m['duration_s']} s measured, "
+               f"closed loop window {m['window']}, batch 64, loopback UDP.")
+    out.append("")
+    noisy = [r for r in runs if max((r.get("background_busy_pct") or {}).values(), default=0) >= BUSY_WARN]
+    if noisy:
+        out.append(f"**Warning: {len(noisy)} of {len(runs)} runs started while other processes kept a CPU "
+                   f">= {BUSY_WARN}% busy: those figures (and ratios built on them) understate the systems.**")
+        out.append("")
+    out.append("| system | scenario | load | ok/s | ok % | p50 µs | p99 µs | p99.9 µs | server CPU % | gen busy % | notes |")
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in runs:
+        if "skipped" in r:
+            out.append(f"| {r['system']} | {r['scenario_key']} | | | | | | | | | skipped: {r['skipped']} |")
+            continue
+        rec = r.get("received", 0)
+        okp = 100.0 * ok_count(r) / rec if rec else 0.0
+        out.append(
+            f"| {r['system']} | {r['scenario_key']} | {load(r)} | {fmt_int(ok_rate(r))} | {okp:.1f} | "
+            f"{fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} | {fmt(r.get('p999_us'))} | "
+            f"{fmt(r.get('server_cpu_pct'))} | {fmt(r.get('gen_busy_pct'))} | {note(r)} |")
+    out.append("")
+    out.append("| ratio (ok/s, same run) | options | forward | register |")
+    out.append("|---|---:|---:|---:|")
+    hp = {s: find(runs, HYPERPROXY, s) for s in ("options", "forward", "register")}
+    kam = {s: find(runs, KAMAILIO, s) for s in ("options", "forward", "register")}
+    out.append(f"| Hyperproxy / Kamailio | {ratio(hp['options'], kam['options'])} | "
+               f"{ratio(hp['forward'], kam['forward'])} | {ratio(hp['register'], kam['register'])} |")
+    echo = find(runs, ECHO, "options")
+    sl = find(runs, SL200, "options")
+    out.append(f"| Hyperproxy / C reflector echo (physical limit) | {ratio(hp['options'], echo)} | | |")
+    out.append(f"| Hyperproxy / C reflector sl 200 | {ratio(hp['options'], sl)} | | {ratio(hp['register'], find(runs, SL200, 'register'))} |")
+    out.append(f"| Kamailio / C reflector echo | {ratio(kam['options'], echo)} | | |")
+    out.append("")
+    ceil = []
+    for label, r in (("options", echo), ("register", find(runs, SL200, "register")), ("forward", find(runs, DIRECT, "forward"))):
+        if r is not None:
+            ceil.append(f"{label} {fmt_int(ok_rate(r))}/s (gen busy {fmt(r.get('gen_busy_pct'))} %, "
+                        f"server CPU {fmt(r.get('server_cpu_pct'))} %)")
+    out.append("Generator ceiling (udpgen against the C reflector; forward: udpgen and its responder alone on "
+               f"CPU {m['gen_cpu']}, no proxy): " + ("; ".join(ceil) if ceil else "not measured") + ".")
+    out.append("A system whose ok/s comes near that ceiling is measuring the generator, not itself.")
+    out.append("ok/s counts replies that did the job (echo or 2xx; forward: 2xx that came from the responder) "
+               "per measured second; in forward every request crosses the proxy twice (request and reply), "
+               "so the proxy handles 2x ok/s datagrams in and 2x out. Latency in closed loop is mostly "
+               "queueing (window / rate); the open-loop rows show latency at a fixed load.")
+    text = "\n".join(out) + "\n"
+    with open(out_md, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+#!/usr/bin/env bash
+# run-bench.sh: Hyperproxy next to the C reflector (the kernel UDP limit) and Kamailio 5.6, all
+# in one run on this machine, driven by native/udpgen. Prints one markdown table and saves
+# perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
+#
+#   ./run-bench.sh [--quick] [--duration S] [--warmup S] [--window N]
+#                  [--scenarios options,forward,register] [--systems reflector,hyperproxy,kamailio]
+#                  [--no-build]
+#
+# --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
+# rows, under ~10 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
+# threads), the generator to CPU 1. A system that cannot run gets a "skipped: why" row.
+#
+# Environment:
+#   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
+#   HYPERPROXY_ARGS            its arguments; {PORT} is replaced by the listen port
+#                              (default: run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0)
+#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _REGISTER   per-scenario override of HYPERPROXY_ARGS
+#   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
+#   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
+#                              runs (default 40 with --quick, 120 otherwise); rows measured on a
+#                              busy machine are flagged in the table
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+QUICK=0
+DURATION=""
+WARMUP=""
+WINDOW=256
+SCENARIOS="options,forward,register"
+SYSTEMS="reflector,hyperproxy,kamailio"
+BUILD=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --duration) DURATION="$2"; shift ;;
+        --warmup) WARMUP="$2"; shift ;;
+        --window) WINDOW="$2"; shift ;;
+        --scenarios) SCENARIOS="$2"; shift ;;
+        --systems) SYSTEMS="$2"; shift ;;
+        --no-build) BUILD=0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [[ $QUICK -eq 1 ]]; then
+    DURATION=${DURATION:-5}; WARMUP=${WARMUP:-2}; LATENCY_ROWS=0; MODE=quick
+else
+    DURATION=${DURATION:-10}; WARMUP=${WARMUP:-3}; LATENCY_ROWS=1; MODE=full
+fi
+# the registrar's table must be full before measuring steady updates: ~100k REGISTERs of warm-up
+REGISTER_WARMUP=$(( WARMUP > 4 ? WARMUP : 4 ))
+USERS=${BENCH_USERS:-100000}
+LATENCY_RATE=20000
+QUIET_PCT=10         # a CPU busier than this before a run means someone else is using it
+QUIET_WAITED=0       # seconds spent waiting for quiet so far (each wait turn is ~1 s)
+QUIET_BUDGET=${BENCH_QUIET_BUDGET:-$(( QUICK == 1 ? 40 : 120 ))}
+HP_ARGS_DEFAULT='run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0'
+
+has() { [[ ",$1," == *",$2,"* ]]; }
+log() { printf '%s\n' "run-bench: $*" >&2; }
+
+SERVER_CPU=0
+GEN_CPU=1
+if [[ $(nproc --all) -lt 2 ]]; then
+    GEN_CPU=0
+    log "WARNING: one CPU only: server and generator share CPU 0, figures are not comparable to peers"
+fi
+
+RESULTS="$ROOT/perf/results"
+STAMP="$(date +%Y-%m-%dT%H-%M-%S)"
+LOGS="$RESULTS/$STAMP.logs"
+JSONL="$LOGS/runs.jsonl"
+mkdir -p "$LOGS"
+: > "$JSONL"
+CSEQ_FILE="$RESULTS/.register-cseq"   # CSeq keeps rising from one run to the next
+RUN_TAG="hp-bench-$$"
+
+# ---------------------------------------------------------------- process bookkeeping
+STARTED=()
+cleanup() {
+    local p
+    for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        local alive=0
+        for p in "${STARTED[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [[ $alive -eq 0 ]] && break
+        sleep 0.2
+    done
+    for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    rm -f /tmp/"$RUN_TAG"-*.ctl
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+udp_port_bound() {
+    local hex
+    hex=$(printf ':%04X ' "$1")
+    grep -q -- "$hex" /proc/net/udp /proc/net/udp6 2>/dev/null
+}
+
+# wait_ready PID PORT: the process is alive and the port bound, within 20 s
+wait_ready() {
+    local i
+    for i in $(seq 1 200); do
+        kill -0 "$1" 2>/dev/null || return 1
+        udp_port_bound "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+stop_server() {
+    local pids=("$@") p
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do
+        local alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [[ $alive -eq 0 ]] && break
+        sleep 0.1
+    done
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    wait "${pids[0]}" 2>/dev/null || true
+}
+
+# cpu_busy CPU...: busy % of each CPU over 0.5 s, before a run: load that is not ours
+cpu_busy() {
+    local a b cpu out=()
+    a=$(grep -E '^cpu[0-9]+ ' /proc/stat)
+    sleep 0.5
+    b=$(grep -E '^cpu[0-9]+ ' /proc/stat)
+    for cpu in "$@"; do
+        out+=("$(printf '%s\n%s\n' "$(grep "^cpu$cpu " <<<"$a")" "$(grep "^cpu$cpu " <<<"$b")" |
+            awk '{ idle = $5 + $6; tot = 0; for (i = 2; i <= NF; i++) tot += $i;
+                   if (NR == 1) { i0 = idle; t0 = tot } else { d = tot - t0; printf "%.0f", (d > 0 ? 100 * (1 - (idle - i0) / d) : 0) } }')")
+    done
+    echo "${out[*]}"
+}
+
+skip_row() { # system scenario_key why
+    log "skipped $1 / $2: $3"
+    jq -cn --arg s "$1" --arg k "$2" --arg w "$3" '{system:$s, scenario_key:$k, skipped:$w}' >> "$JSONL"
+}
+
+# ---------------------------------------------------------------- builds
+if [[ $BUILD -eq 1 ]]; then
+    log "building native/ (cmake, Release -O2)"
+    cmake -S native -B native/build -DCMAKE_BUILD_TYPE=Release > "$LOGS/native-build.log" 2>&1
+    cmake --build native/build -j 2 >> "$LOGS/native-build.log" 2>&1 || { cat "$LOGS/native-build.log" >&2; exit 1; }
+fi
+REFLECTOR="$ROOT/native/build/reflector"
+UDPGEN="$ROOT/native/build/udpgen"
+[[ -x $UDPGEN && -x $REFLECTOR ]] || { log "native/build has no udpgen/reflector (run without --no-build)"; exit 1; }
+command -v jq >/dev/null || { log "jq is needed (apt-get install jq)"; exit 1; }
+command -v python3 >/dev/null || { log "python3 is needed for the report"; exit 1; }
+
+HP_SKIP=""
+HP_BIN="${HYPERPROXY_BIN:-$ROOT/perf/bin/hyperproxy/hyperproxy}"
+if has "$SYSTEMS" hyperproxy; then
+    if [[ -z ${HYPERPROXY_BIN:-} && $BUILD -eq 1 ]]; then
+        if ! command -v dotnet >/dev/null; then
+            HP_SKIP="dotnet not found"
+        elif [[ ! -f src/Hyperproxy/Hyperproxy.csproj ]]; then
+            HP_SKIP="src/Hyperproxy/Hyperproxy.csproj not found"
+        else
+            log "publishing Hyperproxy (Release) to perf/bin/hyperproxy"
+            if ! dotnet publish src/Hyperproxy -c Release -o perf/bin/hyperproxy \
+                    --artifacts-path "${TMPDIR:-/tmp}/hyperproxy-bench-artifacts" > "$LOGS/hyperproxy-build.log" 2>&1; then
+                HP_SKIP="Release build failed (perf/results/$STAMP.logs/hyperproxy-build.log)"
+            fi
+        fi
+    fi
+    if [[ -z $HP_SKIP && ! -x $HP_BIN ]]; then HP_SKIP="no executable at $HP_BIN"; fi
+fi
+
+KAM_SKIP=""
+if has "$SYSTEMS" kamailio; then
+    if ! command -v kamailio >/dev/null; then
+        KAM_SKIP="kamailio not installed"
+    else
+        # the Debian service must not be running next to the benchmark (its own pid file only:
+        # other kamailio processes on this machine belong to someone else and are left alone)
+        svc_pid=$(cat /run/kamailio/kamailio.pid 2>/dev/null || true)
+        if [[ -n $svc_pid ]] && kill -0 "$svc_pid" 2>/dev/null && [[ -x /etc/init.d/kamailio ]]; then
+            log "stopping the Debian kamailio service (pid $svc_pid)"
+            /etc/init.d/kamailio stop >/dev/null 2>&1 || true
+        fi
+        if command -v systemctl >/dev/null && systemctl is-active --quiet kamailio 2>/dev/null; then
+            log "stopping the kamailio systemd service"
+            systemctl stop kamailio || true
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------- one measured run
+PORT_NEXT=15100
+SRV_PIDS=()
+SRV_PORT=0
+SRV_CTL=""
+
+# start_server SYSTEM SCENARIO: sets SRV_PIDS (main first) and SRV_PORT, or returns 1 with SKIP_WHY
+start_server() {
+    local system=$1 scenario=$2 log="$LOGS/$1-$2.log"
+    log=${log// /_}
+    SRV_PORT=$PORT_NEXT
+    PORT_NEXT=$((PORT_NEXT + 2))
+    SRV_PIDS=()
+    SRV_CTL=""
+    case "$system" in
+        reflector-echo)
+            taskset -c "$SERVER_CPU" "$REFLECTOR" -l 127.0.0.1 -p "$SRV_PORT" -c "$SERVER_CPU" -t 600 > "$log" 2>&1 & ;;
+        reflector-sl)
+            taskset -c "$SERVER_CPU" "$REFLECTOR" -l 127.0.0.1 -p "$SRV_PORT" -c "$SERVER_CPU" -r -t 600 > "$log" 2>&1 & ;;
+        kamailio)
+            local cfg="$LOGS/kamailio-$scenario.cfg" tmpl
+            case "$scenario" in
+                options) tmpl=perf/kamailio/options.cfg ;;
+                forward) tmpl=perf/kamailio/forward.cfg ;;
+                register) tmpl=perf/kamailio/registrar.cfg ;;
+            esac
+            SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
+            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" "$tmpl" > "$cfg"
+            taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m 512 -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
+        hyperproxy)
+            local var="HYPERPROXY_ARGS_${scenario^^}" args
+            args="${!var:-${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}}"
+            args="${args//\{PORT\}/$SRV_PORT}"
+            # shellcheck disable=SC2086 # the arguments are a word list on purpose
+            taskset -c "$SERVER_CPU" "$HP_BIN" $args > "$log" 2>&1 & ;;
+    esac
+    local pid=$!
+    STARTED+=("$pid")
+    if ! wait_ready "$pid" "$SRV_PORT"; then
+        SKIP_WHY="did not start listening on 127.0.0.1:$SRV_PORT: $(tail -n 2 "$log" | tr '\n|' '  ' | cut -c1-160)"
+        stop_server "$pid"
+        return 1
+    fi
+    sleep 0.3 # let multi-process servers finish forking their workers
+    SRV_PIDS=("$pid")
+    local kids
+    kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+    for k in $kids; do SRV_PIDS+=("$k"); STARTED+=("$k"); done
+    return 0
+}
+
+# measure LABEL SCENARIO_KEY GENERATOR-ARGS...: runs udpgen, appends its JSON to runs.jsonl
+measure() {
+    local label=$1 key=$2
+    shift 2
+    local name="${label// /_}-${key// /_}"
+    name=${name//[()@\/]/}
+    local cpu_pids
+    cpu_pids=$(IFS=,; echo "${SRV_PIDS[*]:-}")
+    local bg
+    read -r -a bg <<<"$(cpu_busy "$SERVER_CPU" "$GEN_CPU")"
+    # a shared machine: wait (within a bounded budget for the whole run) for other load to pass
+    while (( bg[0] >= QUIET_PCT || bg[1] >= QUIET_PCT )) && (( QUIET_WAITED < QUIET_BUDGET )); do
+        (( QUIET_WAITED % 5 == 0 )) && log "other processes keep CPU $SERVER_CPU ${bg[0]}% / CPU $GEN_CPU ${bg[1]}% busy: waiting (${QUIET_WAITED}s of ${QUIET_BUDGET}s)"
+        sleep 0.5
+        QUIET_WAITED=$((QUIET_WAITED + 1))
+        read -r -a bg <<<"$(cpu_busy "$SERVER_CPU" "$GEN_CPU")"
+    done
+    log "measuring $label / $key (CPU $SERVER_CPU ${bg[0]}% and CPU $GEN_CPU ${bg[1]}% busy before start)"
+    if ! taskset -c "$GEN_CPU" "$UDPGEN" -c "$GEN_CPU" -d "$DURATION" --label "$label" \
+            --cpu-pids "$cpu_pids" "$@" > "$LOGS/$name.json" 2> "$LOGS/$name.gen.log"; then
+        skip_row "$label" "$key" "udpgen failed: $(tail -n 1 "$LOGS/$name.gen.log")"
+        return
+    fi
+    jq -c --arg s "$label" --arg k "$key" --argjson b0 "${bg[0]}" --argjson b1 "${bg[1]}" \
+        '. + {system:$s, scenario_key:$k, background_busy_pct:{server_cpu:$b0, gen_cpu:$b1}}' "$LOGS/$name.json" >> "$JSONL"
+    tail -n 1 "$LOGS/$name.gen.log" >&2
+}
+
+# run_case SYSTEM LABEL SCENARIO_KEY SCENARIO GENERATOR-ARGS...
+run_case() {
+    local system=$1 label=$2 key=$3 scenario=$4
+    shift 4
+    if ! start_server "$system" "$scenario"; then
+        skip_row "$label" "$key" "$SKIP_WHY"
+        return
+    fi
+    local gen_args=("$@")
+    local i
+    for i in "${!gen_args[@]}"; do
+        gen_args[$i]=${gen_args[$i]//\{PORT\}/$SRV_PORT}
+        gen_args[$i]=${gen_args[$i]//\{RPORT\}/$((SRV_PORT + 1))}
+    done
+    measure "$label" "$key" "${gen_args[@]}"
+    if [[ -n $SRV_CTL ]]; then
+        timeout 5 kamcmd -s "unix:$SRV_CTL" stats.get_statistics all > "$LOGS/kamailio-$scenario.stats" 2>&1 || true
+    fi
+    stop_server "${SRV_PIDS[@]}"
+    SRV_PIDS=()
+}
+
+OPT=(-s options -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP")
+REG=(-s register -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --path --cseq-file "$CSEQ_FILE")
+LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
+# forward: udpgen answers as the responder on {RPORT} (= the proxy's port + 1) and names it in the R-URI
+FWD=(-s forward -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -R '{RPORT}' -r '127.0.0.1:{RPORT}')
+
+system_rows() { # SYSTEM LABEL SKIP-REASON SCENARIO_KEY SCENARIO ARGS...
+    local system=$1 label=$2 why=$3
+    shift 3
+    if [[ -n $why ]]; then skip_row "$label" "$1" "$why"; return; fi
+    run_case "$system" "$label" "$@"
+}
+
+if has "$SCENARIOS" options; then
+    if has "$SYSTEMS" reflector; then
+        run_case reflector-echo "C reflector (echo)" options options "${OPT[@]}"
+        run_case reflector-sl "C reflector (sl 200)" options options "${OPT[@]}"
+    fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" options options "${OPT[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" options options "${OPT[@]}"; fi
+fi
+if has "$SCENARIOS" forward; then
+    if has "$SYSTEMS" reflector; then
+        # no proxy: udpgen sends straight to its own responder, all on the generator's CPU
+        rport=$PORT_NEXT; PORT_NEXT=$((PORT_NEXT + 2))
+        SRV_PIDS=()
+        measure "udpgen + responder, no proxy" forward -s forward -t "127.0.0.1:$rport" -w "$WINDOW" -W "$WARMUP" \
+            -R "$rport" -r "127.0.0.1:$rport"
+    fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" forward forward "${FWD[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" forward forward "${FWD[@]}"; fi
+fi
+if has "$SCENARIOS" register; then
+    if has "$SYSTEMS" reflector; then run_case reflector-sl "C reflector (sl 200)" register register "${REG[@]}"; fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" register register "${REG[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" register register "${REG[@]}"; fi
+fi
+if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
+    key="options @ $LATENCY_RATE/s"
+    if has "$SYSTEMS" reflector; then run_case reflector-echo "C reflector (echo)" "$key" options "${LAT[@]}"; fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" options "${LAT[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" options "${LAT[@]}"; fi
+fi
+
+# ---------------------------------------------------------------- report
+jq -n --arg date "$STAMP" --arg mode "$MODE" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
+    --arg kernel "$(uname -r)" --argjson cpus "$(nproc --all)" --argjson d "$DURATION" --argjson w "$WARMUP" \
+    --argjson rw "$REGISTER_WARMUP" --argjson win "$WINDOW" --argjson sc "$SERVER_CPU" --argjson gc "$GEN_CPU" \
+    --argjson users "$USERS" --arg hp "${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}" \
+    --arg kam "$(kamailio -v 2>/dev/null | head -n 1 || true)" \
+    '{date:$date, mode:$mode, cpu_model:$cpu, kernel:$kernel, cpus:$cpus, duration_s:$d, warmup_s:$w,
+      register_warmup_s:$rw, window:$win, server_cpu:$sc, gen_cpu:$gc, register_users:$users,
+      hyperproxy_args:$hp, kamailio_version:$kam}' > "$LOGS/meta.json"
+python3 perf/report.py "$JSONL" "$LOGS/meta.json" "$RESULTS/$STAMP.json" "$RESULTS/$STAMP.md"
+log "saved perf/results/$STAMP.json and perf/results/$STAMP.md"
