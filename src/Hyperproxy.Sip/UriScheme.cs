@@ -1,0 +1,9 @@
+namespace Hyperproxy.Sip;
+
+public enum UriScheme : byte
+{
+    Other = 0,
+    Sip,
+    Sips,
+    Tel,
+}
