@@ -20,6 +20,20 @@ public sealed class FormatStringExpression : Expression
 
     public IReadOnlyList<FormatSegment> Segments { get; }
 
+    /// <summary>The literal text of a constant format (<c>$$</c> undone); null if a segment is a variable.</summary>
+    public string? ConstantText
+    {
+        get
+        {
+            if (!IsConstant)
+                return null;
+            var sb = new System.Text.StringBuilder();
+            foreach (var s in Segments)
+                sb.Append(s.Text);
+            return sb.ToString();
+        }
+    }
+
     /// <summary>True when no segment is a variable (the value is <see cref="Text"/> with <c>$$</c> undone).</summary>
     public bool IsConstant
     {

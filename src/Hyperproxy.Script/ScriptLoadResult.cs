@@ -1,0 +1,24 @@
+using Hyperproxy.Script.Binding;
+using Hyperproxy.Script.Text;
+
+namespace Hyperproxy.Script;
+
+/// <summary>Either a bound program or the errors (sorted by position) that stop start-up.</summary>
+public sealed class ScriptLoadResult
+{
+    internal ScriptLoadResult(ScriptProgram? program, IReadOnlyList<ScriptDiagnostic> diagnostics)
+    {
+        Program = program;
+        Diagnostics = diagnostics;
+    }
+
+    /// <summary>The program; null when there were errors.</summary>
+    public ScriptProgram? Program { get; }
+
+    public IReadOnlyList<ScriptDiagnostic> Diagnostics { get; }
+
+    public bool Succeeded => Program is not null;
+
+    /// <summary>One <c>file:line:column: message</c> per line.</summary>
+    public string FormatDiagnostics() => string.Join(Environment.NewLine, Diagnostics);
+}
