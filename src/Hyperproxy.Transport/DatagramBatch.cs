@@ -63,6 +63,19 @@ public sealed unsafe class DatagramBatch
         return new Span<byte>(_base + (nint)index * SlotSize, _info[index].Length);
     }
 
+    /// <summary>
+    /// The pinned array behind every slot, for parsers that index a message by array and offset
+    /// (<see cref="PayloadOffset"/>); it never moves and lives as long as the batch.
+    /// </summary>
+    public byte[] Buffer => _buffer;
+
+    /// <summary>Where datagram <paramref name="index"/> starts in <see cref="Buffer"/>.</summary>
+    public int PayloadOffset(int index)
+    {
+        CheckIndex(index);
+        return index * SlotSize;
+    }
+
     /// <summary>Length, peer and socket of datagram <paramref name="index"/>.</summary>
     public ref readonly DatagramInfo Info(int index)
     {

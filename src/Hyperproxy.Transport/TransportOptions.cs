@@ -1,7 +1,7 @@
 namespace Hyperproxy.Transport;
 
 /// <summary>How the <see cref="WorkerPool"/> runs: addresses, workers, CPUs, batch and buffer sizes.</summary>
-public sealed class TransportOptions
+public sealed record TransportOptions
 {
     /// <summary>Addresses to bind; the index of each is the socket index in batches. Port 0 picks one.</summary>
     public IReadOnlyList<NetAddress> Listen { get; init; } = [];
