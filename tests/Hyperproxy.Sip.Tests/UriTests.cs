@@ -1,0 +1,124 @@
+using System.Text;
+
+namespace Hyperproxy.Sip.Tests;
+
+public class UriTests
+{
+    private static SipUri Parse(string s, out byte[] b)
+    {
+        b = Encoding.UTF8.GetBytes(s);
+        Assert.True(SipUri.TryParse(b, out SipUri u), s);
+        return u;
+    }
+
+    private static string T(byte[] b, TextRange r) => r.IsPresent ? Encoding.UTF8.GetString(b, r.Start, r.Length) : "<none>";
+
+    [Fact]
+    public void SipUriPartsAreFound()
+    {
+        SipUri u = Parse("sips:alice:secret@Atlanta.COM:5061;transport=tcp;user=phone;method=INVITE;ttl=15;maddr=239.255.255.1;lr;x=y?subject=project%20x&priority=urgent", out byte[] b);
+        Assert.Equal(UriScheme.Sips, u.Scheme);
+        Assert.Equal("alice", T(b, u.User));
+        Assert.Equal("secret", T(b, u.Password));
+        Assert.Equal("Atlanta.COM", T(b, u.Host));
+        Assert.Equal(HostKind.Name, u.HostKind);
+        Assert.Equal(5061, u.PortNumber);
+        Assert.Equal("tcp", T(b, u.Transport));
+        Assert.Equal("phone", T(b, u.UserParam));
+        Assert.Equal("INVITE", T(b, u.MethodParam));
+        Assert.Equal("15", T(b, u.Ttl));
+        Assert.Equal("239.255.255.1", T(b, u.Maddr));
+        Assert.True(u.Lr);
+        Assert.Equal("subject=project%20x&priority=urgent", T(b, u.Headers));
+    }
+
+    [Theory]
+    [InlineData("sip:[2001:db8::10]", "[2001:db8::10]", 0)]
+    [InlineData("sip:[2001:db8::10]:5070", "[2001:db8::10]", 5070)]
+    [InlineData("sip:caller@[2001:db8::1]", "[2001:db8::1]", 0)]
+    [InlineData("sip:user@[::ffff:192.0.2.1]:5060;transport=udp", "[::ffff:192.0.2.1]", 5060)]
+    public void Ipv6ReferencesParse(string s, string host, int port)
+    {
+        SipUri u = Parse(s, out byte[] b);
+        Assert.Equal(HostKind.IPv6, u.HostKind);
+        Assert.Equal(host, T(b, u.Host));
+        Assert.Equal(port, u.PortNumber);
+    }
+
+    [Fact]
+    public void Ipv4AndTelUrisParse()
+    {
+        SipUri u = Parse("sip:bob@192.0.2.4:5060", out byte[] b);
+        Assert.Equal(HostKind.IPv4, u.HostKind);
+        SipUri t = Parse("tel:+1-201-555-0123;phone-context=example.com", out b);
+        Assert.Equal(UriScheme.Tel, t.Scheme);
+        Assert.Equal("+1-201-555-0123", T(b, t.User));
+        Assert.False(t.Host.IsPresent);
+    }
+
+    [Fact]
+    public void EscapedUserPartsKeepTheirEscapes()
+    {
+        SipUri u = Parse("sip:sips%3Auser%40example.com@example.net", out byte[] b);
+        Assert.Equal("sips%3Auser%40example.com", T(b, u.User));
+        Assert.Equal("example.net", T(b, u.Host));
+        SipUri semi = Parse("sip:user;par=u%40example.net@example.com", out b);
+        Assert.Equal("user;par=u%40example.net", T(b, semi.User));
+    }
+
+    [Theory]
+    [InlineData("sip:")]
+    [InlineData("sip:@example.com")]
+    [InlineData("sip:user@")]
+    [InlineData("sip:user@host:99999")]
+    [InlineData("sip:user@host:5x")]
+    [InlineData("sip:user@[2001:db8::1")]
+    [InlineData("sip:us%4ger@host")]
+    [InlineData("http://example.com")]
+    [InlineData("sip:host;;a")]
+    public void MalformedUrisAreRejected(string s) => Assert.False(SipUri.TryParse(Encoding.UTF8.GetBytes(s), out _));
+
+    // RFC 3261 §19.1.4 examples.
+    [Theory]
+    [InlineData("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp")]
+    [InlineData("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5")]
+    [InlineData("sip:carol@chicago.com", "sip:carol@chicago.com;security=on")]
+    [InlineData("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on")]
+    [InlineData("sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com", "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com")]
+    [InlineData("sip:alice@atlanta.com?subject=project%20x&priority=urgent", "sip:alice@atlanta.com?priority=urgent&subject=project%20x")]
+    [InlineData("sip:[2001:DB8::10]", "sip:[2001:db8::10]")]
+    public void EquivalentUrisCompareEqual(string a, string b)
+    {
+        Assert.True(SipUri.Equivalent(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b)));
+        Assert.True(SipUri.Equivalent(Encoding.UTF8.GetBytes(b), Encoding.UTF8.GetBytes(a)));
+    }
+
+    [Theory]
+    [InlineData("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP")]
+    [InlineData("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060")]
+    [InlineData("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp")]
+    [InlineData("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp")]
+    [InlineData("sip:carol@chicago.com", "sip:carol@chicago.com?Subject=next%20meeting")]
+    [InlineData("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4")]
+    [InlineData("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off")]
+    [InlineData("sip:alice@atlanta.com", "sips:alice@atlanta.com")]
+    [InlineData("sip:alice:pw@atlanta.com", "sip:alice@atlanta.com")]
+    [InlineData("sip:alice@atlanta.com;maddr=1.2.3.4", "sip:alice@atlanta.com")]
+    public void DifferentUrisCompareUnequal(string a, string b)
+    {
+        Assert.False(SipUri.Equivalent(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b)));
+        Assert.False(SipUri.Equivalent(Encoding.UTF8.GetBytes(b), Encoding.UTF8.GetBytes(a)));
+    }
+
+    [Fact]
+    public void EquivalenceWorksOnRangesInsideAMessage()
+    {
+        SipMessage m = Corpus.Parse(Corpus.Load("rfc3261-invite.sip"));
+        Assert.Equal(SipError.None, m.GetTo(out var to));
+        ReadOnlySpan<byte> a = m.Span(m.RequestUri);
+        ReadOnlySpan<byte> b = m.Span(to.Uri);
+        Assert.True(SipUri.TryParse(a, out SipUri ua));
+        Assert.True(SipUri.TryParse(b, out SipUri ub));
+        Assert.True(SipUri.Equivalent(a, ua, b, ub));
+    }
+}
