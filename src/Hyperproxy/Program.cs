@@ -1,1 +1,1 @@
-Console.WriteLine("hyperproxy");
+return Hyperproxy.Cli.HyperproxyCli.Run(args);

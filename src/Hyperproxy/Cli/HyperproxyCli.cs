@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Hyperproxy.Hosting;
+
+namespace Hyperproxy.Cli;
+
+/// <summary>
+/// The command line: <c>hyperproxy run|version|...</c>. Every flag says what it takes; every bad
+/// value is reported with the flag's name and why it was refused, and the process exits 2.
+/// </summary>
+public static class HyperproxyCli
+{
+    public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        RootCommand root = Build();
+        ParseResult parse = root.Parse(args);
+        var invocation = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return parse.Invoke(invocation);
+        }
+        catch (StartupException e)
+        {
+            invocation.Error.WriteLine($"hyperproxy: {e.Message}");
+            return 1;
+        }
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Hyperproxy: a SIP edge proxy and registrar (OpenSIPS-style scripts, per-core UDP workers).");
+        root.Add(BuildRun());
+        root.Add(BuildVersion());
+        return root;
+    }
+
+    private static Command BuildVersion()
+    {
+        var version = new Command("version", "Print the version, the runtime and the machine.");
+        version.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Output.WriteLine(VersionInfo.Describe());
+            return 0;
+        });
+        return version;
+    }
+
+    private static Command BuildRun()
+    {
+        var listen = new Option<string[]>("--listen", "-l")
+        {
+            Description = "A socket to serve: udp:ADDR:PORT or udp:[ADDR6]:PORT, optionally followed by \" as HOST[:PORT]\" "
+                + "for the address advertised in Via/Record-Route/Path. Repeat for several sockets. Default: udp:127.0.0.1:5060.",
+            AllowMultipleArgumentsPerToken = false,
+            HelpName = "udp:ADDR:PORT[ as HOST[:PORT]]",
+        };
+        var advertise = new Option<string?>("--advertise")
+        {
+            Description = "The HOST[:PORT] advertised for every --listen socket that has no \" as ...\" of its own.",
+            HelpName = "HOST[:PORT]",
+        };
+        var workers = new Option<int?>("--workers", "-w")
+        {
+            Description = "Worker threads, each with its own socket per listen address. Default: one per CPU in --cpus, or per available CPU.",
+            HelpName = "N",
+        };
+        workers.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int?>(), 1, 1024));
+        var cpus = new Option<string?>("--cpus")
+        {
+            Description = "CPUs to pin the workers to, one worker per listed CPU in order: a list like 0,2-3. Default: no pinning.",
+            HelpName = "LIST",
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Datagrams read per recvmmsg and written per sendmmsg (1-1024).",
+            DefaultValueFactory = _ => ServerOptions.DefaultBatch,
+            HelpName = "N",
+        };
+        batch.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int>(), 1, 1024));
+        var config = new Option<FileInfo>("--config", "-f")
+        {
+            Description = "The routing script (OpenSIPS language). Default: the built-in script (see 'hyperproxy default-config').",
+            HelpName = "FILE",
+        };
+        config.AcceptExistingOnly();
+        var dataDir = new Option<DirectoryInfo>("--data-dir")
+        {
+            Description = "Folder for the location store's files.",
+            DefaultValueFactory = _ => new DirectoryInfo("data"),
+            HelpName = "DIR",
+        };
+        var logLevel = new Option<string>("--log-level")
+        {
+            Description = "error, warning, notice, info or debug (or OpenSIPS's numbers 1-5).",
+            DefaultValueFactory = _ => "notice",
+            HelpName = "LEVEL",
+        };
+        logLevel.Validators.Add(r =>
+        {
+            string? text = r.GetValueOrDefault<string>();
+            if (text is not null && !Log.TryParseLevel(text, out _))
+            {
+                r.AddError($"--log-level: '{text}' is not a level; use error, warning, notice, info or debug");
+            }
+        });
+
+        var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
+        {
+            listen, advertise, workers, cpus, batch, config, dataDir, logLevel,
+        };
+        run.SetAction(parse =>
+        {
+            ServerOptions options = ServerOptions.From(
+                parse.GetValue(listen) ?? [],
+                parse.GetValue(advertise),
+                parse.GetValue(workers),
+                parse.GetValue(cpus),
+                parse.GetValue(batch),
+                parse.GetValue(config)?.FullName,
+                parse.GetValue(dataDir)!.FullName,
+                parse.GetValue(logLevel)!);
+            return ServerHost.RunUntilSignalled(options, parse.InvocationConfiguration.Output);
+        });
+        return run;
+    }
+
+    private static void RequireRange(OptionResult result, int? value, int min, int max)
+    {
+        if (value is int v && (v < min || v > max))
+        {
+            result.AddError($"{result.Option.Name}: {v} is out of range; it takes {min} to {max}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+namespace Hyperproxy.Hosting;
+
+/// <summary>Log levels in OpenSIPS's order of severity (log_level / debug numbers map onto them).</summary>
+public enum LogLevel
+{
+    Error = 1,
+    Warning = 2,
+    Notice = 3,
+    Info = 4,
+    Debug = 5,
+}
+
+/// <summary>
+/// The process log: one line per event on standard error, with a UTC time stamp and the level.
+/// Cold path only; the per-message path counts instead of logging, and logs a sample at most.
+/// </summary>
+public static class Log
+{
+    private static readonly object s_gate = new();
+    private static volatile LogLevel s_level = LogLevel.Notice;
+    private static TextWriter s_writer = Console.Error;
+
+    public static LogLevel Level
+    {
+        get => s_level;
+        set => s_level = value;
+    }
+
+    /// <summary>Redirects the log (tests capture it).</summary>
+    public static void SetWriter(TextWriter writer) => s_writer = writer;
+
+    public static bool IsEnabled(LogLevel level) => level <= s_level;
+
+    public static void Error(string message) => Write(LogLevel.Error, message);
+
+    public static void Warning(string message) => Write(LogLevel.Warning, message);
+
+    public static void Notice(string message) => Write(LogLevel.Notice, message);
+
+    public static void Info(string message) => Write(LogLevel.Info, message);
+
+    public static void Debug(string message) => Write(LogLevel.Debug, message);
+
+    public static void Write(LogLevel level, string message)
+    {
+        if (level > s_level)
+        {
+            return;
+        }
+
+        string line = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {Name(level)} {message}";
+        lock (s_gate)
+        {
+            s_writer.WriteLine(line);
+            s_writer.Flush();
+        }
+    }
+
+    /// <summary>Parses a level given by name (error, warning, notice, info, debug) or by OpenSIPS number (-3..4 / 1..5).</summary>
+    public static bool TryParseLevel(string text, out LogLevel level)
+    {
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "error" or "err": level = LogLevel.Error; return true;
+            case "warning" or "warn": level = LogLevel.Warning; return true;
+            case "notice": level = LogLevel.Notice; return true;
+            case "info": level = LogLevel.Info; return true;
+            case "debug" or "dbg": level = LogLevel.Debug; return true;
+        }
+
+        if (int.TryParse(text, out int n))
+        {
+            // OpenSIPS: -3 alert .. -1 crit, 1 error, 2 warn, 3 notice, 4 info, 5+ debug.
+            level = n <= 1 ? LogLevel.Error : n >= 5 ? LogLevel.Debug : (LogLevel)n;
+            return true;
+        }
+
+        level = LogLevel.Notice;
+        return false;
+    }
+
+    private static string Name(LogLevel level) => level switch
+    {
+        LogLevel.Error => "ERROR",
+        LogLevel.Warning => "WARN",
+        LogLevel.Notice => "NOTICE",
+        LogLevel.Info => "INFO",
+        _ => "DEBUG",
+    };
+}

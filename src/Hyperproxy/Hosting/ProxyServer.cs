@@ -1,0 +1,115 @@
+using Hyperproxy.Proxy;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Hosting;
+
+/// <summary>
+/// A running proxy: the worker pool bound to every listen address, one <see cref="StatelessProxy"/>
+/// per worker, the shared resolver. <see cref="Dispose"/> stops the workers and closes the sockets.
+/// </summary>
+public sealed class ProxyServer : IDisposable
+{
+    private readonly WorkerPool _pool;
+    private readonly NextHopResolver _resolver;
+    private readonly ProxyCounters[] _counters;
+
+    private ProxyServer(WorkerPool pool, NextHopResolver resolver, ProxyIdentity identity, ProxyCounters[] counters)
+    {
+        _pool = pool;
+        _resolver = resolver;
+        Identity = identity;
+        _counters = counters;
+    }
+
+    public ProxyIdentity Identity { get; }
+
+    /// <summary>The bound addresses in listen order (ports filled in when 0 was asked for).</summary>
+    public IReadOnlyList<NetAddress> LocalAddresses => _pool.LocalAddresses;
+
+    public IReadOnlyList<Worker> Workers => _pool.Workers;
+
+    public static ProxyServer Start(ServerOptions options)
+    {
+        var transport = new TransportOptions
+        {
+            Listen = options.Listen.Select(l => l.Address).ToArray(),
+            Workers = options.Workers,
+            Cpus = options.Cpus,
+            BatchSize = options.Batch,
+            Io = options.Io,
+            Log = Log.Error,
+        };
+        var pool = new WorkerPool(transport);
+        NextHopResolver? resolver = null;
+        try
+        {
+            var advertised = new AdvertisedAddress?[options.Listen.Count];
+            for (int i = 0; i < advertised.Length; i++)
+            {
+                advertised[i] = options.Listen[i].Advertised;
+            }
+
+            var identity = new ProxyIdentity(pool.LocalAddresses, advertised);
+            resolver = new NextHopResolver();
+            var counters = new ProxyCounters[pool.Workers.Count];
+            var server = new ProxyServer(pool, resolver, identity, counters);
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index));
+            return server;
+        }
+        catch
+        {
+            pool.Dispose();
+            resolver?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SIP counters summed over the workers.</summary>
+    public ProxyCounters ReadCounters()
+    {
+        ProxyCounters sum = default;
+        for (int i = 0; i < _counters.Length; i++)
+        {
+            ref ProxyCounters c = ref _counters[i];
+            sum.RequestsReceived += Volatile.Read(ref c.RequestsReceived);
+            sum.RepliesReceived += Volatile.Read(ref c.RepliesReceived);
+            sum.RequestsForwarded += Volatile.Read(ref c.RequestsForwarded);
+            sum.RepliesForwarded += Volatile.Read(ref c.RepliesForwarded);
+            sum.LocalReplies += Volatile.Read(ref c.LocalReplies);
+            sum.BadRequests += Volatile.Read(ref c.BadRequests);
+            sum.BadReplies += Volatile.Read(ref c.BadReplies);
+            sum.Garbage += Volatile.Read(ref c.Garbage);
+            sum.RepliesNotForUs += Volatile.Read(ref c.RepliesNotForUs);
+            sum.RepliesWithoutNextVia += Volatile.Read(ref c.RepliesWithoutNextVia);
+            sum.TooManyHops += Volatile.Read(ref c.TooManyHops);
+            sum.LoopsDetected += Volatile.Read(ref c.LoopsDetected);
+            sum.AcksAbsorbed += Volatile.Read(ref c.AcksAbsorbed);
+            sum.UnresolvedDrops += Volatile.Read(ref c.UnresolvedDrops);
+            sum.NoRouteReplies += Volatile.Read(ref c.NoRouteReplies);
+            sum.OutputFull += Volatile.Read(ref c.OutputFull);
+        }
+
+        return sum;
+    }
+
+    public TransportCounters ReadTransportCounters() => _pool.ReadCounters();
+
+    /// <summary>One line for logs and the "ready" line: sockets, workers, CPUs, I/O.</summary>
+    public string Describe()
+    {
+        string sockets = string.Join(" ", _pool.LocalAddresses.Select((a, i) =>
+            "udp:" + a + (Identity.AdvertisedHost(i).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(a.HostToString())) && Identity.AdvertisedPort(i) == a.Port
+                ? "" : " as " + System.Text.Encoding.ASCII.GetString(Identity.AdvertisedHost(i)) + ":" + Identity.AdvertisedPort(i))));
+        string cpus = string.Join(",", _pool.Workers.Select(w => w.Cpu < 0 ? "-" : w.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return $"listening on {sockets}; {_pool.Workers.Count} worker(s), cpus [{cpus}], io {_pool.IoKind}";
+    }
+
+    public void Dispose()
+    {
+        ProxyCounters c = ReadCounters();
+        _pool.Stop();
+        _resolver.Dispose();
+        Log.Notice($"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
+            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}");
+    }
+}

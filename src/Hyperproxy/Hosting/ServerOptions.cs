@@ -1,0 +1,114 @@
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Hosting;
+
+/// <summary>
+/// Everything <c>hyperproxy run</c> was told, validated: each bad value becomes a
+/// <see cref="StartupException"/> that names the flag and says why.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const int DefaultBatch = 64;
+    public const string DefaultListen = "udp:127.0.0.1:5060";
+
+    public required IReadOnlyList<ListenSpec> Listen { get; init; }
+
+    /// <summary>Worker count; 0 = one per CPU in <see cref="Cpus"/>, else one per available CPU.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>CPUs to pin the workers to (null: no pinning).</summary>
+    public IReadOnlyList<int>? Cpus { get; init; }
+
+    public int Batch { get; init; } = DefaultBatch;
+
+    public string? ConfigPath { get; init; }
+
+    public string DataDir { get; init; } = "data";
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Notice;
+
+    /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
+    public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
+
+    public static ServerOptions From(
+        IReadOnlyList<string> listen,
+        string? advertise,
+        int? workers,
+        string? cpus,
+        int batch,
+        string? configPath,
+        string dataDir,
+        string logLevel)
+    {
+        var specs = new List<ListenSpec>();
+        IReadOnlyList<string> values = listen.Count > 0 ? listen : [DefaultListen];
+        foreach (string value in values)
+        {
+            specs.Add(ParseListen(value, advertise));
+        }
+
+        int[]? cpuList = null;
+        if (cpus is not null)
+        {
+            if (!CpuList.TryParse(cpus, out cpuList, out string? cpuError))
+            {
+                throw new StartupException($"--cpus: {cpuError}");
+            }
+        }
+
+        if (!Log.TryParseLevel(logLevel, out LogLevel level))
+        {
+            throw new StartupException($"--log-level: '{logLevel}' is not a level; use error, warning, notice, info or debug");
+        }
+
+        return new ServerOptions
+        {
+            Listen = specs,
+            Workers = workers ?? 0,
+            Cpus = cpuList,
+            Batch = batch,
+            ConfigPath = configPath,
+            DataDir = dataDir,
+            LogLevel = level,
+        };
+    }
+
+    /// <summary>
+    /// Parses <c>udp:ADDR:PORT</c> with an optional OpenSIPS-style <c>" as HOST[:PORT]"</c> suffix
+    /// (the advertised address); <paramref name="defaultAdvertise"/> applies when there is none.
+    /// </summary>
+    public static ListenSpec ParseListen(string value, string? defaultAdvertise)
+    {
+        string socket = value.Trim();
+        string? advertised = defaultAdvertise;
+        int asAt = socket.IndexOf(" as ", StringComparison.OrdinalIgnoreCase);
+        if (asAt >= 0)
+        {
+            advertised = socket[(asAt + 4)..].Trim();
+            socket = socket[..asAt].Trim();
+            if (advertised.Length == 0)
+            {
+                throw new StartupException($"--listen '{value}': nothing after 'as'; expected HOST[:PORT]");
+            }
+        }
+
+        if (!ListenSpec.TryParse(socket, out ListenSpec? spec, out string? error))
+        {
+            throw new StartupException($"--{error}");
+        }
+
+        if (advertised is null)
+        {
+            return spec;
+        }
+
+        try
+        {
+            return spec.WithAdvertise(advertised);
+        }
+        catch (TransportException e)
+        {
+            throw new StartupException($"--listen '{value}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Hyperproxy.Hosting;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// Host names to addresses (RFC 3263 as far as the system resolver goes: A and AAAA) without
+/// ever blocking a worker. Workers look names up in a copy-on-write table (no lock, no
+/// allocation); a miss asks the resolver thread and the worker goes on — the request that
+/// missed is dropped and counted, its retransmission finds the answer. Answers live
+/// <see cref="PositiveTtl"/>, failures <see cref="NegativeTtl"/>.
+/// </summary>
+public sealed class NextHopResolver : IDisposable
+{
+    public static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
+
+    private readonly BlockingCollection<string> _queue = new(new ConcurrentQueue<string>(), 4096);
+    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Func<string, IPAddress[]> _resolve;
+    private readonly Thread _thread;
+    private readonly object _writeGate = new();
+    private volatile Entry[] _table = new Entry[64];
+    private int _count;
+
+    public NextHopResolver(Func<string, IPAddress[]>? resolve = null)
+    {
+        _resolve = resolve ?? Dns.GetHostAddresses;
+        _thread = new Thread(Run) { IsBackground = true, Name = "hp-resolver" };
+        _thread.Start();
+    }
+
+    /// <summary>The answer for a name.</summary>
+    public enum Result
+    {
+        Found,
+        Pending,
+        Unresolvable,
+    }
+
+    /// <summary>
+    /// Looks <paramref name="host"/> up (a name, not a numeric address). <paramref name="preferred"/>
+    /// picks the family when the name has both. A miss or an expired answer queues a resolution.
+    /// </summary>
+    public Result Lookup(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress address)
+    {
+        address = default;
+        Entry[] table = _table;
+        long now = Environment.TickCount64;
+        int mask = table.Length - 1;
+        for (int i = Hash(host) & mask, probes = 0; probes < table.Length; i = (i + 1) & mask, probes++)
+        {
+            Entry? e = table[i];
+            if (e is null)
+            {
+                break;
+            }
+
+            if (!Ascii.EqualsIgnoreCase(e.Name, host))
+            {
+                continue;
+            }
+
+            if (e.ExpiresAt < now)
+            {
+                Request(host);
+            }
+
+            NetAddress pick = preferred == NetAddressFamily.IPv6 && !e.V6.IsNone ? e.V6 : !e.V4.IsNone ? e.V4 : e.V6;
+            if (pick.IsNone)
+            {
+                return Result.Unresolvable;
+            }
+
+            address = pick.WithPort(port);
+            return Result.Found;
+        }
+
+        Request(host);
+        return Result.Pending;
+    }
+
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        _thread.Join(TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Waits until <paramref name="host"/> has an answer (found or failed); for start-up checks and tests.</summary>
+    public bool WaitFor(string host, TimeSpan timeout)
+    {
+        byte[] name = Encoding.ASCII.GetBytes(host);
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Lookup(name, 0, NetAddressFamily.IPv4, out _) != Result.Pending)
+            {
+                return true;
+            }
+
+            Thread.Sleep(5);
+        }
+
+        return false;
+    }
+
+    private void Request(ReadOnlySpan<byte> host)
+    {
+        // Cold path: a miss. The string is what the system resolver takes.
+        string name = Encoding.ASCII.GetString(host);
+        if (_pending.TryAdd(name, 0) && !_queue.TryAdd(name))
+        {
+            _pending.TryRemove(name, out _);
+        }
+    }
+
+    private void Run()
+    {
+        foreach (string name in _queue.GetConsumingEnumerable())
+        {
+            NetAddress v4 = default;
+            NetAddress v6 = default;
+            try
+            {
+                foreach (IPAddress a in _resolve(name))
+                {
+                    if (a.AddressFamily == AddressFamily.InterNetwork && v4.IsNone)
+                    {
+                        v4 = NetAddress.FromIPEndPoint(new IPEndPoint(a, 0));
+                    }
+                    else if (a.AddressFamily == AddressFamily.InterNetworkV6 && v6.IsNone)
+                    {
+                        v6 = NetAddress.FromIPEndPoint(new IPEndPoint(a, 0));
+                    }
+                }
+            }
+            catch (Exception e) when (e is SocketException or ArgumentException)
+            {
+                Log.Info($"resolver: {name}: {e.Message}");
+            }
+
+            TimeSpan ttl = v4.IsNone && v6.IsNone ? NegativeTtl : PositiveTtl;
+            Publish(new Entry(Encoding.ASCII.GetBytes(name), v4, v6, Environment.TickCount64 + (long)ttl.TotalMilliseconds));
+            _pending.TryRemove(name, out _);
+        }
+    }
+
+    private void Publish(Entry entry)
+    {
+        lock (_writeGate)
+        {
+            Entry[] old = _table;
+            int size = old.Length;
+            while ((_count + 1) * 2 > size)
+            {
+                size *= 2;
+            }
+
+            var table = new Entry[size];
+            _count = 0;
+            foreach (Entry? e in old)
+            {
+                if (e is not null && !Ascii.EqualsIgnoreCase(e.Name, entry.Name))
+                {
+                    Insert(table, e);
+                    _count++;
+                }
+            }
+
+            Insert(table, entry);
+            _count++;
+            _table = table;
+        }
+    }
+
+    private static void Insert(Entry[] table, Entry entry)
+    {
+        int mask = table.Length - 1;
+        int i = Hash(entry.Name) & mask;
+        while (table[i] is not null)
+        {
+            i = (i + 1) & mask;
+        }
+
+        table[i] = entry;
+    }
+
+    private static int Hash(ReadOnlySpan<byte> name)
+    {
+        uint h = 2166136261;
+        foreach (byte b in name)
+        {
+            h = (h ^ (uint)(b | 0x20)) * 16777619;
+        }
+
+        return (int)(h & 0x7FFFFFFF);
+    }
+
+    private sealed record Entry(byte[] Name, NetAddress V4, NetAddress V6, long ExpiresAt);
+}

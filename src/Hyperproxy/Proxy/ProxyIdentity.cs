@@ -1,0 +1,141 @@
+using System.Text;
+using Hyperproxy.Sip;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// Who "we" are, fixed at start-up: per socket the bound address and the advertised host/port
+/// that go into our Via, and the set of host:port pairs that mean "this proxy" in a Request-URI,
+/// Route or Via (bound addresses, advertised addresses, aliases). Shared read-only by all workers.
+/// </summary>
+public sealed class ProxyIdentity
+{
+    private readonly Socket[] _sockets;
+    private readonly List<(byte[] Host, int Port)> _names = [];
+    private readonly List<NetAddress> _addresses = [];
+
+    public ProxyIdentity(IReadOnlyList<NetAddress> bound, IReadOnlyList<AdvertisedAddress?> advertised, IReadOnlyList<string>? aliases = null)
+    {
+        if (bound.Count != advertised.Count)
+        {
+            throw new ArgumentException("one advertised entry per bound address", nameof(advertised));
+        }
+
+        _sockets = new Socket[bound.Count];
+        for (int i = 0; i < bound.Count; i++)
+        {
+            NetAddress address = bound[i];
+            AdvertisedAddress? adv = advertised[i];
+            byte[] host = adv is null ? Encoding.ASCII.GetBytes(address.HostToString()) : adv.HostUtf8.ToArray();
+            int port = adv?.Port ?? address.Port;
+            _sockets[i] = new Socket(address, host, port, BuildViaPrefix(host, port));
+            AddMe(host, port);
+            if (!address.IsAny)
+            {
+                _addresses.Add(address);
+            }
+        }
+
+        foreach (string alias in aliases ?? [])
+        {
+            AdvertisedAddress a = AdvertisedAddress.Parse(alias, 5060);
+            AddMe(a.HostUtf8.ToArray(), a.Port);
+        }
+    }
+
+    public int SocketCount => _sockets.Length;
+
+    /// <summary>The address the socket is bound to.</summary>
+    public NetAddress Bound(int socket) => _sockets[socket].Address;
+
+    /// <summary>The advertised host of a socket as SIP writes it (IPv6 in brackets).</summary>
+    public ReadOnlySpan<byte> AdvertisedHost(int socket) => _sockets[socket].Host;
+
+    public int AdvertisedPort(int socket) => _sockets[socket].Port;
+
+    /// <summary><c>"Via: SIP/2.0/UDP host:port;branch="</c> for the socket, ready to copy.</summary>
+    public ReadOnlySpan<byte> ViaPrefix(int socket) => _sockets[socket].ViaPrefix;
+
+    /// <summary>
+    /// The socket a datagram to <paramref name="destination"/> leaves from: the receiving socket
+    /// when its family matches, else the first socket of the destination's family; -1 when none.
+    /// </summary>
+    public int OutgoingSocket(int receivedOn, in NetAddress destination)
+    {
+        if ((uint)receivedOn < (uint)_sockets.Length && _sockets[receivedOn].Address.Family == destination.Family)
+        {
+            return receivedOn;
+        }
+
+        for (int i = 0; i < _sockets.Length; i++)
+        {
+            if (_sockets[i].Address.Family == destination.Family)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// True when host:port names this proxy. An absent port (0) means 5060. Numeric hosts are
+    /// compared as addresses (so <c>[::1]</c> and <c>[0:0::1]</c> match); names case-insensitively.
+    /// </summary>
+    public bool IsMe(ReadOnlySpan<byte> host, int port)
+    {
+        if (port == 0)
+        {
+            port = 5060;
+        }
+
+        if (host.Length == 0)
+        {
+            return false;
+        }
+
+        if (NetAddress.TryParse(host, port, out NetAddress numeric))
+        {
+            foreach (NetAddress a in _addresses)
+            {
+                if (a.Port == port && a.HostEquals(numeric))
+                {
+                    return true;
+                }
+            }
+        }
+
+        foreach ((byte[] name, int namePort) in _names)
+        {
+            if (namePort == port && Ascii.EqualsIgnoreCase(name, host))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the URI's host and port name this proxy.</summary>
+    public bool IsMe(ReadOnlySpan<byte> uriText, in SipUri uri) =>
+        uri.Host.IsPresent && IsMe(uriText.Slice(uri.Host.Start, uri.Host.Length), uri.PortNumber);
+
+    private void AddMe(byte[] host, int port)
+    {
+        foreach ((byte[] h, int p) in _names)
+        {
+            if (p == port && Ascii.EqualsIgnoreCase(h, host))
+            {
+                return;
+            }
+        }
+
+        _names.Add((host, port));
+    }
+
+    private static byte[] BuildViaPrefix(byte[] host, int port) =>
+        Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP " + Encoding.ASCII.GetString(host) + ":" + port + ";branch=");
+
+    private sealed record Socket(NetAddress Address, byte[] Host, int Port, byte[] ViaPrefix);
+}

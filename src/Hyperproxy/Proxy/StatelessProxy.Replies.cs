@@ -1,0 +1,173 @@
+using System.Buffers.Text;
+using System.Text;
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Edits;
+using Hyperproxy.Sip.Headers;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+public sealed partial class StatelessProxy
+{
+    private static ReadOnlySpan<byte> ServerHeader => "Server: Hyperproxy\r\n"u8;
+
+    private enum NextHop
+    {
+        Found,
+        Pending,
+        Unresolvable,
+        UnsupportedScheme,
+        UnsupportedTransport,
+    }
+
+    /// <summary>
+    /// RFC 3261 §18.2.1 / RFC 3581 on the top Via of a request: <c>;received=</c> when the sent-by
+    /// host is not the source address, or rport was asked, or an old received is there (replaced);
+    /// <c>;rport=PORT</c> filled in when rport was asked. Recorded as edits, so the forwarded request
+    /// and our own replies both carry it.
+    /// </summary>
+    private void StampTopVia(in NetAddress source)
+    {
+        if (_message.GetTopVia(out ViaHeader via) != SipError.None)
+        {
+            return;
+        }
+
+        bool hostDiffers = !NetAddress.TryParse(_message.Span(via.Host), 0, out NetAddress sentBy) || !sentBy.HostEquals(source);
+        if (!hostDiffers && !via.HasRport && !via.Received.IsPresent)
+        {
+            return;
+        }
+
+        Span<byte> text = _scratch.AsSpan(0, 128);
+        int n = 0;
+        if (source.TryFormatHost(text[10..], out int hostLength))
+        {
+            // RFC 3261 received is IPv4address / IPv6address: no brackets (RFC 5118 §4.5).
+            Span<byte> host = text.Slice(10, hostLength);
+            if (host.Length > 1 && host[0] == (byte)'[')
+            {
+                host = host[1..^1];
+            }
+
+            if (via.Received.IsPresent)
+            {
+                _edits.Replace(via.Received, host);
+            }
+            else
+            {
+                ";received="u8.CopyTo(text);
+                host.CopyTo(text[10..]);
+                n = 10 + host.Length;
+                _edits.InsertBefore(via.SentByEnd, text[..n]);
+            }
+        }
+
+        if (via.HasRport)
+        {
+            Span<byte> rport = _scratch.AsSpan(128, 16);
+            ";rport="u8.CopyTo(rport);
+            Utf8Formatter.TryFormat(source.Port, rport[7..], out int digits);
+            _edits.Replace(via.RportParam, rport[..(7 + digits)]);
+        }
+    }
+
+    /// <summary>
+    /// sl_send_reply: a stateless reply built from the request (with its Via edits), sent from the
+    /// receiving socket to the source address; the port is the source port when the top Via asked
+    /// for rport (or cannot be read), else the Via's sent-by port, else 5060 (RFC 3261 §18.2.2).
+    /// </summary>
+    private void SendReply(int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders, in NetAddress source,
+        int socket, DatagramBatch outgoing, ref ProxyCounters c)
+    {
+        SipMessage m = _message;
+        if (m.Method == SipMethod.Ack)
+        {
+            return;
+        }
+
+        Span<byte> toTag = default;
+        if (status > 100 && StatelessBranch.TryWriteToTag(m, _scratch.AsSpan(256, 32), out int tagLength))
+        {
+            toTag = _scratch.AsSpan(256, tagLength);
+        }
+
+        int port = source.Port;
+        if (m.GetTopVia(out ViaHeader via) == SipError.None && !via.HasRport)
+        {
+            port = via.PortNumber != 0 ? via.PortNumber : 5060;
+        }
+
+        if (!outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        Span<byte> headers = _scratch.AsSpan(384, 640);
+        int h = 0;
+        if (!TryAppend(headers, ref h, extraHeaders) || !TryAppend(headers, ref h, ServerHeader))
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        int written = SipResponseWriter.Write(m, _edits, status, reason, toTag, headers[..h], slot);
+        if (written < 0)
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        outgoing.Commit(written, source.WithPort(port), socket);
+        c.LocalReplies++;
+    }
+
+    private NextHop ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination)
+    {
+        destination = default;
+        if (uri.Scheme != UriScheme.Sip)
+        {
+            return NextHop.UnsupportedScheme;
+        }
+
+        if (uri.Transport.IsPresent && !Ascii.EqualsIgnoreCase(text.Slice(uri.Transport.Start, uri.Transport.Length), "udp"u8))
+        {
+            return NextHop.UnsupportedTransport;
+        }
+
+        TextRange hostRange = uri.Maddr.IsPresent ? uri.Maddr : uri.Host;
+        return ResolveHost(text.Slice(hostRange.Start, hostRange.Length), uri.PortNumber, preferred, out destination);
+    }
+
+    private NextHop ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination)
+    {
+        if (port == 0)
+        {
+            port = 5060;
+        }
+
+        if (NetAddress.TryParse(host, port, out destination))
+        {
+            return NextHop.Found;
+        }
+
+        return _resolver.Lookup(host, port, preferred, out destination) switch
+        {
+            NextHopResolver.Result.Found => NextHop.Found,
+            NextHopResolver.Result.Pending => NextHop.Pending,
+            _ => NextHop.Unresolvable,
+        };
+    }
+
+    private static bool TryAppend(Span<byte> destination, ref int at, ReadOnlySpan<byte> bytes)
+    {
+        if (!bytes.TryCopyTo(destination[at..]))
+        {
+            return false;
+        }
+
+        at += bytes.Length;
+        return true;
+    }
+}

@@ -1,0 +1,104 @@
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Edits;
+using Hyperproxy.Sip.Headers;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+public sealed partial class StatelessProxy
+{
+    /// <summary>
+    /// A response relayed statelessly (RFC 3261 §16.11, §18.2.2): the top Via must be ours and is
+    /// removed; the response goes to the next Via — maddr, else received, else the sent-by host;
+    /// the rport value, else the sent-by port, else 5060. A 503 is relayed as 500 (§16.7 step 6).
+    /// </summary>
+    private void ProcessResponse(int socket, DatagramBatch outgoing, ref ProxyCounters c)
+    {
+        SipMessage m = _message;
+        HeaderValue top = default;
+        HeaderValue next = default;
+        int vias = 0;
+        foreach (HeaderValue hv in m.Values(HeaderId.Via))
+        {
+            if (vias == 0)
+            {
+                top = hv;
+            }
+            else
+            {
+                next = hv;
+            }
+
+            if (++vias == 2)
+            {
+                break;
+            }
+        }
+
+        if (m.GetTopVia(out ViaHeader ours) != SipError.None || !_identity.IsMe(m.Span(ours.Host), ours.PortNumber))
+        {
+            c.RepliesNotForUs++;
+            return;
+        }
+
+        if (vias < 2 || !ViaHeader.TryParse(m.Span(next.Value), next.Value.Start, out ViaHeader via))
+        {
+            c.RepliesWithoutNextVia++;
+            return;
+        }
+
+        RemoveListElement(top, next);
+        if (m.StatusCode == 503)
+        {
+            _edits.Replace(new TextRange(m.StartLine.Start + 8, 3), "500"u8);
+        }
+
+        TextRange hostRange = via.Maddr.IsPresent ? via.Maddr : via.Received.IsPresent ? via.Received : via.Host;
+        int port = via.Rport.IsPresent && TryParsePort(m.Span(via.Rport), out int rport) ? rport
+            : via.PortNumber != 0 ? via.PortNumber : 5060;
+        NetAddressFamily preferred = _identity.Bound(socket).Family;
+        if (ResolveHost(m.Span(hostRange), port, preferred, out NetAddress destination) != NextHop.Found)
+        {
+            c.UnresolvedDrops++;
+            return;
+        }
+
+        int outSocket = _identity.OutgoingSocket(socket, destination);
+        if (outSocket < 0 || !outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        int written = SipWriter.Write(m, _edits, slot);
+        if (written < 0)
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        outgoing.Commit(written, destination, outSocket);
+        c.RepliesForwarded++;
+    }
+
+    private static bool TryParsePort(ReadOnlySpan<byte> digits, out int port)
+    {
+        port = 0;
+        if (digits.Length is 0 or > 5)
+        {
+            return false;
+        }
+
+        foreach (byte b in digits)
+        {
+            if ((uint)(b - '0') > 9)
+            {
+                return false;
+            }
+
+            port = port * 10 + (b - '0');
+        }
+
+        return port is > 0 and <= 65535;
+    }
+}
