@@ -244,6 +244,34 @@ static long long pids_ticks(const int *pids, int n)
     return t;
 }
 
+#define MAX_CPUS 16
+
+/* per-CPU busy and total jiffies from /proc/stat; returns the number of CPUs read */
+static int read_cpu_stat(unsigned long long *busy, unsigned long long *total)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (f == NULL)
+        return 0;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL && n < MAX_CPUS) {
+        if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9')
+            continue;
+        unsigned long long v[10] = {0};
+        if (sscanf(line + 3, "%*d %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]) < 4)
+            continue;
+        unsigned long long t = 0;
+        for (int i = 0; i < 8; i++)
+            t += v[i];
+        total[n] = t;
+        busy[n] = t - v[3] - v[4]; /* minus idle and iowait */
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
 static int build_template(const options *o, tmpl *t, const char *lhost, int lport, const char *thost, int tport)
 {
     char buf[2048];
@@ -277,6 +305,10 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
     return tmpl_compile(t, buf);
 }
 
+static unsigned long long s_cpu_busy0[MAX_CPUS], s_cpu_total0[MAX_CPUS], s_cpu_busy1[MAX_CPUS],
+    s_cpu_total1[MAX_CPUS];
+static int s_ncpu0, s_ncpu1;
+
 static void print_json(const options *o, const counters *c, uint64_t sent, double secs, double gen_cpu,
                        double gen_busy, double srv_cpu, long long cseq_first)
 {
@@ -306,7 +338,15 @@ static void print_json(const options *o, const counters *c, uint64_t sent, doubl
         printf("\"server_cpu_pct\":%.1f,", srv_cpu);
     else
         printf("\"server_cpu_pct\":null,");
-    printf("\"cseq_first\":%lld}\n", cseq_first);
+    /* how busy each CPU was while measuring, whoever used it: more than server + generator
+     * means other processes shared the machine */
+    printf("\"cpu_busy_pct\":[");
+    int ncpu = s_ncpu0 < s_ncpu1 ? s_ncpu0 : s_ncpu1;
+    for (int i = 0; i < ncpu; i++) {
+        unsigned long long dt = s_cpu_total1[i] - s_cpu_total0[i], db = s_cpu_busy1[i] - s_cpu_busy0[i];
+        printf("%s%.1f", i ? "," : "", dt ? 100.0 * (double)db / (double)dt : 0.0);
+    }
+    printf("],\"cseq_first\":%lld}\n", cseq_first);
     fflush(stdout);
 }
 
@@ -516,6 +556,7 @@ int main(int argc, char **argv)
             hist_reset(&s_hist);
             srv_t0 = pids_ticks(pids, npids);
             gen_t0 = proc_ticks(getpid());
+            s_ncpu0 = read_cpu_stat(s_cpu_busy0, s_cpu_total0);
         }
         if (phase == 1 && now >= t_end) {
             phase = 2;
@@ -523,6 +564,7 @@ int main(int argc, char **argv)
             t_measured_end = now;
             srv_t1 = pids_ticks(pids, npids);
             gen_t1 = proc_ticks(getpid());
+            s_ncpu1 = read_cpu_stat(s_cpu_busy1, s_cpu_total1);
             t_drain_end = now + (uint64_t)(o.drain_ms * 1e6);
         }
         if (phase == 2 && (outstanding == 0 || now >= t_drain_end))
@@ -653,6 +695,7 @@ int main(int argc, char **argv)
         t_measured_end = now_ns();
         srv_t1 = pids_ticks(pids, npids);
         gen_t1 = proc_ticks(getpid());
+        s_ncpu1 = read_cpu_stat(s_cpu_busy1, s_cpu_total1);
         if (measured_from == UINT64_MAX)
             measured_from = next_seq;
     }

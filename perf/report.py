@@ -16,6 +16,8 @@ ECHO = "C reflector (echo)"
 SL200 = "C reflector (sl 200)"
 DIRECT = "udpgen + responder, no proxy"
 BUSY_WARN = 10  # % of a CPU busy with someone else's work just before a run
+FOREIGN_WARN = 25  # % of the server's CPU used by something else than the server during a run
+SERVER_CPU = 0
 
 
 def ok_count(r):
@@ -52,10 +54,25 @@ def note(r):
     for k in ("timeouts", "unanswered_at_end", "late", "unmatched", "send_errors"):
         if r.get(k):
             parts.append(f"{k} {r[k]}")
+    if contaminated(r):
+        parts.append(f"**{contaminated(r)}**")
+    return ", ".join(parts)
+
+
+def contaminated(r):
+    """Why this row's figure is likely low because other processes used the CPUs, or ""."""
     bg = r.get("background_busy_pct") or {}
     if max(bg.values(), default=0) >= BUSY_WARN:
-        parts.append(f"**other load before start: CPU0 {bg.get('server_cpu')}%, CPU1 {bg.get('gen_cpu')}%**")
-    return ", ".join(parts)
+        return f"other load before start: CPU0 {bg.get('server_cpu')}%, CPU1 {bg.get('gen_cpu')}%"
+    srv, gen = r.get("server_cpu_pct"), r.get("gen_busy_pct")
+    if not r.get("rate_target") and srv is not None and gen is not None and srv < 85 and gen < 85:
+        # closed loop: one side should be saturated; neither means the CPUs went elsewhere
+        return f"neither side saturated (server {srv:.0f}%, generator {gen:.0f}%): other processes used the CPUs"
+    busy = r.get("cpu_busy_pct") or []
+    if srv is not None and len(busy) > SERVER_CPU and busy[SERVER_CPU] - srv > FOREIGN_WARN:
+        return f"CPU{SERVER_CPU} {busy[SERVER_CPU]:.0f}% busy while the server used {srv:.0f}%: other processes shared it"
+    return ""
+
 
 
 def load(r):
@@ -87,6 +104,8 @@ def main():
                 runs.append(json.loads(line))
     with open(meta_path) as f:
         meta = json.load(f)
+    global SERVER_CPU
+    SERVER_CPU = meta.get("server_cpu", 0)
     with open(out_json, "w") as f:
         json.dump({"meta": meta, "runs": runs}, f, indent=1)
 
@@ -99,10 +118,11 @@ def main():
                f"{m['warmup_s']} s warm-up (register: {m['register_warmup_s']} s) then {m['duration_s']} s measured, "
                f"closed loop window {m['window']}, batch 64, loopback UDP.")
     out.append("")
-    noisy = [r for r in runs if max((r.get("background_busy_pct") or {}).values(), default=0) >= BUSY_WARN]
+    noisy = [r for r in runs if "skipped" not in r and contaminated(r)]
     if noisy:
-        out.append(f"**Warning: {len(noisy)} of {len(runs)} runs started while other processes kept a CPU "
-                   f">= {BUSY_WARN}% busy: those figures (and ratios built on them) understate the systems.**")
+        out.append(f"**Warning: {len(noisy)} of {len(runs)} runs shared the CPUs with other processes "
+                   f"(flagged in notes): those figures, and ratios built on them, understate the systems. "
+                   f"Run again on a quiet machine.**")
         out.append("")
     out.append("| system | scenario | load | ok/s | ok % | p50 µs | p99 µs | p99.9 µs | server CPU % | gen busy % | notes |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
