@@ -18,7 +18,7 @@
 #   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _REGISTER   per-scenario override of HYPERPROXY_ARGS
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
-#                              runs (default 40 with --quick, 120 otherwise); rows measured on a
+#                              runs (default 30 with --quick, 120 otherwise); rows measured on a
 #                              busy machine are flagged in the table
 set -euo pipefail
 
@@ -57,7 +57,7 @@ USERS=${BENCH_USERS:-100000}
 LATENCY_RATE=20000
 QUIET_PCT=10         # a CPU busier than this before a run means someone else is using it
 QUIET_WAITED=0       # seconds spent waiting for quiet so far (each wait turn is ~1 s)
-QUIET_BUDGET=${BENCH_QUIET_BUDGET:-$(( QUICK == 1 ? 40 : 120 ))}
+QUIET_BUDGET=${BENCH_QUIET_BUDGET:-$(( QUICK == 1 ? 30 : 120 ))}
 HP_ARGS_DEFAULT='run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0'
 
 has() { [[ ",$1," == *",$2,"* ]]; }
