@@ -97,7 +97,17 @@ public static class SipText
     public static bool TryParseUInt(ReadOnlySpan<byte> s, uint max, out uint value)
     {
         value = 0;
-        if (s.IsEmpty || s.Length > 10)
+        if (s.IsEmpty)
+        {
+            return false;
+        }
+
+        while (s.Length > 1 && s[0] == '0')
+        {
+            s = s[1..];
+        }
+
+        if (s.Length > 10)
         {
             return false;
         }

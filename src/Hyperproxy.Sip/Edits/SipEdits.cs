@@ -53,6 +53,9 @@ public sealed class SipEdits
     /// <summary>Inserts bytes at gap <paramref name="position"/>; same as <see cref="Insert"/>.</summary>
     public SipError InsertBefore(int position, ReadOnlySpan<byte> bytes) => Add(position, 0, bytes, default);
 
+    /// <summary>Inserts bytes at gap <paramref name="position"/>; same as <see cref="Insert"/> (kept for the lumps vocabulary).</summary>
+    public SipError InsertAfter(int position, ReadOnlySpan<byte> bytes) => Add(position, 0, bytes, default);
+
     /// <summary>Inserts bytes just before <paramref name="range"/>.</summary>
     public SipError InsertBefore(TextRange range, ReadOnlySpan<byte> bytes) => Add(range.Start, 0, bytes, default);
 
