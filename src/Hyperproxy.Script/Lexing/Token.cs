@@ -33,6 +33,5 @@ public sealed class Token
     /// <summary>Prefix length after <c>/</c>, or -1 for a plain address.</summary>
     public int PrefixLength { get; init; } = -1;
 
-    /// <summary>For strings: the column of each character of <see cref="Text"/> is not kept; this is the quote's location.</summary>
     public override string ToString() => $"{Kind} '{Text}' at {Location}";
 }

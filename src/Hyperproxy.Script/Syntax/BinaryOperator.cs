@@ -1,6 +1,6 @@
 namespace Hyperproxy.Script.Syntax;
 
-/// <summary>Binary operators, loosest-binding first (see <c>Parser</c> for the precedence table).</summary>
+/// <summary>Binary operators (the precedence table is on <c>Parser</c>'s expression part).</summary>
 public enum BinaryOperator
 {
     Or,

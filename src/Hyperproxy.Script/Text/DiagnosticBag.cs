@@ -45,7 +45,15 @@ public sealed class DiagnosticBag
     public IReadOnlyList<ScriptDiagnostic> ToSortedList()
     {
         var list = new List<ScriptDiagnostic>(_items);
-        list.Sort(Compare);
+        // Stable: errors at the same position keep the order they were found in.
+        var order = new Dictionary<ScriptDiagnostic, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _items.Count; i++)
+            order[_items[i]] = i;
+        list.Sort((a, b) =>
+        {
+            int c = Compare(a, b);
+            return c != 0 ? c : order[a].CompareTo(order[b]);
+        });
         if (_dropped > 0 && list.Count > 0)
         {
             list.Add(new ScriptDiagnostic(list[^1].Location, $"{_dropped} more error(s) not shown"));
