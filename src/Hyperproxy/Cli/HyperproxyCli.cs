@@ -69,7 +69,7 @@ public static class HyperproxyCli
             Description = "Worker threads, each with its own socket per listen address. Default: one per CPU in --cpus, or per available CPU.",
             HelpName = "N",
         };
-        workers.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int?>(), 1, 1024));
+        workers.Validators.Add(r => RequireRange(r, 1, 1024));
         var cpus = new Option<string?>("--cpus")
         {
             Description = "CPUs to pin the workers to, one worker per listed CPU in order: a list like 0,2-3. Default: no pinning.",
@@ -81,7 +81,7 @@ public static class HyperproxyCli
             DefaultValueFactory = _ => ServerOptions.DefaultBatch,
             HelpName = "N",
         };
-        batch.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int>(), 1, 1024));
+        batch.Validators.Add(r => RequireRange(r, 1, 1024));
         var config = new Option<FileInfo>("--config", "-f")
         {
             Description = "The routing script (OpenSIPS language). Default: the built-in script (see 'hyperproxy default-config').",
@@ -129,9 +129,10 @@ public static class HyperproxyCli
         return run;
     }
 
-    private static void RequireRange(OptionResult result, int? value, int min, int max)
+    /// <summary>A range check that leaves values that are not numbers to the parser's own error.</summary>
+    private static void RequireRange(OptionResult result, int min, int max)
     {
-        if (value is int v && (v < min || v > max))
+        if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int v) && (v < min || v > max))
         {
             result.AddError($"{result.Option.Name}: {v} is out of range; it takes {min} to {max}");
         }

@@ -79,17 +79,24 @@ public sealed class ServerOptions
     /// </summary>
     public static ListenSpec ParseListen(string value, string? defaultAdvertise)
     {
-        string socket = value.Trim();
+        string[] words = value.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string socket = words.Length > 0 ? words[0] : "";
         string? advertised = defaultAdvertise;
-        int asAt = socket.IndexOf(" as ", StringComparison.OrdinalIgnoreCase);
-        if (asAt >= 0)
+        if (words.Length > 1)
         {
-            advertised = socket[(asAt + 4)..].Trim();
-            socket = socket[..asAt].Trim();
-            if (advertised.Length == 0)
+            if (!words[1].Equals("as", StringComparison.OrdinalIgnoreCase))
             {
-                throw new StartupException($"--listen '{value}': nothing after 'as'; expected HOST[:PORT]");
+                throw new StartupException($"--listen '{value}': unexpected '{words[1]}'; expected 'as HOST[:PORT]' after the socket");
             }
+
+            if (words.Length != 3)
+            {
+                throw new StartupException(words.Length == 2
+                    ? $"--listen '{value}': nothing after 'as'; expected HOST[:PORT]"
+                    : $"--listen '{value}': more than one address after 'as'");
+            }
+
+            advertised = words[2];
         }
 
         if (!ListenSpec.TryParse(socket, out ListenSpec? spec, out string? error))
