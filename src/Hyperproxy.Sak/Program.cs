@@ -1,1 +1,3 @@
-Console.WriteLine("hypersak");
+using Hyperproxy.Sak.Cli;
+
+return SakCli.Run(args, Console.Out, Console.Error);

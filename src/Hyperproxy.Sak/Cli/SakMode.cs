@@ -1,0 +1,14 @@
+namespace Hyperproxy.Sak.Cli;
+
+/// <summary>What hypersak does in this run (SIPSAK's modes plus the load generator).</summary>
+public enum SakMode
+{
+    Ping,
+    Traceroute,
+    Message,
+    Usrloc,
+    RandTrash,
+    Flood,
+    Help,
+    Version,
+}
