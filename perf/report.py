@@ -84,7 +84,8 @@ def load(r):
 def ratio(a, b):
     if a is None or b is None or ok_rate(b) <= 0:
         return "–"
-    return f"{ok_rate(a) / ok_rate(b):.2f}x"
+    mark = " (flagged row)" if contaminated(a) or contaminated(b) else ""
+    return f"{ok_rate(a) / ok_rate(b):.2f}x{mark}"
 
 
 def find(runs, system, scenario):
