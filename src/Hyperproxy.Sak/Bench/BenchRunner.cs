@@ -24,8 +24,7 @@ public static class BenchRunner
         IPAddress local = o.LocalIp != null
             ? (IPAddress.TryParse(o.LocalIp.Trim('[', ']'), out IPAddress? l) ? l : throw new SakException($"bench: bad --local '{o.LocalIp}'"))
             : LocalAddressTowards(target);
-        long cseqBase = o.CSeqBase > 0 ? o.CSeqBase
-            : Math.Max(1, (DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1_767_225_600L) * 16);
+        long cseqBase = o.CSeqBase > 0 ? o.CSeqBase : CSeqState.Next(target, o.Users);
         int userDigits = Math.Max(1, o.Users.ToString(CultureInfo.InvariantCulture).Length);
         string targetHost = SipTarget.FormatHost(target.Address) + ":" + target.Port.ToString(CultureInfo.InvariantCulture);
 
@@ -97,6 +96,13 @@ public static class BenchRunner
         if (failure != null)
             throw new SakException("bench: " + failure.Message);
 
+        if (o.Scenario == BenchScenario.Register)
+        {
+            long max = 0;
+            foreach (BenchWorker w in workers)
+                max = Math.Max(max, w.MaxCSeq);
+            CSeqState.Save(target, o.Users, max + 1);
+        }
         BenchResult result = BenchResult.Collect(o, workers, cseqBase);
         if (o.Json)
             stdout.WriteLine(BenchReport.Json(o, result));

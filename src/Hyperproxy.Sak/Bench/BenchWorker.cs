@@ -60,6 +60,7 @@ public sealed class BenchWorker
     public long MeasureStart;
     public long MeasureEnd;
     public long LastAnswer;
+    public long MaxCSeq;
     public volatile bool Done;
 
     /// <summary>Runs until the quota or the duration is used up and the answers are in (or timed out).</summary>
@@ -131,6 +132,7 @@ public sealed class BenchWorker
                     long k = (long)(next - 1);
                     long user = _index + (k % _usersHere) * _o.Threads;
                     long cseq = _cseqBase + k / _usersHere;
+                    MaxCSeq = cseq;
                     int length = _template.Write(slot, next, cseq, user);
                     outgoing.Commit(length, _target, 0);
                     _sentAt[(int)(next & (ulong)_mask)] = now;

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Hyperproxy.Sak.Tests;
+
+/// <summary>Paths and helpers shared by the tests that run real peers on loopback.</summary>
+internal static class Peers
+{
+    public static string RepoRoot
+    {
+        get
+        {
+            string? dir = AppContext.BaseDirectory;
+            while (dir != null && !File.Exists(Path.Combine(dir, "Hyperproxy.sln")))
+                dir = Path.GetDirectoryName(dir);
+            return dir ?? "/work/main";
+        }
+    }
+
+    /// <summary>A UDP port nobody holds right now on 127.0.0.1.</summary>
+    public static int FreeUdpPort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    /// <summary>Runs a program to its end (bounded); returns exit code and both outputs.</summary>
+    public static (int Code, string Out, string Err) Exec(string file, string args, int timeoutMs = 30_000)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using Process p = Process.Start(psi)!;
+        Task<string> o = p.StandardOutput.ReadToEndAsync();
+        Task<string> e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"{file} {args} did not end within {timeoutMs} ms");
+        }
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    /// <summary>hypersak in-process: exit code, stdout, stderr.</summary>
+    public static (int Code, string Out, string Err) Sak(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Hyperproxy.Sak.Cli.SakCli.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    /// <summary>Waits (bounded) until an OPTIONS to the port is answered.</summary>
+    public static bool WaitAnswering(int port, int timeoutMs = 15_000)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.ElapsedMilliseconds < timeoutMs)
+        {
+            var (code, _, _) = Sak("-Z", "50", "-D", "4", "-s", $"sip:127.0.0.1:{port}");
+            if (code is 0 or 1)
+                return true;
+            // Connection refused comes back at once: give the peer a moment by waiting on a socket.
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Poll(50_000, SelectMode.SelectRead);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,64 @@
+namespace Hyperproxy.Sak.Tests;
+
+public sealed class UsrlocTests : IClassFixture<UsrlocKamailio>
+{
+    private readonly UsrlocKamailio _kamailio;
+
+    public UsrlocTests(UsrlocKamailio kamailio) => _kamailio = kamailio;
+
+    [Fact]
+    public void UsrlocRegistersMessagesItselfThroughKamailioAndRemovesEachBinding()
+    {
+        var (code, output, error) = Peers.Sak("-U", "-b", "1", "-e", "3", "-s", _kamailio.Uri("alice"));
+        Assert.True(code == 0, output + error);
+        for (int n = 1; n <= 3; n++)
+        {
+            Assert.Contains($"registering user alice{n} ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+            Assert.Contains($"sending message to alice{n} through the server ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+            Assert.Contains($"removing binding of alice{n} ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        }
+        Assert.Contains("3 user(s) registered, messaged and removed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UsrlocWithAPathThroughOurselvesStillReachesUs()
+    {
+        int local = Peers.FreeUdpPort();
+        var (code, output, error) = Peers.Sak("-U", "-l", local.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--path", $"sip:127.0.0.1:{local};lr", "-s", _kamailio.Uri("pathuser"));
+        Assert.True(code == 0, output + error);
+        Assert.Contains("the MESSAGE reached us and was answered 200", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MessageToAnUnregisteredUserGets404AndExitsOne()
+    {
+        var (code, output, _) = Peers.Sak("-M", "-B", "hi", "-s", _kamailio.Uri("nobody"));
+        Assert.Equal("SIP/2.0 404 Not Found", output.Trim());
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
+    public void TracerouteListsThe483HopThenTheFinalAnswerAndExitsLikeSipsak()
+    {
+        var (code, output, _) = Peers.Sak("-T", "-s", _kamailio.Uri());
+        var sipsak = Peers.Exec("sipsak", $"-T -s {_kamailio.Uri()}");
+        string[] lines = output.Trim().Split('\n');
+        Assert.StartsWith("0: ", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("SIP/2.0 483 Too Many Hops", lines[0].TrimEnd(), StringComparison.Ordinal);
+        Assert.StartsWith("1: ", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith("SIP/2.0 200 OK", lines[1].TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("483 Too Many Hops", sipsak.Out, StringComparison.Ordinal);
+        Assert.Contains("200 OK", sipsak.Out, StringComparison.Ordinal);
+        Assert.Equal(0, code);
+        Assert.Equal(sipsak.Code, code);
+    }
+
+    [Fact]
+    public void PreloadedRouteIsSentToTheFirstRouteAndKamailioAnswers()
+    {
+        var (code, output, _) = Peers.Sak("--route", $"sip:127.0.0.1:{_kamailio.Port};lr", "-s", "sip:somebody@example.invalid");
+        Assert.Equal(0, code);
+        Assert.Equal("SIP/2.0 200 OK", output.Trim());
+    }
+}
