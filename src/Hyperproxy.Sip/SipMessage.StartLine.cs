@@ -135,7 +135,8 @@ public sealed partial class SipMessage
         }
 
         bool sip = (colon == 3 && SipText.EqualsLower(uri[..3], "sip"u8)) || (colon == 4 && SipText.EqualsLower(uri[..4], "sips"u8));
-        if (uri.IndexOfAny((byte)'<', (byte)'>') >= 0 || uri.IndexOfAny(SipText.Control) >= 0)
+        // Control bytes are rejected for the whole header section by CheckCharacters.
+        if (uri.IndexOfAny((byte)'<', (byte)'>') >= 0)
         {
             return false;
         }

@@ -12,6 +12,10 @@ public sealed partial class SipMessage
     private TextRange _callId;
     private int _maxForwards;
     private int _contentLength;
+    private int _cseqIndex;
+    private int _callIdIndex;
+    private int _maxForwardsIndex;
+    private int _contentLengthIndex;
 
     /// <summary>CSeq sequence number (validated at parse, &lt; 2^31).</summary>
     public uint CSeqNumber => _cseqNumber;
@@ -41,6 +45,29 @@ public sealed partial class SipMessage
         _callId = TextRange.None;
         _maxForwards = -1;
         _contentLength = -1;
+        _cseqIndex = -1;
+        _callIdIndex = -1;
+        _maxForwardsIndex = -1;
+        _contentLengthIndex = -1;
+    }
+
+    private void RememberSingle(HeaderId id, int index)
+    {
+        switch (id)
+        {
+            case HeaderId.CSeq:
+                _cseqIndex = index;
+                break;
+            case HeaderId.CallId:
+                _callIdIndex = index;
+                break;
+            case HeaderId.MaxForwards:
+                _maxForwardsIndex = index;
+                break;
+            case HeaderId.ContentLength:
+                _contentLengthIndex = index;
+                break;
+        }
     }
 
     private SipError CheckMandatory(ReadOnlySpan<byte> s)
@@ -55,41 +82,30 @@ public sealed partial class SipMessage
             return Fail(missing, HeadersEnd);
         }
 
-        int contentLengthIndex = -1;
-        int maxForwardsIndex = -1;
         HeaderEntry[] headers = _headers;
-        for (int i = 0; i < _headerCount; i++)
         {
-            ref readonly HeaderEntry h = ref headers[i];
-            switch (h.Id)
+            ref readonly HeaderEntry h = ref headers[_cseqIndex];
+            if (!ParseCSeq(s, h))
             {
-                case HeaderId.CSeq:
-                    if (!ParseCSeq(s, h))
-                    {
-                        ErrorHeaderName = h.Name;
-                        return Fail(_cseqMethodRange.IsPresent ? SipError.CSeqMethodMismatch : SipError.BadCSeq, h.Value.Start);
-                    }
-
-                    break;
-                case HeaderId.CallId:
-                    ReadOnlySpan<byte> callId = s.Slice(h.Value.Start, h.Value.Length);
-                    if (callId.IsEmpty || callId.IndexOfAny(SipText.Lws) >= 0)
-                    {
-                        ErrorHeaderName = h.Name;
-                        return Fail(SipError.BadCallId, h.Value.Start);
-                    }
-
-                    _callId = h.Value;
-                    break;
-                case HeaderId.ContentLength:
-                    contentLengthIndex = i;
-                    break;
-                case HeaderId.MaxForwards:
-                    maxForwardsIndex = i;
-                    break;
+                ErrorHeaderName = h.Name;
+                return Fail(_cseqMethodRange.IsPresent ? SipError.CSeqMethodMismatch : SipError.BadCSeq, h.Value.Start);
             }
         }
 
+        {
+            ref readonly HeaderEntry h = ref headers[_callIdIndex];
+            ReadOnlySpan<byte> callId = s.Slice(h.Value.Start, h.Value.Length);
+            if (callId.IsEmpty || callId.IndexOfAny(SipText.Lws) >= 0)
+            {
+                ErrorHeaderName = h.Name;
+                return Fail(SipError.BadCallId, h.Value.Start);
+            }
+
+            _callId = h.Value;
+        }
+
+        int maxForwardsIndex = _maxForwardsIndex;
+        int contentLengthIndex = _contentLengthIndex;
         if (maxForwardsIndex >= 0)
         {
             ref readonly HeaderEntry h = ref headers[maxForwardsIndex];

@@ -206,27 +206,27 @@ public sealed partial class SipMessage
                     continue;
                 }
 
-                int colon = s[pos..lineEnd].IndexOf((byte)':');
-                if (colon < 0)
+                int n = pos;
+                while (n < lineEnd && SipText.IsTokenChar(s[n]))
                 {
-                    ErrorHeaderName = TextRange.FromBounds(pos, lineEnd);
-                    return Fail(SipError.HeaderWithoutColon, pos);
+                    n++;
                 }
 
-                colon += pos;
-                int nameEnd = colon;
-                while (nameEnd > pos && (s[nameEnd - 1] == ' ' || s[nameEnd - 1] == '\t'))
+                int nameEnd = n;
+                while (n < lineEnd && (s[n] == ' ' || s[n] == '\t'))
                 {
-                    nameEnd--;
+                    n++;
                 }
 
+                if (n >= lineEnd || s[n] != ':' || nameEnd == pos)
+                {
+                    bool noColon = s[pos..lineEnd].IndexOf((byte)':') < 0;
+                    ErrorHeaderName = TextRange.FromBounds(pos, noColon || nameEnd == pos ? lineEnd : nameEnd);
+                    return Fail(noColon ? SipError.HeaderWithoutColon : SipError.BadHeaderName, pos);
+                }
+
+                int colon = n;
                 ReadOnlySpan<byte> name = s[pos..nameEnd];
-                if (name.IsEmpty || name.ContainsAnyExcept(SipText.Token))
-                {
-                    ErrorHeaderName = TextRange.FromBounds(pos, nameEnd);
-                    return Fail(SipError.BadHeaderName, pos);
-                }
-
                 if (count == headers.Length)
                 {
                     return Fail(SipError.TooManyHeaders, pos);
@@ -241,6 +241,11 @@ public sealed partial class SipMessage
                 }
 
                 present |= bit;
+                if ((bit & SingleValueMask) != 0)
+                {
+                    RememberSingle(id, count);
+                }
+
                 int vs = SkipSpaces(s, colon + 1, lineEnd);
                 int ve = SipText.TrimEnd(s, vs, lineEnd);
                 headers[count++] = new HeaderEntry(

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace Hyperproxy.Sip;
@@ -22,6 +23,9 @@ public static class SipText
 
     internal static readonly SearchValues<byte> Lws = SearchValues.Create(" \t\r\n"u8);
 
+    /// <summary>Bytes that end an unquoted parameter value.</summary>
+    internal static readonly SearchValues<byte> ParamValueStop = SearchValues.Create(" \t\r\n;,\"<>?"u8);
+
     private static byte[] BuildBad(bool high)
     {
         var list = new List<byte>();
@@ -35,6 +39,40 @@ public static class SipText
 
         return list.ToArray();
     }
+
+    /// <summary>RFC 3261 token character (table lookup, no call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsTokenChar(byte b) => TokenTable[b] != 0;
+
+    /// <summary>Host name character: letters, digits, '-', '.', '_'.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsHostChar(byte b) => HostTable[b] != 0;
+
+    /// <summary>Token characters.</summary>
+    private static ReadOnlySpan<byte> TokenTable =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    /// <summary>Host characters.</summary>
+    private static ReadOnlySpan<byte> HostTable =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsLws(byte b) => b == ' ' || b == '\t' || b == '\r' || b == '\n';
@@ -76,6 +114,29 @@ public static class SipText
             return false;
         }
 
+        if (name.Length >= 8)
+        {
+            // Literal bytes (lower-case letters, digits, '-', '.', '+') all have 0x20 set, so folding only the name
+            // is enough; a control byte could alias a digit or '-', which token-checked names never contain.
+            const ulong Fold = 0x2020202020202020;
+            int i = 0;
+            for (; i + 8 <= name.Length; i += 8)
+            {
+                if ((BinaryPrimitives.ReadUInt64LittleEndian(name[i..]) | Fold) != BinaryPrimitives.ReadUInt64LittleEndian(lower[i..]))
+                {
+                    return false;
+                }
+            }
+
+            return i == name.Length
+                || (BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]) | Fold) == BinaryPrimitives.ReadUInt64LittleEndian(lower[^8..]);
+        }
+
+        return EqualsLowerSlow(name, lower);
+    }
+
+    private static bool EqualsLowerSlow(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lower)
+    {
         for (int i = 0; i < name.Length; i++)
         {
             byte b = name[i];

@@ -44,7 +44,7 @@ public struct DigestHeader
         d.Nc = d.Cnonce = d.Opaque = d.Stale = d.Domain = TextRange.None;
         int i = SipText.SkipLws(v, 0);
         int s = i;
-        while (i < v.Length && SipText.Token.Contains(v[i]))
+        while (i < v.Length && SipText.IsTokenChar(v[i]))
         {
             i++;
         }
@@ -65,7 +65,7 @@ public struct DigestHeader
             }
 
             int n = i;
-            while (n < v.Length && SipText.Token.Contains(v[n]))
+            while (n < v.Length && SipText.IsTokenChar(v[n]))
             {
                 n++;
             }

@@ -19,7 +19,7 @@ public struct MediaType
         mt.Params = mt.Boundary = TextRange.None;
         int i = SipText.SkipLws(v, 0);
         int t = i;
-        while (i < v.Length && SipText.Token.Contains(v[i]))
+        while (i < v.Length && SipText.IsTokenChar(v[i]))
         {
             i++;
         }
@@ -32,7 +32,7 @@ public struct MediaType
 
         int st = SipText.SkipLws(v, slash + 1);
         int se = st;
-        while (se < v.Length && SipText.Token.Contains(v[se]))
+        while (se < v.Length && SipText.IsTokenChar(v[se]))
         {
             se++;
         }

@@ -89,7 +89,7 @@ public struct NameAddr
                     ReadOnlySpan<byte> display = v[i..dn];
                     foreach (byte b in display)
                     {
-                        if (!SipText.IsLws(b) && !SipText.Token.Contains(b))
+                        if (!SipText.IsLws(b) && !SipText.IsTokenChar(b))
                         {
                             return false;
                         }

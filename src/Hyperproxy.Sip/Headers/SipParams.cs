@@ -28,7 +28,7 @@ public static class SipParams
 
         i = SipText.SkipLws(s, i + 1);
         int n = i;
-        while (n < s.Length && SipText.Token.Contains(s[n]))
+        while (n < s.Length && SipText.IsTokenChar(s[n]))
         {
             n++;
         }
@@ -82,19 +82,8 @@ public static class SipParams
             return close < 0 ? -1 : i + close + 1;
         }
 
-        int j = i;
-        while (j < s.Length)
-        {
-            byte b = s[j];
-            if (SipText.IsLws(b) || b == ';' || b == ',' || b == '"' || b == '<' || b == '>' || b == '?')
-            {
-                break;
-            }
-
-            j++;
-        }
-
-        return j;
+        int j = s[i..].IndexOfAny(SipText.ParamValueStop);
+        return j < 0 ? s.Length : i + j;
     }
 
     /// <summary>Index just past the closing quote of a quoted string starting at <paramref name="i"/>, or -1.</summary>
@@ -103,13 +92,19 @@ public static class SipParams
         int j = i + 1;
         while (j < s.Length)
         {
-            byte b = s[j];
-            if (b == '"')
+            int k = s[j..].IndexOfAny((byte)'"', (byte)'\\');
+            if (k < 0)
+            {
+                return -1;
+            }
+
+            j += k;
+            if (s[j] == '"')
             {
                 return j + 1;
             }
 
-            j += b == '\\' ? 2 : 1;
+            j += 2;
         }
 
         return -1;

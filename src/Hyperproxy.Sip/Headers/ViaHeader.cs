@@ -81,8 +81,12 @@ public struct ViaHeader
         }
         else
         {
-            int n = v[h..].IndexOfAnyExcept(SipText.HostChars);
-            hostEnd = n < 0 ? v.Length : h + n;
+            hostEnd = h;
+            while (hostEnd < v.Length && SipText.IsHostChar(v[hostEnd]))
+            {
+                hostEnd++;
+            }
+
             if (hostEnd == h)
             {
                 return false;
@@ -196,7 +200,7 @@ public struct ViaHeader
     private static bool Token(ReadOnlySpan<byte> v, ref int i, out TextRange range)
     {
         int n = i;
-        while (n < v.Length && SipText.Token.Contains(v[n]))
+        while (n < v.Length && SipText.IsTokenChar(v[n]))
         {
             n++;
         }
