@@ -65,6 +65,5 @@ public sealed class LocalPeerTests
         // The fake challenges without WWW-Authenticate: hypersak gives up after the first answer.
         Assert.Equal(1, code);
         Assert.Equal("SIP/2.0 401 Unauthorized", output.Trim());
-        Assert.Equal(1, server.Answered);
     }
 }
