@@ -69,6 +69,8 @@ public struct HeaderValueEnumerator
         }
     }
 
+    private static int SipParamsQuotedEnd(ReadOnlySpan<byte> s, int i) => Headers.SipParams.QuotedEnd(s, i);
+
     /// <summary>Offset of the next top-level comma in [start, end), or end.</summary>
     internal static int FindComma(ReadOnlySpan<byte> s, int start, int end)
     {
@@ -90,13 +92,8 @@ public struct HeaderValueEnumerator
 
             if (b == '"')
             {
-                i++;
-                while (i < end && s[i] != '"')
-                {
-                    i += s[i] == '\\' ? 2 : 1;
-                }
-
-                i++;
+                int q = SipParamsQuotedEnd(s[..end], i);
+                i = q < 0 ? end : q;
             }
             else
             {

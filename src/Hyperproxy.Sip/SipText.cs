@@ -74,6 +74,22 @@ public static class SipText
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
 
+    /// <summary>Byte that ends an unquoted parameter value (LWS ; , " &lt; &gt; ?).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsParamValueStop(byte b) => ParamStopTable[b] != 0;
+
+    private static ReadOnlySpan<byte> ParamStopTable =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsLws(byte b) => b == ' ' || b == '\t' || b == '\r' || b == '\n';
 
@@ -130,6 +146,19 @@ public static class SipText
 
             return i == name.Length
                 || (BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]) | Fold) == BinaryPrimitives.ReadUInt64LittleEndian(lower[^8..]);
+        }
+
+        const uint Fold4 = 0x20202020;
+        if (name.Length >= 4)
+        {
+            return (BinaryPrimitives.ReadUInt32LittleEndian(name) | Fold4) == BinaryPrimitives.ReadUInt32LittleEndian(lower)
+                && (BinaryPrimitives.ReadUInt32LittleEndian(name[^4..]) | Fold4) == BinaryPrimitives.ReadUInt32LittleEndian(lower[^4..]);
+        }
+
+        if (name.Length >= 2)
+        {
+            return (BinaryPrimitives.ReadUInt16LittleEndian(name) | 0x2020) == BinaryPrimitives.ReadUInt16LittleEndian(lower)
+                && (BinaryPrimitives.ReadUInt16LittleEndian(name[^2..]) | 0x2020) == BinaryPrimitives.ReadUInt16LittleEndian(lower[^2..]);
         }
 
         return EqualsLowerSlow(name, lower);

@@ -82,8 +82,13 @@ public static class SipParams
             return close < 0 ? -1 : i + close + 1;
         }
 
-        int j = s[i..].IndexOfAny(SipText.ParamValueStop);
-        return j < 0 ? s.Length : i + j;
+        int j = i;
+        while (j < s.Length && !SipText.IsParamValueStop(s[j]))
+        {
+            j++;
+        }
+
+        return j;
     }
 
     /// <summary>Index just past the closing quote of a quoted string starting at <paramref name="i"/>, or -1.</summary>
