@@ -136,9 +136,10 @@ public sealed class MalformedInputTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(65507, request.Length);
 
         ua.Send(request, ProxyV4);
-        (string Text, IPEndPoint From)? reply = await ua.ReceiveAsync(UdpPeer.DefaultWait);
+        (string Text, IPEndPoint From)? reply = await ua.ReceiveAsync(TimeSpan.FromSeconds(1));
 
-        // Whatever it says (200, or 513 for a message it will not take), it answers or drops, and lives.
+        // The transport drops datagrams longer than its slot (counted as truncated); a larger slot
+        // would answer 200 (or 513). Either way the server lives.
         if (reply is not null)
         {
             Assert.Contains(SipText.StatusCode(reply.Value.Text), new[] { 200, 400, 513 });

@@ -115,7 +115,6 @@ public sealed class SippTests
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"the SIPp UAS did not bind {ip}:{port} within 10 s");
-            await Task.Yield();
             await Task.Delay(20); // polling interval of a bounded wait, not a synchronisation sleep
         }
     }
