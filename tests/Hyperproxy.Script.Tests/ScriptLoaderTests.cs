@@ -199,10 +199,12 @@ public class ScriptLoaderTests
         var main = result.Program!.MainRoute!;
         var calls = new List<CallExpression>();
         Collect(main.Body, calls);
-        Assert.Equal(["mf_process_maxfwd_header", "sl_send_reply", "is_myself", "sl_send_reply", "forward"], calls.Select(c => c.Name));
+        Assert.Equal(["mf_process_maxfwd_header", "is_method", "is_present_hf", "route", "sl_send_reply", "is_present_hf", "route", "forward", "sl_reply_error"],
+            calls.Select(c => c.Name));
         Assert.Equal(70, calls[0].FixedArguments[0]);
-        Assert.Equal(483, calls[1].FixedArguments[0]);
-        Assert.Equal(200, calls[3].FixedArguments[0]);
+        Assert.Equal(483, calls[4].FixedArguments[0]);
+        Assert.NotNull(result.Program.FindRoute(RouteTypes.Request, "local"));
+        Assert.NotNull(result.Program.FindRoute(RouteTypes.Request, "options"));
         Assert.True(result.Program.UsesForward);
         Assert.Contains("# Every request received runs this block.", ScriptLoader.DefaultScriptText, StringComparison.Ordinal);
     }

@@ -87,6 +87,7 @@ public sealed class ProxyServer : IDisposable
             sum.UnresolvedDrops += Volatile.Read(ref c.UnresolvedDrops);
             sum.NoRouteReplies += Volatile.Read(ref c.NoRouteReplies);
             sum.OutputFull += Volatile.Read(ref c.OutputFull);
+            sum.RepliesDropped += Volatile.Read(ref c.RepliesDropped);
         }
 
         return sum;

@@ -27,6 +27,7 @@ public struct ProxyCounters
     public long UnresolvedDrops;
     public long NoRouteReplies;
     public long OutputFull;
+    public long RepliesDropped;
 
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 }

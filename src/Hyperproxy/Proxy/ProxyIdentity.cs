@@ -117,6 +117,36 @@ public sealed class ProxyIdentity
         return false;
     }
 
+    /// <summary>True when <paramref name="host"/> names this proxy on any of its ports (is_myself without a port).</summary>
+    public bool IsMeOnAnyPort(ReadOnlySpan<byte> host)
+    {
+        if (host.Length > 2 && host[0] == (byte)'[')
+        {
+            host = host[1..^1];
+        }
+
+        if (NetAddress.TryParse(host, 0, out NetAddress numeric))
+        {
+            foreach (NetAddress a in _addresses)
+            {
+                if (a.HostEquals(numeric))
+                {
+                    return true;
+                }
+            }
+        }
+
+        foreach ((byte[] name, int _) in _names)
+        {
+            if (Ascii.EqualsIgnoreCase(name, host) || (name.Length > 2 && name[0] == (byte)'[' && Ascii.EqualsIgnoreCase(name.AsSpan(1, name.Length - 2), host)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when the URI's host and port name this proxy.</summary>
     public bool IsMe(ReadOnlySpan<byte> uriText, in SipUri uri) =>
         uri.Host.IsPresent && IsMe(uriText.Slice(uri.Host.Start, uri.Host.Length), uri.PortNumber);

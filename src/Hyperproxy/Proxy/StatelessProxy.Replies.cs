@@ -11,6 +11,8 @@ public sealed partial class StatelessProxy
 {
     private static ReadOnlySpan<byte> ServerHeader => "Server: Hyperproxy\r\n"u8;
 
+    private readonly byte[] _replyHeaders = new byte[4200];
+
     private enum NextHop
     {
         Found,
@@ -77,13 +79,13 @@ public sealed partial class StatelessProxy
     /// receiving socket to the source address; the port is the source port when the top Via asked
     /// for rport (or cannot be read), else the Via's sent-by port, else 5060 (RFC 3261 §18.2.2).
     /// </summary>
-    private void SendReply(int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders, in NetAddress source,
-        int socket, DatagramBatch outgoing, ref ProxyCounters c)
+    private bool SendReply(int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders, in NetAddress source,
+        int socket, DatagramBatch outgoing, ref ProxyCounters c, bool rportForced = false)
     {
         SipMessage m = _message;
         if (m.Method == SipMethod.Ack)
         {
-            return;
+            return false;
         }
 
         Span<byte> toTag = default;
@@ -93,7 +95,7 @@ public sealed partial class StatelessProxy
         }
 
         int port = source.Port;
-        if (m.GetTopVia(out ViaHeader via) == SipError.None && !via.HasRport)
+        if (!rportForced && m.GetTopVia(out ViaHeader via) == SipError.None && !via.HasRport)
         {
             port = via.PortNumber != 0 ? via.PortNumber : 5060;
         }
@@ -101,26 +103,28 @@ public sealed partial class StatelessProxy
         if (!outgoing.TryGetFreeSlot(out Span<byte> slot))
         {
             c.OutputFull++;
-            return;
+            return false;
         }
 
-        Span<byte> headers = _scratch.AsSpan(384, 640);
+        Span<byte> headers = _replyHeaders;
         int h = 0;
         if (!TryAppend(headers, ref h, extraHeaders) || !TryAppend(headers, ref h, ServerHeader))
         {
             c.OutputFull++;
-            return;
+            return false;
         }
 
         int written = SipResponseWriter.Write(m, _edits, status, reason, toTag, headers[..h], slot);
         if (written < 0)
         {
             c.OutputFull++;
-            return;
+            return false;
         }
 
         outgoing.Commit(written, source.WithPort(port), socket);
         c.LocalReplies++;
+        _context.Answered = true;
+        return true;
     }
 
     private NextHop ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination)

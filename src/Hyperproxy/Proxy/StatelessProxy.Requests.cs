@@ -1,3 +1,4 @@
+using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
 using Hyperproxy.Sip.Headers;
@@ -7,17 +8,179 @@ namespace Hyperproxy.Proxy;
 
 public sealed partial class StatelessProxy
 {
-    private static ReadOnlySpan<byte> OptionsHeaders =>
-        "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, INFO, REFER, UPDATE, PRACK, PUBLISH\r\nAccept: application/sdp\r\nSupported: path\r\n"u8;
+    private static readonly byte[] s_badRoute = "Bad Route"u8.ToArray();
+    private static readonly byte[] s_badRequestUri = "Bad Request-URI"u8.ToArray();
+    private static readonly byte[] s_badDestination = "Bad Destination"u8.ToArray();
+    private static readonly byte[] s_unresolvable = "Unresolvable Destination"u8.ToArray();
+    private static readonly byte[] s_unsupportedScheme = "Unsupported URI Scheme"u8.ToArray();
+    private static readonly byte[] s_unsupportedTransport = "Transport Not Supported"u8.ToArray();
+    private static readonly byte[] s_noSocket = "No Socket For Address Family"u8.ToArray();
+    private static readonly byte[] s_loop = "Loop Detected"u8.ToArray();
+    private static readonly byte[] s_internal = "Server Internal Error"u8.ToArray();
 
-    private static ReadOnlySpan<byte> MaxForwardsLine => "Max-Forwards: 70\r\n"u8;
-
+    /// <summary>A valid request: stamp the top Via, then the script decides.</summary>
     private void ProcessRequest(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
-        SipMessage m = _message;
         StampTopVia(source);
+        _context.Begin(_message, _edits, source, socket);
+        _script.RunRequest(_context);
+        if (!_context.Answered && _message.Method == SipMethod.Ack)
+        {
+            c.AcksAbsorbed++; // an ACK that ended here (for a reply we sent): nothing to answer
+        }
+    }
 
-        // Route: drop our own entry on top (we were put there by Record-Route or a pre-loaded set).
+    /// <summary>
+    /// forward([dest]): the next hop is <paramref name="destinationText"/> (<c>[proto:]host[:port]</c>),
+    /// else <c>$du</c>, else — as a stateless proxy that is not doing record-routing — our own top Route
+    /// entry is removed (RFC 3261 §16.4) and the next Route entry, or the Request-URI, is the target.
+    /// Failures are recorded for sl_reply_error() and return a negative code.
+    /// </summary>
+    public int Forward(ScriptContext context, ReadOnlySpan<byte> destinationText)
+    {
+        ref ProxyCounters c = ref _counters[_index];
+        SipMessage m = _message;
+        if (!m.IsRequest)
+        {
+            return -1;
+        }
+
+        NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
+        NextHop hop;
+        NetAddress destination;
+        if (!destinationText.IsEmpty)
+        {
+            hop = ResolveHostPort(destinationText, preferred, out destination);
+        }
+        else if (context.HasDestination)
+        {
+            ReadOnlySpan<byte> du = context.Destination;
+            if (!SipUri.TryParse(du, out SipUri duUri))
+            {
+                context.SetError(400, s_badDestination);
+                return -2;
+            }
+
+            hop = ResolveUri(du, duUri, preferred, out destination);
+        }
+        else
+        {
+            int r = NextHopFromRoutes(context, preferred, out hop, out destination);
+            if (r < 0)
+            {
+                return r;
+            }
+        }
+
+        switch (hop)
+        {
+            case NextHop.Pending:
+                c.UnresolvedDrops++; // the retransmission will find the answer
+                return -4;
+            case NextHop.Unresolvable:
+                c.NoRouteReplies++;
+                context.SetError(478, s_unresolvable);
+                return -4;
+            case NextHop.UnsupportedScheme:
+                c.NoRouteReplies++;
+                context.SetError(416, s_unsupportedScheme);
+                return -3;
+            case NextHop.UnsupportedTransport:
+                c.NoRouteReplies++;
+                context.SetError(503, s_unsupportedTransport);
+                return -3;
+        }
+
+        int outSocket = context.ForcedSocket >= 0 && _identity.Bound(context.ForcedSocket).Family == destination.Family
+            ? context.ForcedSocket
+            : _identity.OutgoingSocket(context.Socket, destination);
+        if (outSocket < 0)
+        {
+            c.NoRouteReplies++;
+            context.SetError(503, s_noSocket);
+            return -6;
+        }
+
+        return SendForwarded(context, destination, outSocket, ref c);
+    }
+
+    /// <summary>Our Via (stateless branch, loop check), the R-URI rewrite, then one copy into the outgoing batch.</summary>
+    private int SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ref ProxyCounters c)
+    {
+        SipMessage m = _message;
+        Span<byte> via = _scratch;
+        int viaLength = WriteViaPrefix(context, outSocket, via);
+        Span<byte> branch = via.Slice(viaLength, StatelessBranch.Length);
+        StatelessBranch.TryWrite(m, branch);
+        if (IsLoop(branch))
+        {
+            c.LoopsDetected++;
+            context.SetError(482, s_loop);
+            return -1;
+        }
+
+        viaLength += StatelessBranch.Length;
+        if (context.AddLocalRport)
+        {
+            ";rport"u8.CopyTo(via[viaLength..]);
+            viaLength += 6;
+        }
+
+        "\r\n"u8.CopyTo(via[viaLength..]);
+        if (_edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]) != SipError.None
+            || context.CommitRequestUri() != SipError.None)
+        {
+            context.SetError(500, s_internal);
+            return -1;
+        }
+
+        if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return -6;
+        }
+
+        int written = SipWriter.Write(m, _edits, slot);
+        if (written < 0)
+        {
+            c.OutputFull++;
+            return -6;
+        }
+
+        _outgoing.Commit(written, destination, outSocket);
+        c.RequestsForwarded++;
+        context.Answered = true;
+        return 1;
+    }
+
+    /// <summary><c>"Via: SIP/2.0/UDP host:port;branch="</c>: the socket's, or set_advertised_address/port's.</summary>
+    private int WriteViaPrefix(ScriptContext context, int outSocket, Span<byte> via)
+    {
+        if (context.AdvertisedAddress.IsEmpty && context.AdvertisedPort == 0)
+        {
+            ReadOnlySpan<byte> prefix = _identity.ViaPrefix(outSocket);
+            prefix.CopyTo(via);
+            return prefix.Length;
+        }
+
+        int n = 0;
+        "Via: SIP/2.0/UDP "u8.CopyTo(via);
+        n += 17;
+        ReadOnlySpan<byte> host = context.AdvertisedAddress.IsEmpty ? _identity.AdvertisedHost(outSocket) : context.AdvertisedAddress;
+        host.CopyTo(via[n..]);
+        n += host.Length;
+        via[n++] = (byte)':';
+        n += ScriptText.WriteInt(context.AdvertisedPort != 0 ? context.AdvertisedPort : _identity.AdvertisedPort(outSocket), via[n..]);
+        ";branch="u8.CopyTo(via[n..]);
+        return n + 8;
+    }
+
+    /// <summary>Route processing of a stateless proxy: pop our own top entry; the next entry, or the R-URI, is the target.</summary>
+    private int NextHopFromRoutes(ScriptContext context, NetAddressFamily preferred, out NextHop hop, out NetAddress destination)
+    {
+        SipMessage m = _message;
+        hop = NextHop.Unresolvable;
+        destination = default;
         HeaderValue topRoute = default;
         HeaderValue nextRoute = default;
         int routes = 0;
@@ -38,172 +201,43 @@ public sealed partial class StatelessProxy
             }
         }
 
-        TextRange nextHopUri = m.RequestUri;
+        ReadOnlySpan<byte> target = context.RequestUri;
         if (routes > 0)
         {
             if (!TryRouteUri(topRoute, out TextRange topUri, out SipUri top))
             {
-                SendReply(400, "Bad Route"u8, default, source, socket, outgoing, ref c);
-                return;
+                context.SetError(400, s_badRoute);
+                return -2;
             }
 
             if (_identity.IsMe(m.Span(topUri), top))
             {
                 RemoveListElement(topRoute, routes == 2 ? nextRoute : default);
-                if (routes == 2 && !TryRouteUri(nextRoute, out nextHopUri, out _))
+                if (routes == 2)
                 {
-                    SendReply(400, "Bad Route"u8, default, source, socket, outgoing, ref c);
-                    return;
+                    if (!TryRouteUri(nextRoute, out TextRange nextUri, out _))
+                    {
+                        context.SetError(400, s_badRoute);
+                        return -2;
+                    }
+
+                    target = m.Span(nextUri);
                 }
             }
             else
             {
-                nextHopUri = topUri;
+                target = m.Span(topUri);
             }
         }
 
-        if (!SipUri.TryParse(m.Span(nextHopUri), out SipUri next))
+        if (!SipUri.TryParse(target, out SipUri next))
         {
-            SendReply(400, "Bad Request-URI"u8, default, source, socket, outgoing, ref c);
-            return;
+            context.SetError(400, s_badRequestUri);
+            return -2;
         }
 
-        bool forUs = nextHopUri == m.RequestUri && _identity.IsMe(m.Span(nextHopUri), next);
-        int maxForwards = m.MaxForwards;
-        if (maxForwards == 0)
-        {
-            if (forUs && m.Method == SipMethod.Options)
-            {
-                SendReply(200, "OK"u8, OptionsHeaders, source, socket, outgoing, ref c);
-            }
-            else
-            {
-                c.TooManyHops++;
-                SendReply(483, "Too Many Hops"u8, default, source, socket, outgoing, ref c);
-            }
-
-            return;
-        }
-
-        if (forUs)
-        {
-            AnswerLocally(source, socket, outgoing, ref c);
-            return;
-        }
-
-        Forward(m.Span(nextHopUri), next, maxForwards, source, socket, outgoing, ref c);
-    }
-
-    /// <summary>Requests addressed to this proxy (no Route left, Request-URI is us).</summary>
-    private void AnswerLocally(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
-    {
-        switch (_message.Method)
-        {
-            case SipMethod.Options:
-                SendReply(200, "OK"u8, OptionsHeaders, source, socket, outgoing, ref c);
-                break;
-            case SipMethod.Ack:
-                c.AcksAbsorbed++; // the ACK of a reply we sent; nothing to answer
-                break;
-            case SipMethod.Cancel:
-                SendReply(481, "Call/Transaction Does Not Exist"u8, default, source, socket, outgoing, ref c);
-                break;
-            case SipMethod.Register:
-                // The built-in pipeline has no location service; the registrar module brings one.
-                SendReply(501, "Not Implemented (no registrar)"u8, OptionsHeaders, source, socket, outgoing, ref c);
-                break;
-            default:
-                SendReply(404, "Not Found"u8, default, source, socket, outgoing, ref c);
-                break;
-        }
-    }
-
-    private void Forward(ReadOnlySpan<byte> uriText, in SipUri uri, int maxForwards, in NetAddress source, int socket,
-        DatagramBatch outgoing, ref ProxyCounters c)
-    {
-        SipMessage m = _message;
-        NetAddressFamily preferred = _identity.Bound(socket).Family;
-        switch (ResolveUri(uriText, uri, preferred, out NetAddress destination))
-        {
-            case NextHop.Pending:
-                c.UnresolvedDrops++; // the retransmission will find the answer
-                return;
-            case NextHop.Unresolvable:
-                c.NoRouteReplies++;
-                SendReply(478, "Unresolvable Destination"u8, default, source, socket, outgoing, ref c);
-                return;
-            case NextHop.UnsupportedScheme:
-                c.NoRouteReplies++;
-                SendReply(416, "Unsupported URI Scheme"u8, default, source, socket, outgoing, ref c);
-                return;
-            case NextHop.UnsupportedTransport:
-                c.NoRouteReplies++;
-                SendReply(503, "Transport Not Supported"u8, default, source, socket, outgoing, ref c);
-                return;
-        }
-
-        int outSocket = _identity.OutgoingSocket(socket, destination);
-        if (outSocket < 0)
-        {
-            c.NoRouteReplies++;
-            SendReply(503, "No Socket For Address Family"u8, default, source, socket, outgoing, ref c);
-            return;
-        }
-
-        // Our Via: prefix of the outgoing socket, stateless branch, CRLF.
-        Span<byte> via = _scratch;
-        ReadOnlySpan<byte> prefix = _identity.ViaPrefix(outSocket);
-        prefix.CopyTo(via);
-        Span<byte> branch = via.Slice(prefix.Length, StatelessBranch.Length);
-        StatelessBranch.TryWrite(m, branch);
-        if (IsLoop(branch))
-        {
-            c.LoopsDetected++;
-            SendReply(482, "Loop Detected"u8, default, source, socket, outgoing, ref c);
-            return;
-        }
-
-        int viaLength = prefix.Length + StatelessBranch.Length;
-        "\r\n"u8.CopyTo(via[viaLength..]);
-        _edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]);
-        ProcessMaxForwards(maxForwards);
-
-        if (!outgoing.TryGetFreeSlot(out Span<byte> slot))
-        {
-            c.OutputFull++;
-            return;
-        }
-
-        int written = SipWriter.Write(m, _edits, slot);
-        if (written < 0)
-        {
-            c.OutputFull++;
-            return;
-        }
-
-        outgoing.Commit(written, destination, outSocket);
-        c.RequestsForwarded++;
-    }
-
-    /// <summary>maxfwd: absent → add 70; else decrement in place, right-aligned (the header keeps its length).</summary>
-    private void ProcessMaxForwards(int maxForwards)
-    {
-        if (maxForwards < 0)
-        {
-            _edits.AddHeader(MaxForwardsLine);
-            return;
-        }
-
-        TextRange value = _message.Header(_message.FindHeader(HeaderId.MaxForwards)).Value;
-        Span<byte> digits = _scratch.AsSpan(512, value.Length);
-        int n = maxForwards - 1;
-        for (int i = digits.Length - 1; i >= 0; i--)
-        {
-            digits[i] = n > 0 || i == digits.Length - 1 ? (byte)('0' + n % 10) : (byte)' ';
-            n /= 10;
-        }
-
-        _edits.Replace(value, digits);
+        hop = ResolveUri(target, next, preferred, out destination);
+        return 1;
     }
 
     /// <summary>RFC 3261 §16.3 step 4: one of the Vias is ours with the loop key this request would get again.</summary>

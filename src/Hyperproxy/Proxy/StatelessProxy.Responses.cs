@@ -8,13 +8,31 @@ namespace Hyperproxy.Proxy;
 public sealed partial class StatelessProxy
 {
     /// <summary>
-    /// A response relayed statelessly (RFC 3261 §16.11, §18.2.2): the top Via must be ours and is
-    /// removed; the response goes to the next Via — maddr, else received, else the sent-by host;
-    /// the rport value, else the sent-by port, else 5060. A 503 is relayed as 500 (§16.7 step 6).
+    /// A response relayed statelessly (RFC 3261 §16.11, §18.2.2): the script's onreply_route runs
+    /// first (a <c>drop</c> there discards a provisional); relaying is on when the script calls
+    /// forward() (or disable_stateless_fwd=no). The top Via must be ours and is removed; the response
+    /// goes to the next Via — maddr, else received, else the sent-by host; the rport value, else the
+    /// sent-by port, else 5060. A 503 is relayed as 500 (§16.7 step 6).
     /// </summary>
-    private void ProcessResponse(int socket, DatagramBatch outgoing, ref ProxyCounters c)
+    private void ProcessResponse(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         SipMessage m = _message;
+        if (_script.HasReplyRoute)
+        {
+            _context.Begin(m, _edits, source, socket);
+            if (!_script.RunReply(_context) && m.StatusCode < 200)
+            {
+                c.RepliesDropped++;
+                return;
+            }
+        }
+
+        if (!_script.RelaysReplies)
+        {
+            c.RepliesDropped++;
+            return;
+        }
+
         HeaderValue top = default;
         HeaderValue next = default;
         int vias = 0;

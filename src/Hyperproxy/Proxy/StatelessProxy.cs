@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
 using Hyperproxy.Transport;
@@ -6,18 +7,17 @@ using Hyperproxy.Transport;
 namespace Hyperproxy.Proxy;
 
 /// <summary>
-/// The built-in stateless pipeline of one worker (until the routing script replaces it): for each
-/// datagram of a batch, parse; requests get received/rport on their top Via (RFC 3261 §18.2.1,
-/// RFC 3581) and Max-Forwards handling; requests for this proxy are answered (OPTIONS 200, others
-/// per <see cref="AnswerLocally"/>); others are forwarded statelessly (RFC 3261 §16.11) to the top
-/// Route or the Request-URI; responses lose our Via and go to the next one. Malformed requests are
-/// answered 400 with the reason; anything else that is not SIP is dropped and counted.
+/// The stateless core of one worker, driven by the routing script: for each datagram of a batch,
+/// parse and validate (malformed requests are answered 400 with the reason); requests get
+/// received/rport on their top Via (RFC 3261 §18.2.1, RFC 3581), then the compiled script's main
+/// route decides, calling back into this class for replies (sl_send_reply), stateless forwarding
+/// (forward(), RFC 3261 §16.11) and the other network actions (<see cref="IScriptHost"/>).
+/// Responses run the script's onreply_route (if any), lose our Via and go to the next one.
+/// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler
+public sealed partial class StatelessProxy : IBatchHandler, IScriptHost
 {
-    private const int DefaultMaxForwards = 70;
-
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
@@ -25,14 +25,28 @@ public sealed partial class StatelessProxy : IBatchHandler
     private readonly SipMessage _message = new();
     private readonly SipEdits _edits = new();
     private readonly byte[] _scratch = new byte[1024];
+    private readonly CompiledScript _script;
+    private readonly ScriptContext _context;
+    private DatagramBatch _outgoing = null!;
 
+    /// <summary>A worker running the built-in default script.</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index)
+        : this(identity, resolver, counters, index, DefaultScript.Compiled)
+    {
+    }
+
+    public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script)
     {
         _identity = identity;
         _resolver = resolver;
         _counters = counters;
         _index = index;
+        _script = script;
+        _context = script.CreateContext(this);
     }
+
+    /// <summary>The worker's script context (tests read its state after a message).</summary>
+    public ScriptContext Context => _context;
 
     public void Handle(DatagramBatch received, DatagramBatch outgoing)
     {
@@ -48,6 +62,7 @@ public sealed partial class StatelessProxy : IBatchHandler
     public void Process(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing)
     {
         ref ProxyCounters c = ref _counters[_index];
+        _outgoing = outgoing;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)
@@ -75,7 +90,7 @@ public sealed partial class StatelessProxy : IBatchHandler
                 return;
             }
 
-            ProcessResponse(socket, outgoing, ref c);
+            ProcessResponse(source, socket, outgoing, ref c);
         }
         else
         {

@@ -1,0 +1,49 @@
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Script.Runtime;
+
+/// <summary>
+/// What the compiled script needs from the server: the network actions (replies, stateless
+/// forwarding, sending), "is this me", the sockets, and logging. One instance per worker; every
+/// call happens on the worker's thread during <see cref="CompiledScript.RunRequest"/> or
+/// <see cref="CompiledScript.RunReply"/>. Results follow the script's truth rule (&gt; 0 success,
+/// &lt; 0 failure; never 0 unless the script must stop).
+/// </summary>
+public interface IScriptHost
+{
+    /// <summary>sl_send_reply: a stateless reply to the request (with <see cref="ScriptContext.ReplyHeaders"/>).</summary>
+    int Reply(ScriptContext context, int code, ReadOnlySpan<byte> reason);
+
+    /// <summary>
+    /// forward(): stateless relay (RFC 3261 §16.11) to <paramref name="destination"/>
+    /// (<c>[proto:]host[:port]</c>, empty for none), else <c>$du</c>, else the Route set / R-URI.
+    /// On failure the reason goes to <see cref="ScriptContext.SetError"/> (for sl_reply_error).
+    /// </summary>
+    int Forward(ScriptContext context, ReadOnlySpan<byte> destination);
+
+    /// <summary>send(): the message as it is (edits applied, no Via added) to a destination, with extra headers.</summary>
+    int Send(ScriptContext context, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> headers);
+
+    /// <summary>True when host (and port; 0 = any of ours) names this proxy.</summary>
+    bool IsMyself(ReadOnlySpan<byte> host, int port);
+
+    /// <summary>force_send_socket / <c>$socket_out</c>: the index of the listening socket <c>[proto:]host[:port]</c>, or -1.</summary>
+    int FindSocket(ReadOnlySpan<byte> socket);
+
+    /// <summary>force_rport(): rport/received on the top Via now, replies to the source port.</summary>
+    void ForceRport(ScriptContext context);
+
+    /// <summary>The address a socket is bound to.</summary>
+    NetAddress SocketAddress(int socket);
+
+    /// <summary>The host a socket advertises (Via, Record-Route).</summary>
+    ReadOnlySpan<byte> AdvertisedHost(int socket);
+
+    int AdvertisedPort(int socket);
+
+    /// <summary>True when messages of this level (-3 alert .. 4 debug) would be written.</summary>
+    bool IsLogEnabled(int level);
+
+    /// <summary>Writes a log line (xlog, log, run-time errors); cold path.</summary>
+    void Log(int level, ReadOnlySpan<byte> text);
+}

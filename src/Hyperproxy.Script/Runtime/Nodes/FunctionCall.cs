@@ -1,0 +1,7 @@
+namespace Hyperproxy.Script.Runtime.Nodes;
+
+/// <summary>A call of a module function through its <see cref="ScriptFunction"/>, with its compiled arguments.</summary>
+internal sealed class FunctionCall(ScriptFunction function, CallArguments arguments) : CallNode
+{
+    public override int Invoke(ScriptContext context) => function(context, arguments);
+}

@@ -1,0 +1,197 @@
+using Hyperproxy.Script.Runtime.Variables;
+using Hyperproxy.Script.Text;
+
+namespace Hyperproxy.Script.Runtime.Nodes;
+
+/// <summary>The compiled statements.</summary>
+internal static class Statements
+{
+    internal sealed class Block(StatementNode[] statements) : StatementNode
+    {
+        private readonly StatementNode[] _statements = statements;
+
+        public override Flow Execute(ScriptContext context)
+        {
+            foreach (StatementNode s in _statements)
+            {
+                Flow f = s.Execute(context);
+                if (f != Flow.Next)
+                {
+                    return f;
+                }
+            }
+
+            return Flow.Next;
+        }
+    }
+
+    internal sealed class If(ConditionNode condition, StatementNode then, StatementNode? @else) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            int mark = context.ArenaMark;
+            int t = condition.Test(context);
+            context.ArenaRelease(mark);
+            if (t > 0)
+            {
+                return then.Execute(context);
+            }
+
+            if (t == 0)
+            {
+                return Flow.Exit;
+            }
+
+            return @else is null ? Flow.Next : @else.Execute(context);
+        }
+    }
+
+    internal sealed class While(ConditionNode condition, StatementNode body, int maxLoops, SourceLocation location) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            for (int i = 0; ; i++)
+            {
+                int mark = context.ArenaMark;
+                int t = condition.Test(context);
+                context.ArenaRelease(mark);
+                if (t == 0)
+                {
+                    return Flow.Exit;
+                }
+
+                if (t < 0)
+                {
+                    return Flow.Next;
+                }
+
+                if (i >= maxLoops)
+                {
+                    context.RuntimeError(location, "while loop stopped after max_while_loops iterations");
+                    return Flow.Next;
+                }
+
+                Flow f = body.Execute(context);
+                if (f == Flow.Break)
+                {
+                    return Flow.Next;
+                }
+
+                if (f != Flow.Next)
+                {
+                    return f;
+                }
+            }
+        }
+    }
+
+    /// <summary><c>switch</c>: the statements of all cases in order; a match jumps in and falls through until break.</summary>
+    internal sealed class Switch(ValueNode subject, ScriptValue[] caseValues, int[] caseStarts, int defaultStart, StatementNode[] statements) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            int mark = context.ArenaMark;
+            ScriptValue v = subject.Evaluate(context);
+            int start = defaultStart;
+            for (int i = 0; i < caseValues.Length; i++)
+            {
+                if (Compare.AreEqual(v, caseValues[i]))
+                {
+                    start = caseStarts[i];
+                    break;
+                }
+            }
+
+            context.ArenaRelease(mark);
+            if (start < 0)
+            {
+                return Flow.Next;
+            }
+
+            for (int i = start; i < statements.Length; i++)
+            {
+                Flow f = statements[i].Execute(context);
+                if (f == Flow.Break)
+                {
+                    return Flow.Next;
+                }
+
+                if (f != Flow.Next)
+                {
+                    return f;
+                }
+            }
+
+            return Flow.Next;
+        }
+    }
+
+    internal sealed class Break : StatementNode
+    {
+        public override Flow Execute(ScriptContext context) => Flow.Break;
+    }
+
+    internal sealed class Exit : StatementNode
+    {
+        public override Flow Execute(ScriptContext context) => Flow.Exit;
+    }
+
+    internal sealed class Drop : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            context.Dropped = true;
+            return Flow.Exit;
+        }
+    }
+
+    /// <summary><c>return</c> / <c>return(code)</c>: NULL → -1, a non-number → 1, 0 stops the script.</summary>
+    internal sealed class Return(ValueNode? code) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            if (code is null)
+            {
+                context.RetCode = 1;
+                return Flow.Return;
+            }
+
+            int mark = context.ArenaMark;
+            ScriptValue v = code.Evaluate(context);
+            context.ArenaRelease(mark);
+            int rc = v.IsNull ? -1 : v.TryGetInt(out int n) ? n : 1;
+            if (rc == 0)
+            {
+                return Flow.Exit;
+            }
+
+            context.RetCode = rc;
+            return Flow.Return;
+        }
+    }
+
+    /// <summary>A function or route call used as a statement: the result goes to $retcode; 0 stops the script.</summary>
+    internal sealed class Call(CallNode call) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            int mark = context.ArenaMark;
+            int r = call.Invoke(context);
+            context.ArenaRelease(mark);
+            context.RetCode = r;
+            return r == 0 ? Flow.Exit : Flow.Next;
+        }
+    }
+
+    internal sealed class Assign(VariableWriter target, ValueNode value) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            int mark = context.ArenaMark;
+            ScriptValue v = value.Evaluate(context);
+            target.Write(context, v);
+            context.ArenaRelease(mark);
+            return Flow.Next;
+        }
+    }
+}

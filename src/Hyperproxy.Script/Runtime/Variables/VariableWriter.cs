@@ -1,0 +1,81 @@
+using Hyperproxy.Script.Text;
+
+namespace Hyperproxy.Script.Runtime.Variables;
+
+/// <summary>Writes one writable pseudo-variable (<c>$ru $rU $rd $rp $du $dd $dp $var $avp $socket_out</c>).</summary>
+public sealed class VariableWriter
+{
+    private readonly VariableId _id;
+    private readonly int _slot;
+    private readonly SourceLocation _location;
+
+    internal VariableWriter(VariableId id, int slot, SourceLocation location)
+    {
+        _id = id;
+        _slot = slot;
+        _location = location;
+    }
+
+    internal VariableId Id => _id;
+
+    internal int Slot => _slot;
+
+    public void Write(ScriptContext context, in ScriptValue value)
+    {
+        bool ok = true;
+        switch (_id)
+        {
+            case VariableId.Var:
+                context.SetVar(_slot, value);
+                return;
+            case VariableId.RequestUri:
+                ok = !value.IsNull && context.SetRequestUri(context.AsBytes(value));
+                break;
+            case VariableId.RequestUser:
+                ok = UriRewriter.RewriteRequestUri(context, UriRewriter.Part.User, context.AsBytes(value));
+                break;
+            case VariableId.RequestDomain:
+                ok = !value.IsNull && UriRewriter.RewriteRequestUri(context, UriRewriter.Part.Host, context.AsBytes(value));
+                break;
+            case VariableId.RequestPort:
+                ok = UriRewriter.RewriteRequestUri(context, UriRewriter.Part.Port, context.AsBytes(value));
+                break;
+            case VariableId.DestinationUri:
+                if (value.IsNull)
+                {
+                    context.ResetDestination();
+                }
+                else
+                {
+                    ok = context.SetDestination(context.AsBytes(value));
+                }
+
+                break;
+            case VariableId.DestinationDomain:
+            case VariableId.DestinationPort:
+                ok = RewriteDestination(context, value);
+                break;
+            case VariableId.SocketIn:
+                int socket = value.IsNull ? -1 : context.Host.FindSocket(context.AsBytes(value));
+                ok = value.IsNull || socket >= 0;
+                context.ForcedSocket = socket;
+                break;
+            default:
+                return; // $stat and friends: accepted, no effect yet
+        }
+
+        if (!ok)
+        {
+            context.RuntimeError(_location, "cannot assign this value");
+        }
+    }
+
+    private bool RewriteDestination(ScriptContext context, in ScriptValue value)
+    {
+        ReadOnlySpan<byte> bytes = context.AsBytes(value);
+        Span<byte> buffer = context.ArenaFree;
+        ReadOnlySpan<byte> current = context.HasDestination ? context.Destination : context.RequestUri;
+        int n = UriRewriter.Rewrite(current, _id == VariableId.DestinationDomain ? UriRewriter.Part.Host : UriRewriter.Part.Port, bytes, 0, buffer);
+        return n >= 0 && context.SetDestination(buffer[..n]);
+    }
+}

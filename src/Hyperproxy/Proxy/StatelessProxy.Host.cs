@@ -1,0 +1,196 @@
+using System.Buffers.Text;
+using System.Text;
+using Hyperproxy.Hosting;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Edits;
+using Hyperproxy.Sip.Headers;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>The script's view of the server (<see cref="IScriptHost"/>): replies, sending, sockets, "me", logging.</summary>
+public sealed partial class StatelessProxy
+{
+    public int Reply(ScriptContext context, int code, ReadOnlySpan<byte> reason)
+    {
+        ref ProxyCounters c = ref _counters[_index];
+        if (!_message.IsRequest)
+        {
+            return -1;
+        }
+
+        if (_message.Method == SipMethod.Ack)
+        {
+            return 1; // ACKs are never answered
+        }
+
+        if (code == 483)
+        {
+            c.TooManyHops++;
+        }
+
+        return SendReply(code, reason, context.ReplyHeaders, context.Source, context.Socket, _outgoing, ref c, context.RportForced) ? 1 : -1;
+    }
+
+    /// <summary>send(dest[, headers]): the message with the edits so far (no Via of ours) to <c>[proto:]host[:port]</c>.</summary>
+    public int Send(ScriptContext context, ReadOnlySpan<byte> destinationText, ReadOnlySpan<byte> headers)
+    {
+        ref ProxyCounters c = ref _counters[_index];
+        NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
+        if (ResolveHostPort(destinationText, preferred, out NetAddress destination) != NextHop.Found)
+        {
+            c.UnresolvedDrops++;
+            return -4;
+        }
+
+        int outSocket = context.ForcedSocket >= 0 ? context.ForcedSocket : _identity.OutgoingSocket(context.Socket, destination);
+        if (outSocket < 0 || (!headers.IsEmpty && _edits.AddHeader(headers) != SipError.None) || context.CommitRequestUri() != SipError.None)
+        {
+            return -1;
+        }
+
+        if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return -6;
+        }
+
+        int written = SipWriter.Write(_message, _edits, slot);
+        if (written < 0)
+        {
+            c.OutputFull++;
+            return -6;
+        }
+
+        _outgoing.Commit(written, destination, outSocket);
+        context.Answered = true;
+        return 1;
+    }
+
+    public bool IsMyself(ReadOnlySpan<byte> host, int port) => port == 0 ? _identity.IsMeOnAnyPort(host) : _identity.IsMe(host, port);
+
+    public int FindSocket(ReadOnlySpan<byte> socket)
+    {
+        ReadOnlySpan<byte> rest = socket;
+        int colon = rest.IndexOf((byte)':');
+        if (colon > 0 && rest[0] != (byte)'[' && Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
+        {
+            rest = rest[(colon + 1)..];
+        }
+
+        if (!SplitHostPort(rest, out ReadOnlySpan<byte> host, out int port) || !NetAddress.TryParse(host, port, out NetAddress wanted))
+        {
+            return -1;
+        }
+
+        for (int i = 0; i < _identity.SocketCount; i++)
+        {
+            NetAddress bound = _identity.Bound(i);
+            if (bound.HostEquals(wanted) && (port == 0 || bound.Port == port))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>force_rport(): rport=&lt;source port&gt; (and received) on the top Via now; replies go to the source port.</summary>
+    public void ForceRport(ScriptContext context)
+    {
+        context.RportForced = true;
+        if (_message.GetTopVia(out ViaHeader via) != SipError.None || via.HasRport)
+        {
+            return;
+        }
+
+        Span<byte> text = _scratch.AsSpan(0, 96);
+        ";rport="u8.CopyTo(text);
+        Utf8Formatter.TryFormat(context.Source.Port, text[7..], out int n);
+        n += 7;
+        bool hostDiffers = !NetAddress.TryParse(_message.Span(via.Host), 0, out NetAddress sentBy) || !sentBy.HostEquals(context.Source);
+        if (!hostDiffers && !via.Received.IsPresent && context.Source.TryFormatHost(text[(n + 10)..], out int hostLength))
+        {
+            Span<byte> host = text.Slice(n + 10, hostLength);
+            if (host.Length > 1 && host[0] == (byte)'[')
+            {
+                host[1..^1].CopyTo(text[(n + 10)..]);
+                hostLength -= 2;
+            }
+
+            ";received="u8.CopyTo(text[n..]);
+            n += 10 + hostLength;
+        }
+
+        _edits.InsertBefore(via.SentByEnd, text[..n]);
+    }
+
+    public NetAddress SocketAddress(int socket) => _identity.Bound(socket);
+
+    public ReadOnlySpan<byte> AdvertisedHost(int socket) => _identity.AdvertisedHost(socket);
+
+    public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
+
+    public bool IsLogEnabled(int level) => Hosting.Log.IsEnabled(ToLogLevel(level));
+
+    public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.Write(ToLogLevel(level), Encoding.UTF8.GetString(text));
+
+    /// <summary>OpenSIPS levels (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug) to the process log's.</summary>
+    private static LogLevel ToLogLevel(int level) => level switch
+    {
+        <= 0 => LogLevel.Error,
+        1 => LogLevel.Warning,
+        2 => LogLevel.Notice,
+        3 => LogLevel.Info,
+        _ => LogLevel.Debug,
+    };
+
+    /// <summary><c>[proto:]host[:port]</c> (only udp, or no protocol) to an address.</summary>
+    private NextHop ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination)
+    {
+        destination = default;
+        ReadOnlySpan<byte> rest = text;
+        int colon = rest.IndexOf((byte)':');
+        if (colon > 0 && rest[0] != (byte)'[' && SipText.IsToken(rest[..colon]) && !SipText.IsDigit(rest[colon + 1 < rest.Length ? colon + 1 : colon]))
+        {
+            if (!Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
+            {
+                return NextHop.UnsupportedTransport;
+            }
+
+            rest = rest[(colon + 1)..];
+        }
+
+        if (!SplitHostPort(rest, out ReadOnlySpan<byte> host, out int port))
+        {
+            return NextHop.Unresolvable;
+        }
+
+        if (host.Length > 2 && host[0] == (byte)'[')
+        {
+            host = host[1..^1];
+        }
+
+        return ResolveHost(host, port, preferred, out destination);
+    }
+
+    private static bool SplitHostPort(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> host, out int port)
+    {
+        port = 0;
+        host = text;
+        int close = text.LastIndexOf((byte)']');
+        int colon = text.LastIndexOf((byte)':');
+        bool bareV6 = close < 0 && text.IndexOf((byte)':') != colon;
+        if (colon > close && !bareV6)
+        {
+            host = text[..colon];
+            if (!Utf8Parser.TryParse(text[(colon + 1)..], out port, out int consumed) || consumed != text.Length - colon - 1 || port is < 1 or > 65535)
+            {
+                return false;
+            }
+        }
+
+        return !host.IsEmpty;
+    }
+}
