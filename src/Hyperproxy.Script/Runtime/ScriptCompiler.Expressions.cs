@@ -116,7 +116,7 @@ public sealed partial class ScriptCompiler
             pieces[i] = s.Variable is { } v ? CompileVariable(v) : new Values.Constant(ScriptValue.FromBytes(Utf8(s.Text!)));
         }
 
-        return pieces.Length == 1 ? pieces[0] : new Values.Format(pieces);
+        return new Values.Format(pieces);
     }
 
     private CallNode CompileCall(CallExpression call)

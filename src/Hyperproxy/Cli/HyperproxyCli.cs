@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Hyperproxy.Hosting;
+using Hyperproxy.Script;
+using Hyperproxy.Script.Runtime;
 
 namespace Hyperproxy.Cli;
 
@@ -36,6 +38,8 @@ public static class HyperproxyCli
         var root = new RootCommand("Hyperproxy: a SIP edge proxy and registrar (OpenSIPS-style scripts, per-core UDP workers).");
         root.Add(BuildRun());
         root.Add(BuildVersion());
+        root.Add(BuildCheckConfig());
+        root.Add(BuildDefaultConfig());
         return root;
     }
 
@@ -48,6 +52,45 @@ public static class HyperproxyCli
             return 0;
         });
         return version;
+    }
+
+    private static Command BuildCheckConfig()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The routing script to check." };
+        var command = new Command("check-config", "Load and compile a routing script without starting; print every error as file:line:column: message. Exit 0 when it is good, 1 when not.")
+        {
+            file,
+        };
+        command.SetAction(parse =>
+        {
+            FileInfo path = parse.GetValue(file)!;
+            CompiledScript? script = ScriptSetup.TryLoad(path.FullName == path.ToString() ? path.FullName : path.ToString(), out var errors);
+            if (script is null)
+            {
+                foreach (var e in errors)
+                {
+                    parse.InvocationConfiguration.Error.WriteLine(e.ToString());
+                }
+
+                parse.InvocationConfiguration.Error.WriteLine($"hyperproxy: {path}: {errors.Count} error(s)");
+                return 1;
+            }
+
+            parse.InvocationConfiguration.Output.WriteLine($"{path}: OK ({script.Program.Routes.Count} route block(s), {script.Program.Modules.Count} module(s))");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BuildDefaultConfig()
+    {
+        var command = new Command("default-config", "Print the built-in default routing script (the one 'run' uses without --config).");
+        command.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Output.Write(ScriptLoader.DefaultScriptText);
+            return 0;
+        });
+        return command;
     }
 
     private static Command BuildRun()

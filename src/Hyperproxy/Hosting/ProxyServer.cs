@@ -1,4 +1,5 @@
 using Hyperproxy.Proxy;
+using Hyperproxy.Script.Runtime;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Hosting;
@@ -30,10 +31,12 @@ public sealed class ProxyServer : IDisposable
 
     public static ProxyServer Start(ServerOptions options)
     {
+        CompiledScript script = ScriptSetup.Load(options.ConfigPath);
+        IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
         var transport = new TransportOptions
         {
-            Listen = options.Listen.Select(l => l.Address).ToArray(),
-            Workers = options.Workers,
+            Listen = listen.Select(l => l.Address).ToArray(),
+            Workers = options.Workers != 0 ? options.Workers : ScriptWorkers(options, script),
             Cpus = options.Cpus,
             BatchSize = options.Batch,
             Io = options.Io,
@@ -43,17 +46,17 @@ public sealed class ProxyServer : IDisposable
         NextHopResolver? resolver = null;
         try
         {
-            var advertised = new AdvertisedAddress?[options.Listen.Count];
+            var advertised = new AdvertisedAddress?[listen.Count];
             for (int i = 0; i < advertised.Length; i++)
             {
-                advertised[i] = options.Listen[i].Advertised;
+                advertised[i] = listen[i].Advertised;
             }
 
-            var identity = new ProxyIdentity(pool.LocalAddresses, advertised);
+            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script));
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters);
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index));
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script));
             return server;
         }
         catch
@@ -62,6 +65,14 @@ public sealed class ProxyServer : IDisposable
             resolver?.Dispose();
             throw;
         }
+    }
+
+    /// <summary><c>udp_workers</c>/<c>children</c> of an operator's script when <c>--workers</c> was not given; 0 = one per CPU.</summary>
+    private static int ScriptWorkers(ServerOptions options, CompiledScript script)
+    {
+        var settings = script.Program.Settings;
+        return options.ConfigPath is not null && (settings.Raw.ContainsKey("udp_workers") || settings.Raw.ContainsKey("children"))
+            ? settings.UdpWorkers : 0;
     }
 
     /// <summary>SIP counters summed over the workers.</summary>

@@ -23,6 +23,9 @@ public sealed class ServerOptions
 
     public string? ConfigPath { get; init; }
 
+    /// <summary>True when <c>--listen</c> was given (it then wins over the script's <c>socket=</c> lines).</summary>
+    public bool ListenGiven { get; init; }
+
     public string DataDir { get; init; } = "data";
 
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
@@ -64,6 +67,7 @@ public sealed class ServerOptions
         return new ServerOptions
         {
             Listen = specs,
+            ListenGiven = listen.Count > 0,
             Workers = workers ?? 0,
             Cpus = cpuList,
             Batch = batch,

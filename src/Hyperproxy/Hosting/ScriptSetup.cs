@@ -1,0 +1,88 @@
+using Hyperproxy.Proxy;
+using Hyperproxy.Script;
+using Hyperproxy.Script.Binding;
+using Hyperproxy.Script.Declarations;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Script.Text;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Hosting;
+
+/// <summary>Loads, checks and compiles the routing script; turns its globals into server settings.</summary>
+public static class ScriptSetup
+{
+    /// <summary>Loads and compiles a script file; every problem as <c>file:line:column: message</c>.</summary>
+    public static CompiledScript? TryLoad(string path, out IReadOnlyList<ScriptDiagnostic> errors)
+    {
+        ScriptLoadResult result = ScriptLoader.Load(path, FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
+        if (!result.Succeeded)
+        {
+            errors = result.Diagnostics;
+            return null;
+        }
+
+        ScriptCompiler.TryCompile(result.Program!, FunctionImplementations.CreateDefault(), out CompiledScript? script, out errors);
+        return script;
+    }
+
+    /// <summary>The script for <c>hyperproxy run</c>: the file, else the built-in default; errors stop start-up.</summary>
+    public static CompiledScript Load(string? path)
+    {
+        if (path is null)
+        {
+            return DefaultScript.Compiled;
+        }
+
+        CompiledScript? script = TryLoad(path, out var errors);
+        if (script is null)
+        {
+            throw new StartupException("the routing script has errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        }
+
+        return script;
+    }
+
+    /// <summary>
+    /// The sockets to serve: <c>--listen</c> when given, else the script's <c>socket=</c>/<c>listen=</c>
+    /// lines (udp only), else the options' default.
+    /// </summary>
+    public static IReadOnlyList<ListenSpec> Sockets(ServerOptions options, CompiledScript script)
+    {
+        GlobalSettings settings = script.Program.Settings;
+        if (options.ListenGiven || options.ConfigPath is null || settings.Sockets.Count == 0)
+        {
+            return options.Listen;
+        }
+
+        var specs = new List<ListenSpec>();
+        string? advertise = settings.AdvertisedAddress is { } a ? a + (settings.AdvertisedPort > 0 ? ":" + settings.AdvertisedPort : string.Empty) : null;
+        foreach (SocketDefinition socket in settings.Sockets)
+        {
+            SocketSpec address = socket.Address;
+            if (address.Protocol is not (null or "udp"))
+            {
+                throw new StartupException($"socket {address}: only udp sockets are served so far");
+            }
+
+            string host = address.Host.Contains(':') ? "[" + address.Host + "]" : address.Host == "*" ? "0.0.0.0" : address.Host;
+            string text = $"udp:{host}:{address.PortOrDefault}";
+            string? advertised = socket.AdvertisedAs is { } adv ? (adv.Host.Contains(':') ? "[" + adv.Host + "]" : adv.Host) + (adv.Port > 0 ? ":" + adv.Port : string.Empty) : advertise;
+            specs.Add(ServerOptions.ParseListen(advertised is null ? text : text + " as " + advertised, null));
+        }
+
+        return specs;
+    }
+
+    /// <summary>The script's <c>alias=</c> names as <c>host[:port]</c>.</summary>
+    public static IReadOnlyList<string> Aliases(CompiledScript script)
+    {
+        var list = new List<string>();
+        foreach (SocketSpec alias in script.Program.Settings.Aliases)
+        {
+            string host = alias.Host.Contains(':') ? "[" + alias.Host + "]" : alias.Host;
+            list.Add(alias.Port > 0 ? host + ":" + alias.Port : host);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,143 @@
+namespace Hyperproxy.Script.Tests.Runtime;
+
+public sealed class StatementTests
+{
+    private static List<string> Logs(string body, string? message = null)
+    {
+        var run = new ScriptRun(body);
+        run.Run(message ?? ScriptRun.Request());
+        return run.Host.Logs.Select(l => l[3..]).ToList();
+    }
+
+    [Fact]
+    public void IfElseChainsPickOneBranch()
+    {
+        Assert.Equal(["b"], Logs("if ($rm == \"BYE\") xlog(\"a\"); else if (method == \"INVITE\") xlog(\"b\"); else xlog(\"c\");"));
+    }
+
+    [Fact]
+    public void StringComparisonIsCaseInsensitiveAndOrdered()
+    {
+        Assert.Equal(["eq", "lt", "short"], Logs("if ($rm == \"invite\") xlog(\"eq\"); if (\"abc\" < \"ABD\") xlog(\"lt\"); if (\"ab\" < \"abc\") xlog(\"short\");"));
+    }
+
+    [Fact]
+    public void IntegerAndStringComparisonsFollowTypes()
+    {
+        Assert.Equal(["int", "str-num", "mismatch"], Logs("$var(i) = 10; $var(s) = \"10\"; if ($var(i) > 9) xlog(\"int\"); if ($var(s) == 10) xlog(\"str-num\"); if (!($var(i) == \"abc\")) xlog(\"mismatch\");"));
+    }
+
+    [Fact]
+    public void RegexMatchIsCaseInsensitiveAndUnanchored()
+    {
+        Assert.Equal(["m", "n", "d"], Logs("if ($ru =~ \"BOB@\") xlog(\"m\"); if ($ru !~ \"^tel:\") xlog(\"n\"); $var(p) = \"^sip:[a-z]+@\"; if ($ru =~ $var(p)) xlog(\"d\");"));
+    }
+
+    [Fact]
+    public void SwitchFallsThroughUntilBreakAndTakesDefault()
+    {
+        string body = "switch ($rm) { case \"INVITE\": xlog(\"i\"); case \"BYE\": xlog(\"b\"); break; case \"ACK\": xlog(\"a\"); default: xlog(\"d\"); }";
+        Assert.Equal(["i", "b"], Logs(body));
+        Assert.Equal(["a", "d"], Logs(body, ScriptRun.Request("ACK")));
+        Assert.Equal(["d"], Logs(body, ScriptRun.Request("OPTIONS")));
+    }
+
+    [Fact]
+    public void SwitchOnIntegers()
+    {
+        Assert.Equal(["two"], Logs("$var(x) = 2; switch ($var(x)) { case 1: xlog(\"one\"); break; case 2: xlog(\"two\"); break; }"));
+    }
+
+    [Fact]
+    public void WhileLoopsAndBreaks()
+    {
+        Assert.Equal(["0", "1", "2"], Logs("$var(i) = 0; while ($var(i) < 10) { if ($var(i) == 3) break; xlog(\"$var(i)\"); $var(i) = $var(i) + 1; }"));
+    }
+
+    [Fact]
+    public void WhileStopsAtMaxWhileLoopsWithARuntimeError()
+    {
+        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.Modules + "route { $var(i) = 0; while (1) { $var(i) += 1; } xlog(\"$var(i)\"); }\n", wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Equal(1, run.Context.RuntimeErrors);
+        Assert.Contains("max_while_loops", run.Host.Logs[0], StringComparison.Ordinal);
+        Assert.Equal("-1 5", run.Host.Logs[^1]);
+    }
+
+    [Fact]
+    public void ArithmeticAndBitwiseOperators()
+    {
+        Assert.Equal("17", ScriptRun.Eval("3 + 2 * 7"));
+        Assert.Equal("0", ScriptRun.Eval("$cs % 7 - 6 + 6 & 1")); // & binds looser than + and -
+        Assert.Equal("12", ScriptRun.Eval("3 << 2"));
+        Assert.Equal("sip:bob@example.com;x=314", ScriptRun.Eval("$ru + \";x=\" + $cs"));
+    }
+
+    [Fact]
+    public void DivisionByZeroIsARuntimeErrorOfThatMessageOnly()
+    {
+        var run = new ScriptRun("$var(z) = 0; $var(r) = 10 / $var(z); xlog(\"after\");");
+        run.Run(ScriptRun.Request());
+        Assert.Equal(1, run.Context.RuntimeErrors);
+        Assert.Contains("test.cfg:6:", run.Host.Logs[0], StringComparison.Ordinal);
+        Assert.Equal("-1 after", run.Host.Logs[^1]);
+    }
+
+    [Fact]
+    public void RouteCallsPassParamsAndReturnCodes()
+    {
+        string script = ScriptTestHelper.Modules + "route {\n route(check, \"a\", 5);\n xlog(\"rc=$rc\");\n if (route(neg)) xlog(\"yes\"); else xlog(\"no\");\n}\n"
+            + "route[check] { xlog(\"$param(1) $param(2) $param(3)\"); return(7); }\n"
+            + "route[neg] { return(-1); }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Equal(["-1 a 5 <null>", "-1 rc=7", "-1 no"], run.Host.Logs);
+    }
+
+    [Fact]
+    public void ReturnZeroAndExitStopTheWholeScript()
+    {
+        string script = ScriptTestHelper.Modules + "route {\n route(stop);\n xlog(\"not reached\");\n}\nroute[stop] { return(0); }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Empty(run.Host.Logs);
+        Assert.Empty(Logs("exit; xlog(\"x\");"));
+    }
+
+    [Fact]
+    public void FunctionReturningZeroInAConditionStopsTheScript()
+    {
+        string script = ScriptTestHelper.Modules + "route {\n if (route(zero) || 1) xlog(\"then\"); xlog(\"after\");\n}\nroute[zero] { exit; }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Empty(run.Host.Logs);
+    }
+
+    [Fact]
+    public void DropStopsAndMarksTheMessage()
+    {
+        var run = new ScriptRun("drop; xlog(\"x\");");
+        run.Run(ScriptRun.Request());
+        Assert.True(run.Context.Dropped);
+        Assert.Empty(run.Host.Logs);
+    }
+
+    [Fact]
+    public void BareVariableTruth()
+    {
+        Assert.Equal(["s", "i"], Logs("$var(e) = \"\"; $var(s) = \"x\"; $var(z) = 0; $var(i) = 3; if ($var(e)) xlog(\"e\"); if ($var(s)) xlog(\"s\"); if ($var(z)) xlog(\"z\"); if ($var(i)) xlog(\"i\"); if ($var(never)) xlog(\"n\");"));
+    }
+
+    [Fact]
+    public void NullComparisons()
+    {
+        Assert.Equal(["tt", "ru"], Logs("if ($tt == NULL) xlog(\"tt\"); if ($ru != NULL) xlog(\"ru\"); if ($rU == NULL) xlog(\"ru-user\");"));
+    }
+
+    [Fact]
+    public void UriEqualsMyself()
+    {
+        Assert.Equal(["me"], Logs("if (uri == myself) xlog(\"me\"); if ($fu == myself) xlog(\"from\");", ScriptRun.Request("OPTIONS", "sip:127.0.0.1")));
+        Assert.Empty(Logs("if (uri == myself) xlog(\"me\");", ScriptRun.Request("OPTIONS", "sip:127.0.0.1:5070")));
+    }
+}
