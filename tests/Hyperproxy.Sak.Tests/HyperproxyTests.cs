@@ -38,4 +38,17 @@ public sealed class HyperproxyTests : IClassFixture<HyperproxyPeer>
         Assert.Equal(20000, json.RootElement.GetProperty("received").GetInt64());
         Assert.Equal(20000, json.RootElement.GetProperty("by_class").GetProperty("2xx").GetInt64());
     }
+
+    [Fact]
+    public void InviteModeThroughHyperproxyAsOutboundProxyReachesUsAndHangsUp()
+    {
+        int local = Peers.FreeUdpPort();
+        string port = local.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (code, output, error) = Peers.Sak("-I", "-l", port, "-p", $"127.0.0.1:{_server.Port}", "-s", $"sip:me@127.0.0.1:{port}");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("calling me ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("the INVITE reached us and was answered 180 and 200", output, StringComparison.Ordinal);
+        Assert.Contains("ACK sent; it reached us", output, StringComparison.Ordinal);
+        Assert.Contains("hanging up me ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+    }
 }

@@ -61,4 +61,28 @@ public sealed class UsrlocTests : IClassFixture<UsrlocKamailio>
         Assert.Equal(0, code);
         Assert.Equal("SIP/2.0 200 OK", output.Trim());
     }
+
+    [Fact]
+    public void InviteModeWithUsrlocCallsItselfThroughKamailioFollowingItsRecordRoute()
+    {
+        var (code, output, error) = Peers.Sak("-U", "-I", "-s", _kamailio.Uri("carol"));
+        Assert.True(code == 0, output + error);
+        Assert.Contains("registering user carol ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("calling carol ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("the INVITE reached us and was answered 180 and 200", output, StringComparison.Ordinal);
+        // Kamailio's record_route(): its own address with lr (and the ftag parameter) becomes our route set.
+        Assert.Contains($"\tRoute: <sip:127.0.0.1:{_kamailio.Port};lr", output, StringComparison.Ordinal);
+        Assert.Contains("ACK sent; it reached us", output, StringComparison.Ordinal);
+        Assert.Contains("hanging up carol ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("removing binding of carol ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("1 user(s) registered, called and removed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InviteModeAloneToAnUnregisteredUserGets404AndExitsOne()
+    {
+        var (code, output, _) = Peers.Sak("-I", "-s", _kamailio.Uri("nobody"));
+        Assert.Equal(1, code);
+        Assert.Contains("calling nobody ... SIP/2.0 404 Not Found", output, StringComparison.Ordinal);
+    }
 }

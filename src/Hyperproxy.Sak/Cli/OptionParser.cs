@@ -63,6 +63,8 @@ public static class OptionParser
         }
         if (usrloc)
             o.Mode = SakMode.Usrloc;
+        else if (o.Invite && o.Mode == SakMode.Ping)
+            o.Mode = SakMode.Invite;
         else if (message && o.Mode == SakMode.Ping)
             o.Mode = SakMode.Message;
         if (o.Mode is not (SakMode.Help or SakMode.Version) && string.IsNullOrEmpty(o.Uri))
@@ -108,6 +110,7 @@ public static class OptionParser
             case 'x': o.Expires = (int)Number(v!, "-x", 0, int.MaxValue); break;
             case 'Z': o.TimerT1Ms = (int)Number(v!, "-Z", 1, 60_000); break;
             case 'F': o.Mode = SakMode.Flood; break;
+            case 'I': o.Invite = true; break;
             case 'h': o.Mode = SakMode.Help; break;
             case 'V': o.Mode = SakMode.Version; break;
             case 'M': message = true; break;
@@ -153,6 +156,7 @@ public static class OptionParser
         "traceroute" or "traceroute-mode" => 'T',
         "usrloc-mode" => 'U',
         "message-mode" => 'M',
+        "invite-mode" => 'I',
         "contact" => 'C',
         "appendix-begin" => 'b',
         "appendix-end" => 'e',

@@ -33,6 +33,7 @@ public static class SakCli
             {
                 SakMode.Traceroute => TraceMode.Run(ua, stdout, stderr),
                 SakMode.Message => MessageMode.Run(ua, stdout, stderr),
+                SakMode.Invite => InviteMode.Run(ua, stdout, stderr),
                 SakMode.Usrloc => UsrlocMode.Run(ua, stdout, stderr),
                 SakMode.RandTrash => RandTrashMode.Run(ua, stdout, stderr),
                 _ => PingMode.Run(ua, stdout, stderr),

@@ -6,6 +6,7 @@ public enum SakMode
     Ping,
     Traceroute,
     Message,
+    Invite,
     Usrloc,
     RandTrash,
     Flood,

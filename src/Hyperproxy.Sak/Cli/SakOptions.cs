@@ -8,6 +8,9 @@ public sealed class SakOptions
     /// <summary>-s: the target URI as given.</summary>
     public string? Uri { get; set; }
 
+    /// <summary>-I: invite mode (alone, or the call step of usrloc mode instead of the MESSAGE).</summary>
+    public bool Invite { get; set; }
+
     /// <summary>-B: MESSAGE body.</summary>
     public string? Body { get; set; }
 

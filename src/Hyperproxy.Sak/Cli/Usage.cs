@@ -13,6 +13,8 @@ public static class Usage
          message: hypersak -M [-B TEXT] [-O DISP] [-c FROMURI] -s SIPURI
          usrloc : hypersak -U [-b N -e M] [-x EXPIRES] [-C CONTACT] [--path URI] -s sip:user@host
                   REGISTER, MESSAGE to itself through the server (answered 200), REGISTER expires 0
+         invite : hypersak -I [-U ...] -s sip:user@host          INVITE, ACK, BYE (answers itself when called)
+                  with -U: register, call itself through the server following Record-Route, hang up
          random : hypersak -R [-t CHARS] [--seed N] -s SIPURI     randomly corrupted OPTIONS
          flood  : hypersak -F [-e COUNT] -s SIPURI
          bench  : hypersak bench --target HOST:PORT ...          (hypersak bench --help)

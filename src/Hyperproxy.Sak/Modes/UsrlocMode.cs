@@ -50,7 +50,7 @@ public static class UsrlocMode
         }
         if (worst == ExitCodes.Ok)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"all usrloc tests completed successfully: {done} user(s) registered, messaged and removed in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:0.000} ms"));
+                $"all usrloc tests completed successfully: {done} user(s) registered, {(ua.Options.Invite ? "called" : "messaged")} and removed in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:0.000} ms"));
         if (ua.Options.Nagios)
             return worst == ExitCodes.Ok ? ExitCodes.NagiosOk : ExitCodes.NagiosCritical;
         return worst;
@@ -77,6 +77,30 @@ public static class UsrlocMode
                 stdout.WriteLine("\tContact: " + c);
         }
 
+        if (ua.Options.Invite)
+        {
+            int call = InviteMode.Call(ua, aor, aor, user, stdout, stderr);
+            if (call != ExitCodes.Ok)
+                return call;
+        }
+        else if (!SendMessageToSelf(ua, aor, user, stdout, stderr, out int failed))
+        {
+            return failed;
+        }
+
+        stdout.Write($"removing binding of {user} ... ");
+        register.Expires = 0;
+        register.CSeq++;
+        register.Authorization = null;
+        TransactionResult remove = ua.SendWithAuth(register);
+        if (!Step(remove, stdout, stderr, "REGISTER (remove)"))
+            return Outcome.ExitCode(WithoutNagios(ua), remove);
+        return ExitCodes.Ok;
+    }
+
+    private static bool SendMessageToSelf(UserAgent ua, string aor, string user, TextWriter stdout, TextWriter stderr, out int failed)
+    {
+        failed = ExitCodes.Ok;
         stdout.Write($"sending message to {user} through the server ... ");
         SipRequest message = ua.NewRequest("MESSAGE", aor, aor);
         message.Body = MessageBody;
@@ -95,22 +119,18 @@ public static class UsrlocMode
         }
         TransactionResult msg = ua.SendWithAuth(message, Answer);
         if (!Step(msg, stdout, stderr, "MESSAGE"))
-            return Outcome.ExitCode(WithoutNagios(ua), msg);
+        {
+            failed = Outcome.ExitCode(WithoutNagios(ua), msg);
+            return false;
+        }
         if (received == 0)
         {
             stdout.WriteLine("\tbut the MESSAGE never reached us");
-            return ExitCodes.NonSuccess;
+            failed = ExitCodes.NonSuccess;
+            return false;
         }
         stdout.WriteLine("\tthe MESSAGE reached us and was answered 200");
-
-        stdout.Write($"removing binding of {user} ... ");
-        register.Expires = 0;
-        register.CSeq++;
-        register.Authorization = null;
-        TransactionResult remove = ua.SendWithAuth(register);
-        if (!Step(remove, stdout, stderr, "REGISTER (remove)"))
-            return Outcome.ExitCode(WithoutNagios(ua), remove);
-        return ExitCodes.Ok;
+        return true;
     }
 
     private static bool Step(TransactionResult result, TextWriter stdout, TextWriter stderr, string what)

@@ -12,6 +12,9 @@ public sealed class SipRequest
 
     public required string To { get; set; }
 
+    /// <summary>The remote tag of an in-dialog request (written as To's tag), or null.</summary>
+    public string? ToTag { get; init; }
+
     public required string From { get; init; }
 
     public required string FromTag { get; init; }
@@ -55,7 +58,10 @@ public sealed class SipRequest
         foreach (string route in Routes)
             b.Append("Route: ").Append(Bracket(route)).Append("\r\n");
         b.Append("From: ").Append(Bracket(From)).Append(";tag=").Append(FromTag).Append("\r\n");
-        b.Append("To: ").Append(Bracket(To)).Append("\r\n");
+        b.Append("To: ").Append(Bracket(To));
+        if (ToTag != null)
+            b.Append(";tag=").Append(ToTag);
+        b.Append("\r\n");
         b.Append("Call-ID: ").Append(CallId).Append("\r\n");
         b.Append("CSeq: ").Append(CSeq.ToString(ci)).Append(' ').Append(Method).Append("\r\n");
         if (MaxForwards >= 0)

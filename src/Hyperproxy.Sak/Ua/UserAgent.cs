@@ -89,10 +89,14 @@ public sealed class UserAgent : IDisposable
         return result;
     }
 
+    /// <summary>The Via branch of the last request <see cref="Send"/> sent (a non-2xx ACK reuses it).</summary>
+    public string LastBranch { get; private set; } = "";
+
     /// <summary>One client transaction: send, retransmit, wait for the final response.</summary>
     public TransactionResult Send(SipRequest request, Action<SipReply>? onRequest = null)
     {
         string branch = NewBranch();
+        LastBranch = branch;
         byte[] datagram = request.Build(SentBy, branch);
         return Exchange(datagram, branch, onRequest);
     }
@@ -147,8 +151,45 @@ public sealed class UserAgent : IDisposable
         }
     }
 
+    /// <summary>Sends one datagram that expects no answer (an ACK), shown with -vv.</summary>
+    public void SendOnly(SipRequest request)
+    {
+        byte[] datagram = request.Build(SentBy, NewBranch());
+        if (Options.Verbosity >= 2)
+            _out.Write("request sent:\n" + Encoding.UTF8.GetString(datagram) + "\n");
+        Socket.Send(datagram);
+    }
+
+    /// <summary>
+    /// Receives for up to <paramref name="timeoutMs"/>, handing requests to <paramref name="onRequest"/>,
+    /// until <paramref name="done"/> says so; responses that arrive meanwhile are dropped. True when done.
+    /// </summary>
+    public bool ReceiveUntil(Func<bool> done, int timeoutMs, Action<SipReply> onRequest)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (!done())
+        {
+            int left = timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (left <= 0)
+                return false;
+            int n = Socket.Receive(_buffer, left);
+            if (n == 0)
+                continue;
+            SipReply? message = SipReply.TryParse(_buffer.AsSpan(0, n), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (message != null && message.Message.IsRequest)
+                onRequest(message);
+        }
+        return true;
+    }
+
     /// <summary>Answers an incoming request statelessly (Via, From, To with a tag, Call-ID, CSeq copied).</summary>
-    public void Respond(SipReply request, int code, string reason)
+    public void Respond(SipReply request, int code, string reason) => Respond(request, code, reason, null, null, null);
+
+    /// <summary>
+    /// Answers an incoming request statelessly: Via, From, Call-ID, CSeq and Record-Route copied (§8.2.6.2,
+    /// §12.1.1), To with <paramref name="toTag"/> (or a new tag) unless it has one, an optional Contact and SDP body.
+    /// </summary>
+    public void Respond(SipReply request, int code, string reason, string? toTag, string? contact, string? sdp)
     {
         var b = new StringBuilder(512);
         b.Append("SIP/2.0 ").Append(code.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(reason).Append("\r\n");
@@ -165,11 +206,16 @@ public sealed class UserAgent : IDisposable
                 string to = Encoding.UTF8.GetString(m.Span(h.Value));
                 b.Append("To: ").Append(to);
                 if (!m.ToTag.IsPresent)
-                    b.Append(";tag=").Append(NewTag());
+                    b.Append(";tag=").Append(toTag ?? NewTag());
                 b.Append("\r\n");
             }
         }
-        b.Append("Server: hypersak\r\nContent-Length: 0\r\n\r\n");
+        if (contact != null)
+            b.Append("Contact: <").Append(contact).Append(">\r\n");
+        b.Append("Server: hypersak\r\n");
+        if (sdp != null)
+            b.Append("Content-Type: application/sdp\r\n");
+        b.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(sdp ?? "").ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n").Append(sdp);
         byte[] bytes = Encoding.UTF8.GetBytes(b.ToString());
         if (Options.Verbosity >= 2)
             _out.Write("reply sent:\n" + b + "\n");
