@@ -61,6 +61,8 @@ public sealed partial class ScriptContext
 
     public uint BranchFlags { get; set; }
 
+    public bool IsFlagSet(int bit) => (Flags & (1u << bit)) != 0;
+
     public int RetCode { get; set; } = 1;
 
     public bool Dropped { get; internal set; }
