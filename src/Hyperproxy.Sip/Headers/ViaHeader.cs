@@ -55,8 +55,22 @@ public struct ViaHeader
         via.Branch = via.Received = via.Rport = via.Maddr = via.Ttl = via.Port = via.Params = via.RportParam = TextRange.None;
         int i = SipText.SkipLws(v, 0);
         int start = i;
-        if (!Token(v, ref i, out TextRange name) || !Slash(v, ref i) || !Token(v, ref i, out TextRange version)
-            || !Slash(v, ref i) || !Token(v, ref i, out TextRange transport))
+        TextRange name;
+        TextRange version;
+        TextRange transport;
+        if (v.Length - i > 8 && SipText.EqualsLower(v.Slice(i, 8), "sip/2.0/"u8))
+        {
+            // The common spelling without LWS around the slashes.
+            name = new TextRange(i, 3);
+            version = new TextRange(i + 4, 3);
+            i += 8;
+            if (!Token(v, ref i, out transport))
+            {
+                return false;
+            }
+        }
+        else if (!Token(v, ref i, out name) || !Slash(v, ref i) || !Token(v, ref i, out version)
+            || !Slash(v, ref i) || !Token(v, ref i, out transport))
         {
             return false;
         }
