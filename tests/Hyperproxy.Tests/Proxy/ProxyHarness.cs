@@ -19,12 +19,13 @@ internal sealed class ProxyHarness : IDisposable
     private readonly ProxyCounters[] _counters = new ProxyCounters[1];
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
-    public ProxyHarness(Dictionary<string, IPAddress[]>? names = null, IReadOnlyList<string>? aliases = null)
+    public ProxyHarness(Dictionary<string, IPAddress[]>? names = null, IReadOnlyList<string>? aliases = null,
+        Hyperproxy.Script.Runtime.CompiledScript? script = null)
     {
         Identity = new ProxyIdentity([Us4, Us6], [null, null], aliases);
         Resolver = new NextHopResolver(name => names is not null && names.TryGetValue(name, out IPAddress[]? a)
             ? a : throw new System.Net.Sockets.SocketException(11001));
-        Proxy = new StatelessProxy(Identity, Resolver, _counters, 0);
+        Proxy = script is null ? new StatelessProxy(Identity, Resolver, _counters, 0) : new StatelessProxy(Identity, Resolver, _counters, 0, script);
         Outgoing = new DatagramBatch(16, 16384);
     }
 

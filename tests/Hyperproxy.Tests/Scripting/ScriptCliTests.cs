@@ -1,0 +1,77 @@
+using Hyperproxy.Cli;
+using Hyperproxy.Script;
+
+namespace Hyperproxy.Tests.Scripting;
+
+public sealed class ScriptCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "hp-cli-" + Guid.NewGuid().ToString("N"));
+
+    public ScriptCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = HyperproxyCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Write(string text)
+    {
+        string path = Path.Combine(_dir, "x.cfg");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void CheckConfigAcceptsAGoodScript()
+    {
+        string path = Write("loadmodule \"sl.so\"\nroute {\n    sl_send_reply(200, \"OK\");\n}\n");
+        (int code, string output, string error) = Run("check-config", path);
+        Assert.Equal(0, code);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void CheckConfigPrintsEveryErrorWithFileLineAndColumn()
+    {
+        string path = Write("loadmodule \"sl.so\"\nroute {\n    sl_send_reply(999, \"x\");\n    foo();\n    $si = 1;\n}\n");
+        (int code, _, string error) = Run("check-config", path);
+        Assert.Equal(1, code);
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal($"{path}:3:19: bad argument 1 of sl_send_reply: '999' is not a SIP status code (100..699)", lines[0]);
+        Assert.Equal($"{path}:4:5: unknown function 'foo'", lines[1]);
+        Assert.Equal($"{path}:5:5: pseudo-variable '$si' is read-only", lines[2]);
+        Assert.EndsWith("3 error(s)", lines[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckConfigOfAMissingFileFails()
+    {
+        (int code, _, string error) = Run("check-config", Path.Combine(_dir, "none.cfg"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("none.cfg", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultConfigPrintsTheBuiltInScriptWhichChecksClean()
+    {
+        (int code, string output, _) = Run("default-config");
+        Assert.Equal(0, code);
+        Assert.Equal(ScriptLoader.DefaultScriptText, output);
+        Assert.Equal(0, Run("check-config", Write(output)).Code);
+    }
+
+    [Fact]
+    public void RunWithABadScriptStopsWithItsErrors()
+    {
+        string path = Write("route {\n    forward(\n}\n");
+        (int code, _, string error) = Run("run", "--config", path, "--listen", "udp:127.0.0.1:0");
+        Assert.Equal(1, code);
+        Assert.Contains($"{path}:3:1:", error, StringComparison.Ordinal);
+    }
+}
