@@ -51,4 +51,27 @@ public sealed class HyperproxyTests : IClassFixture<HyperproxyPeer>
         Assert.Contains("ACK sent; it reached us", output, StringComparison.Ordinal);
         Assert.Contains("hanging up me ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CallBenchThroughHyperproxyCompletesEveryCallWithHypersakAsCallee()
+    {
+        var (code, output, error) = Peers.Sak("bench", "--target", $"127.0.0.1:{_server.Port}", "--scenario", "call", "--count", "3000", "--window", "32", "--json");
+        Assert.True(code == 0, output + error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        JsonElement r = json.RootElement;
+        Assert.Equal("call", r.GetProperty("scenario").GetString());
+        Assert.Equal(3000, r.GetProperty("sent").GetInt64());
+        Assert.Equal(3000, r.GetProperty("by_status").GetProperty("200").GetInt64());
+        Assert.Equal(3000, r.GetProperty("calls_completed").GetInt64());
+        Assert.Equal(0, r.GetProperty("calls_failed").GetInt64());
+        Assert.Equal(0, r.GetProperty("timeouts").GetInt64());
+        Assert.Equal(3000, r.GetProperty("callee_invites").GetInt64());
+        Assert.Equal(3000, r.GetProperty("callee_acks").GetInt64());
+        Assert.Equal(3000, r.GetProperty("callee_byes").GetInt64());
+        Assert.Equal(3000, r.GetProperty("bye_by_status").GetProperty("200").GetInt64());
+        Assert.Equal(6 * 3000, r.GetProperty("messages_sent").GetInt64());
+        Assert.Equal(6 * 3000, r.GetProperty("messages_received").GetInt64());
+        Assert.True(r.GetProperty("p50_us").GetDouble() > 0);
+        Assert.True(r.GetProperty("bye_p50_us").GetDouble() > 0);
+    }
 }

@@ -85,4 +85,21 @@ public sealed class UsrlocTests : IClassFixture<UsrlocKamailio>
         Assert.Equal(1, code);
         Assert.Contains("calling nobody ... SIP/2.0 404 Not Found", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CallBenchWithRegisteredCalleesIsRoutedByLookupAndFollowsKamailiosRecordRoute()
+    {
+        var (code, output, error) = Peers.Sak("bench", "--target", $"127.0.0.1:{_kamailio.Port}", "--scenario", "call", "--register-callee",
+            "--users", "50", "--count", "2000", "--window", "32", "--json");
+        Assert.True(code == 0, output + error);
+        using System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement r = json.RootElement;
+        Assert.Equal(2000, r.GetProperty("calls_completed").GetInt64());
+        Assert.Equal(2000, r.GetProperty("by_class").GetProperty("2xx").GetInt64());
+        // The ACK and BYE reach the callee only if Kamailio's loose_route() found its own Route:
+        // without the Route set it answers in-dialog requests 404 (kamailio/usrloc.cfg).
+        Assert.Equal(2000, r.GetProperty("callee_acks").GetInt64());
+        Assert.Equal(2000, r.GetProperty("callee_byes").GetInt64());
+        Assert.Equal(0, r.GetProperty("timeouts").GetInt64());
+    }
 }

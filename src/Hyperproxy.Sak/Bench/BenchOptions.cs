@@ -46,6 +46,9 @@ public sealed class BenchOptions
 
     public string Label { get; set; } = "hypersak";
 
+    /// <summary>Call scenario: REGISTER the callee AoRs through the target first (it routes INVITEs by lookup).</summary>
+    public bool RegisterCallee { get; set; }
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var o = new BenchOptions();
@@ -72,8 +75,8 @@ public sealed class BenchOptions
                     {
                         "options" => BenchScenario.Options,
                         "register" => BenchScenario.Register,
-                        "call" => throw new SakException("bench: scenario 'call' is not implemented yet (options, register)"),
-                        _ => throw new SakException($"bench: unknown scenario '{s}' (options, register)"),
+                        "call" => BenchScenario.Call,
+                        _ => throw new SakException($"bench: unknown scenario '{s}' (options, register, call)"),
                     };
                     break;
                 case "rate": o.Rate = Real(V(), "--rate", 1, 1e9); break;
@@ -96,6 +99,11 @@ public sealed class BenchOptions
                 case "local": o.LocalIp = V(); break;
                 case "cseq-base": o.CSeqBase = OptionParser.Number(V(), "--cseq-base", 1, 2_000_000_000); break;
                 case "label": o.Label = V(); break;
+                case "register-callee":
+                    if (value != null)
+                        throw new SakException("bench: --register-callee takes no value");
+                    o.RegisterCallee = true;
+                    break;
                 case "json":
                     if (value != null)
                         throw new SakException("bench: --json takes no value");
@@ -107,6 +115,8 @@ public sealed class BenchOptions
         }
         if (o.Target.Length == 0)
             throw new SakException("bench: --target HOST:PORT is required");
+        if (o.RegisterCallee && o.Scenario != BenchScenario.Call)
+            throw new SakException("bench: --register-callee belongs to --scenario call");
         if (o.Cpus != null && o.Cpus.Length < o.Threads)
             throw new SakException($"bench: --cpus lists {o.Cpus.Length} CPUs for {o.Threads} threads");
         return o;

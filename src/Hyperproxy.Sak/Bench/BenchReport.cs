@@ -18,6 +18,8 @@ public static class BenchReport
         b.Append(o.Rate > 0 ? string.Create(s_ci, $"open loop {o.Rate:0} req/s") : string.Create(s_ci, $"closed loop window {o.Window}/thread"));
         b.Append(o.Count > 0 ? string.Create(s_ci, $", count {o.Count}") : string.Create(s_ci, $", duration {o.DurationS}s"));
         b.Append(s_ci, $", warmup {o.WarmupS}s, threads {o.Threads}, cpus {(o.Cpus == null ? "any" : CpuList.Format(o.Cpus))}, batch {o.Batch}, timeout {o.TimeoutMs}ms");
+        if (o.Scenario == BenchScenario.Call)
+            b.Append(s_ci, $", users {o.Users}, {(o.RegisterCallee ? "callees registered at the target" : "callees addressed directly")}");
         if (o.Scenario == BenchScenario.Register)
             b.Append(s_ci, $", users {o.Users}, expires {o.Expires}, cseq from {cseqBase}, path {(o.Paths.Count == 0 ? "none" : string.Join(",", o.Paths))}");
         b.Append('\n');
@@ -52,6 +54,12 @@ public static class BenchReport
         b.Append('\n');
         b.Append(s_ci, $"timeouts {r.Timeouts}, unanswered at end {r.UnansweredAtEnd}, unmatched {r.Unmatched}, late {r.Late}, send errors {r.SendErrors}\n");
         b.Append(s_ci, $"latency us: p50 {r.PercentileUs(50):0.0}  p90 {r.PercentileUs(90):0.0}  p99 {r.PercentileUs(99):0.0}  p99.9 {r.PercentileUs(99.9):0.0}  max {r.MaxUs:0.0}  mean {r.MeanUs:0.0}\n");
+        if (r.ByeLatency != null)
+        {
+            b.Append(s_ci, $"calls: completed {r.CallsCompleted} ({r.CallRate:0}/s), failed {r.CallsFailed}, BYE timeouts {r.ByeTimeouts}; messages {r.MessagesSent} out + {r.MessagesReceived} in ({r.MessageRate:0}/s)\n");
+            b.Append(s_ci, $"callee: INVITE {r.CalleeInvites}, ACK {r.CalleeAcks}, BYE {r.CalleeByes}; write errors {r.WriteErrors}\n");
+            b.Append(s_ci, $"BYE latency us: p50 {r.ByePercentileUs(50):0.0}  p90 {r.ByePercentileUs(90):0.0}  p99 {r.ByePercentileUs(99):0.0}  p99.9 {r.ByePercentileUs(99.9):0.0}  max {r.ByePercentileUs(100):0.0}\n");
+        }
         return b.ToString();
     }
 
@@ -76,7 +84,24 @@ public static class BenchReport
         b.Append("},");
         b.Append(s_ci, $"\"timeouts\":{r.Timeouts},\"unanswered_at_end\":{r.UnansweredAtEnd},\"unmatched\":{r.Unmatched},\"late\":{r.Late},\"send_errors\":{r.SendErrors},");
         b.Append(s_ci, $"\"p50_us\":{r.PercentileUs(50):0.0},\"p90_us\":{r.PercentileUs(90):0.0},\"p99_us\":{r.PercentileUs(99):0.0},\"p999_us\":{r.PercentileUs(99.9):0.0},");
-        b.Append(s_ci, $"\"max_us\":{r.MaxUs:0.0},\"mean_us\":{r.MeanUs:0.0},\"cseq_first\":{r.CSeqFirst}}}");
+        b.Append(s_ci, $"\"max_us\":{r.MaxUs:0.0},\"mean_us\":{r.MeanUs:0.0},\"cseq_first\":{r.CSeqFirst}");
+        if (r.ByeLatency != null)
+        {
+            b.Append(s_ci, $",\"calls_completed\":{r.CallsCompleted},\"calls_failed\":{r.CallsFailed},\"call_rate\":{r.CallRate:0},\"bye_timeouts\":{r.ByeTimeouts},");
+            b.Append(s_ci, $"\"messages_sent\":{r.MessagesSent},\"messages_received\":{r.MessagesReceived},\"msg_rate\":{r.MessageRate:0},\"write_errors\":{r.WriteErrors},");
+            b.Append(s_ci, $"\"callee_invites\":{r.CalleeInvites},\"callee_acks\":{r.CalleeAcks},\"callee_byes\":{r.CalleeByes},\"bye_by_status\":{{");
+            bool firstBye = true;
+            for (int i = 100; i < r.ByeByStatus.Length; i++)
+            {
+                if (r.ByeByStatus[i] == 0)
+                    continue;
+                b.Append(s_ci, $"{(firstBye ? "" : ",")}\"{i}\":{r.ByeByStatus[i]}");
+                firstBye = false;
+            }
+            b.Append(s_ci, $"}},\"bye_p50_us\":{r.ByePercentileUs(50):0.0},\"bye_p90_us\":{r.ByePercentileUs(90):0.0},\"bye_p99_us\":{r.ByePercentileUs(99):0.0},");
+            b.Append(s_ci, $"\"bye_p999_us\":{r.ByePercentileUs(99.9):0.0},\"bye_max_us\":{r.ByePercentileUs(100):0.0}");
+        }
+        b.Append('}');
         return b.ToString();
     }
 

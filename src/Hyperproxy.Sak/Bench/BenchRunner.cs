@@ -24,6 +24,8 @@ public static class BenchRunner
         IPAddress local = o.LocalIp != null
             ? (IPAddress.TryParse(o.LocalIp.Trim('[', ']'), out IPAddress? l) ? l : throw new SakException($"bench: bad --local '{o.LocalIp}'"))
             : LocalAddressTowards(target);
+        if (o.Scenario == BenchScenario.Call)
+            return CallRunner.Run(o, target, local, stdout, stderr);
         long cseqBase = o.CSeqBase > 0 ? o.CSeqBase : CSeqState.Next(target, o.Users);
         int userDigits = Math.Max(1, o.Users.ToString(CultureInfo.InvariantCulture).Length);
         string targetHost = SipTarget.FormatHost(target.Address) + ":" + target.Port.ToString(CultureInfo.InvariantCulture);

@@ -5,4 +5,7 @@ public enum BenchScenario
 {
     Options,
     Register,
+
+    /// <summary>INVITE / 180 / 200 / ACK / BYE / 200, hypersak playing caller and callee.</summary>
+    Call,
 }

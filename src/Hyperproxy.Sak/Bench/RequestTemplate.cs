@@ -20,7 +20,7 @@ public sealed class RequestTemplate
     private const string UserMark = "\u0003";
 
     private readonly byte[] _bytes;
-    private readonly int _seqOffset;
+    private readonly int[] _seqOffsets;
     private readonly int _cseqOffset;
     private readonly int[] _userOffsets;
     private readonly int _userDigits;
@@ -30,19 +30,20 @@ public sealed class RequestTemplate
         _userDigits = userDigits;
         var b = new StringBuilder();
         var users = new List<int>();
-        int seq = -1, cseq = -1;
+        var seqs = new List<int>();
+        int cseq = -1;
         foreach (char c in text)
         {
             switch (c)
             {
-                case '\u0001': seq = b.Length; b.Append('0', SeqDigits); break;
+                case '\u0001': seqs.Add(b.Length); b.Append('0', SeqDigits); break;
                 case '\u0002': cseq = b.Length; b.Append('0', CSeqDigits); break;
                 case '\u0003': users.Add(b.Length); b.Append('0', userDigits); break;
                 default: b.Append(c); break;
             }
         }
         _bytes = Encoding.ASCII.GetBytes(b.ToString());
-        _seqOffset = seq;
+        _seqOffsets = [.. seqs];
         _cseqOffset = cseq;
         _userOffsets = [.. users];
     }
@@ -56,7 +57,8 @@ public sealed class RequestTemplate
     public int Write(Span<byte> slot, ulong seq, long cseq, long user)
     {
         _bytes.CopyTo(slot);
-        WriteHex(slot.Slice(_seqOffset, SeqDigits), seq);
+        for (int i = 0; i < _seqOffsets.Length; i++)
+            WriteHex(slot.Slice(_seqOffsets[i], SeqDigits), seq);
         if (_cseqOffset >= 0)
             WriteDecimal(slot.Slice(_cseqOffset, CSeqDigits), cseq);
         for (int i = 0; i < _userOffsets.Length; i++)
@@ -102,6 +104,30 @@ public sealed class RequestTemplate
                 b.Append("Path: ").Append(p.StartsWith('<') ? p : "<" + p + ">").Append("\r\n");
         }
         b.Append("User-Agent: hypersak bench\r\nContent-Length: 0\r\n\r\n");
+        return new RequestTemplate(b.ToString(), userDigits);
+    }
+
+    /// <summary>
+    /// INVITE of one call (bench scenario call): to "u" + user number at <paramref name="calleeDomain"/>
+    /// (the registrar's domain when the callees registered, else the callee socket's host:port), the
+    /// sequence number in the Via branch, the From tag and the Call-ID, a small SDP offer.
+    /// </summary>
+    public static RequestTemplate Invite(string calleeDomain, string sentBy, string callIdSuffix, int userDigits, string sdp)
+    {
+        var b = new StringBuilder();
+        string to = "sip:u" + UserMark + "@" + calleeDomain;
+        b.Append("INVITE ").Append(to).Append(" SIP/2.0\r\n");
+        b.Append("Via: SIP/2.0/UDP ").Append(sentBy).Append(";branch=").Append(BranchPrefix).Append(SeqMark).Append(";rport\r\n");
+        b.Append("From: <sip:hscaller@").Append(sentBy).Append(">;tag=hs").Append(SeqMark).Append("\r\n");
+        b.Append("To: <").Append(to).Append(">\r\n");
+        b.Append("Call-ID: hscall-").Append(SeqMark).Append('-').Append(callIdSuffix).Append("\r\n");
+        b.Append("CSeq: 1 INVITE\r\n");
+        b.Append("Contact: <sip:hscaller@").Append(sentBy).Append(">\r\n");
+        b.Append("Max-Forwards: 70\r\n");
+        b.Append("User-Agent: hypersak bench\r\n");
+        b.Append("Content-Type: application/sdp\r\n");
+        b.Append("Content-Length: ").Append(Encoding.ASCII.GetByteCount(sdp).ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
+        b.Append(sdp);
         return new RequestTemplate(b.ToString(), userDigits);
     }
 

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Hyperproxy.Sip;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Sak.Bench;
+
+/// <summary>The call worker's receive side: the callee's answers and the caller's dialog.</summary>
+public sealed partial class CallWorker
+{
+    private static double TicksToNs => 1e9 / Stopwatch.Frequency;
+
+    /// <summary>Callee: INVITE → 180 + 200 (with SDP), ACK → counted, BYE → 200; responses (late REGISTER answers) dropped.</summary>
+    private void Answer(DatagramBatch incoming, int i, DatagramBatch replies)
+    {
+        if (_message.Parse(incoming.Buffer, incoming.PayloadOffset(i), incoming.Payload(i).Length) != SipError.None || !_message.IsRequest)
+        {
+            Unmatched++;
+            return;
+        }
+        ref readonly NetAddress peer = ref incoming.Peer(i);
+        switch (_message.Method)
+        {
+            case SipMethod.Invite:
+                CalleeInvites++;
+                Reply(replies, peer, "180 Ringing"u8, dialog: true, sdp: false);
+                Reply(replies, peer, "200 OK"u8, dialog: true, sdp: true);
+                break;
+            case SipMethod.Ack:
+                CalleeAcks++;
+                break;
+            case SipMethod.Bye:
+                CalleeByes++;
+                Reply(replies, peer, "200 OK"u8, dialog: false, sdp: false);
+                break;
+            default:
+                Reply(replies, peer, "501 Not Implemented"u8, dialog: false, sdp: false);
+                break;
+        }
+    }
+
+    private void Reply(DatagramBatch replies, in NetAddress peer, ReadOnlySpan<byte> statusLine, bool dialog, bool sdp)
+    {
+        if (!replies.TryGetFreeSlot(out Span<byte> slot))
+        {
+            WriteErrors++;
+            return;
+        }
+        int length = _writer.WriteAnswer(slot, _message, statusLine, dialog, sdp);
+        if (length == 0)
+        {
+            WriteErrors++;
+            return;
+        }
+        replies.Commit(length, peer, 1);
+    }
+
+    /// <summary>Caller: a response to INVITE or BYE. Returns 1 when it ended a call, else 0.</summary>
+    private int OnResponse(DatagramBatch incoming, int i, DatagramBatch replies, ulong oldest, ulong next, ulong measureFrom, long arrived)
+    {
+        ReadOnlySpan<byte> p = incoming.Payload(i);
+        int status = StatusOf(p);
+        ulong seq = 0;
+        CallLeg leg = status == 0 ? CallLeg.None : CallWriter.Classify(p, out seq);
+        if (leg is not (CallLeg.Invite or CallLeg.Bye))
+        {
+            Unmatched++;
+            return 0;
+        }
+        if (seq < oldest || seq >= next)
+        {
+            Late++;
+            return 0;
+        }
+        int k = (int)(seq & (ulong)_mask);
+        bool measured = seq >= measureFrom;
+        if (leg == CallLeg.Invite)
+        {
+            long sentAt = _inviteAt[k];
+            if (sentAt == 0)
+            {
+                Late++;
+                return 0;
+            }
+            if (status < 200)
+            {
+                if (measured)
+                    ByClass[1]++;
+                return 0;
+            }
+            _inviteAt[k] = 0;
+            if (measured)
+            {
+                Received++;
+                ByClass[status / 100]++;
+                ByStatus[status]++;
+                Histogram.RecordValue(Math.Max(1, (long)((arrived - sentAt) * TicksToNs)));
+            }
+            if (status >= 300)
+            {
+                if (measured)
+                    Failed++;
+                return 1;
+            }
+            if (!AckAndBye(incoming, i, replies, seq))
+            {
+                if (measured)
+                    Failed++;
+                return 1;
+            }
+            _byeAt[k] = arrived;
+            return 0;
+        }
+        long byeAt = _byeAt[k];
+        if (byeAt == 0)
+        {
+            Late++;
+            return 0;
+        }
+        if (status < 200)
+            return 0;
+        _byeAt[k] = 0;
+        LastAnswer = arrived;
+        if (measured)
+        {
+            ByeByStatus[status]++;
+            ByeHistogram.RecordValue(Math.Max(1, (long)((arrived - byeAt) * TicksToNs)));
+            if (status < 300)
+                Completed++;
+            else
+                Failed++;
+        }
+        return 1;
+    }
+
+    /// <summary>ACK and BYE of the call the 2xx <paramref name="i"/> answered, into the reply batch.</summary>
+    private bool AckAndBye(DatagramBatch incoming, int i, DatagramBatch replies, ulong seq)
+    {
+        if (_message.Parse(incoming.Buffer, incoming.PayloadOffset(i), incoming.Payload(i).Length) != SipError.None)
+            return false;
+        for (int n = 0; n < 2; n++)
+        {
+            if (!replies.TryGetFreeSlot(out Span<byte> slot))
+            {
+                WriteErrors++;
+                return false;
+            }
+            int length = _writer.WriteInDialog(slot, _message, seq, bye: n == 1);
+            if (length == 0)
+            {
+                WriteErrors++;
+                return false;
+            }
+            replies.Commit(length, _target, 0);
+        }
+        return true;
+    }
+
+    /// <summary>The status code of a response ("SIP/2.0 NNN"), 0 when it is not one.</summary>
+    private static int StatusOf(ReadOnlySpan<byte> p)
+    {
+        if (p.Length < 12 || !p.StartsWith("SIP/2.0 "u8))
+            return 0;
+        int a = p[8] - '0', b = p[9] - '0', c = p[10] - '0';
+        if ((uint)a > 9 || (uint)b > 9 || (uint)c > 9 || a < 1 || a > 6)
+            return 0;
+        return a * 100 + b * 10 + c;
+    }
+}
