@@ -1,0 +1,2 @@
+namespace Hyperproxy.Location;
+internal static class AssemblyMarker { }
