@@ -27,6 +27,7 @@ public sealed class UsrlocTests : IClassFixture<UsrlocKamailio>
         var (code, output, error) = Peers.Sak("-U", "-l", local.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--path", $"sip:127.0.0.1:{local};lr", "-s", _kamailio.Uri("pathuser"));
         Assert.True(code == 0, output + error);
+        Assert.Contains($"\tPath: <sip:127.0.0.1:{local};lr>", output, StringComparison.Ordinal);
         Assert.Contains("the MESSAGE reached us and was answered 200", output, StringComparison.Ordinal);
     }
 

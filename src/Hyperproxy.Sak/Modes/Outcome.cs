@@ -10,6 +10,8 @@ public static class Outcome
     {
         if (result.TimedOut)
             return options.Nagios ? ExitCodes.NagiosCritical : ExitCodes.RemoteError;
+        if (result.AuthFailed)
+            return options.Nagios ? ExitCodes.NagiosCritical : ExitCodes.LocalError;
         bool success = result.StatusCode is >= 200 and < 300;
         if (options.Nagios)
         {
@@ -40,6 +42,8 @@ public static class Outcome
             return code;
         }
         SipReply reply = result.Final!;
+        if (result.AuthFailed)
+            stderr.WriteLine(AuthFailedLine(reply));
         if (options.Verbosity == 1)
             stdout.Write(reply.Text);
         else if (options.Verbosity >= 2)
@@ -48,4 +52,8 @@ public static class Outcome
             stdout.WriteLine(reply.StartLine);
         return code;
     }
+
+    /// <summary>sipsak's complaint when credentials are challenged again.</summary>
+    public static string AuthFailedLine(SipReply reply) =>
+        "hypersak: authorization failed: the server challenged our credentials again (" + reply.StartLine + "); wrong user name (-u) or password (-a)?";
 }

@@ -143,6 +143,8 @@ public static class UsrlocMode
         }
         SipReply reply = result.Final!;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{reply.StartLine} ({reply.RttMs:0.000} ms)"));
+        if (result.AuthFailed)
+            stderr.WriteLine(Outcome.AuthFailedLine(reply));
         return reply.StatusCode is >= 200 and < 300;
     }
 

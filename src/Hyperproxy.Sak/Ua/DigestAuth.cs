@@ -1,91 +1,62 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
+using Hyperproxy.Sip.Auth;
+using Hyperproxy.Sip.Headers;
 
 namespace Hyperproxy.Sak.Ua;
 
 /// <summary>
 /// Answers a 401/407 challenge with an MD5 digest (RFC 2617 / RFC 3261 §22.4), qop=auth when
-/// offered. Private to hypersak until Hyperproxy.Sip has its own digest calculator.
+/// offered: the challenge is read with <see cref="DigestHeader"/>, the math is
+/// <see cref="DigestCalculator"/>'s.
 /// </summary>
 public static class DigestAuth
 {
+    private const string Nc = "00000001";
+
     /// <summary>
     /// The Authorization (401) or Proxy-Authorization (407) header line for <paramref name="challenge"/>,
     /// or null when the challenge is not a Digest MD5 one.
     /// </summary>
     public static string? Answer(string challenge, bool proxy, string method, string uri, string user, string password, string cnonce)
     {
-        string c = challenge.Trim();
-        if (!c.StartsWith("Digest", StringComparison.OrdinalIgnoreCase))
+        byte[] c = Encoding.UTF8.GetBytes(challenge.Trim());
+        if (!DigestHeader.TryParse(c, 0, out DigestHeader d) || !d.IsDigest)
             return null;
-        Dictionary<string, string> p = ParseParams(c[6..]);
-        string realm = p.GetValueOrDefault("realm", "");
-        string nonce = p.GetValueOrDefault("nonce", "");
-        string algorithm = p.GetValueOrDefault("algorithm", "MD5");
-        if (!algorithm.Equals("MD5", StringComparison.OrdinalIgnoreCase))
+        ReadOnlySpan<byte> algorithm = Part(c, d.Algorithm);
+        if (!algorithm.IsEmpty && !Ascii.EqualsIgnoreCase(algorithm, "MD5"u8))
             return null;
-        bool qopAuth = false;
-        if (p.TryGetValue("qop", out string? qop))
-        {
-            foreach (string q in qop.Split(','))
-                qopAuth |= q.Trim().Equals("auth", StringComparison.OrdinalIgnoreCase);
-        }
-        string ha1 = Md5Hex(user + ":" + realm + ":" + password);
-        string ha2 = Md5Hex(method + ":" + uri);
-        const string nc = "00000001";
-        string response = qopAuth
-            ? Md5Hex(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2)
-            : Md5Hex(ha1 + ":" + nonce + ":" + ha2);
+        bool qopAuth = OffersAuth(Part(c, d.Qop));
+        ReadOnlySpan<byte> realm = Part(c, d.Realm);
+        ReadOnlySpan<byte> nonce = Part(c, d.Nonce);
+        Span<byte> response = stackalloc byte[DigestCalculator.HexLength];
+        DigestCalculator.Response(Encoding.UTF8.GetBytes(user), realm, Encoding.UTF8.GetBytes(password),
+            Encoding.UTF8.GetBytes(method), Encoding.UTF8.GetBytes(uri), nonce,
+            qopAuth ? "00000001"u8 : default, qopAuth ? Encoding.UTF8.GetBytes(cnonce) : default, qopAuth ? "auth"u8 : default, response);
         var b = new StringBuilder(proxy ? "Proxy-Authorization: " : "Authorization: ");
-        b.Append("Digest username=\"").Append(user).Append("\", realm=\"").Append(realm)
-            .Append("\", nonce=\"").Append(nonce).Append("\", uri=\"").Append(uri)
-            .Append("\", response=\"").Append(response).Append("\", algorithm=MD5");
-        if (p.TryGetValue("opaque", out string? opaque))
-            b.Append(", opaque=\"").Append(opaque).Append('"');
+        b.Append("Digest username=\"").Append(user).Append("\", realm=\"").Append(Encoding.UTF8.GetString(realm))
+            .Append("\", nonce=\"").Append(Encoding.UTF8.GetString(nonce)).Append("\", uri=\"").Append(uri)
+            .Append("\", response=\"").Append(Encoding.ASCII.GetString(response)).Append("\", algorithm=MD5");
+        if (d.Opaque.IsPresent)
+            b.Append(", opaque=\"").Append(Encoding.UTF8.GetString(Part(c, d.Opaque))).Append('"');
         if (qopAuth)
-            b.Append(", qop=auth, nc=").Append(nc).Append(", cnonce=\"").Append(cnonce).Append('"');
+            b.Append(", qop=auth, nc=").Append(Nc).Append(", cnonce=\"").Append(cnonce).Append('"');
         return b.ToString();
     }
 
-    public static string Md5Hex(string text) =>
-        Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(text)));
-
-    /// <summary>name=value pairs, values quoted or tokens, separated by commas.</summary>
-    internal static Dictionary<string, string> ParseParams(string s)
+    /// <summary>Whether a challenge's qop option list ("auth,auth-int") contains auth.</summary>
+    private static bool OffersAuth(ReadOnlySpan<byte> qop)
     {
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        int i = 0;
-        while (i < s.Length)
+        foreach (Range r in qop.Split((byte)','))
         {
-            while (i < s.Length && (s[i] == ',' || char.IsWhiteSpace(s[i])))
-                i++;
-            int eq = s.IndexOf('=', i);
-            if (eq < 0)
-                break;
-            string name = s[i..eq].Trim();
-            i = eq + 1;
-            string value;
-            if (i < s.Length && s[i] == '"')
-            {
-                int close = s.IndexOf('"', i + 1);
-                if (close < 0)
-                    close = s.Length;
-                value = s[(i + 1)..close];
-                i = close + 1;
-            }
-            else
-            {
-                int comma = s.IndexOf(',', i);
-                if (comma < 0)
-                    comma = s.Length;
-                value = s[i..comma].Trim();
-                i = comma;
-            }
-            result[name] = value;
+            if (Ascii.EqualsIgnoreCase(qop[r].Trim((byte)' '), "auth"u8))
+                return true;
         }
-        return result;
+        return false;
     }
+
+    private static ReadOnlySpan<byte> Part(byte[] bytes, Hyperproxy.Sip.TextRange range) =>
+        range.IsPresent ? bytes.AsSpan(range.Start, range.Length) : default;
 
     internal static string NewCnonce(Random random) =>
         random.NextInt64().ToString("x16", CultureInfo.InvariantCulture);

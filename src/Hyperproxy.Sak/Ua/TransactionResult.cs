@@ -12,6 +12,9 @@ public sealed class TransactionResult
     /// <summary>How many times the request was sent again.</summary>
     public int Retransmissions { get; init; }
 
+    /// <summary>The server challenged again after our credentials (wrong user or password): sipsak's exit 2.</summary>
+    public bool AuthFailed { get; init; }
+
     public bool TimedOut => Final == null;
 
     public int StatusCode => Final?.StatusCode ?? 0;

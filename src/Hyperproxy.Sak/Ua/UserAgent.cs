@@ -85,6 +85,16 @@ public sealed class UserAgent : IDisposable
             request.Authorization = header;
             request.CSeq++;
             result = Send(request, onRequest);
+            if (result.StatusCode is 401 or 407)
+            {
+                result = new TransactionResult
+                {
+                    Final = result.Final,
+                    Provisional = result.Provisional,
+                    Retransmissions = result.Retransmissions,
+                    AuthFailed = true,
+                };
+            }
         }
         return result;
     }
