@@ -41,6 +41,7 @@ public sealed class BenchTests
         for (int i = 0; i < 10_000; i++)
         {
             t.Write(slot, (ulong)i, i, 0);
+            t.Patch(slot, (ulong)i + 1, i, 0);
             RequestTemplate.TryReadSeq(slot, out _);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
@@ -76,5 +77,26 @@ public sealed class BenchTests
             p.Kill();
             p.WaitForExit(5000);
         }
+    }
+
+    [Fact]
+    public void PatchingAFilledSlotGivesTheSameBytesAsWritingIt()
+    {
+        RequestTemplate t = RequestTemplate.Register("127.0.0.1:5060", "127.0.0.1:4000", "127.0.0.1:5060", 4, 60, []);
+        byte[] written = new byte[2048], patched = new byte[2048];
+        t.Write(patched, 1, 1, 1);
+        int n = t.Write(written, 0xfeed, 123456, 4321);
+        t.Patch(patched, 0xfeed, 123456, 4321);
+        Assert.Equal(written.AsSpan(0, n).ToArray(), patched.AsSpan(0, n).ToArray());
+    }
+
+    [Fact]
+    public void BenchAgainstAClosedPortEndsWithTimeoutsAndExitsOne()
+    {
+        int closed = Peers.FreeUdpPort();
+        var (code, output, error) = Peers.Sak("bench", "--target", $"127.0.0.1:{closed}", "--count", "500", "--window", "16", "--timeout-ms", "200", "--json");
+        Assert.True(code == 1, output + error);
+        using JsonDocument json = JsonDocument.Parse(output);
+        Assert.Equal(0, json.RootElement.GetProperty("received").GetInt64());
     }
 }

@@ -31,24 +31,25 @@ public static class BenchRunner
         string targetHost = SipTarget.FormatHost(target.Address) + ":" + target.Port.ToString(CultureInfo.InvariantCulture);
 
         var workers = new BenchWorker[o.Threads];
-        var ios = new IBatchIo[o.Threads];
+        var ios = new BenchSocket[o.Threads];
         try
         {
             for (int t = 0; t < o.Threads; t++)
             {
                 Socket socket = UdpSockets.Open(NetAddress.FromIPEndPoint(new IPEndPoint(local, 0)), reusePort: false);
+                socket.Connect(target);
                 string sentBy = SipTarget.FormatHost(local) + ":" + ((IPEndPoint)socket.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
-                ios[t] = BatchIo.Create(BatchIoKind.Auto, [socket], o.Batch);
+                ios[t] = new BenchSocket(socket, o.Batch);
                 RequestTemplate template = o.Scenario == BenchScenario.Register
                     ? RequestTemplate.Register(targetHost, sentBy, SipTarget.FormatHost(local) + ":5060", userDigits, o.Expires, o.Paths)
                     : RequestTemplate.Options("sip:" + targetHost, sentBy, "hsopt-" + t.ToString(CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "@hypersak");
                 long quota = o.Count > 0 ? o.Count / o.Threads + (t < o.Count % o.Threads ? 1 : 0) : 0;
-                workers[t] = new BenchWorker(o, t, template, ios[t], targetAddress, quota, cseqBase);
+                workers[t] = new BenchWorker(o, t, template, ios[t], quota, cseqBase);
             }
         }
-        catch (TransportException e)
+        catch (Exception e) when (e is TransportException or SocketException)
         {
-            foreach (IBatchIo? io in ios)
+            foreach (BenchSocket? io in ios)
                 io?.Dispose();
             throw new SakException("bench: " + e.Message);
         }
@@ -93,7 +94,7 @@ public static class BenchRunner
         }
         if (progress)
             stdout.WriteLine();
-        foreach (IBatchIo io in ios)
+        foreach (BenchSocket io in ios)
             io.Dispose();
         if (failure != null)
             throw new SakException("bench: " + failure.Message);

@@ -17,8 +17,7 @@ public sealed class BenchWorker
     private readonly BenchOptions _o;
     private readonly int _index;
     private readonly RequestTemplate _template;
-    private readonly IBatchIo _io;
-    private readonly NetAddress _target;
+    private readonly BenchSocket _io;
     private readonly long _quota;
     private readonly double _rate;
     private readonly int _usersHere;
@@ -26,13 +25,12 @@ public sealed class BenchWorker
     private readonly long[] _sentAt;
     private readonly int _mask;
 
-    public BenchWorker(BenchOptions options, int index, RequestTemplate template, IBatchIo io, NetAddress target, long quota, long cseqBase)
+    public BenchWorker(BenchOptions options, int index, RequestTemplate template, BenchSocket io, long quota, long cseqBase)
     {
         _o = options;
         _index = index;
         _template = template;
         _io = io;
-        _target = target;
         _quota = quota;
         _rate = options.Rate / options.Threads;
         _usersHere = Math.Max(1, (options.Users - index + options.Threads - 1) / options.Threads);
@@ -66,8 +64,12 @@ public sealed class BenchWorker
     /// <summary>Runs until the quota or the duration is used up and the answers are in (or timed out).</summary>
     public void Run(long start, long warmupEnd, long sendEnd)
     {
-        var outgoing = new DatagramBatch(_o.Batch, 2048);
-        var incoming = new DatagramBatch(_o.Batch, 2048);
+        // Every send slot holds the template from now on; a send only patches its digits.
+        for (int i = 0; i < _io.Capacity; i++)
+        {
+            _template.Write(_io.SendSlot(i), 0, 0, 0);
+            _io.SetLength(i, _template.Length);
+        }
         long timeoutTicks = _o.TimeoutMs * Stopwatch.Frequency / 1000;
         double ticksToNs = 1e9 / Stopwatch.Frequency;
         ulong next = 1, oldest = 1, measureFrom = warmupEnd > start ? ulong.MaxValue : 1;
@@ -124,21 +126,18 @@ public sealed class BenchWorker
             }
             if (allowance > 0)
             {
-                outgoing.Clear();
                 ulong first = next;
                 for (int i = 0; i < allowance; i++)
                 {
-                    outgoing.TryGetFreeSlot(out Span<byte> slot);
                     long k = (long)(next - 1);
                     long user = _index + (k % _usersHere) * _o.Threads;
                     long cseq = _cseqBase + k / _usersHere;
                     MaxCSeq = cseq;
-                    int length = _template.Write(slot, next, cseq, user);
-                    outgoing.Commit(length, _target, 0);
+                    _template.Patch(_io.SendSlot(i), next, cseq, user);
                     _sentAt[(int)(next & (ulong)_mask)] = now;
                     next++;
                 }
-                int accepted = _io.Send(outgoing);
+                int accepted = _io.Send(allowance);
                 issued += allowance;
                 outstanding += allowance;
                 if (first >= measureFrom)
@@ -152,13 +151,13 @@ public sealed class BenchWorker
                     outstanding -= allowance - accepted;
                 }
             }
-            int got = _io.Receive(incoming, allowance > 0 || (sending && _o.Rate > 0) ? 0 : 1);
+            int got = _io.Receive(allowance > 0 || (sending && _o.Rate > 0) ? 0 : 1);
             if (got == 0)
                 continue;
             long arrived = Stopwatch.GetTimestamp();
             for (int i = 0; i < got; i++)
             {
-                ReadOnlySpan<byte> p = incoming.Payload(i);
+                ReadOnlySpan<byte> p = _io.Received(i);
                 int status = StatusOf(p);
                 if (status == 0 || !RequestTemplate.TryReadSeq(p, out ulong seq))
                 {

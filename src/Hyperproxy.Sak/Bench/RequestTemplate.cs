@@ -57,13 +57,19 @@ public sealed class RequestTemplate
     public int Write(Span<byte> slot, ulong seq, long cseq, long user)
     {
         _bytes.CopyTo(slot);
+        Patch(slot, seq, cseq, user);
+        return _bytes.Length;
+    }
+
+    /// <summary>Patches only the digits of a slot that already holds this template (see <see cref="Write"/>).</summary>
+    public void Patch(Span<byte> slot, ulong seq, long cseq, long user)
+    {
         for (int i = 0; i < _seqOffsets.Length; i++)
             WriteHex(slot.Slice(_seqOffsets[i], SeqDigits), seq);
         if (_cseqOffset >= 0)
             WriteDecimal(slot.Slice(_cseqOffset, CSeqDigits), cseq);
         for (int i = 0; i < _userOffsets.Length; i++)
             WriteDecimal(slot.Slice(_userOffsets[i], _userDigits), user);
-        return _bytes.Length;
     }
 
     /// <summary>OPTIONS to <paramref name="requestUri"/>; Via sent-by <paramref name="sentBy"/>.</summary>
