@@ -57,6 +57,18 @@ public readonly partial struct NetAddress : IEquatable<NetAddress>
     /// <summary>True for 0.0.0.0 and ::.</summary>
     public bool IsAny => _family != NetAddressFamily.None && _address0 == 0 && _address1 == 0;
 
+    /// <summary>
+    /// True for addresses a unicast hop must never be sent to: unspecified (0.0.0.0, ::),
+    /// IPv4 limited broadcast and multicast (224.0.0.0/4), IPv6 multicast (ff00::/8).
+    /// A Via or Request-URI naming one (RFC 4475 bcast) is refused, not relayed.
+    /// </summary>
+    public bool IsNotUnicast => _family switch
+    {
+        NetAddressFamily.IPv4 => (uint)_address0 is 0 or 0xFFFFFFFF || ((byte)_address0 & 0xF0) == 0xE0,
+        NetAddressFamily.IPv6 => (_address0 == 0 && _address1 == 0) || (byte)_address0 == 0xFF,
+        _ => true,
+    };
+
     /// <summary>Number of address bytes: 4, 16, or 0 for <see cref="NetAddressFamily.None"/>.</summary>
     public int AddressLength => _family switch
     {

@@ -8,7 +8,7 @@ namespace Hyperproxy.Cli;
 
 /// <summary>
 /// The command line: <c>hyperproxy run|version|...</c>. Every flag says what it takes; every bad
-/// value is reported with the flag's name and why it was refused, and the process exits 2.
+/// value is reported with the flag's name and why it was refused (exit code 1), without the help text.
 /// </summary>
 public static class HyperproxyCli
 {
@@ -16,6 +16,11 @@ public static class HyperproxyCli
     {
         RootCommand root = Build();
         ParseResult parse = root.Parse(args);
+        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction errorAction)
+        {
+            errorAction.ShowHelp = false; // one line that says what is wrong, not a page of help
+        }
+
         var invocation = new InvocationConfiguration
         {
             Output = output ?? Console.Out,

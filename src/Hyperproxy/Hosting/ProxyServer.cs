@@ -121,7 +121,13 @@ public sealed class ProxyServer : IDisposable
         ProxyCounters c = ReadCounters();
         _pool.Stop();
         _resolver.Dispose();
+        TransportCounters t = _pool.ReadCounters();
         Log.Notice($"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
-            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}");
+            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "
+            + $"483 {c.TooManyHops}, 482 {c.LoopsDetected}, acks absorbed {c.AcksAbsorbed}, unresolved drops {c.UnresolvedDrops}, "
+            + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
+            + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
+            + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
+            + $"handler faults {t.HandlerFaults}");
     }
 }

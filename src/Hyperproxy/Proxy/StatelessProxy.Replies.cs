@@ -20,6 +20,7 @@ public sealed partial class StatelessProxy
         Unresolvable,
         UnsupportedScheme,
         UnsupportedTransport,
+        NotUnicast,
     }
 
     /// <summary>
@@ -153,12 +154,12 @@ public sealed partial class StatelessProxy
 
         if (NetAddress.TryParse(host, port, out destination))
         {
-            return NextHop.Found;
+            return destination.IsNotUnicast ? NextHop.NotUnicast : NextHop.Found;
         }
 
         return _resolver.Lookup(host, port, preferred, out destination) switch
         {
-            NextHopResolver.Result.Found => NextHop.Found,
+            NextHopResolver.Result.Found => destination.IsNotUnicast ? NextHop.NotUnicast : NextHop.Found,
             NextHopResolver.Result.Pending => NextHop.Pending,
             _ => NextHop.Unresolvable,
         };

@@ -14,6 +14,7 @@ public sealed partial class StatelessProxy
     private static readonly byte[] s_unresolvable = "Unresolvable Destination"u8.ToArray();
     private static readonly byte[] s_unsupportedScheme = "Unsupported URI Scheme"u8.ToArray();
     private static readonly byte[] s_unsupportedTransport = "Transport Not Supported"u8.ToArray();
+    private static readonly byte[] s_notUnicast = "Destination Not Unicast"u8.ToArray();
     private static readonly byte[] s_noSocket = "No Socket For Address Family"u8.ToArray();
     private static readonly byte[] s_loop = "Loop Detected"u8.ToArray();
     private static readonly byte[] s_internal = "Server Internal Error"u8.ToArray();
@@ -88,6 +89,10 @@ public sealed partial class StatelessProxy
             case NextHop.UnsupportedTransport:
                 c.NoRouteReplies++;
                 context.SetError(503, s_unsupportedTransport);
+                return -3;
+            case NextHop.NotUnicast:
+                c.NoRouteReplies++;
+                context.SetError(403, s_notUnicast);
                 return -3;
         }
 

@@ -194,6 +194,10 @@ public sealed class StatelessProxyRequestTests : IDisposable
     [Theory]
     [InlineData("sips:bob@127.0.0.2", "SIP/2.0 416 Unsupported URI Scheme")]
     [InlineData("sip:bob@127.0.0.2;transport=tcp", "SIP/2.0 503 Transport Not Supported")]
+    [InlineData("sip:bob@255.255.255.255", "SIP/2.0 403 Destination Not Unicast")]
+    [InlineData("sip:bob@224.0.1.75", "SIP/2.0 403 Destination Not Unicast")]
+    [InlineData("sip:bob@[ff02::1]", "SIP/2.0 403 Destination Not Unicast")]
+    [InlineData("sip:bob@0.0.0.0", "SIP/2.0 403 Destination Not Unicast")]
     public void UnsupportedDestinationsAreRefused(string ruri, string startLine)
     {
         Assert.Equal(startLine, Assert.Single(_proxy.Send(Invite(ruri: ruri))).StartLine);

@@ -49,6 +49,16 @@ public sealed class StatelessProxyResponseTests : IDisposable
     }
 
     [Fact]
+    public void ResponseToABroadcastViaIsNotRelayed()
+    {
+        // RFC 4475 3.1.2.18 (bcast): a broadcast address in the next Via must not be used.
+        string response = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKhp1\r\n"
+            + "Via: SIP/2.0/UDP 192.0.2.198;maddr=255.255.255.255;branch=z9hG4bK-b\r\n"
+            + "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>;tag=2\r\nCall-ID: b@x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        Assert.Empty(_proxy.Send(response, Uas));
+    }
+
+    [Fact]
     public void Relayed503BecomesA500()
     {
         string response = ResponseTo(StatelessProxyRequestTests.Invite(), 503, "Service Unavailable");
