@@ -1,0 +1,2 @@
+namespace Hyperproxy.Modules;
+internal static class AssemblyMarker { }
