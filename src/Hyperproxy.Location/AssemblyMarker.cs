@@ -1,2 +1,0 @@
-namespace Hyperproxy.Location;
-internal static class AssemblyMarker { }

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Numerics;
+using FASTER.core;
+
+namespace Hyperproxy.Location.Faster;
+
+/// <summary>
+/// The embedded location store: a <c>FasterKV&lt;SpanByte, SpanByte&gt;</c> (AoR bytes to record), one
+/// <see cref="FasterLocationSession"/> per worker, a WAL (<see cref="Durability.Sync"/>), periodic
+/// fold-over checkpoints and a background thread that purges expired bindings and compacts the log.
+/// Data directory layout: <c>kv/</c> (hybrid log), <c>checkpoints/</c>, <c>wal/</c>.
+/// </summary>
+public sealed partial class FasterLocationStore : ILocationStore
+{
+    private readonly LocationStoreOptions _options;
+    private readonly string _dataDirectory;
+    private readonly bool _ownsDataDirectory;
+    private readonly IDevice _logDevice;
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly object _sessionsLock = new();
+    private LocationFunctions[] _liveFunctions = [];
+    private long _retiredAorDelta;
+    private long _retiredContactDelta;
+    private long _baseAors;
+    private long _baseContacts;
+    private bool _disposed;
+
+    public FasterLocationStore(LocationStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        if (options.DataDirectory is null)
+        {
+            if (options.Durability != Durability.None)
+                throw new ArgumentException("A data directory is required for durability " + options.Durability, nameof(options));
+            _dataDirectory = Path.Combine(Path.GetTempPath(), "hyperproxy-location-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N"));
+            _ownsDataDirectory = true;
+        }
+        else
+        {
+            _dataDirectory = options.DataDirectory;
+        }
+        string kvDirectory = Path.Combine(_dataDirectory, "kv");
+        if (options.Durability == Durability.None && Directory.Exists(kvDirectory))
+            Directory.Delete(kvDirectory, recursive: true);
+        Directory.CreateDirectory(kvDirectory);
+
+        (int memoryBits, int pageBits, int segmentBits, long buckets) = Sizing(options);
+        _logDevice = Devices.CreateLogDevice(Path.Combine(kvDirectory, "hlog.log"), deleteOnClose: options.Durability == Durability.None);
+        var logSettings = new LogSettings
+        {
+            LogDevice = _logDevice,
+            PageSizeBits = pageBits,
+            MemorySizeBits = memoryBits,
+            SegmentSizeBits = segmentBits,
+            MutableFraction = 0.9,
+        };
+        CheckpointSettings? checkpointSettings = null;
+        if (options.Durability != Durability.None)
+        {
+            string checkpointDirectory = Path.Combine(_dataDirectory, "checkpoints");
+            Directory.CreateDirectory(checkpointDirectory);
+            checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDirectory, RemoveOutdated = true };
+        }
+        var started = Stopwatch.StartNew();
+        _kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
+            tryRecoverLatest: options.Durability != Durability.None);
+        if (options.Durability == Durability.Sync)
+            OpenWal();
+        _maintenanceFunctions = new LocationFunctions(this, options.MaxRecordBytes, wal: null);
+        _maintenanceSession = new FasterLocationSession(this, _kv, _maintenanceFunctions);
+        Recovery = Recover(started);
+        StartThreads();
+    }
+
+    public Durability Durability => _options.Durability;
+
+    public RecoveryReport Recovery { get; }
+
+    /// <summary>Bytes of the hybrid log between its begin and tail (live data plus stale versions).</summary>
+    public long LogBytes => _kv.Log.TailAddress - _kv.Log.BeginAddress;
+
+    public ILocationSession NewSession() => NewFasterSession();
+
+    /// <summary>A concrete session (no interface dispatch for generic <c>Update</c>).</summary>
+    public FasterLocationSession NewFasterSession()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var functions = new LocationFunctions(this, _options.MaxRecordBytes, _wal);
+        var session = new FasterLocationSession(this, _kv, functions);
+        lock (_sessionsLock)
+        {
+            var grown = new LocationFunctions[_liveFunctions.Length + 1];
+            _liveFunctions.CopyTo(grown, 0);
+            grown[^1] = functions;
+            _liveFunctions = grown;
+        }
+        return session;
+    }
+
+    internal void Retire(FasterLocationSession session)
+    {
+        lock (_sessionsLock)
+        {
+            LocationFunctions functions = session.Functions;
+            int index = Array.IndexOf(_liveFunctions, functions);
+            if (index < 0)
+                return;
+            _retiredAorDelta += functions.AorDelta;
+            _retiredContactDelta += functions.ContactDelta;
+            var shrunk = new LocationFunctions[_liveFunctions.Length - 1];
+            Array.Copy(_liveFunctions, 0, shrunk, 0, index);
+            Array.Copy(_liveFunctions, index + 1, shrunk, index, _liveFunctions.Length - index - 1);
+            _liveFunctions = shrunk;
+        }
+    }
+
+    public LocationStats GetStats()
+    {
+        long aors = _baseAors + _maintenanceFunctions.AorDelta;
+        long contacts = _baseContacts + _maintenanceFunctions.ContactDelta;
+        lock (_sessionsLock)
+        {
+            aors += _retiredAorDelta;
+            contacts += _retiredContactDelta;
+            foreach (LocationFunctions f in _liveFunctions)
+            {
+                aors += Volatile.Read(ref f.AorDelta);
+                contacts += Volatile.Read(ref f.ContactDelta);
+            }
+        }
+        return new LocationStats
+        {
+            Aors = aors,
+            Contacts = contacts,
+            PurgePasses = Volatile.Read(ref _purgePasses),
+            PurgedContacts = Volatile.Read(ref _purgedContacts),
+            PurgedAors = Volatile.Read(ref _purgedAors),
+            LastPurgeDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastPurgeTicks)),
+            Checkpoints = Volatile.Read(ref _checkpoints),
+            LastCheckpointDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCheckpointTicks)),
+            MaxCheckpointDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCheckpointTicks)),
+            Compactions = Volatile.Read(ref _compactions),
+            LastCompactionDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCompactionTicks)),
+            WalCommits = Volatile.Read(ref _walCommits),
+            LastWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCommitTicks)),
+            MaxWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCommitTicks)),
+            WalBytes = _wal is null ? 0 : _wal.TailAddress - _wal.BeginAddress,
+            LogBytes = LogBytes,
+            LogMemoryBytes = _kv.Log.MemorySizeBytes,
+        };
+    }
+
+    /// <summary>Stops the background threads, takes a final checkpoint (durable modes) and closes the files.</summary>
+    public void Dispose() => Close(finalCheckpoint: true);
+
+    /// <summary>Closes the store; without the final checkpoint this is what a crash leaves behind
+    /// (minus the page cache), which is what recovery tests use.</summary>
+    public void Close(bool finalCheckpoint)
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        StopThreads();
+        if (finalCheckpoint && _options.Durability != Durability.None)
+            CheckpointNow();
+        _maintenanceSession.Dispose();
+        _kv.Dispose();
+        _logDevice.Dispose();
+        CloseWal(finalCheckpoint);
+        if (_ownsDataDirectory)
+        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A device file still being closed by the I/O threads; the OS temp cleaner gets it.
+            }
+        }
+    }
+
+    // Index: about one bucket (8 slots) per 2 AoRs. Log memory: every AoR twice (live record plus a
+    // rewritten version) so reads never go to disk; pages 4 MiB at most, at least 16 of them.
+    internal static (int MemoryBits, int PageBits, int SegmentBits, long Buckets) Sizing(LocationStoreOptions options)
+    {
+        long aors = Math.Max(1024, options.ExpectedAors);
+        long buckets = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1024, aors / 2));
+        long memory = Math.Max(4L << 20, aors * Math.Max(64, options.AverageRecordBytes) * 2);
+        int memoryBits = Math.Min(40, 64 - BitOperations.LeadingZeroCount((ulong)(memory - 1)));
+        int pageBits = Math.Min(22, memoryBits - 4);
+        int segmentBits = Math.Clamp(memoryBits - 2, pageBits, 28);
+        return (memoryBits, pageBits, segmentBits, buckets);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Hyperproxy.Location;
+
+/// <summary>
+/// A snapshot of the store's counters. <see cref="Aors"/> and <see cref="Contacts"/> are approximate:
+/// they are per-session deltas kept by the store's write callbacks (new record, changed record, deleted
+/// record), summed when read, on top of the counts found at recovery; contacts that have expired but
+/// have not been purged yet are still counted.
+/// </summary>
+public sealed record LocationStats
+{
+    public long Aors { get; init; }
+    public long Contacts { get; init; }
+    public long PurgePasses { get; init; }
+    public long PurgedContacts { get; init; }
+    public long PurgedAors { get; init; }
+    public TimeSpan LastPurgeDuration { get; init; }
+    public long Checkpoints { get; init; }
+    public TimeSpan LastCheckpointDuration { get; init; }
+    public TimeSpan MaxCheckpointDuration { get; init; }
+    public long Compactions { get; init; }
+    public TimeSpan LastCompactionDuration { get; init; }
+    public long WalCommits { get; init; }
+    public TimeSpan LastWalCommitDuration { get; init; }
+    public TimeSpan MaxWalCommitDuration { get; init; }
+    public long WalBytes { get; init; }
+    public long LogBytes { get; init; }
+    public long LogMemoryBytes { get; init; }
+}

@@ -1,0 +1,39 @@
+namespace Hyperproxy.Location;
+
+/// <summary>Settings of the location store, decided at start-up.</summary>
+public sealed class LocationStoreOptions
+{
+    public Durability Durability { get; init; } = Durability.None;
+
+    /// <summary>Where the log, checkpoints and WAL live. With <see cref="Durability.None"/> it may be null:
+    /// the overflow log then goes to a temporary directory that is deleted on dispose.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Expected number of AoRs; sizes the hash index and the in-memory log.</summary>
+    public long ExpectedAors { get; init; } = 100_000;
+
+    /// <summary>Expected bytes per stored AoR (key + record + FASTER's 16 B); sizes the in-memory log so
+    /// that all AoRs plus their rewritten versions stay in memory and reads never go to disk.</summary>
+    public int AverageRecordBytes { get; init; } = 384;
+
+    /// <summary>Largest record an updater may write (the per-session scratch buffer).</summary>
+    public int MaxRecordBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Checkpoint cadence in <see cref="Durability.Checkpoint"/> and <see cref="Durability.Sync"/>.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every how many checkpoints the hash index is checkpointed too (the first one always is).</summary>
+    public int IndexCheckpointEvery { get; init; } = 60;
+
+    /// <summary>Cadence of the background expiry purge (<c>Log.Scan</c> plus conditional purge RMWs).</summary>
+    public TimeSpan PurgeInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The background thread compacts when the log spans more than this and more than twice the live data.</summary>
+    public long CompactionMinBytes { get; init; } = 256L << 20;
+
+    /// <summary>In-memory size of the WAL's page ring (<see cref="Durability.Sync"/>).</summary>
+    public long WalMemoryBytes { get; init; } = 32L << 20;
+
+    /// <summary>Clock for the background purge and compaction (reads take <c>now</c> from the caller).</summary>
+    public LocationClock Clock { get; init; } = LocationClock.System;
+}

@@ -1,0 +1,108 @@
+namespace Hyperproxy.Location;
+
+/// <summary>
+/// A worker's replies held back until their write is durable (the 200 OK of a REGISTER in
+/// <see cref="Durability.Sync"/>). The worker parks the reply bytes with the write's ticket and some
+/// metadata (destination address, socket...), and at the start of every batch calls <see cref="Release"/>,
+/// which hands over, in parking order, every reply whose ticket is committed. Single-threaded (one per
+/// worker); fixed capacity chosen up front; allocation-free.
+/// </summary>
+public sealed class PendingAcks<TMeta> where TMeta : unmanaged
+{
+    private readonly byte[] _bytes;
+    private readonly Slot[] _slots;
+    private int _head;
+    private int _count;
+    private int _byteHead;
+    private int _byteTail;
+    private bool _wrapped;
+
+    private struct Slot
+    {
+        public CommitTicket Ticket;
+        public int Offset;
+        public int Length;
+        public TMeta Meta;
+    }
+
+    public PendingAcks(int maxReplies, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReplies, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        _slots = new Slot[maxReplies];
+        _bytes = GC.AllocateUninitializedArray<byte>(maxBytes, pinned: true);
+    }
+
+    /// <summary>Replies parked and not yet released.</summary>
+    public int Count => _count;
+
+    /// <summary>Parks a copy of <paramref name="reply"/>. False when full: the caller may then wait for
+    /// the store (<see cref="ILocationStore.WaitCommitted"/>) or drop the reply and let the UA retransmit.</summary>
+    public bool TryPark(CommitTicket ticket, ReadOnlySpan<byte> reply, in TMeta meta)
+    {
+        if (_count == _slots.Length)
+            return false;
+        int offset = Reserve(reply.Length);
+        if (offset < 0)
+            return false;
+        reply.CopyTo(_bytes.AsSpan(offset));
+        ref Slot slot = ref _slots[(_head + _count) % _slots.Length];
+        slot.Ticket = ticket;
+        slot.Offset = offset;
+        slot.Length = reply.Length;
+        slot.Meta = meta;
+        _byteTail = offset + reply.Length;
+        _count++;
+        return true;
+    }
+
+    /// <summary>Hands every committed reply at the front of the queue to <paramref name="handler"/>, in
+    /// parking order, stopping at the first one not yet committed. Returns how many were released.</summary>
+    public int Release<THandler>(ILocationStore store, ref THandler handler)
+        where THandler : struct, IPendingAckHandler<TMeta>, allows ref struct
+    {
+        int released = 0;
+        while (_count > 0)
+        {
+            ref Slot slot = ref _slots[_head];
+            if (!store.IsCommitted(slot.Ticket))
+                break;
+            handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta);
+            _head = (_head + 1) % _slots.Length;
+            _count--;
+            released++;
+            if (_count == 0)
+            {
+                _byteHead = 0;
+                _byteTail = 0;
+                _wrapped = false;
+            }
+            else
+            {
+                int next = _slots[_head].Offset;
+                if (next < _byteHead)
+                    _wrapped = false;
+                _byteHead = next;
+            }
+        }
+        return released;
+    }
+
+    // Contiguous space in a ring of bytes: after the newest reply, or from 0 when the end is too short
+    // and the oldest reply starts far enough in.
+    private int Reserve(int length)
+    {
+        if (length > _bytes.Length)
+            return -1;
+        if (_count == 0)
+            return 0;
+        if (_wrapped)
+            return _byteHead - _byteTail >= length ? _byteTail : -1;
+        if (_bytes.Length - _byteTail >= length)
+            return _byteTail;
+        if (_byteHead < length)
+            return -1;
+        _wrapped = true;
+        return 0;
+    }
+}
