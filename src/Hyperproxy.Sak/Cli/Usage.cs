@@ -39,14 +39,19 @@ public static class Usage
         """;
 
     public const string Bench = """
-        hypersak bench --target HOST:PORT [--scenario options|register] [--rate N | --window N]
+        hypersak bench --target HOST:PORT [--scenario options|register|call] [--rate N | --window N]
                        [--duration S | --count N] [--warmup S] [--threads N] [--cpus LIST] [--batch N]
                        [--users N] [--path URI] [--expires S] [--cseq-base N] [--timeout-ms MS]
-                       [--local IP] [--label TEXT] [--json]
+                       [--register-callee] [--local IP] [--label TEXT] [--json]
 
           --rate N       open loop: N requests/s over all threads     --window N  closed loop (default 64/thread)
           --count N      stop after N requests (all threads)          --duration S  (default 5)
           --users N      register: distinct AoRs u<N>@target, one Call-ID each, CSeq rising run to run
+          call           INVITE/180/200/ACK/BYE/200 with hypersak as caller and callee (a second socket per
+                         thread); the INVITE names sip:u<N>@CALLEE-SOCKET (a stateless proxy forwards by R-URI)
+                         or, with --register-callee, sip:u<N>@TARGET after REGISTERing each callee there;
+                         ACK and BYE follow the Record-Route of the 200. --rate/--window count calls.
+                         JSON adds calls_completed, calls_failed, call_rate, msg_rate, bye_* latencies.
           --json         one JSON object on stdout (options and machine echoed on stderr)
           exit code 0 when every request was answered, 1 otherwise.
 

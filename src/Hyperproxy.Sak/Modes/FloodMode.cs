@@ -14,6 +14,8 @@ namespace Hyperproxy.Sak.Modes;
 /// </summary>
 public static class FloodMode
 {
+    private const int Batch = 64;
+
     public static int Run(SipTarget target, Cli.SakOptions options, TextWriter stdout)
     {
         long count = options.End > 0 ? options.End : int.MaxValue;
@@ -27,30 +29,33 @@ public static class FloodMode
         try
         {
             socket = UdpSockets.Open(NetAddress.FromIPEndPoint(new IPEndPoint(local, options.LocalPort)), reusePort: false);
+            socket.Connect(destination);
         }
-        catch (TransportException e)
+        catch (Exception e) when (e is TransportException or SocketException)
         {
             throw new SakException(e.Message);
         }
-        using IBatchIo io = BatchIo.Create(BatchIoKind.Auto, [socket], DatagramBatch.DefaultCapacity);
-        var batch = new DatagramBatch(DatagramBatch.DefaultCapacity, 2048);
-        NetAddress peer = NetAddress.FromIPEndPoint(destination);
+        using var io = new BenchSocket(socket, Batch);
+        for (int i = 0; i < Batch; i++)
+        {
+            io.SetLength(i, template.Write(io.SendSlot(i), 0, 0, 0));
+        }
         long sent = 0, errors = 0;
         ulong seq = 1;
         long start = Stopwatch.GetTimestamp();
         while (sent + errors < count)
         {
-            batch.Clear();
-            long n = Math.Min(batch.Capacity, count - sent - errors);
+            int n = (int)Math.Min(Batch, count - sent - errors);
             for (int i = 0; i < n; i++)
             {
-                batch.TryGetFreeSlot(out Span<byte> slot);
-                batch.Commit(template.Write(slot, seq, (long)seq, 0), peer, 0);
+                template.Patch(io.SendSlot(i), seq, (long)seq, 0);
                 seq++;
             }
-            int ok = io.Send(batch);
+            int ok = io.Send(n);
             sent += ok;
             errors += n - ok;
+            // Whatever comes back (sipsak's flood ignores answers) is drained so the buffer never fills.
+            io.Receive(0);
         }
         double s = Stopwatch.GetElapsedTime(start).TotalSeconds;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
