@@ -104,8 +104,10 @@ public sealed partial class CallWorker
             long now = Stopwatch.GetTimestamp();
             if (measureFrom == ulong.MaxValue && now >= warmupEnd)
             {
+                // Datagram and callee counters cover the measured time (the per-call ones go by call number).
                 measureFrom = next;
                 MeasureStart = now;
+                MessagesSent = MessagesReceived = CalleeInvites = CalleeAcks = CalleeByes = 0;
             }
             if (sending && ((_quota > 0 && issued >= _quota) || (_quota == 0 && now >= sendEnd)))
             {
