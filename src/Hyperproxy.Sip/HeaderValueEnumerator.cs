@@ -77,14 +77,20 @@ public struct HeaderValueEnumerator
         int i = start;
         while (i < end)
         {
-            int rel = s[i..end].IndexOfAny((byte)',', (byte)'"', (byte)'<');
-            if (rel < 0)
+            byte b = s[i];
+            if (b != '<' && b != '"' && b != ',')
             {
-                return end;
+                // Elements usually start with '<' and follow a '>' directly: only search when not already on a delimiter.
+                int rel = s[i..end].IndexOfAny((byte)',', (byte)'"', (byte)'<');
+                if (rel < 0)
+                {
+                    return end;
+                }
+
+                i += rel;
+                b = s[i];
             }
 
-            i += rel;
-            byte b = s[i];
             if (b == ',')
             {
                 return i;

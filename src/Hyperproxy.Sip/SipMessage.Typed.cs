@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hyperproxy.Sip.Headers;
 
 namespace Hyperproxy.Sip;
@@ -19,59 +20,74 @@ public sealed partial class SipMessage
     /// <summary>The first via-parm of the first Via header, parsed once per message and cached.</summary>
     public SipError GetTopVia(out ViaHeader via)
     {
-        if ((_cached & CachedVia) == 0)
-        {
-            _cached |= CachedVia;
-            _viaError = SipError.BadVia;
-            var e = Values(HeaderId.Via);
-            if (!e.MoveNext())
-            {
-                _viaError = Has(HeaderId.Via) ? SipError.BadVia : SipError.MissingVia;
-            }
-            else if (ViaHeader.TryParse(Span(e.Current.Value), e.Current.Value.Start, out _topVia))
-            {
-                _viaError = SipError.None;
-            }
-        }
-
+        SipError e = TopViaError();
         via = _topVia;
-        return _viaError;
+        return e;
     }
 
     /// <summary>The From header as a name-addr, parsed once per message and cached.</summary>
     public SipError GetFrom(out NameAddr from)
     {
-        if ((_cached & CachedFrom) == 0)
-        {
-            _cached |= CachedFrom;
-            _fromError = ParseNameAddr(HeaderId.From, SipError.MissingFrom, SipError.BadFrom, out _from);
-        }
-
+        SipError e = FromError();
         from = _from;
-        return _fromError;
+        return e;
     }
 
     /// <summary>The To header as a name-addr, parsed once per message and cached.</summary>
     public SipError GetTo(out NameAddr to)
     {
-        if ((_cached & CachedTo) == 0)
+        SipError e = ToError();
+        to = _to;
+        return e;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SipError TopViaError() => (_cached & CachedVia) != 0 ? _viaError : ParseTopVia();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SipError FromError() => (_cached & CachedFrom) != 0 ? _fromError : ParseFrom();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SipError ToError() => (_cached & CachedTo) != 0 ? _toError : ParseTo();
+
+    private SipError ParseTopVia()
+    {
+        _cached |= CachedVia;
+        SipError error = SipError.BadVia;
+        var e = Values(HeaderId.Via);
+        if (!e.MoveNext())
         {
-            _cached |= CachedTo;
-            _toError = ParseNameAddr(HeaderId.To, SipError.MissingTo, SipError.BadTo, out _to);
+            error = Has(HeaderId.Via) ? SipError.BadVia : SipError.MissingVia;
+        }
+        else if (ViaHeader.TryParse(Span(e.Current.Value), e.Current.Value.Start, out _topVia))
+        {
+            error = SipError.None;
         }
 
-        to = _to;
-        return _toError;
+        _viaError = error;
+        return error;
+    }
+
+    private SipError ParseFrom()
+    {
+        _cached |= CachedFrom;
+        return _fromError = ParseNameAddr(HeaderId.From, SipError.MissingFrom, SipError.BadFrom, out _from);
+    }
+
+    private SipError ParseTo()
+    {
+        _cached |= CachedTo;
+        return _toError = ParseNameAddr(HeaderId.To, SipError.MissingTo, SipError.BadTo, out _to);
     }
 
     /// <summary>Top Via branch (None when absent or the Via is malformed).</summary>
-    public TextRange TopViaBranch => GetTopVia(out ViaHeader v) == SipError.None ? v.Branch : TextRange.None;
+    public TextRange TopViaBranch => TopViaError() == SipError.None ? _topVia.Branch : TextRange.None;
 
     /// <summary>From tag (None when absent or From is malformed).</summary>
-    public TextRange FromTag => GetFrom(out NameAddr f) == SipError.None ? f.Tag : TextRange.None;
+    public TextRange FromTag => FromError() == SipError.None ? _from.Tag : TextRange.None;
 
     /// <summary>To tag (None when absent or To is malformed).</summary>
-    public TextRange ToTag => GetTo(out NameAddr t) == SipError.None ? t.Tag : TextRange.None;
+    public TextRange ToTag => ToError() == SipError.None ? _to.Tag : TextRange.None;
 
     /// <summary>
     /// Parses the typed headers a proxy relies on beyond the index (top Via, From, To, every Contact, Route,

@@ -23,6 +23,9 @@ public static class SipText
 
     internal static readonly SearchValues<byte> Lws = SearchValues.Create(" \t\r\n"u8);
 
+    /// <summary>'&gt;' or LWS: ends the URI inside &lt;&gt; (LWS first means a malformed URI).</summary>
+    internal static readonly SearchValues<byte> UriCloseOrLws = SearchValues.Create("> \t\r\n"u8);
+
     /// <summary>Bytes that end an unquoted parameter value.</summary>
     internal static readonly SearchValues<byte> ParamValueStop = SearchValues.Create(" \t\r\n;,\"<>?"u8);
 

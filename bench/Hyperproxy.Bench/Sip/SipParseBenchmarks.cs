@@ -58,6 +58,25 @@ public class SipParseBenchmarks
         return Access(m);
     }
 
+    /// <summary>Parse plus <see cref="SipMessage.Validate"/> (top Via, From, To, every Contact/Route/Record-Route/Path), as the proxy does per request.</summary>
+    [Benchmark]
+    public SipError ParseAndValidate()
+    {
+        SipMessage m = _message;
+        m.Parse(_bytes, 0, _bytes.Length);
+        return m.Validate();
+    }
+
+    /// <summary>Parse, Validate, then the typed accesses of <see cref="TypedAccess"/> (what a proxy does per request).</summary>
+    [Benchmark]
+    public int ValidateAndTypedAccess()
+    {
+        SipMessage m = _message;
+        m.Parse(_bytes, 0, _bytes.Length);
+        m.Validate();
+        return Access(m);
+    }
+
     private static int Access(SipMessage m)
     {
         int sink = m.TopViaBranch.Length + m.FromTag.Length + m.ToTag.Length + m.CallId.Length + (int)m.CSeqNumber + (int)m.CSeqMethod;

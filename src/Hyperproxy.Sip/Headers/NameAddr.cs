@@ -41,6 +41,7 @@ public struct NameAddr
     /// <summary>Parses one element (no top-level commas). Ranges get <paramref name="baseOffset"/> added.</summary>
     public static bool TryParse(ReadOnlySpan<byte> v, int baseOffset, out NameAddr na)
     {
+        int b = baseOffset;
         na = default;
         na.DisplayName = na.Params = na.Tag = na.Expires = na.Q = na.Instance = na.RegId = TextRange.None;
         int i = SipText.SkipLws(v, 0);
@@ -51,18 +52,14 @@ public struct NameAddr
 
         int start = i;
         int end = SipText.TrimEnd(v, start, v.Length);
-        if (v[i] == '*' && end == i + 1)
-        {
-            na.IsStar = true;
-            na.Uri = TextRange.None;
-            na.Value = new TextRange(i + baseOffset, 1);
-            na.UriEnd = i + 1 + baseOffset;
-            return true;
-        }
-
         int pos;
-        int lt;
-        if (v[i] == '"')
+        byte first = v[i];
+        if (first == '<')
+        {
+            // The common spelling: no display name.
+            pos = BracketedUri(v, i, b, ref na);
+        }
+        else if (first == '"')
         {
             int q = SipParams.QuotedEnd(v, i);
             if (q < 0)
@@ -70,16 +67,26 @@ public struct NameAddr
                 return false;
             }
 
-            na.DisplayName = TextRange.FromBounds(i, q);
-            lt = SipText.SkipLws(v, q);
+            na.DisplayName = new TextRange(i + b, q - i);
+            int lt = SipText.SkipLws(v, q);
             if (lt >= v.Length || v[lt] != '<')
             {
                 return false;
             }
+
+            pos = BracketedUri(v, lt, b, ref na);
+        }
+        else if (first == '*' && end == i + 1)
+        {
+            na.IsStar = true;
+            na.Uri = TextRange.None;
+            na.Value = new TextRange(i + b, 1);
+            na.UriEnd = i + 1 + b;
+            return true;
         }
         else
         {
-            lt = v[i..].IndexOf((byte)'<');
+            int lt = v[i..].IndexOf((byte)'<');
             if (lt >= 0)
             {
                 lt += i;
@@ -87,61 +94,35 @@ public struct NameAddr
                 if (dn > i)
                 {
                     ReadOnlySpan<byte> display = v[i..dn];
-                    foreach (byte b in display)
+                    foreach (byte c in display)
                     {
-                        if (!SipText.IsLws(b) && !SipText.IsTokenChar(b))
+                        if (!SipText.IsLws(c) && !SipText.IsTokenChar(c))
                         {
                             return false;
                         }
                     }
 
-                    na.DisplayName = TextRange.FromBounds(i, dn);
+                    na.DisplayName = new TextRange(i + b, dn - i);
                 }
+
+                pos = BracketedUri(v, lt, b, ref na);
+            }
+            else
+            {
+                pos = AddrSpec(v, i, b, ref na);
             }
         }
 
-        if (lt >= 0)
+        if (pos < 0)
         {
-            int close = v[(lt + 1)..].IndexOf((byte)'>');
-            if (close <= 0)
-            {
-                return false;
-            }
-
-            ReadOnlySpan<byte> uri = v.Slice(lt + 1, close);
-            if (uri.IndexOfAny(SipText.Lws) >= 0 || uri.IndexOf((byte)':') <= 0)
-            {
-                return false;
-            }
-
-            na.Uri = new TextRange(lt + 1, close);
-            na.HasBrackets = true;
-            pos = lt + 1 + close + 1;
-        }
-        else
-        {
-            // addr-spec without brackets: the URI ends at the first ';' or LWS; it may not hold ',', '?' (RFC 3261 §20).
-            int e = i;
-            while (e < v.Length && v[e] != ';' && !SipText.IsLws(v[e]))
-            {
-                e++;
-            }
-
-            ReadOnlySpan<byte> uri = v[i..e];
-            if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)',', (byte)'?', (byte)'"') >= 0 || uri.IndexOfAny((byte)'<', (byte)'>') >= 0)
-            {
-                return false;
-            }
-
-            na.Uri = TextRange.FromBounds(i, e);
-            pos = e;
+            return false;
         }
 
-        na.UriEnd = pos;
+        na.UriEnd = pos + b;
         int firstParam = SipText.SkipLws(v, pos);
         if (firstParam < end)
         {
-            na.Params = TextRange.FromBounds(firstParam, end);
+            na.Params = new TextRange(firstParam + b, end - firstParam);
         }
 
         while (true)
@@ -160,43 +141,73 @@ public struct NameAddr
             switch (pname.Length)
             {
                 case 1 when (pname[0] | 0x20) == 'q':
-                    na.Q = pv;
+                    na.Q = pv.Offset(b);
                     break;
                 case 3 when SipText.EqualsLower(pname, "tag"u8):
-                    na.Tag = pv;
+                    na.Tag = pv.Offset(b);
                     break;
                 case 6 when SipText.EqualsLower(pname, "reg-id"u8):
-                    na.RegId = pv;
+                    na.RegId = pv.Offset(b);
                     break;
                 case 7 when SipText.EqualsLower(pname, "expires"u8):
-                    na.Expires = pv;
+                    na.Expires = pv.Offset(b);
                     break;
                 case 13 when SipText.EqualsLower(pname, "+sip.instance"u8):
-                    na.Instance = pv;
+                    na.Instance = pv.Offset(b);
                     break;
             }
         }
 
-        na.Value = TextRange.FromBounds(start, end);
-        if (baseOffset != 0)
-        {
-            na.Shift(baseOffset);
-        }
-
+        na.Value = new TextRange(start + b, end - start);
         return true;
     }
 
-    private void Shift(int d)
+    /// <summary>
+    /// The URI between '&lt;' at <paramref name="lt"/> and the first '&gt;': non-empty, no LWS, a scheme before ':'.
+    /// One vector scan finds '&gt;' or the first LWS (either ends the check). Returns the index after '&gt;' or -1.
+    /// </summary>
+    private static int BracketedUri(ReadOnlySpan<byte> v, int lt, int b, ref NameAddr na)
     {
-        Value = Value.Offset(d);
-        DisplayName = DisplayName.Offset(d);
-        Uri = Uri.Offset(d);
-        Params = Params.Offset(d);
-        Tag = Tag.Offset(d);
-        Expires = Expires.Offset(d);
-        Q = Q.Offset(d);
-        Instance = Instance.Offset(d);
-        RegId = RegId.Offset(d);
-        UriEnd += d;
+        int u = lt + 1;
+        int close = v[u..].IndexOfAny(SipText.UriCloseOrLws);
+        if (close <= 0 || v[u + close] != '>')
+        {
+            return -1;
+        }
+
+        close += u;
+        int colon = u;
+        while (colon < close && v[colon] != ':')
+        {
+            colon++;
+        }
+
+        if (colon == u || colon == close)
+        {
+            return -1;
+        }
+
+        na.Uri = new TextRange(u + b, close - u);
+        na.HasBrackets = true;
+        return close + 1;
+    }
+
+    /// <summary>addr-spec without brackets: the URI ends at the first ';' or LWS; it may not hold ',', '?' (RFC 3261 §20).</summary>
+    private static int AddrSpec(ReadOnlySpan<byte> v, int i, int b, ref NameAddr na)
+    {
+        int e = i;
+        while (e < v.Length && v[e] != ';' && !SipText.IsLws(v[e]))
+        {
+            e++;
+        }
+
+        ReadOnlySpan<byte> uri = v[i..e];
+        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOfAny((byte)',', (byte)'?', (byte)'"') >= 0 || uri.IndexOfAny((byte)'<', (byte)'>') >= 0)
+        {
+            return -1;
+        }
+
+        na.Uri = new TextRange(i + b, e - i);
+        return e;
     }
 }

@@ -10,6 +10,52 @@ public static class SipParams
     /// </summary>
     public static bool TryNext(ReadOnlySpan<byte> s, ref int pos, out TextRange name, out TextRange value, out bool error)
     {
+        int p = pos;
+        if (p >= s.Length)
+        {
+            name = default;
+            value = TextRange.None;
+            error = false;
+            return false;
+        }
+
+        if ((uint)(p + 1) < (uint)s.Length && s[p] == ';' && SipText.IsTokenChar(s[p + 1]))
+        {
+            // The usual spelling: ";name" or ";name=value" with no LWS and a plain (unquoted, non-[IPv6]) value.
+            // One vector scan finds the end of the parameter; anything else takes the general path below.
+            int ns = p + 1;
+            int pe = s[ns..].IndexOfAny(SipText.ParamValueStop);
+            pe = pe < 0 ? s.Length : ns + pe;
+            int n = ns + 1;
+            while (n < pe && SipText.IsTokenChar(s[n]))
+            {
+                n++;
+            }
+
+            if (n == pe && (pe == s.Length || !SipText.IsLws(s[pe])))
+            {
+                name = new TextRange(ns, n - ns);
+                value = TextRange.None;
+                error = false;
+                pos = n;
+                return true;
+            }
+
+            if (s[n] == '=' && n + 1 < pe && s[n + 1] != '[')
+            {
+                name = new TextRange(ns, n - ns);
+                value = new TextRange(n + 1, pe - n - 1);
+                error = false;
+                pos = pe;
+                return true;
+            }
+        }
+
+        return TryNextGeneral(s, ref pos, out name, out value, out error);
+    }
+
+    private static bool TryNextGeneral(ReadOnlySpan<byte> s, ref int pos, out TextRange name, out TextRange value, out bool error)
+    {
         name = default;
         value = TextRange.None;
         error = false;
@@ -27,11 +73,8 @@ public static class SipParams
         }
 
         i = SipText.SkipLws(s, i + 1);
-        int n = i;
-        while (n < s.Length && SipText.IsTokenChar(s[n]))
-        {
-            n++;
-        }
+        int n = s[i..].IndexOfAnyExcept(SipText.Token);
+        n = n < 0 ? s.Length : i + n;
 
         if (n == i)
         {
@@ -82,13 +125,8 @@ public static class SipParams
             return close < 0 ? -1 : i + close + 1;
         }
 
-        int j = i;
-        while (j < s.Length && !SipText.IsParamValueStop(s[j]))
-        {
-            j++;
-        }
-
-        return j;
+        int j = s[i..].IndexOfAny(SipText.ParamValueStop);
+        return j < 0 ? s.Length : i + j;
     }
 
     /// <summary>Index just past the closing quote of a quoted string starting at <paramref name="i"/>, or -1.</summary>

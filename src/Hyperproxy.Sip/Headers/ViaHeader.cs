@@ -51,6 +51,7 @@ public struct ViaHeader
     /// <summary>Parses one via-parm (no commas) from <paramref name="v"/>; ranges get <paramref name="baseOffset"/> added.</summary>
     public static bool TryParse(ReadOnlySpan<byte> v, int baseOffset, out ViaHeader via)
     {
+        int b = baseOffset;
         via = default;
         via.Branch = via.Received = via.Rport = via.Maddr = via.Ttl = via.Port = via.Params = via.RportParam = TextRange.None;
         int i = SipText.SkipLws(v, 0);
@@ -95,11 +96,8 @@ public struct ViaHeader
         }
         else
         {
-            hostEnd = h;
-            while (hostEnd < v.Length && SipText.IsHostChar(v[hostEnd]))
-            {
-                hostEnd++;
-            }
+            hostEnd = v[h..].IndexOfAnyExcept(SipText.HostChars);
+            hostEnd = hostEnd < 0 ? v.Length : h + hostEnd;
 
             if (hostEnd == h)
             {
@@ -107,38 +105,48 @@ public struct ViaHeader
             }
         }
 
-        via.Host = TextRange.FromBounds(h, hostEnd);
-        int p = SipText.SkipLws(v, hostEnd);
+        via.Host = new TextRange(h + b, hostEnd - h);
         int sentByEnd = hostEnd;
+        int p = SipText.SkipLws(v, hostEnd);
         if (p < v.Length && v[p] == ':')
         {
             int d = SipText.SkipLws(v, p + 1);
             int e = d;
-            while (e < v.Length && SipText.IsDigit(v[e]))
+            uint port = 0;
+            while (e < v.Length && SipText.IsDigit(v[e]) && e - d < 6)
             {
+                port = (port * 10) + (uint)(v[e] - '0');
                 e++;
             }
 
-            if (!SipText.TryParseUInt(v[d..e], 65535, out uint port) || port == 0)
+            if (e == d || port == 0 || (e < v.Length && SipText.IsDigit(v[e])) || port > 65535)
             {
-                return false;
+                // Empty, zero, more than 6 digits (leading zeros) or too large: the general number parser decides.
+                if (!SipText.TryParseUInt(v[d..SkipDigits(v, e)], 65535, out port) || port == 0)
+                {
+                    return false;
+                }
+
+                e = SkipDigits(v, e);
             }
 
-            via.Port = TextRange.FromBounds(d, e);
+            via.Port = new TextRange(d + b, e - d);
             via.PortNumber = (int)port;
             sentByEnd = e;
         }
 
-        via.SentByEnd = sentByEnd;
+        via.SentByEnd = sentByEnd + b;
         int pos = sentByEnd;
+        int end = SipText.TrimEnd(v, start, v.Length);
         int first = SipText.SkipLws(v, pos);
         if (first < v.Length)
         {
-            via.Params = TextRange.FromBounds(first, SipText.TrimEnd(v, first, v.Length));
+            via.Params = new TextRange(first + b, end - first);
         }
 
         while (true)
         {
+            int paramStart = pos;
             if (!SipParams.TryNext(v, ref pos, out TextRange pn, out TextRange pv, out bool error))
             {
                 if (error)
@@ -150,65 +158,44 @@ public struct ViaHeader
             }
 
             ReadOnlySpan<byte> pname = v.Slice(pn.Start, pn.Length);
-            if (SipText.EqualsLower(pname, "branch"u8))
+            switch (pname.Length)
             {
-                via.Branch = pv;
-            }
-            else if (SipText.EqualsLower(pname, "received"u8))
-            {
-                via.Received = pv;
-            }
-            else if (SipText.EqualsLower(pname, "rport"u8))
-            {
-                via.HasRport = true;
-                via.Rport = pv;
-                int semi = v[..pn.Start].LastIndexOf((byte)';');
-                via.RportParam = TextRange.FromBounds(semi, pv.IsPresent ? pv.End : pn.End);
-            }
-            else if (SipText.EqualsLower(pname, "maddr"u8))
-            {
-                via.Maddr = pv;
-            }
-            else if (SipText.EqualsLower(pname, "ttl"u8))
-            {
-                via.Ttl = pv;
+                case 6 when SipText.EqualsLower(pname, "branch"u8):
+                    via.Branch = pv.Offset(b);
+                    break;
+                case 8 when SipText.EqualsLower(pname, "received"u8):
+                    via.Received = pv.Offset(b);
+                    break;
+                case 5 when SipText.EqualsLower(pname, "rport"u8):
+                    via.HasRport = true;
+                    via.Rport = pv.Offset(b);
+                    int semi = SipText.SkipLws(v, paramStart);
+                    via.RportParam = TextRange.FromBounds(semi + b, (pv.IsPresent ? pv.End : pn.End) + b);
+                    break;
+                case 5 when SipText.EqualsLower(pname, "maddr"u8):
+                    via.Maddr = pv.Offset(b);
+                    break;
+                case 3 when SipText.EqualsLower(pname, "ttl"u8):
+                    via.Ttl = pv.Offset(b);
+                    break;
             }
         }
 
-        if (pos < v.Length && SipText.SkipLws(v, pos) < v.Length)
-        {
-            return false;
-        }
-
-        int end = SipText.TrimEnd(v, start, v.Length);
-        via.Value = TextRange.FromBounds(start, end);
-        via.ProtocolName = name;
-        via.ProtocolVersion = version;
-        via.Transport = transport;
-        if (baseOffset != 0)
-        {
-            via.Shift(baseOffset);
-        }
-
+        via.Value = new TextRange(start + b, end - start);
+        via.ProtocolName = name.Offset(b);
+        via.ProtocolVersion = version.Offset(b);
+        via.Transport = transport.Offset(b);
         return true;
     }
 
-    private void Shift(int d)
+    private static int SkipDigits(ReadOnlySpan<byte> v, int i)
     {
-        Value = Value.Offset(d);
-        ProtocolName = ProtocolName.Offset(d);
-        ProtocolVersion = ProtocolVersion.Offset(d);
-        Transport = Transport.Offset(d);
-        Host = Host.Offset(d);
-        Port = Port.Offset(d);
-        SentByEnd += d;
-        Params = Params.Offset(d);
-        Branch = Branch.Offset(d);
-        Received = Received.Offset(d);
-        RportParam = RportParam.Offset(d);
-        Rport = Rport.Offset(d);
-        Maddr = Maddr.Offset(d);
-        Ttl = Ttl.Offset(d);
+        while (i < v.Length && SipText.IsDigit(v[i]))
+        {
+            i++;
+        }
+
+        return i;
     }
 
     private static bool Token(ReadOnlySpan<byte> v, ref int i, out TextRange range)
