@@ -123,4 +123,20 @@ public sealed class CallBenchTests
             Once(i);
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
+
+    [Fact]
+    public void ANon2xxIsAckedWithTheInvitesRequestUriAndBranch()
+    {
+        var writer = new CallWriter("10.0.0.1:4000", "10.0.0.9:5070", "v=0\r\n", "10.0.0.5:5060", 3);
+        SipMessage answer = Parse(
+            "SIP/2.0 404 Not Found\r\nVia: SIP/2.0/UDP 10.0.0.1:4000;branch=z9hG4bK-hs0000000000000007;rport=4000\r\n" +
+            "From: <sip:hscaller@10.0.0.1:4000>;tag=hs0000000000000007\r\nTo: <sip:u042@10.0.0.5:5060>;tag=x1\r\n" +
+            "Call-ID: hscall-0000000000000007-0@hypersak\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+        byte[] slot = new byte[2048];
+        string ack = Encoding.ASCII.GetString(slot, 0, writer.WriteFailureAck(slot, answer, 7, 42));
+        Assert.StartsWith("ACK sip:u042@10.0.0.5:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:4000;branch=z9hG4bK-hs0000000000000007;rport\r\n", ack, StringComparison.Ordinal);
+        Assert.Contains("To: <sip:u042@10.0.0.5:5060>;tag=x1\r\n", ack, StringComparison.Ordinal);
+        Assert.Contains("CSeq: 1 ACK\r\n", ack, StringComparison.Ordinal);
+        Assert.Equal(SipError.None, Parse(ack).Error);
+    }
 }

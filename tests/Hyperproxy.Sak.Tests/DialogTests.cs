@@ -94,4 +94,23 @@ public sealed class DialogTests
             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=a1\r\nTo: <sip:b@c>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nContact: <sip:b@d>\r\nContent-Length: 0\r\n\r\n"), 0)!;
         Assert.Null(Dialog.FromSuccess(Invite(), reply));
     }
+
+    [Fact]
+    public void TheCalleeKeepsTheRecordRouteOfTheInviteInItsOwnOrderAndTargetsTheCallersContact()
+    {
+        SipReply invite = SipReply.TryParse(Encoding.ASCII.GetBytes(
+            "INVITE sip:bob@192.0.2.4:5062 SIP/2.0\r\nVia: SIP/2.0/UDP p1;branch=z9hG4bK1\r\n" +
+            "Record-Route: <sip:p2.example.com;lr>\r\nRecord-Route: <sip:p1.example.com;lr>\r\n" +
+            "From: <sip:alice@example.org>;tag=a1\r\nTo: <sip:bob@example.com>\r\nCall-ID: c2\r\nCSeq: 1 INVITE\r\n" +
+            "Contact: <sip:alice@10.0.0.1:5060>\r\nContent-Length: 0\r\n\r\n"), 0)!;
+        Dialog d = Dialog.FromRequest(invite, "b9")!;
+        Assert.Equal(["<sip:p2.example.com;lr>", "<sip:p1.example.com;lr>"], d.RouteSet);
+        string bye = Text(d.NewRequest("BYE", 70));
+        Assert.StartsWith("BYE sip:alice@10.0.0.1:5060 SIP/2.0\r\n", bye, StringComparison.Ordinal);
+        Assert.Contains("Route: <sip:p2.example.com;lr>\r\nRoute: <sip:p1.example.com;lr>\r\n", bye, StringComparison.Ordinal);
+        Assert.Contains("From: <sip:bob@example.com>;tag=b9\r\n", bye, StringComparison.Ordinal);
+        Assert.Contains("To: <sip:alice@example.org>;tag=a1\r\n", bye, StringComparison.Ordinal);
+        Assert.Contains("Call-ID: c2\r\n", bye, StringComparison.Ordinal);
+        Assert.Contains("CSeq: 1 BYE\r\n", bye, StringComparison.Ordinal);
+    }
 }

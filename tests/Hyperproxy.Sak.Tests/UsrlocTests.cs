@@ -103,4 +103,20 @@ public sealed class UsrlocTests : IClassFixture<UsrlocKamailio>
         Assert.Equal(2000, r.GetProperty("callee_byes").GetInt64());
         Assert.Equal(0, r.GetProperty("timeouts").GetInt64());
     }
+
+    [Fact]
+    public void CallBenchToCalleesKamailioDoesNotKnowCountsEveryCallFailedWith404AndExitsOne()
+    {
+        var (code, output, error) = Peers.Sak("bench", "--target", $"127.0.0.1:{_kamailio.Port}", "--scenario", "call",
+            "--count", "300", "--window", "16", "--json");
+        Assert.True(code == 1, output + error);
+        using System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(output);
+        System.Text.Json.JsonElement r = json.RootElement;
+        Assert.Equal(300, r.GetProperty("calls_failed").GetInt64());
+        Assert.Equal(300, r.GetProperty("by_status").GetProperty("404").GetInt64());
+        Assert.Equal(0, r.GetProperty("calls_completed").GetInt64());
+        Assert.Equal(0, r.GetProperty("callee_invites").GetInt64());
+        Assert.Equal(0, r.GetProperty("timeouts").GetInt64());
+        Assert.Equal(0, r.GetProperty("write_errors").GetInt64());
+    }
 }

@@ -37,9 +37,10 @@ public static class CallRunner
                 ios[t] = BatchIo.Create(BatchIoKind.Auto, [caller, callee], o.Batch * 2);
                 string suffix = t.ToString(CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)
                     + "-" + Stopwatch.GetTimestamp().ToString("x", CultureInfo.InvariantCulture) + "@hypersak";
-                RequestTemplate invite = RequestTemplate.Invite(o.RegisterCallee ? targetHost : calleeSentBy, callerSentBy, suffix, userDigits, sdp);
+                string inviteDomain = o.RegisterCallee ? targetHost : calleeSentBy;
+                RequestTemplate invite = RequestTemplate.Invite(inviteDomain, callerSentBy, suffix, userDigits, sdp);
                 long quota = o.Count > 0 ? o.Count / o.Threads + (t < o.Count % o.Threads ? 1 : 0) : 0;
-                workers[t] = new CallWorker(o, t, invite, new CallWriter(callerSentBy, calleeSentBy, sdp), ios[t], targetAddress, quota);
+                workers[t] = new CallWorker(o, t, invite, new CallWriter(callerSentBy, calleeSentBy, sdp, inviteDomain, userDigits), ios[t], targetAddress, quota);
                 if (o.RegisterCallee)
                 {
                     RequestTemplate register = RequestTemplate.Register(targetHost, calleeSentBy, calleeSentBy, userDigits, o.Expires, o.Paths);

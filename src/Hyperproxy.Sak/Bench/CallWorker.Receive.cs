@@ -99,6 +99,7 @@ public sealed partial class CallWorker
             {
                 if (measured)
                     Failed++;
+                AckFailure(incoming, i, replies, seq);
                 return 1;
             }
             if (!AckAndBye(incoming, i, replies, seq))
@@ -153,6 +154,24 @@ public sealed partial class CallWorker
             replies.Commit(length, _target, 0);
         }
         return true;
+    }
+
+    /// <summary>The ACK a non-2xx final answer needs (a stateful server retransmits its answer until it comes).</summary>
+    private void AckFailure(DatagramBatch incoming, int i, DatagramBatch replies, ulong seq)
+    {
+        if (_message.Parse(incoming.Buffer, incoming.PayloadOffset(i), incoming.Payload(i).Length) != SipError.None
+            || !replies.TryGetFreeSlot(out Span<byte> slot))
+        {
+            WriteErrors++;
+            return;
+        }
+        int length = _writer.WriteFailureAck(slot, _message, seq, UserOf(seq));
+        if (length == 0)
+        {
+            WriteErrors++;
+            return;
+        }
+        replies.Commit(length, _target, 0);
     }
 
     /// <summary>The status code of a response ("SIP/2.0 NNN"), 0 when it is not one.</summary>

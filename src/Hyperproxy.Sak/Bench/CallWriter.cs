@@ -23,9 +23,17 @@ public sealed class CallWriter
     private readonly byte[] _calleeContact;
     private readonly byte[] _sdpTail;
     private readonly TextRange[] _routes = new TextRange[MaxRoutes];
+    private readonly byte[] _inviteDomain;
+    private readonly int _userDigits;
 
-    public CallWriter(string callerSentBy, string calleeSentBy, string sdp)
+    /// <summary>
+    /// Messages of calls from <paramref name="callerSentBy"/> to callees at <paramref name="calleeSentBy"/>;
+    /// the INVITEs went to sip:u&lt;N&gt;@<paramref name="inviteDomain"/> with <paramref name="userDigits"/>-digit N.
+    /// </summary>
+    public CallWriter(string callerSentBy, string calleeSentBy, string sdp, string inviteDomain = "", int userDigits = 1)
     {
+        _inviteDomain = Encoding.ASCII.GetBytes("@" + inviteDomain + " SIP/2.0\r\n");
+        _userDigits = userDigits;
         _callerVia = Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP " + callerSentBy + ";branch=z9hG4bK-h");
         _calleeContact = Encoding.ASCII.GetBytes("Contact: <sip:hscallee@" + calleeSentBy + ">\r\n");
         _sdpTail = Encoding.ASCII.GetBytes("Content-Type: application/sdp\r\nContent-Length: "
@@ -163,6 +171,30 @@ public sealed class CallWriter
         }
         w.Append(bye ? "CSeq: 2 BYE\r\n"u8 : "CSeq: 1 ACK\r\n"u8);
         w.Append("Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"u8);
+        return w.Ok ? w.Length : 0;
+    }
+
+    /// <summary>
+    /// The ACK of a non-2xx final answer to call <paramref name="seq"/>'s INVITE (§17.1.1.3): the INVITE's
+    /// Request-URI (user <paramref name="user"/>) and branch, From, Call-ID and the answer's To (with its tag).
+    /// </summary>
+    public int WriteFailureAck(Span<byte> slot, SipMessage answer, ulong seq, long user)
+    {
+        var w = new SlotWriter(slot);
+        w.Append("ACK sip:u"u8);
+        w.AppendDecimal(user, _userDigits);
+        w.Append(_inviteDomain);
+        w.Append(_callerVia);
+        w.Append("s"u8);
+        w.AppendHex(seq, RequestTemplate.SeqDigits);
+        w.Append(";rport\r\n"u8);
+        for (int i = 0; i < answer.HeaderCount; i++)
+        {
+            ref readonly HeaderEntry h = ref answer.Header(i);
+            if (h.Id is HeaderId.From or HeaderId.To or HeaderId.CallId)
+                w.Append(answer.Span(h.Line));
+        }
+        w.Append("CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"u8);
         return w.Ok ? w.Length : 0;
     }
 

@@ -49,6 +49,22 @@ public ref struct SlotWriter
         _length += digits;
     }
 
+    /// <summary>A decimal number padded with zeros to <paramref name="width"/> digits (the template's user numbers).</summary>
+    public void AppendDecimal(long value, int width)
+    {
+        if (!_ok || width > _slot.Length - _length)
+        {
+            _ok = false;
+            return;
+        }
+        for (int i = width - 1; i >= 0; i--)
+        {
+            _slot[_length + i] = (byte)('0' + (int)(value % 10));
+            value /= 10;
+        }
+        _length += width;
+    }
+
     /// <summary>A decimal number without leading zeros.</summary>
     public void AppendDecimal(long value)
     {

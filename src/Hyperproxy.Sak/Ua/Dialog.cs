@@ -66,6 +66,25 @@ public sealed class Dialog
         return new Dialog(invite.CallId, invite.From, invite.FromTag, invite.To, response.Range(to.Tag), target, routes, invite.CSeq);
     }
 
+    /// <summary>
+    /// The UAS side (§12.1.1): the dialog an INVITE we answer with a 2xx creates. The route set is the
+    /// INVITE's Record-Route in its own order, the remote target its Contact, the remote party its From;
+    /// our CSeq space starts at <paramref name="localCSeq"/>. Null when the INVITE lacks Contact or From tag.
+    /// </summary>
+    public static Dialog? FromRequest(SipReply invite, string localTag, uint localCSeq = 1)
+    {
+        SipMessage m = invite.Message;
+        if (m.GetFrom(out NameAddr from) != SipError.None || !from.Tag.IsPresent || m.GetTo(out NameAddr to) != SipError.None)
+            return null;
+        string? target = ContactUri(invite);
+        if (target == null)
+            return null;
+        var routes = new List<string>();
+        foreach (string rr in invite.Headers(HeaderId.RecordRoute))
+            routes.Add(rr.Trim());
+        return new Dialog(invite.Range(m.CallId), invite.Range(to.Uri), localTag, invite.Range(from.Uri), invite.Range(from.Tag), target, routes, localCSeq - 1);
+    }
+
     /// <summary>The URI of the first Contact of a message, without its angle brackets; null when absent.</summary>
     public static string? ContactUri(SipReply message)
     {
