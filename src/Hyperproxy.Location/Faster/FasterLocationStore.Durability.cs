@@ -30,10 +30,10 @@ public sealed partial class FasterLocationStore
     {
         string walDirectory = Path.Combine(_dataDirectory, "wal");
         Directory.CreateDirectory(walDirectory);
-        long memory = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1L << 20, _options.WalMemoryBytes));
+        long memory = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(4L << 20, _options.WalMemoryBytes));
         _walSettings = new FasterLogSettings(walDirectory, false)
         {
-            PageSize = Math.Min(1L << 20, memory / 4),
+            PageSize = 1L << 20, // part of the on-disk format, like the segment size
             MemorySize = memory,
             SegmentSize = 1L << 26,
             FastCommitMode = true,

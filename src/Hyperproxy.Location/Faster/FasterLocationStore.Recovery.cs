@@ -14,7 +14,7 @@ public sealed partial class FasterLocationStore
         if (_options.Durability == Durability.None)
             return RecoveryReport.Empty;
         byte[]? cookie = _kv.RecoveredCommitCookie;
-        bool fromCheckpoint = _kv.RecoveredVersion > 0 || cookie is not null;
+        bool fromCheckpoint = cookie is not null;
         long replayed = 0;
         if (_wal is not null)
         {
@@ -67,6 +67,8 @@ public sealed partial class FasterLocationStore
     private unsafe (long Aors, long Contacts) CountLive()
     {
         _batch.Clear();
+        if (_kv.Log.TailAddress <= _kv.Log.BeginAddress)
+            return (0, 0);
         var collector = new KeyCollector { Batch = _batch };
         _kv.Log.Scan(ref collector, _kv.Log.BeginAddress, _kv.Log.TailAddress);
         var session = _maintenanceSession.Inner;

@@ -181,16 +181,20 @@ public sealed partial class FasterLocationStore : ILocationStore
         }
     }
 
+    /// <summary>Page and segment sizes are part of the on-disk format: they never depend on options,
+    /// or a store reopened with other settings could not read its own log.</summary>
+    internal const int PageSizeBits = 22;
+    internal const int SegmentSizeBits = 26;
+
     // Index: about one bucket (8 slots) per 2 AoRs. Log memory: every AoR twice (live record plus a
-    // rewritten version) so reads never go to disk; pages 4 MiB at most, at least 16 of them.
+    // rewritten version) so reads never go to disk; at least 16 pages. Pages are allocated on first use,
+    // so memory that is never filled costs address space, not RSS.
     internal static (int MemoryBits, int PageBits, int SegmentBits, long Buckets) Sizing(LocationStoreOptions options)
     {
         long aors = Math.Max(1024, options.ExpectedAors);
         long buckets = (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1024, aors / 2));
-        long memory = Math.Max(4L << 20, aors * Math.Max(64, options.AverageRecordBytes) * 2);
-        int memoryBits = Math.Min(40, 64 - BitOperations.LeadingZeroCount((ulong)(memory - 1)));
-        int pageBits = Math.Min(22, memoryBits - 4);
-        int segmentBits = Math.Clamp(memoryBits - 2, pageBits, 28);
-        return (memoryBits, pageBits, segmentBits, buckets);
+        long memory = aors * Math.Max(64, options.AverageRecordBytes) * 2;
+        int memoryBits = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)(memory - 1)), PageSizeBits + 4, 40);
+        return (memoryBits, PageSizeBits, SegmentSizeBits, buckets);
     }
 }
