@@ -41,6 +41,9 @@ public interface IScriptHost
 
     int AdvertisedPort(int socket);
 
+    /// <summary>The lower-case transport of a socket that is not UDP (<c>tcp</c>, <c>tls</c> ...); empty for UDP.</summary>
+    ReadOnlySpan<byte> SocketTransport(int socket) => default;
+
     /// <summary>True when messages of this level (-3 alert .. 4 debug) would be written.</summary>
     bool IsLogEnabled(int level);
 

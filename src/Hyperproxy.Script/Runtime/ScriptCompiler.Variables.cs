@@ -25,7 +25,7 @@ public sealed partial class ScriptCompiler
         ["retcode"] = VariableId.RetCode, ["Ts"] = VariableId.TimeSeconds, ["Tsm"] = VariableId.TimeMicros, ["TS"] = VariableId.StartTime,
         ["bf"] = VariableId.BranchFlags, ["mf"] = VariableId.MessageFlags,
         // Known, always NULL until their modules exist: $path (registrar), $rr_params (rr), $return, $time, $stat, $err.*.
-        ["path"] = VariableId.Null, ["rr_params"] = VariableId.Null, ["return"] = VariableId.Null, ["time"] = VariableId.Null,
+        ["path"] = VariableId.Null, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["time"] = VariableId.Null,
         ["stat"] = VariableId.Null, ["err.class"] = VariableId.Null, ["err.level"] = VariableId.Null, ["err.info"] = VariableId.Null,
         ["err.rcode"] = VariableId.Null, ["err.rreason"] = VariableId.Null,
     };

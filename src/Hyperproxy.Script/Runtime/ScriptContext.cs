@@ -123,6 +123,7 @@ public sealed partial class ScriptContext
         _errorCode = 0;
         ResetUris();
         ResetAdvertised();
+        ResetRouting();
     }
 
     /// <summary>Records why forward()/send() failed (the reason must be a constant or long-lived bytes).</summary>

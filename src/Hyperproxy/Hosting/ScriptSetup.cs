@@ -1,3 +1,4 @@
+using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
@@ -14,15 +15,8 @@ public static class ScriptSetup
     /// <summary>Loads and compiles a script file; every problem as <c>file:line:column: message</c>.</summary>
     public static CompiledScript? TryLoad(string path, out IReadOnlyList<ScriptDiagnostic> errors)
     {
-        ScriptLoadResult result = ScriptLoader.Load(path, FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
-        if (!result.Succeeded)
-        {
-            errors = result.Diagnostics;
-            return null;
-        }
-
-        ScriptCompiler.TryCompile(result.Program!, FunctionImplementations.CreateDefault(), out CompiledScript? script, out errors);
-        return script;
+        // The modules (rr, path, ...) replace their placeholders and read their modparams from the script.
+        return new ModuleCatalog().TryLoadFile(path, out errors);
     }
 
     /// <summary>The script for <c>hyperproxy run</c>: the file, else the built-in default; errors stop start-up.</summary>

@@ -45,7 +45,7 @@ public sealed partial class StatelessProxy
         }
 
         int outSocket = context.ForcedSocket >= 0 ? context.ForcedSocket : _identity.OutgoingSocket(context.Socket, destination);
-        if (outSocket < 0 || (!headers.IsEmpty && _edits.AddHeader(headers) != SipError.None) || context.CommitRequestUri() != SipError.None)
+        if (outSocket < 0 || context.CompleteDeferred(outSocket) != SipError.None || (!headers.IsEmpty && _edits.AddHeader(headers) != SipError.None) || context.CommitRequestUri() != SipError.None)
         {
             return -1;
         }

@@ -64,6 +64,18 @@ public sealed partial class StatelessProxy
 
             hop = ResolveUri(du, duUri, preferred, out destination);
         }
+        else if (context.RoutesProcessed)
+        {
+            // loose_route() did the Route work (and recorded its edits): the next hop is the R-URI.
+            ReadOnlySpan<byte> target = context.RequestUri;
+            if (!SipUri.TryParse(target, out SipUri targetUri))
+            {
+                context.SetError(400, s_badRequestUri);
+                return -2;
+            }
+
+            hop = ResolveUri(target, targetUri, preferred, out destination);
+        }
         else
         {
             int r = NextHopFromRoutes(context, preferred, out hop, out destination);
@@ -132,6 +144,13 @@ public sealed partial class StatelessProxy
         }
 
         "\r\n"u8.CopyTo(via[viaLength..]);
+        // Record-Route/Path entries wait for the send socket (they print its address) and go above our Via.
+        if (context.CompleteDeferred(outSocket) != SipError.None)
+        {
+            context.SetError(500, s_internal);
+            return -1;
+        }
+
         if (_edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]) != SipError.None
             || context.CommitRequestUri() != SipError.None)
         {

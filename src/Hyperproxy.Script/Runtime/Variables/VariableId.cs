@@ -58,4 +58,5 @@ public enum VariableId : byte
     StartTime,
     BranchFlags,
     MessageFlags,
+    RouteParams,
 }

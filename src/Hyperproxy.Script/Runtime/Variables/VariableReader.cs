@@ -56,6 +56,7 @@ internal sealed class VariableReader : ValueNode
             case VariableId.ReceivedIp: return FormatHost(context, context.Host.SocketAddress(context.Socket));
             case VariableId.ReceivedPort: return ScriptValue.FromInt(context.Host.SocketAddress(context.Socket).Port);
             case VariableId.SocketIn: return SocketField(context);
+            case VariableId.RouteParams: return context.RouteParamsValue;
             case VariableId.Proto: return Constants.Udp;
             case VariableId.AddressFamily: return context.Source.IsIPv6 ? Constants.Inet6 : Constants.Inet;
             case VariableId.FromUri: return NameAddrPart(context, HeaderId.From, 0);

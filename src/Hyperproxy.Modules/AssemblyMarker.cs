@@ -1,2 +1,0 @@
-namespace Hyperproxy.Modules;
-internal static class AssemblyMarker { }

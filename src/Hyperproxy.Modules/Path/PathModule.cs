@@ -1,0 +1,87 @@
+using Hyperproxy.Modules.Rr;
+using Hyperproxy.Script.Binding;
+using Hyperproxy.Script.Declarations;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Headers;
+using static Hyperproxy.Script.Builtins.Declare;
+
+namespace Hyperproxy.Modules.Path;
+
+/// <summary>
+/// The path module (OpenSIPS <c>modules/path</c>, RFC 3327) for edge proxies: add_path*() puts
+/// our URI on top of a REGISTER's Path (with the NAT'ed source in <c>received</c>), and with
+/// <c>use_received</c> a request whose Route for us carries <c>received</c> goes back to that
+/// address (an rr callback). Also <c>path_supported()</c>, the RFC 3327 §5 check behind a 421.
+/// </summary>
+public sealed partial class PathModule
+{
+    public const string Name = "path";
+
+    private readonly RrModule _rr;
+    private bool _callbackRegistered;
+
+    public PathModule(RrModule rr)
+    {
+        _rr = rr;
+    }
+
+    /// <summary><c>use_received</c> (0): <c>$du</c> from the <c>received</c> parameter of the Route loose_route processed.</summary>
+    public bool UseReceived { get; private set; }
+
+    /// <summary><c>enable_double_path</c> (1): two Path entries when the REGISTER crosses sockets.</summary>
+    public bool EnableDoublePath { get; private set; } = true;
+
+    public static ModuleDeclaration Declaration() => new(Name,
+    [
+        Function("add_path", 0, RouteTypes.Request, Param("user", ParameterKind.Format)),
+        Function("add_path_received", 0, RouteTypes.Request, Param("user", ParameterKind.Format)),
+        Function("path_supported", 0, RouteTypes.Request),
+    ],
+    [
+        Int("use_received", 0), Int("enable_double_path", 1),
+    ]);
+
+    public void Configure(ScriptProgram program) =>
+        Configure(program.GetModuleParameter(Name, "use_received") is int u && u != 0,
+            program.GetModuleParameter(Name, "enable_double_path") is not int d || d != 0);
+
+    /// <summary>Sets the parameters; <c>use_received</c> registers the rr callback (priority 0) once.</summary>
+    public void Configure(bool useReceived, bool enableDoublePath = true)
+    {
+        UseReceived = useReceived;
+        EnableDoublePath = enableDoublePath;
+        if (useReceived && !_callbackRegistered)
+        {
+            _rr.RegisterCallback(ReceivedCallback, this, 0);
+            _callbackRegistered = true;
+        }
+    }
+
+    public void RegisterFunctions(FunctionImplementations functions)
+    {
+        functions.Register("add_path", (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, false));
+        functions.Register("add_path_received", (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, true));
+        functions.Register("path_supported", (c, _) => PathSupported(c) ? 1 : -1);
+    }
+
+    /// <summary>add_path([user]) / add_path_received([user]); the entry is written when the request leaves.</summary>
+    public int AddPath(ScriptContext context, ReadOnlySpan<byte> user, bool withReceived)
+    {
+        if (!context.Message.IsRequest)
+        {
+            return -1;
+        }
+
+        PathState s = context.ModuleState<PathState>();
+        s.Module = this;
+        return s.Begin(user, withReceived) && context.Defer(s) ? 1 : -1;
+    }
+
+    /// <summary>RFC 3327 §5: the UA indicated Path support (<c>path</c> in Supported or Require).</summary>
+    public static bool PathSupported(ScriptContext context)
+    {
+        SipMessage m = context.Message;
+        return OptionTags.Contains(m, HeaderId.Supported, ModuleStrings.PathTag) || OptionTags.Contains(m, HeaderId.Require, ModuleStrings.PathTag);
+    }
+}
