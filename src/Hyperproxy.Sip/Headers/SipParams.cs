@@ -54,7 +54,8 @@ public static class SipParams
         return TryNextGeneral(s, ref pos, out name, out value, out error);
     }
 
-    private static bool TryNextGeneral(ReadOnlySpan<byte> s, ref int pos, out TextRange name, out TextRange value, out bool error)
+    /// <summary>The general parameter reader (any LWS, quoted and [IPv6] values); <see cref="TryNext"/> defers to it off the usual spelling.</summary>
+    internal static bool TryNextGeneral(ReadOnlySpan<byte> s, ref int pos, out TextRange name, out TextRange value, out bool error)
     {
         name = default;
         value = TextRange.None;
