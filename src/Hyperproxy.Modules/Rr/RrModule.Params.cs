@@ -81,7 +81,7 @@ public sealed partial class RrModule
                 return true;
             }
 
-            i = Math.Max(j, i + 1);
+            i = j > start ? j : start + 1;
             while (i < parameters.Length && parameters[i] != (byte)';')
             {
                 i++;
