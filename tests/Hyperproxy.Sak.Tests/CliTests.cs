@@ -19,6 +19,8 @@ public sealed class CliTests
     [InlineData(new[] { "bench", "--target", "127.0.0.1:5060", "--scenario", "dance" }, "unknown scenario")]
     [InlineData(new[] { "bench", "--target", "127.0.0.1:5060", "--rate", "fast" }, "--rate")]
     [InlineData(new[] { "bench", "--target", "no-such-host.invalid:5060" }, "cannot resolve")]
+    [InlineData(new[] { "bench", "--target", "127.0.0.1:5060", "--register-callee" }, "--scenario call")]
+    [InlineData(new[] { "bench", "--target", "127.0.0.1:5060", "--scenario", "call", "--register-callee=yes" }, "takes no value")]
     public void BadInputGivesOneLineOnStderrAndExitTwo(string[] args, string expected)
     {
         var (code, output, error) = Peers.Sak(args);
@@ -45,6 +47,11 @@ public sealed class CliTests
     {
         Assert.Equal(SakMode.Message, OptionParser.Parse(["-M", "-B", "x", "-s", "sip:a@h"]).Mode);
         Assert.Equal(SakMode.Usrloc, OptionParser.Parse(["-U", "-M", "-s", "sip:a@h"]).Mode);
+        Assert.Equal(SakMode.Invite, OptionParser.Parse(["-I", "-s", "sip:a@h"]).Mode);
+        SakOptions usrlocInvite = OptionParser.Parse(["-I", "-U", "-s", "sip:a@h"]);
+        Assert.Equal(SakMode.Usrloc, usrlocInvite.Mode);
+        Assert.True(usrlocInvite.Invite);
+        Assert.True(OptionParser.Parse(["--invite-mode", "-s", "sip:a@h"]).Invite);
     }
 
     [Fact]
