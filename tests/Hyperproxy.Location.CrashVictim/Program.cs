@@ -23,7 +23,7 @@ using var store = new FasterLocationStore(new LocationStoreOptions
     ExpectedAors = Math.Max(count, 1024),
     CheckpointInterval = TimeSpan.FromMilliseconds(intervalMs),
 });
-output.WriteLine("READY " + store.Recovery.Aors);
+output.WriteLine("READY " + store.Recovery.Aors + " " + store.Recovery);
 output.Flush();
 var session = store.NewFasterSession();
 var pending = new PendingAcks<int>(4096, 4096 * 8);

@@ -90,7 +90,9 @@ public sealed partial class FasterLocationStore
                     if (status.IsPending)
                     {
                         session.CompletePending(wait: true);
-                        continue;
+                        status = _maintenanceFunctions.PendingStatus;
+                        output = _maintenanceFunctions.PendingReadOutput;
+                        metadata = _maintenanceFunctions.PendingMetadata;
                     }
                     if (!status.Found || metadata.Address != _batch.Address(i) || output.TooSmall)
                         continue;

@@ -31,6 +31,7 @@ internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, Rea
     public bool WalEnabled;
     public ReadOutput PendingReadOutput;
     public Status PendingStatus;
+    public RecordMetadata PendingMetadata;
 
     public LocationFunctions(FasterLocationStore store, int maxRecordBytes, FasterLog? wal)
     {
@@ -77,6 +78,7 @@ internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, Rea
     {
         PendingReadOutput = output;
         PendingStatus = status;
+        PendingMetadata = recordMetadata;
     }
 
     public override bool NeedInitialUpdate(ref SpanByte key, ref SpanByte input, ref ReadOutput output, ref RMWInfo rmwInfo)
