@@ -1,0 +1,109 @@
+namespace Hyperproxy.Location.Tests;
+
+public class PendingAcksTests
+{
+    private sealed class FakeStore : ILocationStore
+    {
+        public long CommittedUntil;
+
+        public Durability Durability => Durability.Sync;
+
+        public RecoveryReport Recovery => RecoveryReport.Empty;
+
+        public ILocationSession NewSession() => throw new NotSupportedException();
+
+        public bool IsCommitted(CommitTicket ticket) => ticket.Address <= CommittedUntil;
+
+        public bool WaitCommitted(CommitTicket ticket, TimeSpan timeout) => IsCommitted(ticket);
+
+        public LocationStats GetStats() => new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private struct Collector : IPendingAckHandler<int>
+    {
+        public List<string> Sent;
+
+        public readonly void Release(ReadOnlySpan<byte> reply, in int meta)
+            => Sent.Add(meta + ":" + TestSupport.Text(reply));
+    }
+
+    [Fact]
+    public void RepliesLeaveInOrderOnlyOnceTheirTicketIsCommitted()
+    {
+        var store = new FakeStore();
+        var acks = new PendingAcks<int>(8, 256);
+        Assert.True(acks.TryPark(new CommitTicket(10), "200 a"u8, 1));
+        Assert.True(acks.TryPark(new CommitTicket(20), "200 b"u8, 2));
+        Assert.True(acks.TryPark(new CommitTicket(30), "200 c"u8, 3));
+        var collector = new Collector { Sent = [] };
+        Assert.Equal(0, acks.Release(store, ref collector));
+        store.CommittedUntil = 25;
+        Assert.Equal(2, acks.Release(store, ref collector));
+        Assert.Equal(["1:200 a", "2:200 b"], collector.Sent);
+        Assert.Equal(1, acks.Count);
+        store.CommittedUntil = 30;
+        Assert.Equal(1, acks.Release(store, ref collector));
+        Assert.Equal("3:200 c", collector.Sent[^1]);
+        Assert.Equal(0, acks.Count);
+    }
+
+    [Fact]
+    public void FullQueueRefusesAndWrapsAroundOnceSpaceIsFreed()
+    {
+        var store = new FakeStore();
+        var acks = new PendingAcks<int>(4, 100);
+        var collector = new Collector { Sent = [] };
+        byte[] reply = new byte[40];
+        Assert.True(acks.TryPark(new CommitTicket(1), reply, 1));
+        Assert.True(acks.TryPark(new CommitTicket(2), reply, 2));
+        Assert.False(acks.TryPark(new CommitTicket(3), reply, 3));
+        store.CommittedUntil = 1;
+        Assert.Equal(1, acks.Release(store, ref collector));
+        Assert.True(acks.TryPark(new CommitTicket(3), reply, 3));
+        Assert.False(acks.TryPark(new CommitTicket(4), new byte[10], 4));
+        store.CommittedUntil = 3;
+        Assert.Equal(2, acks.Release(store, ref collector));
+        Assert.Equal(3, collector.Sent.Count);
+        Assert.Equal(0, acks.Count);
+        Assert.True(acks.TryPark(new CommitTicket(4), reply, 5));
+        Assert.True(acks.TryPark(new CommitTicket(4), reply, 6));
+        Assert.False(acks.TryPark(new CommitTicket(4), reply, 7));
+        store.CommittedUntil = 4;
+        Assert.Equal(2, acks.Release(store, ref collector));
+    }
+
+    [Fact]
+    public void ParkingAndReleasingAllocatesNothing()
+    {
+        var store = new FakeStore { CommittedUntil = long.MaxValue };
+        var acks = new PendingAcks<long>(64, 4096);
+        var sink = new CountingSink();
+        byte[] reply = new byte[300];
+        for (int i = 0; i < 1000; i++)
+        {
+            acks.TryPark(new CommitTicket(i), reply, i);
+            acks.Release(store, ref sink);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            acks.TryPark(new CommitTicket(i), reply, i);
+            if ((i & 7) == 0)
+                acks.Release(store, ref sink);
+        }
+        acks.Release(store, ref sink);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(101_000, sink.Count);
+    }
+
+    private struct CountingSink : IPendingAckHandler<long>
+    {
+        public int Count;
+
+        public void Release(ReadOnlySpan<byte> reply, in long meta) => Count++;
+    }
+}
