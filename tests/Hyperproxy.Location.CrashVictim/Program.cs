@@ -64,6 +64,7 @@ while (pending.Count > 0)
 }
 output.WriteLine("DONE");
 output.Flush();
-// Stay alive until killed, so the test decides when the crash happens.
-Thread.Sleep(Timeout.Infinite);
+// Stay alive until killed, so the test decides when the crash happens (nothing sets this event).
+using var killed = new ManualResetEventSlim(false);
+killed.Wait();
 return 0;
