@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,register] [--systems reflector,hyperproxy,kamailio]
+#                  [--scenarios options,forward,rr-forward,register] [--systems reflector,hyperproxy,kamailio]
 #                  [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -15,7 +15,9 @@
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
 #   HYPERPROXY_ARGS            its arguments; {PORT} is replaced by the listen port
 #                              (default: run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0)
-#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _REGISTER   per-scenario override of HYPERPROXY_ARGS
+#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER   per-scenario override of
+#                              HYPERPROXY_ARGS (rr-forward appends --config perf/hyperproxy/rr-forward.cfg
+#                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set)
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
@@ -29,7 +31,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,register"
+SCENARIOS="options,forward,rr-forward,register"
 SYSTEMS="reflector,hyperproxy,kamailio"
 BUILD=1
 while [[ $# -gt 0 ]]; do
@@ -41,7 +43,7 @@ while [[ $# -gt 0 ]]; do
         --scenarios) SCENARIOS="$2"; shift ;;
         --systems) SYSTEMS="$2"; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -224,6 +226,7 @@ start_server() {
             case "$scenario" in
                 options) tmpl=perf/kamailio/options.cfg ;;
                 forward) tmpl=perf/kamailio/forward.cfg ;;
+                rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
             esac
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
@@ -231,7 +234,11 @@ start_server() {
             taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m 512 -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
-            args="${!var:-${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}}"
+            var=${var//-/_}
+            args="${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}"
+            # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
+            [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
+            args="${!var:-$args}"
             args="${args//\{PORT\}/$SRV_PORT}"
             # shellcheck disable=SC2086 # the arguments are a word list on purpose
             taskset -c "$SERVER_CPU" "$HP_BIN" $args > "$log" 2>&1 & ;;
@@ -363,6 +370,11 @@ if has "$SCENARIOS" forward; then
     fi
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" forward forward "${FWD[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" forward forward "${FWD[@]}"; fi
+fi
+if has "$SCENARIOS" rr-forward; then
+    # the forward job plus record_route() on every request (the "no proxy" ceiling is the forward one)
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" rr-forward rr-forward "${FWD[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" rr-forward rr-forward "${FWD[@]}"; fi
 fi
 if has "$SCENARIOS" register; then
     if has "$SYSTEMS" reflector; then run_row reflector-sl "C reflector (sl 200)" register register "${REG[@]}"; fi

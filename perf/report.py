@@ -22,7 +22,7 @@ SERVER_CPU = 0
 
 def ok_count(r):
     """Replies that did the job: echo or 2xx; for forward, 2xx that came from the responder."""
-    if r.get("scenario") == "forward":
+    if r.get("scenario") == "forward":  # udpgen's scenario: forward and rr-forward rows
         return r.get("via_responder", 0)
     bc = r.get("by_class", {})
     return bc.get("echo", 0) + bc.get("2xx", 0)
@@ -138,27 +138,29 @@ def main():
             f"{fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} | {fmt(r.get('p999_us'))} | "
             f"{fmt(r.get('server_cpu_pct'))} | {fmt(r.get('gen_busy_pct'))} | {note(r)} |")
     out.append("")
-    out.append("| ratio (ok/s, same run) | options | forward | register |")
-    out.append("|---|---:|---:|---:|")
-    hp = {s: find(runs, HYPERPROXY, s) for s in ("options", "forward", "register")}
-    kam = {s: find(runs, KAMAILIO, s) for s in ("options", "forward", "register")}
+    out.append("| ratio (ok/s, same run) | options | forward | rr-forward | register |")
+    out.append("|---|---:|---:|---:|---:|")
+    keys = ("options", "forward", "rr-forward", "register")
+    hp = {s: find(runs, HYPERPROXY, s) for s in keys}
+    kam = {s: find(runs, KAMAILIO, s) for s in keys}
     out.append(f"| Hyperproxy / Kamailio | {ratio(hp['options'], kam['options'])} | "
-               f"{ratio(hp['forward'], kam['forward'])} | {ratio(hp['register'], kam['register'])} |")
+               f"{ratio(hp['forward'], kam['forward'])} | {ratio(hp['rr-forward'], kam['rr-forward'])} | "
+               f"{ratio(hp['register'], kam['register'])} |")
     echo = find(runs, ECHO, "options")
     sl = find(runs, SL200, "options")
-    out.append(f"| Hyperproxy / C reflector echo (physical limit) | {ratio(hp['options'], echo)} | | |")
-    out.append(f"| Hyperproxy / C reflector sl 200 | {ratio(hp['options'], sl)} | | {ratio(hp['register'], find(runs, SL200, 'register'))} |")
-    out.append(f"| Kamailio / C reflector echo | {ratio(kam['options'], echo)} | | |")
+    out.append(f"| Hyperproxy / C reflector echo (physical limit) | {ratio(hp['options'], echo)} | | | |")
+    out.append(f"| Hyperproxy / C reflector sl 200 | {ratio(hp['options'], sl)} | | | {ratio(hp['register'], find(runs, SL200, 'register'))} |")
+    out.append(f"| Kamailio / C reflector echo | {ratio(kam['options'], echo)} | | | |")
     out.append("")
     ceil = []
     for label, r in (("options", echo), ("register", find(runs, SL200, "register")), ("forward", find(runs, DIRECT, "forward"))):
         if r is not None:
             ceil.append(f"{label} {fmt_int(ok_rate(r))}/s (gen busy {fmt(r.get('gen_busy_pct'))} %, "
                         f"server CPU {fmt(r.get('server_cpu_pct'))} %)")
-    out.append("Generator ceiling (udpgen against the C reflector; forward: udpgen and its responder alone on "
+    out.append("Generator ceiling (udpgen against the C reflector; forward and rr-forward: udpgen and its responder alone on "
                f"CPU {m['gen_cpu']}, no proxy): " + ("; ".join(ceil) if ceil else "not measured") + ".")
     out.append("A system whose ok/s comes near that ceiling is measuring the generator, not itself.")
-    out.append("ok/s counts replies that did the job (echo or 2xx; forward: 2xx that came from the responder) "
+    out.append("ok/s counts replies that did the job (echo or 2xx; forward, rr-forward: 2xx that came from the responder) "
                "per measured second; in forward every request crosses the proxy twice (request and reply), "
                "so the proxy handles 2x ok/s datagrams in and 2x out. Latency in closed loop is mostly "
                "queueing (window / rate); the open-loop rows show latency at a fixed load.")
