@@ -152,7 +152,8 @@ public sealed partial class StatelessProxy
         destination = default;
         ReadOnlySpan<byte> rest = text;
         int colon = rest.IndexOf((byte)':');
-        if (colon > 0 && rest[0] != (byte)'[' && SipText.IsToken(rest[..colon]) && !SipText.IsDigit(rest[colon + 1 < rest.Length ? colon + 1 : colon]))
+        // "udp:127.0.0.1:5060" names a protocol; "udp:5060" is a host called udp with a port.
+        if (colon > 0 && IsTransportName(rest[..colon]) && !IsAllDigits(rest[(colon + 1)..]))
         {
             if (!Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
             {
@@ -174,6 +175,12 @@ public sealed partial class StatelessProxy
 
         return ResolveHost(host, port, preferred, out destination);
     }
+
+    private static bool IsTransportName(ReadOnlySpan<byte> name) =>
+        Ascii.EqualsIgnoreCase(name, "udp"u8) || Ascii.EqualsIgnoreCase(name, "tcp"u8) || Ascii.EqualsIgnoreCase(name, "tls"u8)
+        || Ascii.EqualsIgnoreCase(name, "sctp"u8) || Ascii.EqualsIgnoreCase(name, "ws"u8) || Ascii.EqualsIgnoreCase(name, "wss"u8);
+
+    private static bool IsAllDigits(ReadOnlySpan<byte> text) => !text.IsEmpty && !text.ContainsAnyExceptInRange((byte)'0', (byte)'9');
 
     private static bool SplitHostPort(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> host, out int port)
     {

@@ -28,6 +28,26 @@ public sealed class ScriptedProxyTests
         Assert.Equal("10", Assert.Single(fwd.Headers("Max-Forwards"))); // not touched without mf_process_maxfwd_header
     }
 
+    [Theory]
+    [InlineData("udp:127.0.0.3:5099", "SIP/2.0/UDP 127.0.0.1:5060")]
+    [InlineData("UDP:127.0.0.3:5099", "SIP/2.0/UDP 127.0.0.1:5060")]
+    [InlineData("127.0.0.3:5099", "SIP/2.0/UDP 127.0.0.1:5060")]
+    [InlineData("udp:[::1]:5099", "SIP/2.0/UDP [::1]:5060")]
+    public void ForwardTakesAnOptionalProtocolPrefix(string destination, string ourVia)
+    {
+        using ProxyHarness proxy = Harness($"route {{\n forward(\"{destination}\");\n}}\n");
+        ProxyHarness.Sent fwd = Assert.Single(proxy.Send(StatelessProxyRequestTests.Invite()));
+        Assert.Equal(5099, fwd.Destination.Port);
+        Assert.StartsWith(ourVia, fwd.Headers("Via")[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForwardToAnotherTransportIsRefused()
+    {
+        using ProxyHarness proxy = Harness("route {\n if (!forward(\"tcp:127.0.0.3:5099\")) sl_reply_error();\n}\n");
+        Assert.Equal("SIP/2.0 503 Transport Not Supported", Assert.Single(proxy.Send(StatelessProxyRequestTests.Invite())).StartLine);
+    }
+
     [Fact]
     public void ForwardFollowsDu()
     {
