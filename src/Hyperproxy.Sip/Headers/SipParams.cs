@@ -49,6 +49,20 @@ public static class SipParams
                 pos = pe;
                 return true;
             }
+
+            if (s[n] == '=' && pe == n + 1 && pe < s.Length && s[pe] == '"')
+            {
+                // A quoted value directly after '=' (+sip.instance="<urn:...>"): the general path would find the same end.
+                int q = QuotedEnd(s, pe);
+                if (q > 0)
+                {
+                    name = new TextRange(ns, n - ns);
+                    value = new TextRange(pe, q - pe);
+                    error = false;
+                    pos = q;
+                    return true;
+                }
+            }
         }
 
         return TryNextGeneral(s, ref pos, out name, out value, out error);
