@@ -1,4 +1,5 @@
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
@@ -20,11 +21,14 @@ public sealed class ModuleCatalog
     {
         Rr = new RrModule();
         Path = new PathModule(Rr);
+        Registrar = new RegistrarModule();
     }
 
     public RrModule Rr { get; }
 
     public PathModule Path { get; }
+
+    public RegistrarModule Registrar { get; }
 
     /// <summary>The built-in registry with this assembly's modules declared.</summary>
     public FunctionRegistry CreateRegistry()
@@ -32,6 +36,8 @@ public sealed class ModuleCatalog
         FunctionRegistry registry = FunctionRegistry.CreateDefault();
         registry.RegisterModule(RrModule.Declaration());
         registry.RegisterModule(PathModule.Declaration());
+        registry.RegisterModule(RegistrarModule.Declaration());
+        registry.RegisterModule(RegistrarModule.UsrlocDeclaration());
         return registry;
     }
 
@@ -40,9 +46,11 @@ public sealed class ModuleCatalog
     {
         Rr.Configure(program);
         Path.Configure(program);
+        Registrar.Configure(program);
         FunctionImplementations functions = FunctionImplementations.CreateDefault();
         Rr.RegisterFunctions(functions);
         Path.RegisterFunctions(functions);
+        Registrar.RegisterFunctions(functions);
         return functions;
     }
 

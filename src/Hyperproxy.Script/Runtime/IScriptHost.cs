@@ -15,6 +15,16 @@ public interface IScriptHost
     int Reply(ScriptContext context, int code, ReadOnlySpan<byte> reason);
 
     /// <summary>
+    /// A stateless reply that must not leave before a store write is durable (the 200 OK of a REGISTER
+    /// in sync durability): <paramref name="commitTicket"/> is the write's ticket (0 = already durable).
+    /// A host without a durable store sends at once.
+    /// </summary>
+    int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket) => Reply(context, code, reason);
+
+    /// <summary>Number of listening sockets (valid socket indexes are 0 .. SocketCount-1).</summary>
+    int SocketCount => int.MaxValue;
+
+    /// <summary>
     /// forward(): stateless relay (RFC 3261 §16.11) to <paramref name="destination"/>
     /// (<c>[proto:]host[:port]</c>, empty for none), else <c>$du</c>, else the Route set / R-URI.
     /// On failure the reason goes to <see cref="ScriptContext.SetError"/> (for sl_reply_error).

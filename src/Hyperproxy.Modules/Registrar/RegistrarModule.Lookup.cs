@@ -1,0 +1,134 @@
+using Hyperproxy.Location.Records;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
+
+namespace Hyperproxy.Modules.Registrar;
+
+/// <summary>lookup(domain[, flags[, aor]]) (spec §4.6).</summary>
+public sealed partial class RegistrarModule
+{
+    private int LookupFunction(ScriptContext context, CallArguments a)
+    {
+        LookupFlags flags = a.Count > 1 && a.Fixed(1) is LookupFlags f ? f : LookupFlags.Default;
+        return Lookup(context, flags, a.Count > 2 ? a.Bytes(context, 2) : default);
+    }
+
+    /// <summary>
+    /// R-URI := the first valid binding (usrloc order: q descending); with a Path, <c>$du</c> := its first
+    /// URI and the Path goes in as a pre-loaded Route set when the request leaves; else <c>$du</c> :=
+    /// received; the outgoing socket is the one the REGISTER came in on; further bindings are counted as
+    /// branches. Returns 1, -1 (no AoR / no valid binding), -2 (none allows the method), -3 (error).
+    /// </summary>
+    public int Lookup(ScriptContext context, LookupFlags flags, ReadOnlySpan<byte> aorUri)
+    {
+        SipMessage m = context.Message;
+        if (!m.CallId.IsPresent)
+        {
+            return -3;
+        }
+
+        RegistrarState s = State(context);
+        s.Now = Clock.UnixSeconds;
+        if (TryWriteAor(aorUri.IsEmpty ? context.RequestUri : aorUri, s.Aor, out s.AorLength) != RegistrarError.None)
+        {
+            return -3;
+        }
+
+        if (!ReadRecord(s, s.Aor.AsSpan(0, s.AorLength)))
+        {
+            return -3;
+        }
+
+        ReadOnlySpan<byte> record = s.Record;
+        if (record.IsEmpty || LocationRecord.TryOpen(record, out LocationRecordReader reader) != RecordError.None)
+        {
+            return -1;
+        }
+
+        int valid = 0;
+        int pushed = 0;
+        Span<char> ua = stackalloc char[256];
+        foreach (ContactView c in reader.GetContacts(s.Now))
+        {
+            valid++;
+            if (flags.MethodFiltering && !MethodMask.Allows(c.Methods, m.Method))
+            {
+                continue;
+            }
+
+            if (flags.UserAgentFilter is { } regex)
+            {
+                int n = System.Text.Encoding.ASCII.GetChars(c.UserAgent, ua);
+                if (!regex.IsMatch(ua[..n]))
+                {
+                    continue;
+                }
+            }
+
+            if (pushed == 0 && !flags.ToBranchesOnly)
+            {
+                if (!Route(context, c))
+                {
+                    return -3;
+                }
+            }
+            else if (flags.NoBranches)
+            {
+                break;
+            }
+            else
+            {
+                context.ExtraBranches++;
+            }
+
+            pushed++;
+        }
+
+        if (pushed > 0)
+        {
+            return 1;
+        }
+
+        return valid > 0 ? -2 : -1;
+    }
+
+    /// <summary>Branch 0: R-URI, next hop (first Path URI, else received), Route set, socket and branch flags.</summary>
+    private static bool Route(ScriptContext context, in ContactView c)
+    {
+        if (!context.SetRequestUri(c.Contact))
+        {
+            return false;
+        }
+
+        if (c.PathCount > 0)
+        {
+            PathRouteEdit edit = context.ModuleState<PathRouteEdit>();
+            edit.Begin();
+            foreach (ReadOnlySpan<byte> uri in c.Path)
+            {
+                edit.Add(uri);
+            }
+
+            if (!edit.Finish() || !context.Defer(edit) || !context.SetDestination(c.FirstPath))
+            {
+                return false;
+            }
+        }
+        else if (!c.Received.IsEmpty)
+        {
+            context.SetDestination(c.Received);
+        }
+        else
+        {
+            context.ResetDestination();
+        }
+
+        if (c.Socket < context.Host.SocketCount)
+        {
+            context.ForcedSocket = c.Socket;
+        }
+
+        context.BranchFlags |= c.BranchFlags;
+        return true;
+    }
+}
