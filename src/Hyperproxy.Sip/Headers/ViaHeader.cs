@@ -4,7 +4,7 @@ namespace Hyperproxy.Sip.Headers;
 /// One via-parm (RFC 3261 §20.42, RFC 3581). Ranges are relative to the base offset given to <see cref="TryParse"/>
 /// (the message start when parsed through <see cref="SipMessage"/>); absent items are <see cref="TextRange.None"/>.
 /// </summary>
-public struct ViaHeader
+public partial struct ViaHeader
 {
     /// <summary>Whole via-parm.</summary>
     public TextRange Value { get; private set; }
@@ -49,13 +49,21 @@ public struct ViaHeader
     public TextRange Ttl { get; private set; }
 
     /// <summary>Parses one via-parm (no commas) from <paramref name="v"/>; ranges get <paramref name="baseOffset"/> added.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> v, int baseOffset, out ViaHeader via)
+    public static bool TryParse(ReadOnlySpan<byte> v, int baseOffset, out ViaHeader via) =>
+        Parse(v, 0, baseOffset, false, out via) >= 0;
+
+    /// <summary>
+    /// Parses the via-parm starting at <paramref name="start"/> in <paramref name="v"/> (ranges get <paramref name="b"/>
+    /// added). Alone (<paramref name="list"/> false) the via-parm is all of <paramref name="v"/>: returns its length, or -1
+    /// when malformed. In a list it ends at a top-level ',' or the end of <paramref name="v"/>: returns that index, or -1
+    /// when the via-parm is malformed or spelt in a way a comma split could read differently (the caller then splits).
+    /// </summary>
+    private static int Parse(ReadOnlySpan<byte> v, int start, int b, bool list, out ViaHeader via)
     {
-        int b = baseOffset;
         via = default;
         via.Branch = via.Received = via.Rport = via.Maddr = via.Ttl = via.Port = via.Params = via.RportParam = TextRange.None;
-        int i = SipText.SkipLws(v, 0);
-        int start = i;
+        int i = SipText.SkipLws(v, start);
+        start = i;
         TextRange name;
         TextRange version;
         TextRange transport;
@@ -67,19 +75,19 @@ public struct ViaHeader
             i += 8;
             if (!Token(v, ref i, out transport))
             {
-                return false;
+                return -1;
             }
         }
         else if (!Token(v, ref i, out name) || !Slash(v, ref i) || !Token(v, ref i, out version)
             || !Slash(v, ref i) || !Token(v, ref i, out transport))
         {
-            return false;
+            return -1;
         }
 
         int h = SipText.SkipLws(v, i);
         if (h == i || h >= v.Length)
         {
-            return false;
+            return -1;
         }
 
         int hostEnd;
@@ -88,7 +96,7 @@ public struct ViaHeader
             int close = v[h..].IndexOf((byte)']');
             if (close < 3 || v.Slice(h + 1, close - 1).ContainsAnyExcept("0123456789abcdefABCDEF:."u8))
             {
-                return false;
+                return -1;
             }
 
             hostEnd = h + close + 1;
@@ -101,7 +109,7 @@ public struct ViaHeader
 
             if (hostEnd == h)
             {
-                return false;
+                return -1;
             }
         }
 
@@ -124,7 +132,7 @@ public struct ViaHeader
                 // Empty, zero, more than 6 digits (leading zeros) or too large: the general number parser decides.
                 if (!SipText.TryParseUInt(v[d..SkipDigits(v, e)], 65535, out port) || port == 0)
                 {
-                    return false;
+                    return -1;
                 }
 
                 e = SkipDigits(v, e);
@@ -136,59 +144,28 @@ public struct ViaHeader
         }
 
         via.SentByEnd = sentByEnd + b;
-        int pos = sentByEnd;
-        int end = SipText.TrimEnd(v, start, v.Length);
-        int first = SipText.SkipLws(v, pos);
-        if (first < v.Length)
+        int elementEnd = v.Length;
+        int pos = list ? ViaParams(v, sentByEnd, b, ref via, out elementEnd) : ViaParamsGeneral(v, sentByEnd, b, ref via);
+        if (pos < 0)
         {
-            via.Params = new TextRange(first + b, end - first);
+            return -1;
         }
 
-        while (true)
+        int end = SipText.TrimEnd(v, start, elementEnd);
+        int first = SipText.SkipLws(v, sentByEnd);
+        if (first < end)
         {
-            int paramStart = pos;
-            if (!SipParams.TryNext(v, ref pos, out TextRange pn, out TextRange pv, out bool error))
-            {
-                if (error)
-                {
-                    return false;
-                }
-
-                break;
-            }
-
-            ReadOnlySpan<byte> pname = v.Slice(pn.Start, pn.Length);
-            switch (pname.Length)
-            {
-                case 6 when SipText.EqualsLower(pname, "branch"u8):
-                    via.Branch = pv.Offset(b);
-                    break;
-                case 8 when SipText.EqualsLower(pname, "received"u8):
-                    via.Received = pv.Offset(b);
-                    break;
-                case 5 when SipText.EqualsLower(pname, "rport"u8):
-                    via.HasRport = true;
-                    via.Rport = pv.Offset(b);
-                    int semi = SipText.SkipLws(v, paramStart);
-                    via.RportParam = TextRange.FromBounds(semi + b, (pv.IsPresent ? pv.End : pn.End) + b);
-                    break;
-                case 5 when SipText.EqualsLower(pname, "maddr"u8):
-                    via.Maddr = pv.Offset(b);
-                    break;
-                case 3 when SipText.EqualsLower(pname, "ttl"u8):
-                    via.Ttl = pv.Offset(b);
-                    break;
-            }
+            via.Params = new TextRange(first + b, end - first);
         }
 
         via.Value = new TextRange(start + b, end - start);
         via.ProtocolName = name.Offset(b);
         via.ProtocolVersion = version.Offset(b);
         via.Transport = transport.Offset(b);
-        return true;
+        return pos;
     }
 
-    private static int SkipDigits(ReadOnlySpan<byte> v, int i)
+private static int SkipDigits(ReadOnlySpan<byte> v, int i)
     {
         while (i < v.Length && SipText.IsDigit(v[i]))
         {
