@@ -53,6 +53,18 @@ public sealed partial class SipMessage
     private SipError ParseTopVia()
     {
         _cached |= CachedVia;
+        int first = FindHeader(HeaderId.Via);
+        if (first >= 0)
+        {
+            TextRange v = _headers[first].Value;
+            if (v.Length > 0 && ViaHeader.TryParseElement(Bytes[..v.End], v.Start, out _topVia) >= 0)
+            {
+                // The usual spelling, parsed where it stands up to the comma that ends it.
+                _viaError = SipError.None;
+                return SipError.None;
+            }
+        }
+
         SipError error = SipError.BadVia;
         var e = Values(HeaderId.Via);
         if (!e.MoveNext())
@@ -154,20 +166,6 @@ public sealed partial class SipMessage
         return _headers[i].Value.Start;
     }
 
-    private SipError ValidateList(HeaderId id, SipError bad)
-    {
-        foreach (HeaderValue hv in Values(id))
-        {
-            if (!NameAddr.TryParse(Span(hv.Value), hv.Value.Start, out NameAddr na) || (na.IsStar && id != HeaderId.Contact))
-            {
-                ErrorHeaderName = _headers[hv.HeaderIndex].Name;
-                return Fail(bad, hv.Value.Start);
-            }
-        }
-
-        return SipError.None;
-    }
-
     private SipError ParseNameAddr(HeaderId id, SipError missing, SipError bad, out NameAddr na)
     {
         int i = FindHeader(id);
@@ -178,6 +176,12 @@ public sealed partial class SipMessage
         }
 
         TextRange v = _headers[i].Value;
+        if (v.Length > 0 && NameAddr.TryParseElement(Bytes[..v.End], v.Start, out na) == v.End)
+        {
+            // The usual spelling, parsed where it stands (never '*').
+            return SipError.None;
+        }
+
         return NameAddr.TryParse(Span(v), v.Start, out na) && !na.IsStar ? SipError.None : bad;
     }
 }

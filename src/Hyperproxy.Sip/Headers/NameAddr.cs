@@ -4,7 +4,7 @@ namespace Hyperproxy.Sip.Headers;
 /// A name-addr or addr-spec with header parameters: From, To, Contact, Route, Record-Route, Path, Refer-To...
 /// Ranges are relative to the base offset given to <see cref="TryParse"/>; absent items are <see cref="TextRange.None"/>.
 /// </summary>
-public struct NameAddr
+public partial struct NameAddr
 {
     /// <summary>The whole element.</summary>
     public TextRange Value { get; private set; }
@@ -137,25 +137,7 @@ public struct NameAddr
                 break;
             }
 
-            ReadOnlySpan<byte> pname = v.Slice(pn.Start, pn.Length);
-            switch (pname.Length)
-            {
-                case 1 when (pname[0] | 0x20) == 'q':
-                    na.Q = pv.Offset(b);
-                    break;
-                case 3 when SipText.EqualsLower(pname, "tag"u8):
-                    na.Tag = pv.Offset(b);
-                    break;
-                case 6 when SipText.EqualsLower(pname, "reg-id"u8):
-                    na.RegId = pv.Offset(b);
-                    break;
-                case 7 when SipText.EqualsLower(pname, "expires"u8):
-                    na.Expires = pv.Offset(b);
-                    break;
-                case 13 when SipText.EqualsLower(pname, "+sip.instance"u8):
-                    na.Instance = pv.Offset(b);
-                    break;
-            }
+            na.SetParam(v.Slice(pn.Start, pn.Length), pv.Offset(b));
         }
 
         na.Value = new TextRange(start + b, end - start);
