@@ -112,6 +112,13 @@ public sealed unsafe class DatagramBatch
         return true;
     }
 
+    /// <summary>Drops the datagram committed last (a reply the handler parked instead of sending).</summary>
+    public void RemoveLast()
+    {
+        if (_count > 0)
+            _count--;
+    }
+
     /// <summary>Adds the datagram written into the slot from <see cref="TryGetFreeSlot"/>.</summary>
     public void Commit(int length, in NetAddress peer, int socketIndex)
     {

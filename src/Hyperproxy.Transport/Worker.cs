@@ -19,9 +19,13 @@ public sealed class Worker
     private readonly int _logEvery;
     private readonly ManualResetEventSlim _started = new(false);
     private IBatchHandler? _handler;
+    private IIdleHandler? _idle;
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
+
+    /// <summary>Poll timeout while an <see cref="IIdleHandler"/> has parked work.</summary>
+    private const int IdlePollMs = 1;
 
     internal Worker(int index, int cpu, IBatchIo io, int batchSize, int slotSize, WorkerCounters[] counters,
         int pollTimeoutMs, Action<string> log, int logEvery)
@@ -61,6 +65,7 @@ public sealed class Worker
     internal void Start(IBatchHandler handler)
     {
         _handler = handler;
+        _idle = handler as IIdleHandler;
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -116,18 +121,27 @@ public sealed class Worker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RunOnce(IBatchHandler handler, ref WorkerCounters counters)
     {
-        int count = _io.Receive(_received, _pollTimeoutMs);
+        IIdleHandler? idle = _idle;
+        bool pending = idle is not null && idle.HasPendingWork;
+        int count = _io.Receive(_received, pending ? IdlePollMs : _pollTimeoutMs);
         if (_received.Truncated != 0)
             counters.Truncated += _received.Truncated;
         if (_received.ReceiveErrors != 0)
             counters.ReceiveErrors += _received.ReceiveErrors;
-        if (count == 0)
-            return;
-        counters.Received += count;
-        counters.Batches++;
-
         _outgoing.Clear();
-        handler.Handle(_received, _outgoing);
+        if (count == 0)
+        {
+            if (!pending)
+                return;
+            idle!.OnIdle(_outgoing);
+        }
+        else
+        {
+            counters.Received += count;
+            counters.Batches++;
+            handler.Handle(_received, _outgoing);
+        }
+
         int outgoing = _outgoing.Count;
         if (outgoing == 0)
             return;

@@ -142,6 +142,14 @@ public static class HyperproxyCli
             DefaultValueFactory = _ => new DirectoryInfo("data"),
             HelpName = "DIR",
         };
+        var durability = new Option<string?>("--durability")
+        {
+            Description = "Location store durability: none (memory only), checkpoint (periodic checkpoints) or sync "
+                + "(a REGISTER's 200 OK leaves only once the binding is in the write-ahead log). Default: usrloc's "
+                + "\"durability\" modparam, else none.",
+            HelpName = "none|checkpoint|sync",
+        };
+        durability.AcceptOnlyFromAmong("none", "checkpoint", "sync");
         var logLevel = new Option<string>("--log-level")
         {
             Description = "error, warning, notice, info or debug (or OpenSIPS's numbers 1-5).",
@@ -159,7 +167,7 @@ public static class HyperproxyCli
 
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, logLevel,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, logLevel,
         };
         run.SetAction(parse =>
         {
@@ -171,7 +179,8 @@ public static class HyperproxyCli
                 parse.GetValue(batch),
                 parse.GetValue(config)?.FullName,
                 parse.GetValue(dataDir)!.FullName,
-                parse.GetValue(logLevel)!);
+                parse.GetValue(logLevel)!,
+                parse.GetValue(durability));
             return ServerHost.RunUntilSignalled(options, parse.InvocationConfiguration.Output);
         });
         return run;

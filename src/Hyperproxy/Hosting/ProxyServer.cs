@@ -1,3 +1,6 @@
+using Hyperproxy.Location;
+using Hyperproxy.Location.Faster;
+using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Transport;
@@ -13,6 +16,7 @@ public sealed class ProxyServer : IDisposable
     private readonly WorkerPool _pool;
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
+    private ILocationStore? _store;
 
     private ProxyServer(WorkerPool pool, NextHopResolver resolver, ProxyIdentity identity, ProxyCounters[] counters)
     {
@@ -29,9 +33,13 @@ public sealed class ProxyServer : IDisposable
 
     public IReadOnlyList<Worker> Workers => _pool.Workers;
 
+    /// <summary>The location store, when the script loads registrar/usrloc.</summary>
+    public ILocationStore? LocationStore => _store;
+
     public static ProxyServer Start(ServerOptions options)
     {
-        CompiledScript script = ScriptSetup.Load(options.ConfigPath);
+        var catalog = new ModuleCatalog();
+        CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
         IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
         var transport = new TransportOptions
         {
@@ -42,7 +50,18 @@ public sealed class ProxyServer : IDisposable
             Io = options.Io,
             Log = Log.Error,
         };
-        var pool = new WorkerPool(transport);
+        ILocationStore? store = OpenLocationStore(options, script, catalog);
+        WorkerPool pool;
+        try
+        {
+            pool = new WorkerPool(transport);
+        }
+        catch
+        {
+            store?.Dispose();
+            throw;
+        }
+
         NextHopResolver? resolver = null;
         try
         {
@@ -55,16 +74,51 @@ public sealed class ProxyServer : IDisposable
             var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script));
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
-            var server = new ProxyServer(pool, resolver, identity, counters);
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script));
+            var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store));
             return server;
         }
         catch
         {
             pool.Dispose();
             resolver?.Dispose();
+            store?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// One location store per server when the script loads registrar or usrloc: durability from
+    /// <c>--durability</c>, else usrloc's modparam, else none; files under <c>DATA_DIR/location</c>.
+    /// Recovery runs here and is logged (AoRs, contacts, time).
+    /// </summary>
+    private static ILocationStore? OpenLocationStore(ServerOptions options, CompiledScript script, ModuleCatalog catalog)
+    {
+        if (!script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.Name) && !script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.UsrlocName))
+        {
+            return null;
+        }
+
+        Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? Durability.None;
+        string directory = System.IO.Path.Combine(options.DataDir, "location");
+        FasterLocationStore store;
+        try
+        {
+            store = new FasterLocationStore(new LocationStoreOptions
+            {
+                Durability = durability,
+                DataDirectory = durability == Durability.None ? null : directory,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StartupException($"location store in {directory}: {e.Message}", e);
+        }
+
+        catalog.Registrar.UseStore(store);
+        Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
+            + (durability == Durability.None ? "]" : $", data in {directory}]"));
+        return store;
     }
 
     /// <summary><c>udp_workers</c>/<c>children</c> of an operator's script when <c>--workers</c> was not given; 0 = one per CPU.</summary>
@@ -121,6 +175,12 @@ public sealed class ProxyServer : IDisposable
         ProxyCounters c = ReadCounters();
         _pool.Stop();
         _resolver.Dispose();
+        if (_store is not null)
+        {
+            _store.Dispose(); // the workers are stopped: final checkpoint, files closed
+            Log.Notice("location store closed");
+        }
+
         TransportCounters t = _pool.ReadCounters();
         Log.Notice($"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
             + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "

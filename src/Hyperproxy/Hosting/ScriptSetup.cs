@@ -13,21 +13,38 @@ namespace Hyperproxy.Hosting;
 public static class ScriptSetup
 {
     /// <summary>Loads and compiles a script file; every problem as <c>file:line:column: message</c>.</summary>
-    public static CompiledScript? TryLoad(string path, out IReadOnlyList<ScriptDiagnostic> errors)
+    public static CompiledScript? TryLoad(string path, out IReadOnlyList<ScriptDiagnostic> errors) =>
+        TryLoad(path, new ModuleCatalog(), out errors);
+
+    /// <summary>Loads and compiles a script file with the modules of <paramref name="catalog"/> (which keeps their settings).</summary>
+    public static CompiledScript? TryLoad(string path, ModuleCatalog catalog, out IReadOnlyList<ScriptDiagnostic> errors)
     {
         // The modules (rr, path, ...) replace their placeholders and read their modparams from the script.
-        return new ModuleCatalog().TryLoadFile(path, out errors);
+        return catalog.TryLoadFile(path, out errors);
     }
 
     /// <summary>The script for <c>hyperproxy run</c>: the file, else the built-in default; errors stop start-up.</summary>
-    public static CompiledScript Load(string? path)
+    public static CompiledScript Load(string? path) => Load(path, new ModuleCatalog());
+
+    /// <summary>As <see cref="Load(string?)"/>, with the modules of <paramref name="catalog"/>.</summary>
+    public static CompiledScript Load(string? path, ModuleCatalog catalog)
     {
         if (path is null)
         {
             return DefaultScript.Compiled;
         }
 
-        CompiledScript? script = TryLoad(path, out var errors);
+        CompiledScript? script;
+        IReadOnlyList<ScriptDiagnostic> errors;
+        try
+        {
+            script = TryLoad(path, catalog, out errors);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException("the routing script has errors:" + Environment.NewLine + e.Message);
+        }
+
         if (script is null)
         {
             throw new StartupException("the routing script has errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors));

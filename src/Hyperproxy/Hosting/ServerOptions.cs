@@ -28,6 +28,9 @@ public sealed class ServerOptions
 
     public string DataDir { get; init; } = "data";
 
+    /// <summary><c>--durability</c> of the location store (none|checkpoint|sync); null: the usrloc modparam, else none.</summary>
+    public Hyperproxy.Location.Durability? Durability { get; init; }
+
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
 
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
@@ -41,8 +44,16 @@ public sealed class ServerOptions
         int batch,
         string? configPath,
         string dataDir,
-        string logLevel)
+        string logLevel,
+        string? durability = null)
     {
+        Hyperproxy.Location.Durability? mode = null;
+        if (durability is not null)
+        {
+            mode = Modules.Registrar.RegistrarModule.ParseDurability(durability)
+                ?? throw new StartupException($"--durability: '{durability}' is not a mode; use none, checkpoint or sync");
+        }
+
         var specs = new List<ListenSpec>();
         IReadOnlyList<string> values = listen.Count > 0 ? listen : [DefaultListen];
         foreach (string value in values)
@@ -74,6 +85,7 @@ public sealed class ServerOptions
             ConfigPath = configPath,
             DataDir = dataDir,
             LogLevel = level,
+            Durability = mode,
         };
     }
 

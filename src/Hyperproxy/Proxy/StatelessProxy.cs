@@ -16,7 +16,7 @@ namespace Hyperproxy.Proxy;
 /// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler, IScriptHost
+public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScriptHost
 {
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
@@ -36,7 +36,20 @@ public sealed partial class StatelessProxy : IBatchHandler, IScriptHost
     }
 
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script)
+        : this(identity, resolver, counters, index, script, null)
     {
+    }
+
+    /// <summary>A worker whose REGISTER replies wait for <paramref name="store"/>'s commits (sync durability).</summary>
+    public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
+        Location.ILocationStore? store)
+    {
+        _store = store;
+        if (store is not null && store.Durability == Location.Durability.Sync)
+        {
+            _pendingReplies = new Location.PendingAcks<ParkedReply>(MaxParkedReplies, MaxParkedReplies * 1024);
+        }
+
         _identity = identity;
         _resolver = resolver;
         _counters = counters;
@@ -50,6 +63,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IScriptHost
 
     public void Handle(DatagramBatch received, DatagramBatch outgoing)
     {
+        ReleaseCommitted(outgoing);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {

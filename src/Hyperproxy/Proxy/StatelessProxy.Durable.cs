@@ -1,0 +1,84 @@
+using Hyperproxy.Location;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// Replies held until a location-store write is durable (durability sync): the REGISTER's 200 OK is
+/// written as usual but parked in the worker's <see cref="PendingAcks{TMeta}"/> with the write's ticket,
+/// and sent once the write-ahead log has committed it — checked at the start of every batch and, while
+/// anything is parked, on the worker's short idle polls (<see cref="IIdleHandler"/>). The worker never
+/// blocks on the disk.
+/// </summary>
+public sealed partial class StatelessProxy
+{
+    private const int MaxParkedReplies = 1024;
+
+    private readonly ILocationStore? _store;
+    private readonly PendingAcks<ParkedReply>? _pendingReplies;
+
+    /// <summary>Replies parked and not yet released (tests, counters).</summary>
+    public int ParkedReplies => _pendingReplies?.Count ?? 0;
+
+    public bool HasPendingWork => _pendingReplies is { Count: > 0 };
+
+    public int SocketCount => _identity.SocketCount;
+
+    public void OnIdle(DatagramBatch outgoing) => ReleaseCommitted(outgoing);
+
+    public int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket)
+    {
+        var ticket = new CommitTicket(commitTicket);
+        if (_pendingReplies is null || ticket.IsNone || _store!.IsCommitted(ticket))
+        {
+            return Reply(context, code, reason);
+        }
+
+        // Write the reply into a free slot of the batch without committing it, then park a copy.
+        DatagramBatch outgoing = _outgoing;
+        int before = outgoing.Count;
+        int sent = Reply(context, code, reason);
+        if (sent <= 0 || outgoing.Count != before + 1)
+        {
+            return sent;
+        }
+
+        int last = outgoing.Count - 1;
+        ref readonly DatagramInfo info = ref outgoing.Info(last);
+        var meta = new ParkedReply(info.Peer, info.SocketIndex);
+        if (_pendingReplies.TryPark(ticket, outgoing.Payload(last), in meta))
+        {
+            outgoing.RemoveLast();
+            return 1;
+        }
+
+        // The parking ring is full: wait for the log (bounded) rather than acknowledge early.
+        if (!_store!.WaitCommitted(ticket, TimeSpan.FromSeconds(5)))
+        {
+            outgoing.RemoveLast();
+            return -1;
+        }
+
+        return 1;
+    }
+
+    private void ReleaseCommitted(DatagramBatch outgoing)
+    {
+        if (_pendingReplies is null || _pendingReplies.Count == 0)
+        {
+            return;
+        }
+
+        var sender = new ReplySender(outgoing);
+        _pendingReplies.Release(_store!, ref sender);
+    }
+
+    /// <summary>Where a parked reply goes.</summary>
+    private readonly record struct ParkedReply(NetAddress Peer, int Socket);
+
+    private struct ReplySender(DatagramBatch outgoing) : IPendingAckHandler<ParkedReply>
+    {
+        public readonly void Release(ReadOnlySpan<byte> reply, in ParkedReply meta) => outgoing.TryAdd(reply, meta.Peer, meta.Socket);
+    }
+}
