@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Hyperproxy.Sak.Ua;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Headers;
@@ -61,12 +62,16 @@ public static class InviteMode
         foreach (string route in dialog.RouteSet)
             stdout.WriteLine("\tRoute: " + route);
         stdout.WriteLine("\tremote target: " + dialog.RemoteTarget);
+        IPEndPoint hop = UserAgent.NextHop(dialog);
+        stdout.WriteLine($"\tin-dialog requests go to {hop} ({(dialog.RouteSet.Count > 0 ? "the first route" : "the remote target")})");
 
-        ua.SendOnly(dialog.Ack(invite.CSeq, invite.MaxForwards));
+        SipRequest ack = dialog.Ack(invite.CSeq, invite.MaxForwards);
+        ack.NextHop = hop;
+        ua.SendOnly(ack);
         if (callee.Invites > 0)
         {
             bool acked = ua.ReceiveUntil(() => callee.Acks > 0, AckWaitMs, callee.OnRequest);
-            stdout.WriteLine(acked ? "\tACK sent; it reached us" : "\tACK sent; it did not come back to us");
+            stdout.WriteLine(acked ? $"\tACK sent; it reached us from {callee.AckFrom}" : "\tACK sent; it did not come back to us");
             if (!acked)
                 return ExitCodes.NonSuccess;
         }
@@ -77,6 +82,7 @@ public static class InviteMode
 
         stdout.Write($"hanging up {user} ... ");
         SipRequest bye = dialog.NewRequest("BYE", invite.MaxForwards);
+        bye.NextHop = hop;
         TransactionResult hangup = ua.SendWithAuth(bye, callee.OnRequest);
         if (hangup.TimedOut)
         {
@@ -85,6 +91,8 @@ public static class InviteMode
             return ExitCodes.RemoteError;
         }
         stdout.WriteLine(Line(hangup.Final!));
+        if (callee.Byes > 0)
+            stdout.WriteLine($"\tthe BYE reached us from {callee.ByeFrom}");
         return hangup.StatusCode is >= 200 and < 300 ? ExitCodes.Ok : ExitCodes.NonSuccess;
     }
 

@@ -47,6 +47,13 @@ public sealed class Dialog
     /// <summary>The last CSeq number this side used; in-dialog requests other than ACK take the next.</summary>
     public uint LocalCSeq { get; private set; }
 
+    /// <summary>
+    /// The URI whose address in-dialog requests are sent to (§12.2.1.1, §8.1.2): the first route's URI
+    /// (for a loose router the top Route, for a strict router the Request-URI: the same URI), or the
+    /// remote target when the route set is empty.
+    /// </summary>
+    public string NextHopUri => RouteSet.Count > 0 ? UriOf(RouteSet[0]) : RemoteTarget;
+
     /// <summary>Whether the first route is a strict router (no lr parameter).</summary>
     public bool FirstRouteIsStrict => RouteSet.Count > 0 && !IsLooseRouter(RouteSet[0]);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Hyperproxy.Sip;
 
 namespace Hyperproxy.Sak.Ua;
@@ -31,6 +32,12 @@ public sealed class SelfCallee
 
     public int Messages { get; private set; }
 
+    /// <summary>The hop the last ACK came from (null before one came).</summary>
+    public IPEndPoint? AckFrom { get; private set; }
+
+    /// <summary>The hop the last BYE came from (null before one came).</summary>
+    public IPEndPoint? ByeFrom { get; private set; }
+
     /// <summary>Record-Route values of the last INVITE that reached us (what the server inserted).</summary>
     public List<string> RecordRoute { get; private set; } = [];
 
@@ -49,10 +56,12 @@ public sealed class SelfCallee
                 break;
             case SipMethod.Ack:
                 Acks++;
+                AckFrom = request.Source;
                 LastRoute = request.Headers(HeaderId.Route);
                 break;
             case SipMethod.Bye:
                 Byes++;
+                ByeFrom = request.Source;
                 LastRoute = request.Headers(HeaderId.Route);
                 _ua.Respond(request, 200, "OK", Tag, null, null);
                 break;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Hyperproxy.Sip;
 
@@ -6,8 +7,9 @@ namespace Hyperproxy.Sak.Ua;
 /// <summary>A received SIP message copied out of the receive buffer (cold path: the CLI modes).</summary>
 public sealed class SipReply
 {
-    private SipReply(byte[] bytes, SipMessage message, double rttMs)
+    private SipReply(byte[] bytes, SipMessage message, double rttMs, IPEndPoint? source)
     {
+        Source = source;
         Bytes = bytes;
         Message = message;
         RttMs = rttMs;
@@ -20,6 +22,9 @@ public sealed class SipReply
 
     public double RttMs { get; }
 
+    /// <summary>The address the message came from (null when unknown): where a response to a request goes.</summary>
+    public IPEndPoint? Source { get; }
+
     public int StatusCode => Message.StatusCode;
 
     public string Text => Encoding.UTF8.GetString(Bytes);
@@ -28,13 +33,13 @@ public sealed class SipReply
     public string StartLine => Encoding.UTF8.GetString(Message.Span(Message.StartLine)).TrimEnd('\r', '\n');
 
     /// <summary>Parses a copy of <paramref name="data"/>; null when it is not a SIP message.</summary>
-    public static SipReply? TryParse(ReadOnlySpan<byte> data, double rttMs)
+    public static SipReply? TryParse(ReadOnlySpan<byte> data, double rttMs, IPEndPoint? source = null)
     {
         byte[] bytes = data.ToArray();
         var message = new SipMessage();
         if (message.Parse(bytes, 0, bytes.Length) != SipError.None)
             return null;
-        return new SipReply(bytes, message, rttMs);
+        return new SipReply(bytes, message, rttMs, source);
     }
 
     /// <summary>The whole value of the first header with this id, or null.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 
 namespace Hyperproxy.Sak.Ua;
@@ -41,6 +42,9 @@ public sealed class SipRequest
 
     /// <summary>Path URIs (REGISTER from an edge proxy).</summary>
     public List<string> Paths { get; } = [];
+
+    /// <summary>Where the request is sent; null: the target's destination (-p, first --route, or the URI's host).</summary>
+    public IPEndPoint? NextHop { get; set; }
 
     /// <summary>Authorization / Proxy-Authorization header line (without CRLF), or null.</summary>
     public string? Authorization { get; set; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Hyperproxy.Sak.Cli;
 using Hyperproxy.Sip;
@@ -108,12 +109,16 @@ public sealed class UserAgent : IDisposable
         string branch = NewBranch();
         LastBranch = branch;
         byte[] datagram = request.Build(SentBy, branch);
-        return Exchange(datagram, branch, onRequest);
+        return Exchange(datagram, branch, onRequest, hop: request.NextHop);
     }
 
-    /// <summary>Sends <paramref name="datagram"/> and waits for the final response carrying <paramref name="branch"/>.</summary>
-    public TransactionResult Exchange(byte[] datagram, string? branch, Action<SipReply>? onRequest, int? timeoutMs = null, bool retransmit = true)
+    /// <summary>
+    /// Sends <paramref name="datagram"/> to <paramref name="hop"/> (default: the target's destination)
+    /// and waits for the final response carrying <paramref name="branch"/>.
+    /// </summary>
+    public TransactionResult Exchange(byte[] datagram, string? branch, Action<SipReply>? onRequest, int? timeoutMs = null, bool retransmit = true, IPEndPoint? hop = null)
     {
+        hop ??= Socket.Destination;
         if (Options.Verbosity >= 2)
             _out.Write("request sent:\n" + Encoding.UTF8.GetString(datagram) + "\n");
         long start = Stopwatch.GetTimestamp();
@@ -123,7 +128,7 @@ public sealed class UserAgent : IDisposable
         int retransmissions = 0;
         SipReply? provisional = null;
         byte[] branchBytes = branch == null ? [] : Encoding.ASCII.GetBytes(branch);
-        Socket.Send(datagram);
+        Socket.SendTo(datagram, hop);
         while (true)
         {
             long elapsed = (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -131,7 +136,7 @@ public sealed class UserAgent : IDisposable
                 return new TransactionResult { Provisional = provisional, Retransmissions = retransmissions };
             if (retransmit && provisional == null && elapsed >= nextSend)
             {
-                Socket.Send(datagram);
+                Socket.SendTo(datagram, hop);
                 retransmissions++;
                 interval = Math.Min(interval * 2, T2Ms);
                 nextSend = elapsed + interval;
@@ -140,7 +145,7 @@ public sealed class UserAgent : IDisposable
             int n = Socket.Receive(_buffer, (int)Math.Max(1, wait));
             if (n == 0)
                 continue;
-            SipReply? reply = SipReply.TryParse(_buffer.AsSpan(0, n), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            SipReply? reply = SipReply.TryParse(_buffer.AsSpan(0, n), Stopwatch.GetElapsedTime(start).TotalMilliseconds, Socket.LastSource);
             if (reply == null)
                 continue;
             if (reply.Message.IsRequest)
@@ -167,8 +172,15 @@ public sealed class UserAgent : IDisposable
         byte[] datagram = request.Build(SentBy, NewBranch());
         if (Options.Verbosity >= 2)
             _out.Write("request sent:\n" + Encoding.UTF8.GetString(datagram) + "\n");
-        Socket.Send(datagram);
+        Socket.SendTo(datagram, request.NextHop ?? Socket.Destination);
     }
+
+    /// <summary>
+    /// Where an in-dialog request goes (RFC 3261 §12.2.1.1 with §8.1.2): the address of the first
+    /// route (a loose router's Route URI, a strict router's Request-URI: the same URI), or the
+    /// remote target when the route set is empty.
+    /// </summary>
+    public static IPEndPoint NextHop(Dialog dialog) => SipTarget.ResolveHostPort(dialog.NextHopUri, "next hop");
 
     /// <summary>
     /// Receives for up to <paramref name="timeoutMs"/>, handing requests to <paramref name="onRequest"/>,
@@ -185,7 +197,7 @@ public sealed class UserAgent : IDisposable
             int n = Socket.Receive(_buffer, left);
             if (n == 0)
                 continue;
-            SipReply? message = SipReply.TryParse(_buffer.AsSpan(0, n), Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            SipReply? message = SipReply.TryParse(_buffer.AsSpan(0, n), Stopwatch.GetElapsedTime(start).TotalMilliseconds, Socket.LastSource);
             if (message != null && message.Message.IsRequest)
                 onRequest(message);
         }
@@ -229,7 +241,7 @@ public sealed class UserAgent : IDisposable
         byte[] bytes = Encoding.UTF8.GetBytes(b.ToString());
         if (Options.Verbosity >= 2)
             _out.Write("reply sent:\n" + b + "\n");
-        Socket.Send(bytes);
+        Socket.SendTo(bytes, request.Source ?? Socket.Destination);
     }
 
     public void Dispose() => Socket.Dispose();
