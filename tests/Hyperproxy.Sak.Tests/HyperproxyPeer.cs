@@ -3,18 +3,26 @@ using System.Diagnostics;
 namespace Hyperproxy.Sak.Tests;
 
 /// <summary>
-/// The Hyperproxy server (`hyperproxy run --listen udp:127.0.0.1:PORT`) built next to the tests,
-/// started on a free port, considered up when it prints "hyperproxy: ready", killed after.
+/// The Hyperproxy server (`hyperproxy run --listen udp:127.0.0.1:PORT`, or another loopback
+/// host) built next to the tests, started on a free port, considered up when it prints
+/// "hyperproxy: ready", killed after.
 /// </summary>
-public sealed class HyperproxyPeer : IDisposable
+public class HyperproxyPeer : IDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public HyperproxyPeer()
+        : this("127.0.0.1")
     {
+    }
+
+    /// <summary>The server on <paramref name="host"/> ("127.0.0.1", or "[::1]" for IPv6).</summary>
+    protected HyperproxyPeer(string host)
+    {
+        Host = host;
         Port = Peers.FreeFourDigitUdpPort();
-        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:127.0.0.1:{Port}")
+        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:{host}:{Port}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -38,9 +46,19 @@ public sealed class HyperproxyPeer : IDisposable
 
     public int Port { get; }
 
-    public string Uri(string user = "test") => $"sip:{user}@127.0.0.1:{Port}";
+    /// <summary>The listen host as written in a URI.</summary>
+    public string Host { get; }
 
-    public void Dispose() => Stop();
+    /// <summary>host:port to give --target or -p.</summary>
+    public string HostPort => $"{Host}:{Port}";
+
+    public string Uri(string user = "test") => $"sip:{user}@{Host}:{Port}";
+
+    public void Dispose()
+    {
+        Stop();
+        GC.SuppressFinalize(this);
+    }
 
     private void Stop()
     {
