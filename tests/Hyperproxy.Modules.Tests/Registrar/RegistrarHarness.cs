@@ -16,6 +16,11 @@ namespace Hyperproxy.Modules.Tests.Registrar;
 internal sealed class RegistrarHarness : IScriptHost, IDisposable
 {
     private static readonly NetAddress[] s_sockets = [NetAddress.IPv4Loopback(5060), NetAddress.IPv4Loopback(5080)];
+    private static readonly byte[][] s_vias =
+    [
+        Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKhp\r\n"),
+        Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKhp\r\n"),
+    ];
 
     private readonly SipMessage _message = new();
     private readonly SipEdits _edits = new();
@@ -44,6 +49,25 @@ internal sealed class RegistrarHarness : IScriptHost, IDisposable
 
     public List<Sent> Sent { get; } = [];
 
+    /// <summary>When false, replies and forwards are still written to the send buffer but not recorded (no strings).</summary>
+    public bool Recording { get; set; } = true;
+
+    /// <summary>Bytes written by the last reply or forward (whether recorded or not).</summary>
+    public int LastWritten { get; private set; }
+
+    /// <summary>Runs the script over raw request bytes (CRLF already) without recording anything.</summary>
+    public void RunBytes(byte[] bytes, int length, int socket = 0)
+    {
+        if (_message.Parse(bytes, 0, length) != SipError.None)
+        {
+            throw new InvalidOperationException("test request does not parse");
+        }
+
+        _edits.Reset(_message);
+        Context.Begin(_message, _edits, Uac, socket);
+        Script.RunRequest(Context);
+    }
+
     public static NetAddress Uac { get; } = NetAddress.FromIPv4(127, 0, 0, 9, 40000);
 
     /// <summary>Feeds one request (LF line ends become CRLF); returns what was sent.</summary>
@@ -69,7 +93,12 @@ internal sealed class RegistrarHarness : IScriptHost, IDisposable
     {
         int toTag = code > 100 ? 8 : 0;
         int n = SipResponseWriter.Write(_message, _edits, code, reason, "regtag01"u8[..toTag], context.ReplyHeaders, _out);
-        Sent.Add(new Sent(Encoding.UTF8.GetString(_out, 0, n), Uac, context.Socket));
+        LastWritten = n;
+        if (Recording)
+        {
+            Sent.Add(new Sent(Encoding.UTF8.GetString(_out, 0, n), Uac, context.Socket));
+        }
+
         context.Answered = true;
         return 1;
     }
@@ -88,11 +117,15 @@ internal sealed class RegistrarHarness : IScriptHost, IDisposable
             return -1;
         }
 
-        byte[] via = Encoding.ASCII.GetBytes($"Via: SIP/2.0/UDP 127.0.0.1:{s_sockets[socket].Port};branch=z9hG4bKhp\r\n");
-        _edits.AddHeaderBefore(_message.FindHeader(HeaderId.Via), via);
+        _edits.AddHeaderBefore(_message.FindHeader(HeaderId.Via), s_vias[socket]);
         context.CommitRequestUri();
         int n = SipWriter.Write(_message, _edits, _out);
-        Sent.Add(new Sent(Encoding.UTF8.GetString(_out, 0, n), to, socket));
+        LastWritten = n;
+        if (Recording)
+        {
+            Sent.Add(new Sent(Encoding.UTF8.GetString(_out, 0, n), to, socket));
+        }
+
         context.Answered = true;
         return 1;
     }
