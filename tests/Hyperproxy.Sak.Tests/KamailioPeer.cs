@@ -39,6 +39,9 @@ public class KamailioPeer : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The binrpc control socket (kamcmd -s unix:PATH).</summary>
+    public string ControlSocket => Path.Combine(_dir, "ctl.sock");
+
     public string Uri(string user = "test") => $"sip:{user}@127.0.0.1:{Port}";
 
     public void Dispose()

@@ -33,6 +33,9 @@ public sealed class BenchOptions
 
     public List<string> Paths { get; } = [];
 
+    /// <summary>--route: pre-loaded Route set (in order); requests are sent to the first route's address.</summary>
+    public List<string> Routes { get; } = [];
+
     public int Expires { get; set; } = 3600;
 
     public int TimeoutMs { get; set; } = 2000;
@@ -94,6 +97,7 @@ public sealed class BenchOptions
                 case "batch": o.Batch = (int)OptionParser.Number(V(), "--batch", 1, 1024); break;
                 case "users": o.Users = (int)OptionParser.Number(V(), "--users", 1, 99_999_999); break;
                 case "path": o.Paths.Add(V()); break;
+                case "route": o.Routes.Add(V()); break;
                 case "expires": o.Expires = (int)OptionParser.Number(V(), "--expires", 0, int.MaxValue); break;
                 case "timeout-ms": o.TimeoutMs = (int)OptionParser.Number(V(), "--timeout-ms", 1, 600_000); break;
                 case "local": o.LocalIp = V(); break;

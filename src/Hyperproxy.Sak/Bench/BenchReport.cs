@@ -11,7 +11,7 @@ public static class BenchReport
 {
     private static readonly CultureInfo s_ci = CultureInfo.InvariantCulture;
 
-    public static string Header(BenchOptions o, IPEndPoint target, IPAddress local, long cseqBase)
+    public static string Header(BenchOptions o, IPEndPoint target, IPEndPoint destination, IPAddress local, long cseqBase)
     {
         var b = new StringBuilder();
         b.Append(s_ci, $"hypersak bench: scenario {o.Scenario.ToString().ToLowerInvariant()}, target {target}, local {local}, ");
@@ -22,22 +22,27 @@ public static class BenchReport
             b.Append(s_ci, $", users {o.Users}, {(o.RegisterCallee ? "callees registered at the target" : "callees addressed directly")}");
         if (o.Scenario == BenchScenario.Register)
             b.Append(s_ci, $", users {o.Users}, expires {o.Expires}, cseq from {cseqBase}, path {(o.Paths.Count == 0 ? "none" : string.Join(",", o.Paths))}");
+        if (o.Routes.Count > 0)
+            b.Append(s_ci, $", route {string.Join(",", o.Routes)} (sent to {destination})");
         b.Append('\n');
         b.Append(s_ci, $"machine: {Environment.MachineName}, {Environment.ProcessorCount} CPUs (available {CpuList.Format(CpuAffinity.AvailableCpus())}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {BatchIo.Resolve(BatchIoKind.Auto)} I/O");
         return b.ToString();
     }
 
-    public static void Progress(TextWriter w, BenchWorker[] workers, long start)
+    /// <summary>The live progress line: requests and answers, or calls and completed calls.</summary>
+    public static void Progress(TextWriter w, LoadWorker[] workers, long start, bool calls)
     {
-        long sent = 0, received = 0, timeouts = 0;
-        foreach (BenchWorker x in workers)
+        long sent = 0, done = 0, timeouts = 0;
+        foreach (LoadWorker x in workers)
         {
             sent += Volatile.Read(ref x.Sent);
-            received += Volatile.Read(ref x.Received);
+            done += x.ProgressDone;
             timeouts += Volatile.Read(ref x.Timeouts);
         }
         double s = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
-        w.Write(string.Create(s_ci, $"\r{s,6:0.0}s  sent {sent,12}  answered {received,12}  timeouts {timeouts,8}  ~{(s > 0 ? received / s : 0),10:0}/s   "));
+        w.Write(calls
+            ? string.Create(s_ci, $"\r{s,6:0.0}s  calls {sent,12}  completed {done,12}  timeouts {timeouts,8}  ~{(s > 0 ? done / s : 0),10:0} calls/s   ")
+            : string.Create(s_ci, $"\r{s,6:0.0}s  sent {sent,12}  answered {done,12}  timeouts {timeouts,8}  ~{(s > 0 ? done / s : 0),10:0}/s   "));
     }
 
     public static string Text(BenchResult r)

@@ -16,11 +16,11 @@ public sealed class BenchResult
     public long[] ByClass { get; } = new long[7];
     public long[] ByStatus { get; } = new long[700];
     public double Seconds { get; private set; }
-    public long CSeqFirst { get; private set; }
+    public long CSeqFirst { get; private init; }
     public required LongHistogram Latency { get; init; }
 
     /// <summary>Call scenario: BYE → final latencies (null in the other scenarios).</summary>
-    public LongHistogram? ByeLatency { get; private set; }
+    public LongHistogram? ByeLatency { get; private init; }
     public long CallsCompleted { get; private set; }
     public long CallsFailed { get; private set; }
     public long ByeTimeouts { get; private set; }
@@ -53,37 +53,34 @@ public sealed class BenchResult
 
     public double MeanUs => Latency.TotalCount == 0 ? 0 : Latency.GetMean() / 1000.0;
 
-    public static BenchResult Collect(BenchOptions o, CallWorker[] workers)
+    /// <summary>
+    /// Sums the workers' counters; the measured time runs from the first worker's measure start to the
+    /// last one's end (with --count, its last answer). Call workers add the call figures.
+    /// </summary>
+    public static BenchResult Collect(BenchOptions o, LoadWorker[] workers, long cseqFirst)
     {
-        var r = new BenchResult { Latency = new LongHistogram(1, 100_000_000_000L, 3), ByeLatency = new LongHistogram(1, 100_000_000_000L, 3) };
+        bool calls = workers.Length > 0 && workers[0] is CallWorker;
+        var r = new BenchResult
+        {
+            Latency = NewHistogram(),
+            ByeLatency = calls ? NewHistogram() : null,
+            CSeqFirst = cseqFirst,
+        };
         long first = long.MaxValue, last = 0;
-        foreach (CallWorker w in workers)
+        foreach (LoadWorker w in workers)
         {
             r.Sent += w.Sent;
             r.Received += w.Received;
             r.Timeouts += w.Timeouts;
-            r.ByeTimeouts += w.ByeTimeouts;
             r.UnansweredAtEnd += w.UnansweredAtEnd;
             r.Unmatched += w.Unmatched;
             r.Late += w.Late;
             r.SendErrors += w.SendErrors;
-            r.WriteErrors += w.WriteErrors;
-            r.CallsCompleted += w.Completed;
-            r.CallsFailed += w.Failed;
-            r.MessagesSent += w.MessagesSent;
-            r.MessagesReceived += w.MessagesReceived;
-            r.CalleeInvites += w.CalleeInvites;
-            r.CalleeAcks += w.CalleeAcks;
-            r.CalleeByes += w.CalleeByes;
-            for (int i = 0; i < r.ByClass.Length; i++)
-                r.ByClass[i] += w.ByClass[i];
-            for (int i = 0; i < r.ByStatus.Length; i++)
-            {
-                r.ByStatus[i] += w.ByStatus[i];
-                r.ByeByStatus[i] += w.ByeByStatus[i];
-            }
+            Add(r.ByClass, w.ByClass);
+            Add(r.ByStatus, w.ByStatus);
             r.Latency.Add(w.Histogram);
-            r.ByeLatency.Add(w.ByeHistogram);
+            if (w is CallWorker c)
+                r.AddCalls(c);
             first = Math.Min(first, w.MeasureStart);
             long end = o.Count > 0 ? Math.Max(w.MeasureEnd, w.LastAnswer) : w.MeasureEnd;
             last = Math.Max(last, end);
@@ -92,30 +89,26 @@ public sealed class BenchResult
         return r;
     }
 
-    public static BenchResult Collect(BenchOptions o, BenchWorker[] workers, long cseqBase)
+    private void AddCalls(CallWorker w)
     {
-        var r = new BenchResult { Latency = new LongHistogram(1, 100_000_000_000L, 3) };
-        long first = long.MaxValue, last = 0;
-        foreach (BenchWorker w in workers)
-        {
-            r.Sent += w.Sent;
-            r.Received += w.Received;
-            r.Timeouts += w.Timeouts;
-            r.UnansweredAtEnd += w.UnansweredAtEnd;
-            r.Unmatched += w.Unmatched;
-            r.Late += w.Late;
-            r.SendErrors += w.SendErrors;
-            for (int i = 0; i < r.ByClass.Length; i++)
-                r.ByClass[i] += w.ByClass[i];
-            for (int i = 0; i < r.ByStatus.Length; i++)
-                r.ByStatus[i] += w.ByStatus[i];
-            r.Latency.Add(w.Histogram);
-            first = Math.Min(first, w.MeasureStart);
-            long end = o.Count > 0 ? Math.Max(w.MeasureEnd, w.LastAnswer) : w.MeasureEnd;
-            last = Math.Max(last, end);
-        }
-        r.Seconds = last > first ? (double)(last - first) / Stopwatch.Frequency : 0;
-        r.CSeqFirst = o.Scenario == BenchScenario.Register ? cseqBase : 0;
-        return r;
+        ByeTimeouts += w.ByeTimeouts;
+        WriteErrors += w.WriteErrors;
+        CallsCompleted += w.Completed;
+        CallsFailed += w.Failed;
+        MessagesSent += w.MessagesSent;
+        MessagesReceived += w.MessagesReceived;
+        CalleeInvites += w.CalleeInvites;
+        CalleeAcks += w.CalleeAcks;
+        CalleeByes += w.CalleeByes;
+        Add(ByeByStatus, w.ByeByStatus);
+        ByeLatency!.Add(w.ByeHistogram);
     }
+
+    private static void Add(long[] sum, long[] part)
+    {
+        for (int i = 0; i < sum.Length; i++)
+            sum[i] += part[i];
+    }
+
+    private static LongHistogram NewHistogram() => new(1, 100_000_000_000L, 3);
 }

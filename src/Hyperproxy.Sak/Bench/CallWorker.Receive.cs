@@ -7,8 +7,6 @@ namespace Hyperproxy.Sak.Bench;
 /// <summary>The call worker's receive side: the callee's answers and the caller's dialog.</summary>
 public sealed partial class CallWorker
 {
-    private static double TicksToNs => 1e9 / Stopwatch.Frequency;
-
     /// <summary>Callee: INVITE → 180 + 200 (with SDP), ACK → counted, BYE → 200; responses (late REGISTER answers) dropped.</summary>
     private void Answer(DatagramBatch incoming, int i, DatagramBatch replies)
     {
@@ -55,7 +53,7 @@ public sealed partial class CallWorker
     }
 
     /// <summary>Caller: a response to INVITE or BYE. Returns 1 when it ended a call, else 0.</summary>
-    private int OnResponse(DatagramBatch incoming, int i, DatagramBatch replies, ulong oldest, ulong next, ulong measureFrom, long arrived)
+    private int OnResponse(DatagramBatch incoming, int i, DatagramBatch replies, ulong oldest, ulong next, long arrived)
     {
         ReadOnlySpan<byte> p = incoming.Payload(i);
         int status = StatusOf(p);
@@ -72,7 +70,7 @@ public sealed partial class CallWorker
             return 0;
         }
         int k = (int)(seq & (ulong)_mask);
-        bool measured = seq >= measureFrom;
+        bool measured = seq >= MeasureFrom;
         if (leg == CallLeg.Invite)
         {
             long sentAt = _inviteAt[k];
@@ -89,12 +87,7 @@ public sealed partial class CallWorker
             }
             _inviteAt[k] = 0;
             if (measured)
-            {
-                Received++;
-                ByClass[status / 100]++;
-                ByStatus[status]++;
-                Histogram.RecordValue(Math.Max(1, (long)((arrived - sentAt) * TicksToNs)));
-            }
+                RecordFinal(status, arrived - sentAt, arrived);
             if (status >= 300)
             {
                 if (measured)
@@ -133,11 +126,12 @@ public sealed partial class CallWorker
         return 1;
     }
 
-    /// <summary>ACK and BYE of the call the 2xx <paramref name="i"/> answered, into the reply batch.</summary>
+    /// <summary>ACK and BYE of the call the 2xx <paramref name="i"/> answered, into the reply batch, addressed along its route set.</summary>
     private bool AckAndBye(DatagramBatch incoming, int i, DatagramBatch replies, ulong seq)
     {
         if (_message.Parse(incoming.Buffer, incoming.PayloadOffset(i), incoming.Payload(i).Length) != SipError.None)
             return false;
+        NetAddress hop = default;
         for (int n = 0; n < 2; n++)
         {
             if (!replies.TryGetFreeSlot(out Span<byte> slot))
@@ -145,13 +139,14 @@ public sealed partial class CallWorker
                 WriteErrors++;
                 return false;
             }
-            int length = _writer.WriteInDialog(slot, _message, seq, bye: n == 1);
-            if (length == 0)
+            int length = _writer.WriteInDialog(slot, _message, seq, bye: n == 1, out TextRange hopUri);
+            // §12.2.1.1: to the first route's address, or the remote target's when there is no route set.
+            if (length == 0 || (n == 0 && !_hops.TryGet(_message.Span(hopUri), out hop)))
             {
                 WriteErrors++;
                 return false;
             }
-            replies.Commit(length, _target, 0);
+            replies.Commit(length, hop, 0);
         }
         return true;
     }
@@ -172,16 +167,5 @@ public sealed partial class CallWorker
             return;
         }
         replies.Commit(length, _target, 0);
-    }
-
-    /// <summary>The status code of a response ("SIP/2.0 NNN"), 0 when it is not one.</summary>
-    private static int StatusOf(ReadOnlySpan<byte> p)
-    {
-        if (p.Length < 12 || !p.StartsWith("SIP/2.0 "u8))
-            return 0;
-        int a = p[8] - '0', b = p[9] - '0', c = p[10] - '0';
-        if ((uint)a > 9 || (uint)b > 9 || (uint)c > 9 || a < 1 || a > 6)
-            return 0;
-        return a * 100 + b * 10 + c;
     }
 }

@@ -14,19 +14,19 @@ public sealed partial class CallWorker
     public int RegisterCallees(RequestTemplate register, long cseq, out int lastFailure)
     {
         lastFailure = -1;
-        var outgoing = new DatagramBatch(_o.Batch, 2048);
-        var incoming = new DatagramBatch(_o.Batch, 4096);
-        bool[] answered = new bool[_o.Batch];
-        long timeoutTicks = _o.TimeoutMs * Stopwatch.Frequency / 1000;
+        var outgoing = new DatagramBatch(Options.Batch, 2048);
+        var incoming = new DatagramBatch(Options.Batch, 4096);
+        bool[] answered = new bool[Options.Batch];
+        long timeoutTicks = Options.TimeoutMs * Stopwatch.Frequency / 1000;
         int ok = 0;
-        for (int from = 0; from < _usersHere; from += _o.Batch)
+        for (int from = 0; from < UsersHere; from += Options.Batch)
         {
-            int count = Math.Min(_o.Batch, _usersHere - from);
+            int count = Math.Min(Options.Batch, UsersHere - from);
             outgoing.Clear();
             for (int j = 0; j < count; j++)
             {
                 outgoing.TryGetFreeSlot(out Span<byte> slot);
-                long user = _index + (long)(from + j) * _o.Threads;
+                long user = Index + (long)(from + j) * Options.Threads;
                 outgoing.Commit(register.Write(slot, (ulong)(from + j + 1), cseq, user), _target, 1);
                 answered[j] = false;
             }
@@ -39,13 +39,12 @@ public sealed partial class CallWorker
                 for (int i = 0; i < got; i++)
                 {
                     ReadOnlySpan<byte> p = incoming.Payload(i);
-                    if (incoming.SocketIndex(i) != 1 || !p.StartsWith("SIP/2.0 "u8) || p.Length < 12
-                        || !RequestTemplate.TryReadSeq(p, out ulong seq))
+                    int status = StatusOf(p);
+                    if (incoming.SocketIndex(i) != 1 || status == 0 || !RequestTemplate.TryReadSeq(p, out ulong seq))
                         continue;
                     int j = (int)seq - 1 - from;
                     if ((uint)j >= (uint)count || answered[j])
                         continue;
-                    int status = (p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0');
                     if (status < 200)
                         continue;
                     answered[j] = true;
@@ -61,7 +60,4 @@ public sealed partial class CallWorker
         }
         return ok;
     }
-
-    /// <summary>How many callee AoRs this thread registers (its share of --users).</summary>
-    public int UsersHere => _usersHere;
 }

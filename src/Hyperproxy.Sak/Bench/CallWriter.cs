@@ -25,13 +25,15 @@ public sealed class CallWriter
     private readonly TextRange[] _routes = new TextRange[MaxRoutes];
     private readonly byte[] _inviteDomain;
     private readonly int _userDigits;
+    private readonly byte[] _inviteRoutes;
 
     /// <summary>
     /// Messages of calls from <paramref name="callerSentBy"/> to callees at <paramref name="calleeSentBy"/>;
     /// the INVITEs went to sip:u&lt;N&gt;@<paramref name="inviteDomain"/> with <paramref name="userDigits"/>-digit N.
     /// </summary>
-    public CallWriter(string callerSentBy, string calleeSentBy, string sdp, string inviteDomain = "", int userDigits = 1)
+    public CallWriter(string callerSentBy, string calleeSentBy, string sdp, string inviteDomain = "", int userDigits = 1, IReadOnlyList<string>? routes = null)
     {
+        _inviteRoutes = Encoding.ASCII.GetBytes(RequestTemplate.HeaderLines("Route", routes));
         _inviteDomain = Encoding.ASCII.GetBytes("@" + inviteDomain + " SIP/2.0\r\n");
         _userDigits = userDigits;
         _callerVia = Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP " + callerSentBy + ";branch=z9hG4bK-h");
@@ -114,8 +116,16 @@ public sealed class CallWriter
     /// <paramref name="seq"/> in the dialog the 2xx <paramref name="ok"/> set up. Returns the
     /// length, 0 when the 2xx has no usable Contact or the request did not fit.
     /// </summary>
-    public int WriteInDialog(Span<byte> slot, SipMessage ok, ulong seq, bool bye)
+    public int WriteInDialog(Span<byte> slot, SipMessage ok, ulong seq, bool bye) => WriteInDialog(slot, ok, seq, bye, out _);
+
+    /// <summary>
+    /// As <see cref="WriteInDialog(Span{byte}, SipMessage, ulong, bool)"/>, and <paramref name="hop"/> is the
+    /// range in <paramref name="ok"/> of the URI the request is sent to (§12.2.1.1, §8.1.2): the first
+    /// route's URI (loose or strict: for a strict router it is also the Request-URI), else the remote target.
+    /// </summary>
+    public int WriteInDialog(Span<byte> slot, SipMessage ok, ulong seq, bool bye, out TextRange hop)
     {
+        hop = TextRange.None;
         int routes = 0;
         foreach (HeaderValue v in ok.Values(HeaderId.RecordRoute))
         {
@@ -143,6 +153,7 @@ public sealed class CallWriter
             firstUri = na.Uri;
             strict = !SipUri.TryParse(ok.Span(firstUri), out SipUri uri) || !uri.Lr;
         }
+        hop = routes > 0 ? firstUri : target;
         var w = new SlotWriter(slot);
         w.Append(bye ? "BYE "u8 : "ACK "u8);
         w.Append(ok.Span(strict ? firstUri : target));
@@ -176,7 +187,7 @@ public sealed class CallWriter
 
     /// <summary>
     /// The ACK of a non-2xx final answer to call <paramref name="seq"/>'s INVITE (§17.1.1.3): the INVITE's
-    /// Request-URI (user <paramref name="user"/>) and branch, From, Call-ID and the answer's To (with its tag).
+    /// Request-URI (user <paramref name="user"/>), branch and pre-loaded Route headers, From, Call-ID and the answer's To (with its tag).
     /// </summary>
     public int WriteFailureAck(Span<byte> slot, SipMessage answer, ulong seq, long user)
     {
@@ -188,6 +199,7 @@ public sealed class CallWriter
         w.Append("s"u8);
         w.AppendHex(seq, RequestTemplate.SeqDigits);
         w.Append(";rport\r\n"u8);
+        w.Append(_inviteRoutes); // §17.1.1.3: the INVITE's Route headers
         for (int i = 0; i < answer.HeaderCount; i++)
         {
             ref readonly HeaderEntry h = ref answer.Header(i);

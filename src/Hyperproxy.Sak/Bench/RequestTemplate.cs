@@ -73,10 +73,11 @@ public sealed class RequestTemplate
     }
 
     /// <summary>OPTIONS to <paramref name="requestUri"/>; Via sent-by <paramref name="sentBy"/>.</summary>
-    public static RequestTemplate Options(string requestUri, string sentBy, string callId) =>
+    public static RequestTemplate Options(string requestUri, string sentBy, string callId, IReadOnlyList<string>? routes = null) =>
         new(
             "OPTIONS " + requestUri + " SIP/2.0\r\n" +
             "Via: SIP/2.0/UDP " + sentBy + ";branch=" + BranchPrefix + SeqMark + ";rport\r\n" +
+            HeaderLines("Route", routes) +
             "From: <sip:hypersak@" + sentBy + ">;tag=hs" + callId.GetHashCode().ToString("x8", CultureInfo.InvariantCulture) + "\r\n" +
             "To: <" + requestUri + ">\r\n" +
             "Call-ID: " + callId + "\r\n" +
@@ -90,12 +91,13 @@ public sealed class RequestTemplate
     /// REGISTER of user "u" + number at <paramref name="domain"/>: one stable Call-ID and Contact
     /// per AoR (so runs update the same binding), CSeq patched per request.
     /// </summary>
-    public static RequestTemplate Register(string domain, string sentBy, string contactHost, int userDigits, int expires, IReadOnlyList<string> paths)
+    public static RequestTemplate Register(string domain, string sentBy, string contactHost, int userDigits, int expires, IReadOnlyList<string> paths, IReadOnlyList<string>? routes = null)
     {
         var b = new StringBuilder();
         string aor = "sip:u" + UserMark + "@" + domain;
         b.Append("REGISTER sip:").Append(domain).Append(" SIP/2.0\r\n");
         b.Append("Via: SIP/2.0/UDP ").Append(sentBy).Append(";branch=").Append(BranchPrefix).Append(SeqMark).Append(";rport\r\n");
+        b.Append(HeaderLines("Route", routes));
         b.Append("From: <").Append(aor).Append(">;tag=hs").Append(UserMark).Append("\r\n");
         b.Append("To: <").Append(aor).Append(">\r\n");
         b.Append("Call-ID: hsreg-").Append(UserMark).Append("@hypersak\r\n");
@@ -106,8 +108,7 @@ public sealed class RequestTemplate
         if (paths.Count > 0)
         {
             b.Append("Supported: path\r\n");
-            foreach (string p in paths)
-                b.Append("Path: ").Append(p.StartsWith('<') ? p : "<" + p + ">").Append("\r\n");
+            b.Append(HeaderLines("Path", paths));
         }
         b.Append("User-Agent: hypersak bench\r\nContent-Length: 0\r\n\r\n");
         return new RequestTemplate(b.ToString(), userDigits);
@@ -118,12 +119,13 @@ public sealed class RequestTemplate
     /// (the registrar's domain when the callees registered, else the callee socket's host:port), the
     /// sequence number in the Via branch, the From tag and the Call-ID, a small SDP offer.
     /// </summary>
-    public static RequestTemplate Invite(string calleeDomain, string sentBy, string callIdSuffix, int userDigits, string sdp)
+    public static RequestTemplate Invite(string calleeDomain, string sentBy, string callIdSuffix, int userDigits, string sdp, IReadOnlyList<string>? routes = null)
     {
         var b = new StringBuilder();
         string to = "sip:u" + UserMark + "@" + calleeDomain;
         b.Append("INVITE ").Append(to).Append(" SIP/2.0\r\n");
         b.Append("Via: SIP/2.0/UDP ").Append(sentBy).Append(";branch=").Append(BranchPrefix).Append(SeqMark).Append(";rport\r\n");
+        b.Append(HeaderLines("Route", routes));
         b.Append("From: <sip:hscaller@").Append(sentBy).Append(">;tag=hs").Append(SeqMark).Append("\r\n");
         b.Append("To: <").Append(to).Append(">\r\n");
         b.Append("Call-ID: hscall-").Append(SeqMark).Append('-').Append(callIdSuffix).Append("\r\n");
@@ -135,6 +137,17 @@ public sealed class RequestTemplate
         b.Append("Content-Length: ").Append(Encoding.ASCII.GetByteCount(sdp).ToString(CultureInfo.InvariantCulture)).Append("\r\n\r\n");
         b.Append(sdp);
         return new RequestTemplate(b.ToString(), userDigits);
+    }
+
+    /// <summary>One "Name: &lt;uri&gt;" line per value (angle brackets added when missing); "" for none.</summary>
+    public static string HeaderLines(string name, IReadOnlyList<string>? values)
+    {
+        if (values == null || values.Count == 0)
+            return "";
+        var b = new StringBuilder();
+        foreach (string v in values)
+            b.Append(name).Append(": ").Append(v.StartsWith('<') ? v : "<" + v + ">").Append("\r\n");
+        return b.ToString();
     }
 
     private static void WriteHex(Span<byte> dest, ulong value)
