@@ -76,16 +76,7 @@ public sealed class BenchWorker : LoadWorker
             next++;
         }
         int accepted = _io.Send(allowance);
-        Issued += allowance;
-        if (first >= MeasureFrom)
-            Sent += accepted;
-        if (accepted < allowance)
-        {
-            SendErrors += allowance - accepted;
-            // Not sent: no answer will come; free their ring slots now.
-            for (ulong s = first + (ulong)accepted; s < next; s++)
-                _sentAt[(int)(s & (ulong)_mask)] = 0;
-        }
+        CountSent(_sentAt, first, next, accepted);
         return accepted;
     }
 

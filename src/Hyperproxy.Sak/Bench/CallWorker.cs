@@ -120,16 +120,8 @@ public sealed partial class CallWorker : LoadWorker
             next++;
         }
         int accepted = _io.Send(outgoing);
-        Issued += allowance;
         MessagesSent += accepted;
-        if (first >= MeasureFrom)
-            Sent += accepted;
-        if (accepted < allowance)
-        {
-            SendErrors += allowance - accepted;
-            for (ulong s = first + (ulong)accepted; s < next; s++)
-                _inviteAt[(int)(s & (ulong)_mask)] = 0;
-        }
+        CountSent(_inviteAt, first, next, accepted);
         return accepted;
     }
 

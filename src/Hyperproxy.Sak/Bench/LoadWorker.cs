@@ -141,6 +141,24 @@ public abstract class LoadWorker
     /// <summary>How long a receive may wait: not at all while sending is due, else a millisecond.</summary>
     protected int ReceiveWaitMs(int allowance) => allowance > 0 || (_sending && Options.Rate > 0) ? 0 : 1;
 
+    /// <summary>
+    /// Counts a batch of requests <paramref name="first"/>..<paramref name="next"/>-1 of which the kernel took
+    /// <paramref name="accepted"/>; the rest will get no answer, so their ring entries in <paramref name="sentAt"/> are freed now.
+    /// </summary>
+    protected void CountSent(long[] sentAt, ulong first, ulong next, int accepted)
+    {
+        int count = (int)(next - first);
+        Issued += count;
+        if (first >= MeasureFrom)
+            Sent += accepted;
+        if (accepted >= count)
+            return;
+        SendErrors += count - accepted;
+        ulong mask = (ulong)sentAt.Length - 1;
+        for (ulong s = first + (ulong)accepted; s < next; s++)
+            sentAt[(int)(s & mask)] = 0;
+    }
+
     /// <summary>Counts a final answer of a measured request with its latency in ticks.</summary>
     protected void RecordFinal(int status, long latencyTicks, long arrived)
     {

@@ -42,7 +42,7 @@ public static class Usage
         hypersak bench --target HOST:PORT [--scenario options|register|call] [--rate N | --window N]
                        [--duration S | --count N] [--warmup S] [--threads N] [--cpus LIST] [--batch N]
                        [--users N] [--path URI] [--expires S] [--cseq-base N] [--timeout-ms MS]
-                       [--register-callee] [--local IP] [--label TEXT] [--json]
+                       [--register-callee] [--route URI]... [--local IP] [--label TEXT] [--json]
 
           --rate N       open loop: N requests/s over all threads     --window N  closed loop (default 64/thread)
           --count N      stop after N requests (all threads)          --duration S  (default 5)
@@ -52,6 +52,8 @@ public static class Usage
                          or, with --register-callee, sip:u<N>@TARGET after REGISTERing each callee there;
                          ACK and BYE follow the Record-Route of the 200. --rate/--window count calls.
                          JSON adds calls_completed, calls_failed, call_rate, msg_rate, bye_* latencies.
+          --route URI    pre-loaded Route (repeatable): every request carries the Route set and is sent to
+                         the first route's address; in calls ACK/BYE follow the 200's Record-Route
           --json         one JSON object on stdout (options and machine echoed on stderr)
           exit code 0 when every request was answered, 1 otherwise.
 
