@@ -18,6 +18,10 @@
 #   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER   per-scenario override of
 #                              HYPERPROXY_ARGS (rr-forward appends --config perf/hyperproxy/rr-forward.cfg
 #                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set)
+#   HYPERPROXY_ARGS_REGISTER   default: run --config {CONFIG} --durability {DURABILITY}
+#                              --data-dir {DATA_DIR} --cpus 0; {CONFIG} is perf/hyperproxy/registrar.cfg
+#                              with its port filled in, {DURABILITY} is none for one row and sync for
+#                              the other, {DATA_DIR} a fresh folder per row (removed when the script ends)
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
@@ -43,7 +47,7 @@ while [[ $# -gt 0 ]]; do
         --scenarios) SCENARIOS="$2"; shift ;;
         --systems) SYSTEMS="$2"; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -63,6 +67,9 @@ RETRY_BUDGET=$(( QUICK == 1 ? 20 : 90 ))   # seconds in all for measuring flagge
 RETRY_SPENT=0
 QUIET_BUDGET=${BENCH_QUIET_BUDGET:-$(( QUICK == 1 ? 20 : 90 ))}
 HP_ARGS_DEFAULT='run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0'
+HP_ARGS_REGISTER_DEFAULT='run --config {CONFIG} --durability {DURABILITY} --data-dir {DATA_DIR} --cpus 0'
+HP_DURABILITY=none   # the register scenario runs Hyperproxy once per durability (none, sync)
+HP_DATA_DIRS=()
 
 has() { [[ ",$1," == *",$2,"* ]]; }
 log() { printf '%s\n' "run-bench: $*" >&2; }
@@ -96,6 +103,7 @@ cleanup() {
     done
     for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     rm -f /tmp/"$RUN_TAG"-*.ctl
+    for p in "${HP_DATA_DIRS[@]}"; do rm -rf "$p"; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -208,6 +216,7 @@ SRV_CTL=""
 # start_server SYSTEM SCENARIO: sets SRV_PIDS (main first) and SRV_PORT, or returns 1 with SKIP_WHY
 start_server() {
     local system=$1 scenario=$2 log="$LOGS/$1-$2.log"
+    [[ $system == hyperproxy && $scenario == register ]] && log="$LOGS/$1-$2-$HP_DURABILITY.log"
     log=${log// /_}
     SRV_PORT=$PORT_NEXT
     PORT_NEXT=$((PORT_NEXT + 2))
@@ -238,7 +247,19 @@ start_server() {
             args="${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}"
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
-            args="${!var:-$args}"
+            if [[ $scenario == register ]]; then
+                # the registrar script with the port filled in; a fresh location folder per row
+                local cfg="$LOGS/hyperproxy-register.cfg" data
+                sed -e "s/@PORT@/$SRV_PORT/g" perf/hyperproxy/registrar.cfg > "$cfg"
+                data=$(mktemp -d "${TMPDIR:-/tmp}/$RUN_TAG-location-XXXXXX")
+                HP_DATA_DIRS+=("$data")
+                args="${!var:-$HP_ARGS_REGISTER_DEFAULT}"
+                args="${args//\{CONFIG\}/$cfg}"
+                args="${args//\{DURABILITY\}/$HP_DURABILITY}"
+                args="${args//\{DATA_DIR\}/$data}"
+            else
+                args="${!var:-$args}"
+            fi
             args="${args//\{PORT\}/$SRV_PORT}"
             # shellcheck disable=SC2086 # the arguments are a word list on purpose
             taskset -c "$SERVER_CPU" "$HP_BIN" $args > "$log" 2>&1 & ;;
@@ -378,7 +399,12 @@ if has "$SCENARIOS" rr-forward; then
 fi
 if has "$SCENARIOS" register; then
     if has "$SYSTEMS" reflector; then run_row reflector-sl "C reflector (sl 200)" register register "${REG[@]}"; fi
-    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" register register "${REG[@]}"; fi
+    if has "$SYSTEMS" hyperproxy; then
+        for HP_DURABILITY in none sync; do
+            system_rows hyperproxy "Hyperproxy (durability $HP_DURABILITY)" "$HP_SKIP" register register "${REG[@]}"
+        done
+        HP_DURABILITY=none
+    fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" register register "${REG[@]}"; fi
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
