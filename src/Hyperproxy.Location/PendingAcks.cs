@@ -67,7 +67,8 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
             ref Slot slot = ref _slots[_head];
             if (!store.IsCommitted(slot.Ticket))
                 break;
-            handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta);
+            if (!handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta))
+                break;
             _head = (_head + 1) % _slots.Length;
             _count--;
             released++;

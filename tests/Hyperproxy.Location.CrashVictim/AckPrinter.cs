@@ -7,5 +7,9 @@ internal struct AckPrinter : IPendingAckHandler<int>
 
     public AckPrinter(TextWriter output) => _output = output;
 
-    public readonly void Release(ReadOnlySpan<byte> reply, in int meta) => _output.WriteLine("ACK " + meta);
+    public readonly bool Release(ReadOnlySpan<byte> reply, in int meta)
+    {
+        _output.WriteLine("ACK " + meta);
+        return true;
+    }
 }

@@ -27,8 +27,19 @@ public class PendingAcksTests
     {
         public List<string> Sent;
 
-        public readonly void Release(ReadOnlySpan<byte> reply, in int meta)
-            => Sent.Add(meta + ":" + TestSupport.Text(reply));
+        /// <summary>Replies taken before it refuses (0: no limit).</summary>
+        public int Room;
+
+        public bool Release(ReadOnlySpan<byte> reply, in int meta)
+        {
+            if (Room > 0 && Sent.Count >= Room)
+            {
+                return false;
+            }
+
+            Sent.Add(meta + ":" + TestSupport.Text(reply));
+            return true;
+        }
     }
 
     [Fact]
@@ -49,6 +60,23 @@ public class PendingAcksTests
         Assert.Equal(1, acks.Release(store, ref collector));
         Assert.Equal("3:200 c", collector.Sent[^1]);
         Assert.Equal(0, acks.Count);
+    }
+
+    [Fact]
+    public void AReplyTheHandlerCannotTakeStaysParkedFirstInLine()
+    {
+        var store = new FakeStore { CommittedUntil = 100 };
+        var acks = new PendingAcks<int>(8, 256);
+        Assert.True(acks.TryPark(new CommitTicket(10), "200 a"u8, 1));
+        Assert.True(acks.TryPark(new CommitTicket(20), "200 b"u8, 2));
+        Assert.True(acks.TryPark(new CommitTicket(30), "200 c"u8, 3));
+        var full = new Collector { Sent = [], Room = 1 };
+        Assert.Equal(1, acks.Release(store, ref full));
+        Assert.Equal(["1:200 a"], full.Sent);
+        Assert.Equal(2, acks.Count);
+        var collector = new Collector { Sent = [] };
+        Assert.Equal(2, acks.Release(store, ref collector));
+        Assert.Equal(["2:200 b", "3:200 c"], collector.Sent);
     }
 
     [Fact]
@@ -104,6 +132,10 @@ public class PendingAcksTests
     {
         public int Count;
 
-        public void Release(ReadOnlySpan<byte> reply, in long meta) => Count++;
+        public bool Release(ReadOnlySpan<byte> reply, in long meta)
+        {
+            Count++;
+            return true;
+        }
     }
 }

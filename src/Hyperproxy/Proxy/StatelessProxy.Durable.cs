@@ -25,7 +25,7 @@ public sealed partial class StatelessProxy
 
     public int SocketCount => _identity.SocketCount;
 
-    public void OnIdle(DatagramBatch outgoing) => ReleaseCommitted(outgoing);
+    public void OnIdle(DatagramBatch outgoing) => ReleaseCommitted(outgoing, outgoing.Capacity);
 
     public int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket)
     {
@@ -63,22 +63,27 @@ public sealed partial class StatelessProxy
         return 1;
     }
 
-    private void ReleaseCommitted(DatagramBatch outgoing)
+    /// <summary>
+    /// Moves committed replies into <paramref name="outgoing"/> while it holds fewer than
+    /// <paramref name="limit"/> datagrams; the rest stay parked, in order, for the next call.
+    /// </summary>
+    private void ReleaseCommitted(DatagramBatch outgoing, int limit)
     {
         if (_pendingReplies is null || _pendingReplies.Count == 0)
         {
             return;
         }
 
-        var sender = new ReplySender(outgoing);
+        var sender = new ReplySender(outgoing, Math.Min(limit, outgoing.Capacity));
         _pendingReplies.Release(_store!, ref sender);
     }
 
     /// <summary>Where a parked reply goes.</summary>
     private readonly record struct ParkedReply(NetAddress Peer, int Socket);
 
-    private struct ReplySender(DatagramBatch outgoing) : IPendingAckHandler<ParkedReply>
+    private readonly struct ReplySender(DatagramBatch outgoing, int limit) : IPendingAckHandler<ParkedReply>
     {
-        public readonly void Release(ReadOnlySpan<byte> reply, in ParkedReply meta) => outgoing.TryAdd(reply, meta.Peer, meta.Socket);
+        public bool Release(ReadOnlySpan<byte> reply, in ParkedReply meta) =>
+            outgoing.Count < limit && outgoing.TryAdd(reply, meta.Peer, meta.Socket);
     }
 }

@@ -63,13 +63,17 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
 
     public void Handle(DatagramBatch received, DatagramBatch outgoing)
     {
-        ReleaseCommitted(outgoing);
+        // Parked durable replies go first, but leave a slot for every datagram of this batch;
+        // what did not fit goes after the batch, and the rest at the next batch or idle poll.
+        ReleaseCommitted(outgoing, outgoing.Capacity - received.Count);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {
             ref readonly DatagramInfo info = ref received.Info(i);
             Process(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
         }
+
+        ReleaseCommitted(outgoing, outgoing.Capacity);
     }
 
     /// <summary>Handles one datagram; what it sends goes to <paramref name="outgoing"/>.</summary>
