@@ -50,20 +50,11 @@ public sealed partial class StatelessProxy
             return -1;
         }
 
-        if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        if (!TryWriteOut(destination, outSocket, ref c))
         {
-            c.OutputFull++;
             return -6;
         }
 
-        int written = SipWriter.Write(_message, _edits, slot);
-        if (written < 0)
-        {
-            c.OutputFull++;
-            return -6;
-        }
-
-        _outgoing.Commit(written, destination, outSocket);
         context.Answered = true;
         return 1;
     }

@@ -158,20 +158,11 @@ public sealed partial class StatelessProxy
             return -1;
         }
 
-        if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        if (!TryWriteOut(destination, outSocket, ref c))
         {
-            c.OutputFull++;
             return -6;
         }
 
-        int written = SipWriter.Write(m, _edits, slot);
-        if (written < 0)
-        {
-            c.OutputFull++;
-            return -6;
-        }
-
-        _outgoing.Commit(written, destination, outSocket);
         c.RequestsForwarded++;
         context.Answered = true;
         return 1;
@@ -205,25 +196,7 @@ public sealed partial class StatelessProxy
         SipMessage m = _message;
         hop = NextHop.Unresolvable;
         destination = default;
-        HeaderValue topRoute = default;
-        HeaderValue nextRoute = default;
-        int routes = 0;
-        foreach (HeaderValue hv in m.Values(HeaderId.Route))
-        {
-            if (routes == 0)
-            {
-                topRoute = hv;
-            }
-            else
-            {
-                nextRoute = hv;
-            }
-
-            if (++routes == 2)
-            {
-                break;
-            }
-        }
+        int routes = FirstTwo(HeaderId.Route, out HeaderValue topRoute, out HeaderValue nextRoute);
 
         ReadOnlySpan<byte> target = context.RequestUri;
         if (routes > 0)

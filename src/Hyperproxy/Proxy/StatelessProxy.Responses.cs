@@ -33,25 +33,7 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        HeaderValue top = default;
-        HeaderValue next = default;
-        int vias = 0;
-        foreach (HeaderValue hv in m.Values(HeaderId.Via))
-        {
-            if (vias == 0)
-            {
-                top = hv;
-            }
-            else
-            {
-                next = hv;
-            }
-
-            if (++vias == 2)
-            {
-                break;
-            }
-        }
+        int vias = FirstTwo(HeaderId.Via, out HeaderValue top, out HeaderValue next);
 
         if (m.GetTopVia(out ViaHeader ours) != SipError.None || !_identity.IsMe(m.Span(ours.Host), ours.PortNumber))
         {
@@ -82,21 +64,16 @@ public sealed partial class StatelessProxy
         }
 
         int outSocket = _identity.OutgoingSocket(socket, destination);
-        if (outSocket < 0 || !outgoing.TryGetFreeSlot(out Span<byte> slot))
+        if (outSocket < 0)
         {
             c.OutputFull++;
             return;
         }
 
-        int written = SipWriter.Write(m, _edits, slot);
-        if (written < 0)
+        if (TryWriteOut(destination, outSocket, ref c))
         {
-            c.OutputFull++;
-            return;
+            c.RepliesForwarded++;
         }
-
-        outgoing.Commit(written, destination, outSocket);
-        c.RepliesForwarded++;
     }
 
     private static bool TryParsePort(ReadOnlySpan<byte> digits, out int port)

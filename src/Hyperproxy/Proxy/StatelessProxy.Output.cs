@@ -1,0 +1,50 @@
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Edits;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+public sealed partial class StatelessProxy
+{
+    /// <summary>Writes the edited message into the next free send slot, addressed to <paramref name="destination"/>.</summary>
+    private bool TryWriteOut(in NetAddress destination, int outSocket, ref ProxyCounters c)
+    {
+        if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return false;
+        }
+
+        int written = SipWriter.Write(_message, _edits, slot);
+        if (written < 0)
+        {
+            c.OutputFull++;
+            return false;
+        }
+
+        _outgoing.Commit(written, destination, outSocket);
+        return true;
+    }
+
+    /// <summary>The first two comma-separated elements of a header list; returns how many there are (0, 1 or 2+ as 2).</summary>
+    private int FirstTwo(HeaderId id, out HeaderValue first, out HeaderValue second)
+    {
+        first = default;
+        second = default;
+        int count = 0;
+        foreach (HeaderValue hv in _message.Values(id))
+        {
+            if (count++ == 0)
+            {
+                first = hv;
+            }
+            else
+            {
+                second = hv;
+                break;
+            }
+        }
+
+        return count;
+    }
+}
