@@ -54,6 +54,13 @@ public interface IScriptHost
     /// <summary>The lower-case transport of a socket that is not UDP (<c>tcp</c>, <c>tls</c> ...); empty for UDP.</summary>
     ReadOnlySpan<byte> SocketTransport(int socket) => default;
 
+    /// <summary><c>$stat(name)</c>: the current value of a statistic; false (NULL in the script) when the host has no such counter.</summary>
+    bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
+    {
+        value = 0;
+        return false;
+    }
+
     /// <summary>True when messages of this level (-3 alert .. 4 debug) would be written.</summary>
     bool IsLogEnabled(int level);
 

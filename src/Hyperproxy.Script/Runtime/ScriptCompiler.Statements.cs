@@ -76,7 +76,13 @@ public sealed partial class ScriptCompiler
 
     private StatementNode CompileAssignment(AssignmentStatement s)
     {
-        VariableWriter? writer = CompileWriter(s.Target);
+        VariableWriter.AvpMode avpMode = s.Operator switch
+        {
+            AssignmentOperator.Assign => VariableWriter.AvpMode.Push,
+            AssignmentOperator.AssignReplace => VariableWriter.AvpMode.ReplaceAll,
+            _ => VariableWriter.AvpMode.ReplaceTop,
+        };
+        VariableWriter? writer = CompileWriter(s.Target, avpMode);
         ValueNode value = CompileValue(s.Value);
         if (writer is null)
         {

@@ -24,9 +24,8 @@ public sealed partial class ScriptCompiler
         ["rb"] = VariableId.Body, ["mb"] = VariableId.MessageBuffer, ["ml"] = VariableId.MessageLength, ["mi"] = VariableId.MessageId,
         ["retcode"] = VariableId.RetCode, ["Ts"] = VariableId.TimeSeconds, ["Tsm"] = VariableId.TimeMicros, ["TS"] = VariableId.StartTime,
         ["bf"] = VariableId.BranchFlags, ["mf"] = VariableId.MessageFlags,
-        // Known, always NULL until their modules exist: $path (registrar), $rr_params (rr), $return, $time, $stat, $err.*.
-        ["path"] = VariableId.Null, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["time"] = VariableId.Null,
-        ["stat"] = VariableId.Null, ["err.class"] = VariableId.Null, ["err.level"] = VariableId.Null, ["err.info"] = VariableId.Null,
+        // Known, always NULL until they exist: $return, $err.*.
+        ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["err.class"] = VariableId.Null, ["err.level"] = VariableId.Null, ["err.info"] = VariableId.Null,
         ["err.rcode"] = VariableId.Null, ["err.rreason"] = VariableId.Null,
     };
 
@@ -67,7 +66,11 @@ public sealed partial class ScriptCompiler
             case "var":
                 return new VariableReader(VariableId.Var, slot: Slot("var", arg!));
             case "avp":
-                return new VariableReader(VariableId.Var, slot: Slot("avp", arg!));
+                return new VariableReader(VariableId.Avp, indexKind: pv.IndexKind, index: pv.IndexValue, slot: Slot("avp", arg!));
+            case "time":
+                return new VariableReader(VariableId.Time, Utf8(arg!));
+            case "stat":
+                return new VariableReader(VariableId.Statistic, Utf8(arg!));
             case "hdr":
             case "hdrcnt":
             {
@@ -89,7 +92,7 @@ public sealed partial class ScriptCompiler
         }
     }
 
-    private VariableWriter? CompileWriter(PseudoVariableExpression pv)
+    private VariableWriter? CompileWriter(PseudoVariableExpression pv, VariableWriter.AvpMode avpMode = VariableWriter.AvpMode.Push)
     {
         string name = pv.Declaration?.Name ?? pv.Syntax.Name;
         VariableId id;
@@ -97,8 +100,17 @@ public sealed partial class ScriptCompiler
         switch (name)
         {
             case "var":
-            case "avp":
                 id = VariableId.Var;
+                slot = Slot(name, pv.Argument!);
+                break;
+            case "avp":
+                if (pv.IndexKind != PseudoVariableIndexKind.None)
+                {
+                    Error(pv.Location, "an indexed $avp cannot be written (use = to add, := to replace all)");
+                    return null;
+                }
+
+                id = VariableId.Avp;
                 slot = Slot(name, pv.Argument!);
                 break;
             case "socket_out":
@@ -118,6 +130,6 @@ public sealed partial class ScriptCompiler
                 break;
         }
 
-        return new VariableWriter(id, slot, pv.Location);
+        return new VariableWriter(id, slot, pv.Location, avpMode);
     }
 }

@@ -124,6 +124,7 @@ public sealed partial class ScriptContext
         ResetUris();
         ResetAdvertised();
         ResetRouting();
+        ResetAvps();
     }
 
     /// <summary>Records why forward()/send() failed (the reason must be a constant or long-lived bytes).</summary>

@@ -63,4 +63,16 @@ public sealed class AllocationTests
         Assert.True(run.Context.IsFlagSet(7));
         Assert.Equal(0, AllocatedOver(run, ScriptRun.Request(extra: "X-P: a=1;b=2\r\n")));
     }
+
+    [Fact]
+    public void AvpStackTimeStatAndPathAllocateNothing()
+    {
+        string body = "$avp(a) = $ru; $avp(a) = 5; $avp(a) += 1; $var(x) = $(avp(a)[1]) + $(avp(a)[*]); $avp(a) = NULL; $avp(b) := \"z\";\n"
+            + "$var(t) = $time(%F %T) + $Ts + $Tsm; $var(s) = $stat(rcv_requests); if ($stat(other) == NULL && $path == NULL) $var(p) = 1;\n"
+            + "sl_send_reply(200, \"OK\");\n";
+        var run = new ScriptRun(body);
+        run.Run(ScriptRun.Request());
+        Assert.Equal((200, "OK", ""), run.Host.Replies[^1]);
+        Assert.Equal(0, AllocatedOver(run, ScriptRun.Request()));
+    }
 }

@@ -62,5 +62,12 @@ internal sealed class FakeHost : IScriptHost
 
     public bool IsLogEnabled(int level) => Recording;
 
+    /// <summary><c>$stat(rcv_requests)</c> reads 42; every other statistic is unknown.</summary>
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
+    {
+        value = name.SequenceEqual("rcv_requests"u8) ? 42 : 0;
+        return value != 0;
+    }
+
     public void Log(int level, ReadOnlySpan<byte> text) => Logs.Add(level + " " + Encoding.UTF8.GetString(text));
 }

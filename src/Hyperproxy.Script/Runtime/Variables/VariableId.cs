@@ -59,4 +59,8 @@ public enum VariableId : byte
     BranchFlags,
     MessageFlags,
     RouteParams,
+    Avp,
+    Time,
+    Statistic,
+    PathVector,
 }

@@ -91,6 +91,13 @@ internal sealed class VariableReader : ValueNode
             case VariableId.StartTime: return ScriptValue.FromInt((int)Constants.StartSeconds);
             case VariableId.BranchFlags: return ScriptValue.FromInt((int)context.BranchFlags);
             case VariableId.MessageFlags: return ScriptValue.FromInt((int)context.Flags);
+            case VariableId.Avp:
+                return _indexKind == PseudoVariableIndexKind.Number ? context.GetAvp(_slot, _index)
+                    : _indexKind == PseudoVariableIndexKind.None ? context.GetAvp(_slot, 0) : context.JoinAvps(_slot, s_comma);
+            case VariableId.Time: return TimeFormat.Format(context, _name);
+            case VariableId.Statistic:
+                return context.Host.TryGetStatistic(_name, out long stat) ? ScriptValue.FromInt((int)Math.Clamp(stat, int.MinValue, int.MaxValue)) : ScriptValue.Null;
+            case VariableId.PathVector: return context.PathVectorValue;
             default: return ScriptValue.Null;
         }
     }

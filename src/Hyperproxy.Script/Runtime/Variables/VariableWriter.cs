@@ -8,12 +8,22 @@ public sealed class VariableWriter
     private readonly VariableId _id;
     private readonly int _slot;
     private readonly SourceLocation _location;
+    private readonly AvpMode _avpMode;
 
-    internal VariableWriter(VariableId id, int slot, SourceLocation location)
+    internal VariableWriter(VariableId id, int slot, SourceLocation location, AvpMode avpMode = AvpMode.Push)
     {
         _id = id;
         _slot = slot;
         _location = location;
+        _avpMode = avpMode;
+    }
+
+    /// <summary>How an assignment changes an AVP stack: <c>=</c> pushes, <c>:=</c> replaces all, compound ops replace the top.</summary>
+    internal enum AvpMode : byte
+    {
+        Push,
+        ReplaceAll,
+        ReplaceTop,
     }
 
     internal VariableId Id => _id;
@@ -28,6 +38,9 @@ public sealed class VariableWriter
             case VariableId.Var:
                 context.SetVar(_slot, value);
                 return;
+            case VariableId.Avp:
+                ok = _avpMode == AvpMode.ReplaceTop ? context.ReplaceTopAvp(_slot, value) : context.WriteAvp(_slot, value, _avpMode == AvpMode.ReplaceAll);
+                break;
             case VariableId.RequestUri:
                 ok = !value.IsNull && context.SetRequestUri(context.AsBytes(value));
                 break;
