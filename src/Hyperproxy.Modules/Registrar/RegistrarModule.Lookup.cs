@@ -113,6 +113,8 @@ public sealed partial class RegistrarModule
             {
                 return false;
             }
+
+            SetPathVariable(context, c);
         }
         else if (!c.Received.IsEmpty)
         {
@@ -130,5 +132,32 @@ public sealed partial class RegistrarModule
 
         context.BranchFlags |= c.BranchFlags;
         return true;
+    }
+
+    /// <summary>$path: the chosen contact's Path vector as "&lt;uri1&gt;,&lt;uri2&gt;" (left NULL when longer than 2 KiB).</summary>
+    private static void SetPathVariable(ScriptContext context, in ContactView c)
+    {
+        Span<byte> text = stackalloc byte[2048];
+        int n = 0;
+        foreach (ReadOnlySpan<byte> uri in c.Path)
+        {
+            int need = uri.Length + (n == 0 ? 2 : 3);
+            if (n + need > text.Length)
+            {
+                return;
+            }
+
+            if (n > 0)
+            {
+                text[n++] = (byte)',';
+            }
+
+            text[n++] = (byte)'<';
+            uri.CopyTo(text[n..]);
+            n += uri.Length;
+            text[n++] = (byte)'>';
+        }
+
+        context.SetPathVector(text[..n]);
     }
 }

@@ -104,6 +104,23 @@ public sealed class PathAndLookupTests
     }
 
     [Fact]
+    public void LookupExposesTheChosenPathVectorAsDollarPath()
+    {
+        const string Script = "route {\n"
+            + "  if (is_method(\"REGISTER\")) { save(\"location\", \"p2\"); exit; }\n"
+            + "  if ($path == NULL) append_hf(\"X-Before: none\\r\\n\");\n"
+            + "  lookup(\"location\");\n"
+            + "  append_hf(\"X-Path: $path\\r\\n\");\n"
+            + "  forward();\n"
+            + "}\n";
+        using var h = new RegistrarHarness(Script, "");
+        h.Run(Register(expires: "600", path: [P1Inner, P1Outer], extra: "Supported: path"));
+        h.Run(Invite());
+        Assert.Equal(["none"], h.Last.Headers("X-Before"));
+        Assert.Equal([P1Inner + "," + P1Outer], h.Last.Headers("X-Path"));
+    }
+
+    [Fact]
     public void ThePathRouteGoesBeforeAnExistingRoute()
     {
         using var h = Make("\"location\", \"p0\"");
