@@ -12,13 +12,67 @@ public sealed class CompiledScript
 {
     private readonly RouteNode? _request;
     private readonly RouteNode? _reply;
+    private readonly RouteNode? _error;
+    private readonly RouteNode? _startup;
 
-    internal CompiledScript(ScriptProgram program, RouteNode? request, RouteNode? reply, int variableSlots)
+    internal CompiledScript(ScriptProgram program, RouteNode? request, RouteNode? reply, int variableSlots,
+        RouteNode? error = null, RouteNode? startup = null, IReadOnlyList<ScriptTimer>? timers = null)
     {
         Program = program;
         _request = request;
         _reply = reply;
+        _error = error;
+        _startup = startup;
+        Timers = timers ?? [];
         VariableSlots = variableSlots;
+    }
+
+    public bool HasErrorRoute => _error is not null;
+
+    public bool HasStartupRoute => _startup is not null;
+
+    /// <summary>The <c>timer_route</c> blocks, in script order.</summary>
+    public IReadOnlyList<ScriptTimer> Timers { get; }
+
+    /// <summary>
+    /// Runs <c>error_route</c> for a request bound with <see cref="ScriptContext.BeginError"/>;
+    /// false when the script has none (the host then answers the bad request itself).
+    /// </summary>
+    public bool RunError(ScriptContext context)
+    {
+        if (_error is null)
+        {
+            return false;
+        }
+
+        _error.Run(context);
+        return true;
+    }
+
+    /// <summary>Runs <c>startup_route</c> once, with no message (nothing when the script has none).</summary>
+    public void RunStartup(ScriptContext context)
+    {
+        if (_startup is not null)
+        {
+            RunWithoutMessage(_startup, context);
+        }
+    }
+
+    /// <summary>
+    /// A message-less run (start-up, timers). Off the packet path, so a fault in the block is caught,
+    /// logged as a run-time error of the block and does not stop the server or the timer.
+    /// </summary>
+    internal static void RunWithoutMessage(RouteNode route, ScriptContext context)
+    {
+        context.BeginWithoutMessage();
+        try
+        {
+            route.Run(context);
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
+        {
+            context.RuntimeError(route.Definition.Location, $"{route.Definition.DisplayName} failed without a SIP message: {e.Message}");
+        }
     }
 
     public ScriptProgram Program { get; }

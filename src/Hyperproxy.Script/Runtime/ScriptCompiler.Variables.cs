@@ -24,9 +24,9 @@ public sealed partial class ScriptCompiler
         ["rb"] = VariableId.Body, ["mb"] = VariableId.MessageBuffer, ["ml"] = VariableId.MessageLength, ["mi"] = VariableId.MessageId,
         ["retcode"] = VariableId.RetCode, ["Ts"] = VariableId.TimeSeconds, ["Tsm"] = VariableId.TimeMicros, ["TS"] = VariableId.StartTime,
         ["bf"] = VariableId.BranchFlags, ["mf"] = VariableId.MessageFlags,
-        // Known, always NULL until they exist: $return, $err.*.
-        ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["err.class"] = VariableId.Null, ["err.level"] = VariableId.Null, ["err.info"] = VariableId.Null,
-        ["err.rcode"] = VariableId.Null, ["err.rreason"] = VariableId.Null,
+        // Known, always NULL until it exists: $return. $err.* are set for error_route.
+        ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["err.class"] = VariableId.ErrorClass,
+        ["err.level"] = VariableId.ErrorLevel, ["err.info"] = VariableId.ErrorInfo, ["err.rcode"] = VariableId.ErrorReplyCode, ["err.rreason"] = VariableId.ErrorReplyReason,
     };
 
     private static readonly string[] s_socketFields = ["", "ip", "port", "proto", "af", "advertised_ip", "advertised_port", "tag", "anycast"];

@@ -40,14 +40,29 @@ public sealed partial class ScriptCompiler
         // Blocks that are not reachable from the main routes are still checked.
         foreach (RouteDefinition route in program.Routes)
         {
-            if (route.Kind is RouteTypes.Request or RouteTypes.OnReply or RouteTypes.Error)
+            if (route.Kind is RouteTypes.Request or RouteTypes.OnReply or RouteTypes.Error or RouteTypes.Startup or RouteTypes.Timer)
             {
                 compiler.CompileRoute(route);
             }
         }
 
+        RouteNode? error = program.ErrorRoute is { } e ? compiler.CompileRoute(e) : null;
+        RouteNode? startup = null;
+        var timers = new List<ScriptTimer>();
+        foreach (RouteDefinition route in program.Routes)
+        {
+            if (route.Kind == RouteTypes.Startup)
+            {
+                startup = compiler.CompileRoute(route);
+            }
+            else if (route.Kind == RouteTypes.Timer)
+            {
+                timers.Add(new ScriptTimer(compiler.CompileRoute(route)));
+            }
+        }
+
         errors = compiler._errors;
-        script = compiler._errors.Count == 0 ? new CompiledScript(program, request, reply, compiler._slots.Count) : null;
+        script = compiler._errors.Count == 0 ? new CompiledScript(program, request, reply, compiler._slots.Count, error, startup, timers) : null;
         return script is not null;
     }
 

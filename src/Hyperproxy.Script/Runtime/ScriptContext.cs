@@ -125,6 +125,7 @@ public sealed partial class ScriptContext
         ResetAdvertised();
         ResetRouting();
         ResetAvps();
+        ResetErrors();
     }
 
     /// <summary>Records why forward()/send() failed (the reason must be a constant or long-lived bytes).</summary>

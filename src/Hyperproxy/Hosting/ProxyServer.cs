@@ -17,6 +17,7 @@ public sealed class ProxyServer : IDisposable
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
     private ILocationStore? _store;
+    private ScriptTimerThread? _timers;
 
     private ProxyServer(WorkerPool pool, NextHopResolver resolver, ProxyIdentity identity, ProxyCounters[] counters)
     {
@@ -35,6 +36,9 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>The location store, when the script loads registrar/usrloc.</summary>
     public ILocationStore? LocationStore => _store;
+
+    /// <summary>The thread running the script's timer_route blocks, or null when it has none.</summary>
+    public ScriptTimerThread? Timers => _timers;
 
     public static ProxyServer Start(ServerOptions options)
     {
@@ -75,7 +79,15 @@ public sealed class ProxyServer : IDisposable
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
+            // startup_route runs once, with no message, before any worker handles traffic.
+            var background = new BackgroundScriptHost(identity);
+            if (script.HasStartupRoute)
+            {
+                script.RunStartup(script.CreateContext(background));
+            }
+
             pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store));
+            server._timers = ScriptTimerThread.StartFor(script, background);
             return server;
         }
         catch
@@ -173,6 +185,7 @@ public sealed class ProxyServer : IDisposable
     public void Dispose()
     {
         ProxyCounters c = ReadCounters();
+        _timers?.Dispose();
         _pool.Stop();
         _resolver.Dispose();
         if (_store is not null)

@@ -8,7 +8,7 @@ namespace Hyperproxy.Proxy;
 
 /// <summary>
 /// The stateless core of one worker, driven by the routing script: for each datagram of a batch,
-/// parse and validate (malformed requests are answered 400 with the reason); requests get
+/// parse and validate (malformed requests go to the script's error_route, else are answered 400 with the reason); requests get
 /// received/rport on their top Via (RFC 3261 §18.2.1, RFC 3581), then the compiled script's main
 /// route decides, calling back into this class for replies (sl_send_reply), stateless forwarding
 /// (forward(), RFC 3261 §16.11) and the other network actions (<see cref="IScriptHost"/>).
@@ -120,6 +120,15 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
     private void RejectMalformed(SipError error, in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         c.BadRequests++;
+        if (_script.HasErrorRoute)
+        {
+            // error_route decides (OpenSIPS): $err.* describe the problem, sl_send_reply answers; no automatic reply.
+            ReadOnlySpan<byte> reason = SipErrors.ReasonPhrase(error);
+            _context.BeginError(_message, _edits, source, socket, SipErrors.StatusCode(error), reason, reason);
+            _script.RunError(_context);
+            return;
+        }
+
         if (_message.Method == SipMethod.Ack || !_message.Has(HeaderId.Via))
         {
             return; // ACKs are never answered; without a Via there is nowhere to answer.

@@ -4,6 +4,11 @@ namespace Hyperproxy.Script.Runtime.Variables;
 public enum VariableId : byte
 {
     Null,
+    ErrorClass,
+    ErrorLevel,
+    ErrorInfo,
+    ErrorReplyCode,
+    ErrorReplyReason,
     RequestUri,
     RequestUser,
     RequestDomain,

@@ -98,6 +98,11 @@ internal sealed class VariableReader : ValueNode
             case VariableId.Statistic:
                 return context.Host.TryGetStatistic(_name, out long stat) ? ScriptValue.FromInt((int)Math.Clamp(stat, int.MinValue, int.MaxValue)) : ScriptValue.Null;
             case VariableId.PathVector: return context.PathVectorValue;
+            case VariableId.ErrorClass:
+            case VariableId.ErrorLevel:
+            case VariableId.ErrorInfo:
+            case VariableId.ErrorReplyCode:
+            case VariableId.ErrorReplyReason: return context.ParseErrorValue(_id);
             default: return ScriptValue.Null;
         }
     }
