@@ -2,6 +2,8 @@ using System.Globalization;
 using Hyperproxy.Hosting;
 using Hyperproxy.Transport;
 
+using static Hyperproxy.Tests.EndToEnd.SippPeer;
+
 namespace Hyperproxy.Tests.EndToEnd;
 
 /// <summary>
@@ -30,7 +32,7 @@ public sealed class EdgePathKamailioTests : IDisposable
 
         // (a) UA1 registers through P1: the 200 echoes the Path with P1's URI, lr and UA1's source
         File.WriteAllText(Path.Combine(_dir, "register.xml"), EdgeScenarios.Register(registrar.Port, contactPort, path));
-        using (var register = Sipp("register", ["127.0.0.1:" + edgePort, "-sf", "register.xml", "-p", Port(ua1Port)]))
+        using (var register = SippPeer.Start(_dir, "register", ["127.0.0.1:" + edgePort, "-sf", "register.xml", "-p", Port(ua1Port)]))
         {
             int exit = register.WaitForExit(PeerMilliseconds);
             Assert.True(exit == 0, "UA1 REGISTER: " + register.Output + Logs(registrar));
@@ -52,13 +54,13 @@ public sealed class EdgePathKamailioTests : IDisposable
         // (c) UA2's INVITE for UA1's AoR goes Kamailio → P1 → UA1's source port (its Contact port has no listener)
         File.WriteAllText(Path.Combine(_dir, "callee.xml"), EdgeScenarios.Callee(contactPort));
         File.WriteAllText(Path.Combine(_dir, "caller.xml"), EdgeScenarios.Caller(registrar.Port, edgePort));
-        using var callee = Sipp("callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
+        using var callee = SippPeer.Start(_dir, "callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
         Assert.True(SpinWait.SpinUntil(() => callee.HasExited || UdpPortBound(ua1Port), PeerMilliseconds),
             "UA1 callee did not bind: " + callee.Output);
-        using var caller = Sipp("caller", ["127.0.0.1:" + registrar.Port, "-sf", "caller.xml", "-p", Port(FreeUdpPortOtherThan(ua1Port))]);
+        using var caller = SippPeer.Start(_dir, "caller", ["127.0.0.1:" + registrar.Port, "-sf", "caller.xml", "-p", Port(FreeUdpPortOtherThan(ua1Port))]);
         int callerExit = caller.WaitForExit(PeerMilliseconds);
-        Assert.True(callerExit == 0, "UA2: " + caller.Output + ErrorLogs() + Logs(registrar));
-        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + ErrorLogs());
+        Assert.True(callerExit == 0, "UA2: " + caller.Output + SippPeer.ErrorLogs(_dir) + Logs(registrar));
+        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + SippPeer.ErrorLogs(_dir));
 
         string calleeLog = File.ReadAllText(Path.Combine(_dir, "callee-msgs.log"));
         Assert.Contains($"INVITE sip:ua1@127.0.0.1:{contactPort} SIP/2.0", calleeLog);
@@ -68,29 +70,6 @@ public sealed class EdgePathKamailioTests : IDisposable
         Assert.Contains($"BYE sip:ua1@127.0.0.1:{ua1Port} SIP/2.0", calleeLog);
         Assert.DoesNotContain("\nRoute:", calleeLog);
     }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreeUdpPortOtherThan(int taken)
-    {
-        int port;
-        do
-        {
-            port = PeerProcess.FreeUdpPort();
-        }
-        while (port == taken);
-        return port;
-    }
-
-    /// <summary>True when some socket is bound to 127.0.0.1:<paramref name="port"/> (UDP, per /proc/net/udp).</summary>
-    private static bool UdpPortBound(int port) =>
-        File.ReadAllText("/proc/net/udp").Contains($"0100007F:{port:X4} ", StringComparison.Ordinal);
-
-    private PeerProcess Sipp(string name, string[] arguments) => new("sipp",
-        [.. arguments, "-i", "127.0.0.1", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_err",
-            "-trace_msg", "-message_file", name + "-msgs.log"], _dir);
-
-    private string ErrorLogs() => "\n" + string.Join("\n", Directory.GetFiles(_dir, "*errors.log").Select(File.ReadAllText));
 
     private static string Logs(KamailioPeer registrar) => "\nKamailio:\n" + registrar.Output;
 

@@ -2,6 +2,8 @@ using System.Globalization;
 using Hyperproxy.Hosting;
 using Hyperproxy.Transport;
 
+using static Hyperproxy.Tests.EndToEnd.SippPeer;
+
 namespace Hyperproxy.Tests.EndToEnd;
 
 /// <summary>
@@ -28,13 +30,13 @@ public sealed class EdgePathRegistrarTests : IDisposable
         using ProxyServer registrar = Start(p => RegistrarEdgeScenarios.Registrar(p), durability, out int registrarPort);
         using ProxyServer edge = Start(p => EdgeScenarios.EdgeProxy(p, registrarPort), "none", out int edgePort);
         int ua1Port = PeerProcess.FreeUdpPort();
-        int contactPort = OtherPort(ua1Port);
+        int contactPort = FreeUdpPortOtherThan(ua1Port);
         string path = $"<sip:Outbound@127.0.0.1:{edgePort};lr;received=sip:127.0.0.1:{ua1Port}>";
 
         File.WriteAllText(Path.Combine(_dir, "register.xml"), EdgeScenarios.Register(registrarPort, contactPort, path));
-        using (var register = Sipp("register", ["127.0.0.1:" + edgePort, "-sf", "register.xml", "-p", Port(ua1Port)]))
+        using (var register = SippPeer.Start(_dir, "register", ["127.0.0.1:" + edgePort, "-sf", "register.xml", "-p", Port(ua1Port)]))
         {
-            Assert.True(register.WaitForExit(PeerMilliseconds) == 0, "UA1 REGISTER: " + register.Output + ErrorLogs());
+            Assert.True(register.WaitForExit(PeerMilliseconds) == 0, "UA1 REGISTER: " + register.Output + SippPeer.ErrorLogs(_dir));
         }
 
         string registerLog = File.ReadAllText(Path.Combine(_dir, "register-msgs.log"));
@@ -46,11 +48,11 @@ public sealed class EdgePathRegistrarTests : IDisposable
 
         File.WriteAllText(Path.Combine(_dir, "callee.xml"), EdgeScenarios.Callee(contactPort));
         File.WriteAllText(Path.Combine(_dir, "caller.xml"), EdgeScenarios.Caller(registrarPort, edgePort));
-        using var callee = Sipp("callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
+        using var callee = SippPeer.Start(_dir, "callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
         Assert.True(SpinWait.SpinUntil(() => callee.HasExited || UdpPortBound(ua1Port), PeerMilliseconds), "UA1 did not bind: " + callee.Output);
-        using var caller = Sipp("caller", ["127.0.0.1:" + registrarPort, "-sf", "caller.xml", "-p", Port(OtherPort(ua1Port))]);
-        Assert.True(caller.WaitForExit(PeerMilliseconds) == 0, "UA2: " + caller.Output + ErrorLogs());
-        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + ErrorLogs());
+        using var caller = SippPeer.Start(_dir, "caller", ["127.0.0.1:" + registrarPort, "-sf", "caller.xml", "-p", Port(FreeUdpPortOtherThan(ua1Port))]);
+        Assert.True(caller.WaitForExit(PeerMilliseconds) == 0, "UA2: " + caller.Output + SippPeer.ErrorLogs(_dir));
+        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + SippPeer.ErrorLogs(_dir));
 
         string calleeLog = File.ReadAllText(Path.Combine(_dir, "callee-msgs.log"));
         Assert.Contains($"INVITE sip:ua1@127.0.0.1:{contactPort} SIP/2.0", calleeLog);
@@ -59,28 +61,6 @@ public sealed class EdgePathRegistrarTests : IDisposable
         Assert.Contains($"BYE sip:ua1@127.0.0.1:{ua1Port} SIP/2.0", calleeLog);
         Assert.DoesNotContain("\nRoute:", calleeLog);
     }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static int OtherPort(int taken)
-    {
-        int port;
-        do
-        {
-            port = PeerProcess.FreeUdpPort();
-        }
-        while (port == taken);
-        return port;
-    }
-
-    private static bool UdpPortBound(int port) =>
-        File.ReadAllText("/proc/net/udp").Contains($"0100007F:{port:X4} ", StringComparison.Ordinal);
-
-    private PeerProcess Sipp(string name, string[] arguments) => new("sipp",
-        [.. arguments, "-i", "127.0.0.1", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_err",
-            "-trace_msg", "-message_file", name + "-msgs.log"], _dir);
-
-    private string ErrorLogs() => "\n" + string.Join("\n", Directory.GetFiles(_dir, "*errors.log").Select(File.ReadAllText));
 
     private ProxyServer Start(Func<int, string> script, string durability, out int port)
     {

@@ -2,6 +2,8 @@ using System.Globalization;
 using Hyperproxy.Hosting;
 using Hyperproxy.Transport;
 
+using static Hyperproxy.Tests.EndToEnd.SippPeer;
+
 namespace Hyperproxy.Tests.EndToEnd;
 
 /// <summary>
@@ -31,9 +33,9 @@ public sealed class KamailioEdgeHyperproxyRegistrarTests : IDisposable
 
         // (a) UA1 registers through Kamailio: the 200 from Hyperproxy echoes Kamailio's Path with received
         File.WriteAllText(Path.Combine(_dir, "register.xml"), EdgeScenarios.Register(registrarPort, contactPort, "<" + pathUri + ">"));
-        using (var register = Sipp("register", ["127.0.0.1:" + edge.Port, "-sf", "register.xml", "-p", Port(ua1Port)]))
+        using (var register = SippPeer.Start(_dir, "register", ["127.0.0.1:" + edge.Port, "-sf", "register.xml", "-p", Port(ua1Port)]))
         {
-            Assert.True(register.WaitForExit(PeerMilliseconds) == 0, "UA1 REGISTER: " + register.Output + ErrorLogs() + Logs(edge));
+            Assert.True(register.WaitForExit(PeerMilliseconds) == 0, "UA1 REGISTER: " + register.Output + SippPeer.ErrorLogs(_dir) + Logs(edge));
         }
 
         string registerLog = File.ReadAllText(Path.Combine(_dir, "register-msgs.log"));
@@ -46,11 +48,11 @@ public sealed class KamailioEdgeHyperproxyRegistrarTests : IDisposable
         // (b) UA2 calls UA1's AoR at Hyperproxy: Route = the Path, Kamailio relays to UA1's source port
         File.WriteAllText(Path.Combine(_dir, "callee.xml"), EdgeScenarios.Callee(contactPort));
         File.WriteAllText(Path.Combine(_dir, "caller.xml"), EdgeScenarios.Caller(registrarPort, edge.Port));
-        using var callee = Sipp("callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
+        using var callee = SippPeer.Start(_dir, "callee", ["-sf", "callee.xml", "-p", Port(ua1Port)]);
         Assert.True(SpinWait.SpinUntil(() => callee.HasExited || UdpPortBound(ua1Port), PeerMilliseconds), "UA1 did not bind: " + callee.Output);
-        using var caller = Sipp("caller", ["127.0.0.1:" + registrarPort, "-sf", "caller.xml", "-p", Port(FreeUdpPortOtherThan(ua1Port))]);
-        Assert.True(caller.WaitForExit(PeerMilliseconds) == 0, "UA2: " + caller.Output + ErrorLogs() + Logs(edge));
-        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + ErrorLogs() + Logs(edge));
+        using var caller = SippPeer.Start(_dir, "caller", ["127.0.0.1:" + registrarPort, "-sf", "caller.xml", "-p", Port(FreeUdpPortOtherThan(ua1Port))]);
+        Assert.True(caller.WaitForExit(PeerMilliseconds) == 0, "UA2: " + caller.Output + SippPeer.ErrorLogs(_dir) + Logs(edge));
+        Assert.True(callee.WaitForExit(PeerMilliseconds) == 0, "UA1: " + callee.Output + SippPeer.ErrorLogs(_dir) + Logs(edge));
 
         string kamailio = edge.Output;
         Assert.Contains($"P1 got INVITE sip:ua1@127.0.0.1:{contactPort} route=[<{pathUri}>]", kamailio);
@@ -64,29 +66,6 @@ public sealed class KamailioEdgeHyperproxyRegistrarTests : IDisposable
         Assert.Contains($"BYE sip:ua1@127.0.0.1:{ua1Port} SIP/2.0", calleeLog);
         Assert.DoesNotContain("\nRoute:", calleeLog);
     }
-
-    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static int FreeUdpPortOtherThan(int taken)
-    {
-        int port;
-        do
-        {
-            port = PeerProcess.FreeUdpPort();
-        }
-        while (port == taken);
-        return port;
-    }
-
-    /// <summary>True when some socket is bound to 127.0.0.1:<paramref name="port"/> (UDP, per /proc/net/udp).</summary>
-    private static bool UdpPortBound(int port) =>
-        File.ReadAllText("/proc/net/udp").Contains($"0100007F:{port:X4} ", StringComparison.Ordinal);
-
-    private PeerProcess Sipp(string name, string[] arguments) => new("sipp",
-        [.. arguments, "-i", "127.0.0.1", "-m", "1", "-timeout", "20s", "-timeout_error", "-trace_err",
-            "-trace_msg", "-message_file", name + "-msgs.log"], _dir);
-
-    private string ErrorLogs() => "\n" + string.Join("\n", Directory.GetFiles(_dir, "*errors.log").Select(File.ReadAllText));
 
     private static string Logs(KamailioPeer edge) => "\nKamailio:\n" + edge.Output;
 
