@@ -55,7 +55,7 @@ public sealed class CheckpointRestartTests : IDisposable
         {
             for (int i = 0; i < Bindings; i++)
             {
-                Assert.StartsWith("SIP/2.0 200 OK", Exchange(client, server, Register(i, withContact: true, cseq: 1)), StringComparison.Ordinal);
+                Assert.StartsWith("SIP/2.0 200 OK", RegisterClient.Exchange(client, server, RegisterClient.Register("ckpt", i, withContact: true, cseq: 1)), StringComparison.Ordinal);
             }
 
             Assert.True(first.Terminate(30_000) == 0, "server did not stop cleanly:\n" + first.Output);
@@ -81,7 +81,7 @@ public sealed class CheckpointRestartTests : IDisposable
             // Batch A, acknowledged before any of the checkpoints waited for below started.
             for (int i = 0; i < Bindings; i++)
             {
-                Assert.StartsWith("SIP/2.0 200 OK", Exchange(client, server, Register(i, withContact: true, cseq: 1)), StringComparison.Ordinal);
+                Assert.StartsWith("SIP/2.0 200 OK", RegisterClient.Exchange(client, server, RegisterClient.Register("ckpt", i, withContact: true, cseq: 1)), StringComparison.Ordinal);
             }
 
             // Keep registering batch B (so every checkpoint interval has changes to take) until two
@@ -92,7 +92,7 @@ public sealed class CheckpointRestartTests : IDisposable
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (fresh < 2 && clock.ElapsedMilliseconds < 30_000 && late < 100_000)
             {
-                Assert.StartsWith("SIP/2.0 200 OK", Exchange(client, server, Register(Bindings + late, withContact: true, cseq: 1)), StringComparison.Ordinal);
+                Assert.StartsWith("SIP/2.0 200 OK", RegisterClient.Exchange(client, server, RegisterClient.Register("ckpt", Bindings + late, withContact: true, cseq: 1)), StringComparison.Ordinal);
                 late++;
                 foreach (string checkpoint in CompletedCheckpoints())
                 {
@@ -175,37 +175,8 @@ public sealed class CheckpointRestartTests : IDisposable
     /// <summary>A query REGISTER (no Contact): the binding is listed in the 200 OK when it is stored.</summary>
     private static bool IsFound(UdpClient client, IPEndPoint server, int user)
     {
-        string reply = Exchange(client, server, Register(user, withContact: false, cseq: 2));
+        string reply = RegisterClient.Exchange(client, server, RegisterClient.Register("ckpt", user, withContact: false, cseq: 2));
         Assert.StartsWith("SIP/2.0 200 OK", reply, StringComparison.Ordinal);
         return reply.Contains($"Contact: <sip:u{user}@127.0.0.1:{5000 + (user % 50000)}>;expires=", StringComparison.Ordinal);
     }
-
-    private static string Exchange(UdpClient client, IPEndPoint server, string request)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(request);
-        for (int attempt = 0; attempt < 5; attempt++)
-        {
-            client.Send(bytes, bytes.Length, server);
-            try
-            {
-                IPEndPoint? from = null;
-                return Encoding.ASCII.GetString(client.Receive(ref from));
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException("no reply to:\n" + request);
-    }
-
-    private static string Register(int user, bool withContact, int cseq) =>
-        $"REGISTER sip:127.0.0.1 SIP/2.0\r\n"
-        + $"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-c{user}-{cseq}\r\n"
-        + $"From: <sip:u{user}@127.0.0.1>;tag=t{user}\r\n"
-        + $"To: <sip:u{user}@127.0.0.1>\r\n"
-        + $"Call-ID: ckpt-{user}@test\r\n"
-        + $"CSeq: {cseq} REGISTER\r\n"
-        + (withContact ? $"Contact: <sip:u{user}@127.0.0.1:{5000 + (user % 50000)}>\r\nExpires: 3600\r\n" : string.Empty)
-        + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
 }

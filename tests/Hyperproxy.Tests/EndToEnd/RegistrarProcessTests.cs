@@ -65,7 +65,7 @@ public sealed class RegistrarProcessTests : IDisposable
         {
             for (int i = 0; i < Bindings; i++)
             {
-                string reply = Exchange(client, server, Register(i, withContact: true, cseq: 1));
+                string reply = RegisterClient.Exchange(client, server, RegisterClient.Register("reg", i, withContact: true, cseq: 1));
                 Assert.StartsWith("SIP/2.0 200 OK", reply, StringComparison.Ordinal);
             }
         } // Dispose kills with SIGKILL: no final checkpoint, no clean close
@@ -74,7 +74,7 @@ public sealed class RegistrarProcessTests : IDisposable
         Assert.Contains($"loaded {Bindings} AoRs, {Bindings} contacts", second.Output, StringComparison.Ordinal);
         for (int i = 0; i < Bindings; i++)
         {
-            string reply = Exchange(client, server, Register(i, withContact: false, cseq: 2));
+            string reply = RegisterClient.Exchange(client, server, RegisterClient.Register("reg", i, withContact: false, cseq: 2));
             Assert.Contains($"Contact: <sip:u{i}@127.0.0.1:{5000 + i}>;expires=", reply, StringComparison.Ordinal);
         }
     }
@@ -89,35 +89,6 @@ public sealed class RegistrarProcessTests : IDisposable
         Assert.True(ready && !process.HasExited, "server did not start:\n" + process.Output);
         return process;
     }
-
-    private static string Exchange(UdpClient client, IPEndPoint server, string request)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(request);
-        for (int attempt = 0; attempt < 5; attempt++)
-        {
-            client.Send(bytes, bytes.Length, server);
-            try
-            {
-                IPEndPoint? from = null;
-                return Encoding.ASCII.GetString(client.Receive(ref from));
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException("no reply to:\n" + request);
-    }
-
-    private static string Register(int user, bool withContact, int cseq) =>
-        $"REGISTER sip:127.0.0.1 SIP/2.0\r\n"
-        + $"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-{user}-{cseq}\r\n"
-        + $"From: <sip:u{user}@127.0.0.1>;tag=t{user}\r\n"
-        + $"To: <sip:u{user}@127.0.0.1>\r\n"
-        + $"Call-ID: reg-{user}@test\r\n"
-        + $"CSeq: {cseq} REGISTER\r\n"
-        + (withContact ? $"Contact: <sip:u{user}@127.0.0.1:{5000 + user}>\r\nExpires: 3600\r\n" : string.Empty)
-        + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
 
     private static int FourDigitPort()
     {

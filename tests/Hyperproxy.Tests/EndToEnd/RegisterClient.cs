@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Hyperproxy.Tests.EndToEnd;
+
+/// <summary>REGISTERs from a plain UDP client, for the registrar tests that drive the real server process.</summary>
+internal static class RegisterClient
+{
+    /// <summary>Sends <paramref name="request"/> and returns the reply, retransmitting up to 5 times on the client's receive timeout.</summary>
+    public static string Exchange(UdpClient client, IPEndPoint server, string request)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(request);
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            client.Send(bytes, bytes.Length, server);
+            try
+            {
+                IPEndPoint? from = null;
+                return Encoding.ASCII.GetString(client.Receive(ref from));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("no reply to:\n" + request);
+    }
+
+    /// <summary>
+    /// A REGISTER for user u<paramref name="user"/> (one Call-ID per user, named by <paramref name="callIdPrefix"/>);
+    /// with a Contact on port 5000 + user (mod 50000), without one it is a query.
+    /// </summary>
+    public static string Register(string callIdPrefix, int user, bool withContact, int cseq) =>
+        $"REGISTER sip:127.0.0.1 SIP/2.0\r\n"
+        + $"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-{callIdPrefix}{user}-{cseq}\r\n"
+        + $"From: <sip:u{user}@127.0.0.1>;tag=t{user}\r\n"
+        + $"To: <sip:u{user}@127.0.0.1>\r\n"
+        + $"Call-ID: {callIdPrefix}-{user}@test\r\n"
+        + $"CSeq: {cseq} REGISTER\r\n"
+        + (withContact ? $"Contact: <sip:u{user}@127.0.0.1:{5000 + (user % 50000)}>\r\nExpires: 3600\r\n" : string.Empty)
+        + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+}
