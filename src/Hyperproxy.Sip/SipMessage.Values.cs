@@ -31,6 +31,9 @@ public sealed partial class SipMessage
     /// <summary>Max-Forwards value 0..255, or -1 when the header is absent.</summary>
     public int MaxForwards => _maxForwards;
 
+    /// <summary>Index of the Max-Forwards header (the one <see cref="MaxForwards"/> was read from), or -1.</summary>
+    public int MaxForwardsIndex => _maxForwardsIndex;
+
     /// <summary>Content-Length value, or -1 when the header is absent.</summary>
     public int ContentLength => _contentLength;
 

@@ -45,37 +45,29 @@ public partial struct SipUri
     /// <summary>The whole URI.</summary>
     public TextRange Value { get; private set; }
 
+    /// <summary>Every part absent: the starting point of a parse (one copy instead of a field-by-field reset).</summary>
+    private static readonly SipUri s_absent = new()
+    {
+        User = TextRange.None, Password = TextRange.None, Host = TextRange.None, Port = TextRange.None,
+        Params = TextRange.None, Headers = TextRange.None, Transport = TextRange.None, UserParam = TextRange.None,
+        MethodParam = TextRange.None, Ttl = TextRange.None, Maddr = TextRange.None,
+    };
+
     /// <summary>Parses a URI occupying all of <paramref name="s"/>.</summary>
     public static bool TryParse(ReadOnlySpan<byte> s, out SipUri uri)
     {
-        uri = default;
-        uri.User = uri.Password = uri.Host = uri.Port = uri.Params = uri.Headers = TextRange.None;
-        uri.Transport = uri.UserParam = uri.MethodParam = uri.Ttl = uri.Maddr = TextRange.None;
+        uri = s_absent;
         uri.Value = new TextRange(0, s.Length);
-        int colon = s.IndexOf((byte)':');
-        if (colon <= 0)
+        int i = SchemeEnd(s, out UriScheme scheme);
+        if (i < 0)
         {
             return false;
         }
 
-        ReadOnlySpan<byte> scheme = s[..colon];
-        int i = colon + 1;
-        if (SipText.EqualsLower(scheme, "sip"u8))
+        uri.Scheme = scheme;
+        if (scheme == UriScheme.Tel)
         {
-            uri.Scheme = UriScheme.Sip;
-        }
-        else if (SipText.EqualsLower(scheme, "sips"u8))
-        {
-            uri.Scheme = UriScheme.Sips;
-        }
-        else if (SipText.EqualsLower(scheme, "tel"u8))
-        {
-            uri.Scheme = UriScheme.Tel;
             return ParseTel(s, i, ref uri);
-        }
-        else
-        {
-            return false;
         }
 
         int at = s[i..].IndexOf((byte)'@');
@@ -83,9 +75,10 @@ public partial struct SipUri
         {
             at += i;
             ReadOnlySpan<byte> userinfo = s[i..at];
-            int pw = userinfo.IndexOf((byte)':');
+            int special = userinfo.IndexOfAny((byte)':', (byte)'%');
+            int pw = special < 0 || userinfo[special] == ':' ? special : userinfo.IndexOf((byte)':');
             int userEnd = pw < 0 ? at : i + pw;
-            if (userEnd == i || !ValidEscapes(s[i..at]))
+            if (userEnd == i || (special >= 0 && !ValidEscapes(userinfo[special..])))
             {
                 return false;
             }
@@ -99,56 +92,146 @@ public partial struct SipUri
             i = at + 1;
         }
 
-        if (i >= s.Length)
+        int hostEnd = HostEnd(s, i);
+        if (hostEnd < 0)
         {
             return false;
         }
 
-        int hostEnd;
-        if (s[i] == '[')
-        {
-            int close = s[i..].IndexOf((byte)']');
-            if (close < 3 || s.Slice(i + 1, close - 1).ContainsAnyExcept("0123456789abcdefABCDEF:."u8))
-            {
-                return false;
-            }
-
-            hostEnd = i + close + 1;
-            uri.HostKind = HostKind.IPv6;
-        }
-        else
-        {
-            int n = s[i..].IndexOfAnyExcept(SipText.HostChars);
-            hostEnd = n < 0 ? s.Length : i + n;
-            if (hostEnd == i)
-            {
-                return false;
-            }
-
-            uri.HostKind = IsIPv4(s[i..hostEnd]) ? HostKind.IPv4 : HostKind.Name;
-        }
-
+        uri.HostKind = s[i] == '[' ? HostKind.IPv6 : IsIPv4(s[i..hostEnd]) ? HostKind.IPv4 : HostKind.Name;
         uri.Host = TextRange.FromBounds(i, hostEnd);
-        i = hostEnd;
-        if (i < s.Length && s[i] == ':')
+        i = PortEnd(s, hostEnd, out int port);
+        if (i < 0)
         {
-            int e = i + 1;
-            while (e < s.Length && SipText.IsDigit(s[e]))
-            {
-                e++;
-            }
+            return false;
+        }
 
-            if (!SipText.TryParseUInt(s[(i + 1)..e], 65535, out uint port))
-            {
-                return false;
-            }
-
-            uri.Port = TextRange.FromBounds(i + 1, e);
-            uri.PortNumber = (int)port;
-            i = e;
+        if (i > hostEnd)
+        {
+            uri.Port = TextRange.FromBounds(hostEnd + 1, i);
+            uri.PortNumber = port;
         }
 
         return ParseParamsAndHeaders(s, i, ref uri);
+    }
+
+    /// <summary>
+    /// Only the scheme, host and port of a sip:/sips: URI, by the rules of <see cref="TryParse"/> up to the
+    /// port — for "is this me" checks and next-hop choices that need nothing else. What follows the port must
+    /// start the parameters or headers, which (like the user part's escapes) are not validated.
+    /// </summary>
+    public static bool TryParseHostPort(ReadOnlySpan<byte> s, out UriScheme scheme, out TextRange host, out int port)
+    {
+        host = TextRange.None;
+        port = 0;
+        int i = SchemeEnd(s, out scheme);
+        if (i < 0 || scheme == UriScheme.Tel)
+        {
+            return false;
+        }
+
+        int at = s[i..].IndexOf((byte)'@');
+        if (at >= 0)
+        {
+            if (at == 0 || s[i] == ':')
+            {
+                return false;
+            }
+
+            i += at + 1;
+        }
+
+        int hostEnd = HostEnd(s, i);
+        if (hostEnd < 0)
+        {
+            return false;
+        }
+
+        int end = PortEnd(s, hostEnd, out port);
+        if (end < 0 || (end < s.Length && s[end] != ';' && s[end] != '?'))
+        {
+            return false;
+        }
+
+        host = TextRange.FromBounds(i, hostEnd);
+        return true;
+    }
+
+    /// <summary>The index after "sip:", "sips:" or "tel:" (any case); -1 for another scheme.</summary>
+    private static int SchemeEnd(ReadOnlySpan<byte> s, out UriScheme scheme)
+    {
+        scheme = UriScheme.Sip;
+        if (s.Length > 4 && (s[0] | 0x20) == 's' && (s[1] | 0x20) == 'i' && (s[2] | 0x20) == 'p')
+        {
+            if (s[3] == ':')
+            {
+                return 4;
+            }
+
+            scheme = UriScheme.Sips;
+            return (s[3] | 0x20) == 's' && s[4] == ':' ? 5 : -1;
+        }
+
+        scheme = UriScheme.Tel;
+        return s.Length > 4 && (s[0] | 0x20) == 't' && (s[1] | 0x20) == 'e' && (s[2] | 0x20) == 'l' && s[3] == ':' ? 4 : -1;
+    }
+
+    /// <summary>The end of the host starting at <paramref name="i"/>: an IPv6 reference or host characters; -1 when there is none.</summary>
+    private static int HostEnd(ReadOnlySpan<byte> s, int i)
+    {
+        if (i >= s.Length)
+        {
+            return -1;
+        }
+
+        if (s[i] == '[')
+        {
+            int close = s[i..].IndexOf((byte)']');
+            return close < 3 || s.Slice(i + 1, close - 1).ContainsAnyExcept("0123456789abcdefABCDEF:."u8) ? -1 : i + close + 1;
+        }
+
+        int n = s[i..].IndexOfAnyExcept(SipText.HostChars);
+        return n == 0 ? -1 : n < 0 ? s.Length : i + n;
+    }
+
+    /// <summary>
+    /// After the host at <paramref name="i"/>: a ":port" (0..65535) is consumed and its end returned; no ':' returns
+    /// <paramref name="i"/> with port 0; a bad port returns -1.
+    /// </summary>
+    private static int PortEnd(ReadOnlySpan<byte> s, int i, out int port)
+    {
+        port = 0;
+        if (i >= s.Length || s[i] != ':')
+        {
+            return i;
+        }
+
+        int e = i + 1;
+        int value = 0;
+        while (e < s.Length)
+        {
+            uint d = (uint)(s[e] - '0');
+            if (d > 9)
+            {
+                break;
+            }
+
+            value = (value * 10) + (int)d;
+            if (value > 65535)
+            {
+                return -1;
+            }
+
+            e++;
+        }
+
+        if (e == i + 1)
+        {
+            return -1;
+        }
+
+        port = value;
+        return e;
     }
 
     private static bool ParseTel(ReadOnlySpan<byte> s, int i, ref SipUri uri)
@@ -166,6 +249,11 @@ public partial struct SipUri
 
     private static bool ParseParamsAndHeaders(ReadOnlySpan<byte> s, int i, ref SipUri uri)
     {
+        if (i == s.Length)
+        {
+            return true;
+        }
+
         int q = s[i..].IndexOf((byte)'?');
         int paramsEnd = q < 0 ? s.Length : i + q;
         if (i < paramsEnd)

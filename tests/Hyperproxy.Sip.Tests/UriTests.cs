@@ -121,4 +121,42 @@ public class UriTests
         Assert.True(SipUri.TryParse(b, out SipUri ub));
         Assert.True(SipUri.Equivalent(a, ua, b, ub));
     }
+
+    [Theory]
+    [InlineData("sip:bob@127.0.0.7:5070", true, "127.0.0.7", 5070)]
+    [InlineData("SIP:bob@Example.COM", true, "Example.COM", 0)]
+    [InlineData("sips:alice:secret@atlanta.com:5061;transport=tcp?subject=x", true, "atlanta.com", 5061)]
+    [InlineData("sip:[2001:db8::10]:05070;lr", true, "[2001:db8::10]", 5070)]
+    [InlineData("sip:host_1.example.com;lr", true, "host_1.example.com", 0)]
+    [InlineData("sip:host:0", true, "host", 0)]
+    [InlineData("sip:host:65535", true, "host", 65535)]
+    [InlineData("sip:host:65536", false, "", 0)]
+    [InlineData("sip:host:", false, "", 0)]
+    [InlineData("sip:host:5x", false, "", 0)]
+    [InlineData("sip:host/x", false, "", 0)]
+    [InlineData("sip:@host", false, "", 0)]
+    [InlineData("sip::pw@host", false, "", 0)]
+    [InlineData("sip:user@", false, "", 0)]
+    [InlineData("sip:user@[2001:db8::1", false, "", 0)]
+    [InlineData("sip:", false, "", 0)]
+    [InlineData("tel:+123", false, "", 0)]
+    [InlineData("sipx:host", false, "", 0)]
+    [InlineData("http://host", false, "", 0)]
+    public void HostPortOnlyAgreesWithTheFullParse(string text, bool ok, string host, int port)
+    {
+        byte[] b = Encoding.UTF8.GetBytes(text);
+        Assert.Equal(ok, SipUri.TryParseHostPort(b, out UriScheme scheme, out TextRange h, out int p));
+        if (!ok)
+        {
+            Assert.False(h.IsPresent);
+            return;
+        }
+
+        Assert.Equal(host, T(b, h));
+        Assert.Equal(port, p);
+        Assert.True(SipUri.TryParse(b, out SipUri full));
+        Assert.Equal(full.Scheme, scheme);
+        Assert.Equal(full.Host, h);
+        Assert.Equal(full.PortNumber, p);
+    }
 }

@@ -51,7 +51,10 @@ public sealed partial class ScriptCompiler
 
         if (b.Right is MyselfExpression || b.Left is MyselfExpression)
         {
-            return new Conditions.Myself(CompileValue(b.Right is MyselfExpression ? b.Left : b.Right), negate);
+            Expression subject = b.Right is MyselfExpression ? b.Left : b.Right;
+            return subject is PseudoVariableExpression { Declaration.Name: "ru", Transformations.Count: 0 }
+                ? new Conditions.RequestUriIsMyself(negate)
+                : new Conditions.Myself(CompileValue(subject), negate);
         }
 
         if (b.Right is AddressExpression || b.Left is AddressExpression)

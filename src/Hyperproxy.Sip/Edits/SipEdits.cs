@@ -163,8 +163,25 @@ public sealed class SipEdits
             }
         }
 
-        bytes.CopyTo(_arena.AsSpan(_arenaUsed));
-        suffix.CopyTo(_arena.AsSpan(_arenaUsed + bytes.Length));
+        Span<byte> to = _arena.AsSpan(_arenaUsed);
+        if (bytes.Length <= 8)
+        {
+            // Most edits are a few bytes (a Max-Forwards value, a port); a loop is cheaper than a Memmove call.
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                to[i] = bytes[i];
+            }
+        }
+        else
+        {
+            bytes.CopyTo(to);
+        }
+
+        if (!suffix.IsEmpty)
+        {
+            suffix.CopyTo(_arena.AsSpan(_arenaUsed + bytes.Length));
+        }
+
         int index = _count++;
         _edits[index] = new SipEdit(position, deleteLength, _arenaUsed, insertLength);
         _arenaUsed += insertLength;

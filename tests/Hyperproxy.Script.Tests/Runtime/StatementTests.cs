@@ -139,5 +139,24 @@ public sealed class StatementTests
     {
         Assert.Equal(["me"], Logs("if (uri == myself) xlog(\"me\"); if ($fu == myself) xlog(\"from\");", ScriptRun.Request("OPTIONS", "sip:127.0.0.1")));
         Assert.Empty(Logs("if (uri == myself) xlog(\"me\");", ScriptRun.Request("OPTIONS", "sip:127.0.0.1:5070")));
+        Assert.Equal(["user", "params"], Logs("if ($ru == myself) xlog(\"user\"); if (myself == uri) xlog(\"params\");", ScriptRun.Request("OPTIONS", "sip:alice@proxy.example.com:5060;transport=udp;lr")));
+        Assert.Equal(["not-sips"], Logs("if (uri == myself) xlog(\"sips\"); if (uri != myself) xlog(\"not-sips\");", ScriptRun.Request("OPTIONS", "sips:127.0.0.1")));
+        Assert.Equal(["not-bad"], Logs("if (uri == myself) xlog(\"bad\"); if (uri != myself) xlog(\"not-bad\");", ScriptRun.Request("OPTIONS", "sip:127.0.0.1:99999")));
+    }
+
+    [Fact]
+    public void UriEqualsMyselfFollowsTheRewrittenRequestUri()
+    {
+        Assert.Equal(["before", "after-rewrite", "after-revert"],
+            Logs("if (uri == myself) xlog(\"before\"); seturi(\"sip:bob@192.0.2.1\"); if (uri != myself) xlog(\"after-rewrite\"); revert_uri(); if (uri == myself) xlog(\"after-revert\");",
+                ScriptRun.Request("OPTIONS", "sip:bob@127.0.0.1")));
+    }
+
+    [Fact]
+    public void UriIsNeverMyselfInAReply()
+    {
+        var run = new ScriptRun("loadmodule \"sl.so\"\nroute { exit; }\nonreply_route { if (uri == myself) xlog(\"me\"); if (uri != myself) xlog(\"not-me\"); }\n", wholeScript: true);
+        run.Run("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:c@127.0.0.1>\r\nCall-ID: x\r\nCSeq: 2 INVITE\r\nContent-Length: 0\r\n\r\n");
+        Assert.Equal(["-1 not-me"], run.Host.Logs);
     }
 }

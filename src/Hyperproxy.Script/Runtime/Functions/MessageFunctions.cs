@@ -73,7 +73,7 @@ internal static class MessageFunctions
             mf = MaxLimit + 1;
         }
 
-        TextRange value = m.Header(m.FindHeader(HeaderId.MaxForwards)).Value;
+        TextRange value = m.Header(m.MaxForwardsIndex).Value;
         Span<byte> digits = c.ArenaFree[..value.Length];
         int v = mf - 1;
         for (int i = digits.Length - 1; i >= 0; i--)

@@ -198,6 +198,16 @@ internal static class Conditions
         }
     }
 
+    /// <summary>
+    /// <c>uri == myself</c> / <c>$ru == myself</c>, the common case: the current Request-URI's bytes go straight to
+    /// the host/port check (no value node, no full URI parse). A reply has no Request-URI: not myself.
+    /// </summary>
+    internal sealed class RequestUriIsMyself(bool negate) : ConditionNode
+    {
+        public override int Test(ScriptContext context) =>
+            (context.Message.IsRequest && Myself.IsMyself(context, context.RequestUri)) != negate ? 1 : -1;
+    }
+
     /// <summary><c>uri == myself</c>: the value (a URI, or a bare host) names this proxy.</summary>
     internal sealed class Myself(ValueNode value, bool negate) : ConditionNode
     {
@@ -214,9 +224,9 @@ internal static class Conditions
                 return false;
             }
 
-            if (SipUri.TryParse(text, out SipUri uri) && uri.Host.IsPresent)
+            if (SipUri.TryParseHostPort(text, out UriScheme scheme, out TextRange host, out int port))
             {
-                return context.Host.IsMyself(text.Slice(uri.Host.Start, uri.Host.Length), uri.PortNumber != 0 ? uri.PortNumber : uri.Scheme == UriScheme.Sips ? 5061 : 5060);
+                return context.Host.IsMyself(text.Slice(host.Start, host.Length), port != 0 ? port : scheme == UriScheme.Sips ? 5061 : 5060);
             }
 
             return context.Host.IsMyself(text, 0);
