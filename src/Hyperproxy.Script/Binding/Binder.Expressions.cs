@@ -165,7 +165,7 @@ public sealed partial class Binder
         }
 
         BindIndex(pv, declaration, display);
-        BindTransformations(pv, write);
+        BindTransformations(pv, context, write);
 
         if (write && !declaration.Writable)
             _diagnostics.Report(pv.Location, $"pseudo-variable '{display}' is read-only");
@@ -201,7 +201,7 @@ public sealed partial class Binder
         }
     }
 
-    private void BindTransformations(PseudoVariableExpression pv, bool write)
+    private void BindTransformations(PseudoVariableExpression pv, RouteContext context, bool write)
     {
         if (pv.Syntax.Transformations.Count == 0)
             return;
@@ -222,10 +222,39 @@ public sealed partial class Binder
                 continue;
             }
 
-            bound.Add(new BoundTransformation(declaration, t.Arguments));
+            bound.Add(new BoundTransformation(declaration, t.Arguments, BindTransformationArguments(t, context)));
         }
 
         pv.Transformations = bound;
+    }
+
+    /// <summary>An argument starting with '$' must be exactly one pseudo-variable, read per message.</summary>
+    private PseudoVariableExpression?[] BindTransformationArguments(TransformationSyntax t, RouteContext context)
+    {
+        var variables = new PseudoVariableExpression?[t.Arguments.Count];
+        for (int i = 0; i < variables.Length; i++)
+        {
+            string text = t.Arguments[i];
+            if (text.Length < 2 || text[0] != '$' || text[1] == '$')
+                continue;
+            if (!PseudoVariableReader.TryRead(text, 0, t.Location, out var syntax, out int end, out string? error))
+            {
+                _diagnostics.Report(t.Location, $"transformation '{{{t.Name}}}' argument {i + 1}: {error}");
+                continue;
+            }
+
+            if (end != text.Length)
+            {
+                _diagnostics.Report(t.Location, $"transformation '{{{t.Name}}}' argument {i + 1} ('{text}') must be a constant or one pseudo-variable");
+                continue;
+            }
+
+            var pv = new PseudoVariableExpression(t.Location, syntax!);
+            BindVariable(pv, context, write: false);
+            variables[i] = pv;
+        }
+
+        return variables;
     }
 
     /// <summary>Splits a format string into text and bound variables (<c>$$</c> is a literal <c>$</c>).</summary>

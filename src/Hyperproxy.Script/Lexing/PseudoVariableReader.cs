@@ -176,16 +176,26 @@ public static class PseudoVariableReader
                 depth--;
             else if (c == ',' && depth == 0)
             {
-                parts.Add(body[partStart..k].Trim());
+                parts.Add(Part(body[partStart..k]));
                 partStart = k + 1;
             }
         }
 
-        parts.Add(body[partStart..].Trim());
+        parts.Add(Part(body[partStart..]));
+        // A ',' separator argument is written as a trailing ",,": {s.select,1,,}.
+        if (parts.Count >= 3 && parts[^1].Length == 0 && parts[^2].Length == 0 && body.EndsWith(",,", StringComparison.Ordinal))
+        {
+            parts.RemoveAt(parts.Count - 1);
+            parts[^1] = ",";
+        }
+
         string name = parts[0];
         parts.RemoveAt(0);
         return new TransformationSyntax(at, name, parts);
     }
+
+    /// <summary>An argument, trimmed; a lone blank (a ' ' separator) is kept.</summary>
+    private static string Part(string raw) => raw.Length == 1 && raw[0] is ' ' or '\t' ? raw : raw.Trim();
 
     /// <summary>Index of the bracket closing the one at <paramref name="open"/>, nesting counted; -1 if none.</summary>
     private static int FindClose(string text, int open, char openChar, char closeChar)

@@ -24,8 +24,8 @@ public sealed partial class ScriptCompiler
         ["rb"] = VariableId.Body, ["mb"] = VariableId.MessageBuffer, ["ml"] = VariableId.MessageLength, ["mi"] = VariableId.MessageId,
         ["retcode"] = VariableId.RetCode, ["Ts"] = VariableId.TimeSeconds, ["Tsm"] = VariableId.TimeMicros, ["TS"] = VariableId.StartTime,
         ["bf"] = VariableId.BranchFlags, ["mf"] = VariableId.MessageFlags,
-        // Known, always NULL until it exists: $return. $err.* are set for error_route.
-        ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["return"] = VariableId.Null, ["err.class"] = VariableId.ErrorClass,
+        // $err.* are set for error_route.
+        ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["err.class"] = VariableId.ErrorClass,
         ["err.level"] = VariableId.ErrorLevel, ["err.info"] = VariableId.ErrorInfo, ["err.rcode"] = VariableId.ErrorReplyCode, ["err.rreason"] = VariableId.ErrorReplyReason,
     };
 
@@ -44,12 +44,74 @@ public sealed partial class ScriptCompiler
                 continue;
             }
 
-            byte[] argument = t.Arguments.Count > 0 ? Utf8(t.Arguments[0]) : [];
-            byte separator = t.Arguments.Count > 1 && t.Arguments[1].Length == 1 ? (byte)t.Arguments[1][0] : (byte)';';
-            node = new Transformation(node, kind, argument, separator);
+            node = CompileTransformation(pv, node, t, kind) ?? node;
         }
 
         return node;
+    }
+
+    /// <summary>One transformation: constant arguments checked and converted now, pseudo-variable ones compiled.</summary>
+    private Transformation? CompileTransformation(PseudoVariableExpression pv, ValueNode inner, BoundTransformation t, Transformation.Kind kind)
+    {
+        string name = t.Declaration.Name;
+        ValueNode? Dynamic(int i) => i < t.Variables.Count && t.Variables[i] is { } v ? CompileVariable(v) : null;
+        string Text(int i) => i < t.Arguments.Count ? t.Arguments[i] : string.Empty;
+
+        bool IntArgument(int i, string what, out int value)
+        {
+            value = 0;
+            if (Dynamic(i) is not null || int.TryParse(Text(i), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value))
+                return true;
+            Error(pv.Location, $"transformation '{{{name}}}': {what} '{Text(i)}' is not an integer");
+            return false;
+        }
+
+        bool SeparatorArgument(int i, out byte separator)
+        {
+            separator = (byte)';';
+            if (i >= t.Arguments.Count)
+                return true;
+            string text = Text(i);
+            if (text.Length == 1 && text[0] < 0x80)
+            {
+                separator = (byte)text[0];
+                return true;
+            }
+
+            Error(pv.Location, $"transformation '{{{name}}}': the separator must be one character, got '{text}'");
+            return false;
+        }
+
+        switch (kind)
+        {
+            case Transformation.Kind.StringSubstring:
+                return IntArgument(0, "offset", out int offset) && IntArgument(1, "length", out int length)
+                    ? new Transformation(inner, kind, [], 0, offset, length, Dynamic(0), Dynamic(1))
+                    : null;
+            case Transformation.Kind.StringSelect:
+                if (Dynamic(1) is not null)
+                {
+                    Error(pv.Location, $"transformation '{{{name}}}': the separator must be a constant character");
+                    return null;
+                }
+
+                return IntArgument(0, "index", out int index) && SeparatorArgument(1, out byte field)
+                    ? new Transformation(inner, kind, [], field, index, 0, Dynamic(0))
+                    : null;
+            default:
+            {
+                if (Dynamic(1) is not null)
+                {
+                    Error(pv.Location, $"transformation '{{{name}}}': the separator must be a constant character");
+                    return null;
+                }
+
+                byte[] argument = t.Arguments.Count > 0 && Dynamic(0) is null ? Utf8(t.Arguments[0]) : [];
+                return SeparatorArgument(1, out byte separator)
+                    ? new Transformation(inner, kind, argument, separator, firstNode: Dynamic(0))
+                    : null;
+            }
+        }
     }
 
     private ValueNode CompileVariableReader(PseudoVariableExpression pv)
@@ -81,6 +143,8 @@ public sealed partial class ScriptCompiler
 
             case "param":
                 return new VariableReader(VariableId.Param, index: int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture));
+            case "return":
+                return new VariableReader(VariableId.ReturnValue, index: int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture));
             case "socket_in":
             case "socket_out":
                 return new VariableReader(VariableId.SocketIn, index: Math.Max(Array.IndexOf(s_socketFields, arg ?? string.Empty), 0));

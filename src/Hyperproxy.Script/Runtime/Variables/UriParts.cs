@@ -50,4 +50,11 @@ internal static class UriParts
 
     public static ScriptValue Params(in ScriptValue uri) =>
         SipUri.TryParse(uri.Span, out SipUri u) && u.Params.IsPresent ? uri.Slice(u.Params) : ScriptValue.Null;
+
+    public static ScriptValue Headers(in ScriptValue uri) =>
+        SipUri.TryParse(uri.Span, out SipUri u) && u.Headers.IsPresent ? uri.Slice(u.Headers) : ScriptValue.Null;
+
+    /// <summary>The scheme as written before the first ':' (sip, sips, tel); NULL when the value is not a URI.</summary>
+    public static ScriptValue Scheme(in ScriptValue uri) =>
+        SipUri.TryParse(uri.Span, out _) ? uri.Slice(0, uri.Span.IndexOf((byte)':')) : ScriptValue.Null;
 }
