@@ -28,7 +28,7 @@ public class BinderErrorTests
     [InlineData("  route(nowhere);", "test.cfg:6:9: unknown route 'nowhere' (no route[nowhere] block)")]
     [InlineData("  route($var(x));", "test.cfg:6:9: route() needs a constant route name")]
     [InlineData("  route();", "test.cfg:6:3: route() needs a route name: route(name[, args...])")]
-    [InlineData("  break;", "test.cfg:6:3: break outside a switch case or a while loop")]
+    [InlineData("  break;", "test.cfg:6:3: break outside a switch case or a loop")]
     [InlineData("  sl_send_reply(999, \"x\");", "test.cfg:6:17: bad argument 1 of sl_send_reply: '999' is not a SIP status code (100..699)")]
     [InlineData("  sl_send_reply(\"abc\", \"x\");", "test.cfg:6:17: argument 1 of sl_send_reply must be a number")]
     [InlineData("  mf_process_maxfwd_header(300);", "test.cfg:6:28: bad argument 1 of mf_process_maxfwd_header: '300' is out of range (0..255)")]

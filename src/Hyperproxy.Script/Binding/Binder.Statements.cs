@@ -29,12 +29,15 @@ public sealed partial class Binder
                 BindStatement(s.Body, context);
                 context.BreakableDepth--;
                 break;
+            case ForEachStatement s:
+                BindForEach(s, context);
+                break;
             case SwitchStatement s:
                 BindSwitch(s, context);
                 break;
             case BreakStatement s:
                 if (context.BreakableDepth == 0)
-                    _diagnostics.Report(s.Location, "break outside a switch case or a while loop");
+                    _diagnostics.Report(s.Location, "break outside a switch case or a loop");
                 break;
             case ReturnStatement s:
                 for (int i = 0; i < s.Values.Count; i++)
@@ -49,6 +52,22 @@ public sealed partial class Binder
             case ExitStatement or DropStatement:
                 break;
         }
+    }
+
+    private void BindForEach(ForEachStatement s, RouteContext context)
+    {
+        BindVariable(s.Variable, context, write: true);
+        BindVariable(s.Source, context, write: false);
+        if (s.Source.Declaration is { } source
+            && (source.Name is not ("avp" or "hdr") || s.Source.IndexKind != PseudoVariableIndexKind.All || s.Source.Transformations.Count > 0))
+        {
+            _diagnostics.Report(s.Source.Location,
+                $"for ... in needs all values of an $avp or $hdr: $(avp(name)[*]) or $(hdr(Name)[*]), not '{s.Source.Syntax.Text}'");
+        }
+
+        context.BreakableDepth++;
+        BindStatement(s.Body, context);
+        context.BreakableDepth--;
     }
 
     private void BindSwitch(SwitchStatement s, RouteContext context)

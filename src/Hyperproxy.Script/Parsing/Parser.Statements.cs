@@ -111,7 +111,7 @@ public sealed partial class Parser
             case "default":
                 throw Error(token.Location, $"'{token.Text}' outside a switch");
             case "for":
-                throw Error(token.Location, "'for' loops are not supported; use while");
+                return ParseForEach();
         }
 
         var call = ParseCall();
@@ -173,6 +173,24 @@ public sealed partial class Parser
         var keyword = Advance();
         var condition = ParseParenthesizedCondition("while");
         return new WhileStatement(keyword.Location, condition, ParseBody());
+    }
+
+    /// <summary><c>for ($var(x) in $(avp(list)[*])) body</c>.</summary>
+    private ForEachStatement ParseForEach()
+    {
+        var keyword = Advance();
+        Expect(TokenKind.OpenParen, "'(' after for");
+        if (_current.Kind != TokenKind.PseudoVariable)
+            throw Error(_current.Location, $"expected the loop variable after 'for (', found {Describe(_current)}");
+        var variable = ParsePseudoVariable();
+        if (!(_current.Kind == TokenKind.Identifier && _current.Text == "in"))
+            throw Error(_current.Location, $"expected 'in' after the loop variable, found {Describe(_current)}");
+        Advance();
+        if (_current.Kind != TokenKind.PseudoVariable)
+            throw Error(_current.Location, $"expected the values to loop over after 'in' (e.g. $(avp(list)[*])), found {Describe(_current)}");
+        var source = ParsePseudoVariable();
+        Expect(TokenKind.CloseParen, "')' closing the for header");
+        return new ForEachStatement(keyword.Location, variable, source, ParseBody());
     }
 
     private Expression ParseParenthesizedCondition(string keyword)

@@ -36,7 +36,9 @@ public sealed partial class ScriptCompiler
             case DropStatement:
                 return new Statements.Drop();
             case ReturnStatement s:
-                return new Statements.Return(s.Values.Count == 0 ? null : CompileValue(s.Values[0]));
+                return CompileReturn(s);
+            case ForEachStatement s:
+                return CompileForEach(s);
             case ExpressionStatement s:
                 return new Statements.Call(CompileCall(s.Call));
             case AssignmentStatement s:
@@ -45,6 +47,34 @@ public sealed partial class ScriptCompiler
                 Error(statement.Location, $"statement {statement.GetType().Name} is not supported by the runtime");
                 return new Statements.Exit();
         }
+    }
+
+    private StatementNode CompileReturn(ReturnStatement s)
+    {
+        if (s.Values.Count > ScriptContext.MaxReturnValues + 1)
+        {
+            Error(s.Location, $"return() takes a code and at most {ScriptContext.MaxReturnValues} values, got {s.Values.Count - 1}");
+        }
+
+        var values = new ValueNode[Math.Max(0, Math.Min(s.Values.Count - 1, ScriptContext.MaxReturnValues))];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = CompileValue(s.Values[i + 1]);
+        }
+
+        return new Statements.Return(s.Values.Count == 0 ? null : CompileValue(s.Values[0]), values, s.Location);
+    }
+
+    private StatementNode CompileForEach(ForEachStatement s)
+    {
+        VariableWriter? writer = CompileWriter(s.Variable, VariableWriter.AvpMode.ReplaceAll);
+        StatementNode body = CompileStatement(s.Body);
+        if (writer is null || CompileVariable(s.Source) is not VariableReader source)
+        {
+            return new Statements.Exit();
+        }
+
+        return new Statements.ForEach(writer, source, body, _program.Settings.MaxWhileLoops, s.Location);
     }
 
     private StatementNode CompileSwitch(SwitchStatement s)

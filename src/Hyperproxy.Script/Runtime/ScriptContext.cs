@@ -126,6 +126,7 @@ public sealed partial class ScriptContext
         ResetRouting();
         ResetAvps();
         ResetErrors();
+        ClearReturnValues();
     }
 
     /// <summary>Records why forward()/send() failed (the reason must be a constant or long-lived bytes).</summary>

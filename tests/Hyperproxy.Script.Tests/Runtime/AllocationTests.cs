@@ -75,4 +75,22 @@ public sealed class AllocationTests
         Assert.Equal((200, "OK", ""), run.Host.Replies[^1]);
         Assert.Equal(0, AllocatedOver(run, ScriptRun.Request()));
     }
+
+    [Fact]
+    public void ForEachReturnValuesAndStringTransformationsAllocateNothing()
+    {
+        string script = ScriptTestHelper.Modules + "route {\n"
+            + "$avp(l) := NULL; $avp(l) = \"a\"; $avp(l) = $rU; $var(all) = \"\";\n"
+            + "for ($var(v) in $(avp(l)[*])) { $var(all) = $var(all) + $var(v); }\n"
+            + "for ($var(h) in $(hdr(X-P)[*])) { $var(all) = $var(all) + $(var(h){param.value,b}); }\n"
+            + "route(pick, $var(all));\n"
+            + "$var(x) = $(return(0){s.substr,1,2}) + $(hdr(X-P){s.select,-1,;}) + $(ru{s.md5}) + $(fu{s.trim}) + $(si{ip.isip}) + $(hdr(From){nameaddr.param,tag}) + $(ru{uri.scheme});\n"
+            + "sl_send_reply(200, \"OK $var(x) $return(1)\");\n"
+            + "}\nroute[pick] { return(1, $param(1) + \"!\", 7); }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request(extra: "X-P: a=1;b=2\r\n"));
+        Assert.Equal(0, run.Context.RuntimeErrors);
+        Assert.Equal((200, "OK obb=256fd36d2cf3fda77e818509dd3ce1325sip:alice@atlanta.example.com1f1sip 7", ""), run.Host.Replies[^1]);
+        Assert.Equal(0, AllocatedOver(run, ScriptRun.Request(extra: "X-P: a=1;b=2\r\n")));
+    }
 }

@@ -53,7 +53,11 @@ public sealed class EveryConstructTests
             if ($ua =~ "^test-[a-z]+/[[:digit:]]" and not ($ua !~ "ua")) { $var(ua) = 1; }
             if ($tt == NULL || $rU == "nobody") { $var(initial) = 1; }
             route(helper, $var(acc), 5);
-            xlog("L_NOTICE", "acc=$var(acc) bits=$var(bits) neg=$var(neg) who=$avp(who) rc=$rc flag=$mf ua=$var(ua) i=$var(initial) len=$(ru{s.len})\n");
+            xlog("L_NOTICE", "acc=$var(acc) bits=$var(bits) neg=$var(neg) who=$avp(who) rc=$rc ret=$return(0) flag=$mf ua=$var(ua) i=$var(initial) len=$(ru{s.len})\n");
+            $avp(hops) = "b"; $avp(hops) = "c";
+            $var(walk) = "";
+            for ($var(h) in $(avp(hops)[*])) { $var(walk) = $var(walk) + $var(h); }
+            xlog("L_NOTICE", "walk=$var(walk) sub=$(fu{s.substr,4,5}) sel=$(fu{s.select,1,@}) md5=$(rU{s.md5}{s.len}) tag=$(hdr(From){nameaddr.param,tag}) ip=$(si{ip.isip})\n");
             if ($rm == "BYE") drop;
             append_hf("X-Seen: $si\r\n");
             forward();
@@ -61,7 +65,7 @@ public sealed class EveryConstructTests
         }
 
         route[helper] {
-            if ($param(1) == "012" && $param(2) == 5) return(3);
+            if ($param(1) == "012" && $param(2) == 5) return(3, "ok-" + $param(1));
             return(-2);
         }
 
@@ -77,7 +81,8 @@ public sealed class EveryConstructTests
     {
         var run = new ScriptRun(Script, wholeScript: true);
         run.Run(ScriptRun.Request(extra: "X-Extra: 1\r\n"));
-        Assert.Equal("2 acc=012 bits=11 neg=-1 who=A rc=3 flag=1 ua=1 i=1 len=19", Assert.Single(run.Host.Logs));
+        Assert.Equal(["2 acc=012 bits=11 neg=-1 who=A rc=3 ret=ok-012 flag=1 ua=1 i=1 len=19",
+            "2 walk=cb sub=alice sel=atlanta.example.com md5=32 tag=f1 ip=1"], run.Host.Logs);
         Assert.True(run.Context.IsFlagSet(0));
         Assert.Equal(1u, run.Context.BranchFlags);
         Assert.Equal(("", "sip:bob@example.com", ""), Assert.Single(run.Host.Forwards));

@@ -95,6 +95,75 @@ public sealed class StatementTests
     }
 
     [Fact]
+    public void ReturnValuesReachTheCallerAsReturnVariables()
+    {
+        string script = ScriptTestHelper.Modules + "route {\n"
+            + " route(pair, \"bob\");\n xlog(\"rc=$rc 0=$return(0) 1=$return(1) 2=$return(2)\");\n"
+            + " route(plain);\n xlog(\"after plain: $return(0)\");\n"
+            + " route(outer);\n xlog(\"after outer: $rc $return(0)\");\n"
+            + " route(nested);\n xlog(\"after nested: $rc $return(0)\");\n"
+            + "}\n"
+            + "route[pair] { $var(t) = \"user-\" + $param(1); return(4, $var(t), 42); }\n"
+            + "route[plain] { xlog(\"in plain\"); }\n"
+            + "route[outer] { route(pair, \"x\"); }\n"
+            + "route[nested] { route(pair, \"y\"); return(-3, \"own\"); }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Equal(["-1 rc=4 0=user-bob 1=42 2=<null>", "-1 in plain", "-1 after plain: <null>",
+            "-1 after outer: 1 <null>", "-1 after nested: -3 own"], run.Host.Logs);
+    }
+
+    [Fact]
+    public void ReturnValuesOutliveTheArenaOfTheRoute()
+    {
+        // The returned string is built in the arena of the callee; later arena use must not change it.
+        string script = ScriptTestHelper.Modules + "route {\n route(build);\n $var(junk) = \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\" + $rU;\n xlog(\"$return(0)\");\n}\n"
+            + "route[build] { return(1, $ru + \";built\"); }\n";
+        var run = new ScriptRun(script, wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Equal(["-1 sip:bob@example.com;built"], run.Host.Logs);
+    }
+
+    [Fact]
+    public void ForEachWalksAvpValuesInIndexOrder()
+    {
+        Assert.Equal(["c", "b", "a", "n=3"],
+            Logs("$avp(l) = \"a\"; $avp(l) = \"b\"; $avp(l) = \"c\"; $var(n) = 0; for ($var(v) in $(avp(l)[*])) { xlog(\"$var(v)\"); $var(n) += 1; } xlog(\"n=$var(n)\");"));
+        Assert.Equal(["c", "b", "end"],
+            Logs("$avp(l) = \"a\"; $avp(l) = \"b\"; $avp(l) = \"c\"; for ($var(v) in $(avp(l)[*])) { if ($var(v) == \"a\") break; xlog(\"$var(v)\"); } xlog(\"end\");"));
+        Assert.Equal(["none"], Logs("for ($var(v) in $(avp(empty)[*])) xlog(\"$var(v)\"); xlog(\"none\");"));
+        Assert.Equal(["c", "a", "$(avp(l)[0]) = a"],
+            Logs("$avp(l) = \"a\"; $avp(l) = \"c\"; for ($avp(l2) in $(avp(l)[*])) xlog(\"$avp(l2)\"); xlog(\"$$(avp(l)[0]) = $avp(l2)\");"));
+    }
+
+    [Fact]
+    public void ForEachWalksHeaderLines()
+    {
+        Assert.Equal(["<sip:p1.example.com;lr>", "<sip:p2.example.com;lr>"],
+            Logs("for ($var(r) in $(hdr(Route)[*])) xlog(\"$var(r)\");", ScriptRun.Request(extra: "Route: <sip:p1.example.com;lr>\r\nRoute: <sip:p2.example.com;lr>\r\n")));
+    }
+
+    [Fact]
+    public void ForEachOverAGrowingListStopsAtMaxWhileLoops()
+    {
+        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.Modules
+            + "route { $avp(l) = 1; $var(n) = 0; for ($var(v) in $(avp(l)[*])) { $avp(l) = 1; $var(n) += 1; } xlog(\"$var(n)\"); }\n", wholeScript: true);
+        run.Run(ScriptRun.Request());
+        Assert.Equal(1, run.Context.RuntimeErrors);
+        Assert.Contains("for loop stopped after max_while_loops", run.Host.Logs[0], StringComparison.Ordinal);
+        Assert.Equal("-1 5", run.Host.Logs[^1]);
+    }
+
+    [Theory]
+    [InlineData("  for ($var(v) in $avp(l)) exit;", "test.cfg:6:19: for ... in needs all values of an $avp or $hdr: $(avp(name)[*]) or $(hdr(Name)[*]), not '$avp(l)'")]
+    [InlineData("  for ($var(v) in $(ru[*])) exit;", "test.cfg:6:19: pseudo-variable '$ru' cannot be indexed")]
+    [InlineData("  for ($rm in $(avp(l)[*])) exit;", "test.cfg:6:8: pseudo-variable '$rm' is read-only")]
+    public void ForEachNeedsAWritableVariableAndAllValues(string body, string expected)
+    {
+        Assert.Contains(expected, ScriptTestHelper.RouteErrors(body));
+    }
+
+    [Fact]
     public void ReturnZeroAndExitStopTheWholeScript()
     {
         string script = ScriptTestHelper.Modules + "route {\n route(stop);\n xlog(\"not reached\");\n}\nroute[stop] { return(0); }\n";

@@ -2,7 +2,10 @@ using Hyperproxy.Script.Text;
 
 namespace Hyperproxy.Script.Runtime.Nodes;
 
-/// <summary><c>route(name, a, b)</c>: arguments become <c>$param(1..)</c>; the result is the callee's <c>return</c> code (1 when it just ends).</summary>
+/// <summary>
+/// <c>route(name, a, b)</c>: arguments become <c>$param(1..)</c>; the result is the callee's <c>return</c> code (1 when it
+/// just ends), its extra return values <c>$return(0..)</c>.
+/// </summary>
 internal sealed class RouteCall(RouteNode route, ValueNode[] arguments, SourceLocation location) : CallNode
 {
     private const int MaxDepth = 100;
@@ -31,6 +34,13 @@ internal sealed class RouteCall(RouteNode route, ValueNode[] arguments, SourceLo
             return 0;
         }
 
-        return flow == Flow.Return ? context.RetCode : 1;
+        if (flow != Flow.Return)
+        {
+            // Fell off the end: no return values (those of a route it called are not its own).
+            context.ClearReturnValues();
+            return 1;
+        }
+
+        return context.RetCode;
     }
 }

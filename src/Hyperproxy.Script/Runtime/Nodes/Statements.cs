@@ -85,6 +85,48 @@ internal static class Statements
         }
     }
 
+    /// <summary>
+    /// <c>for ($var(x) in $(avp(l)[*]))</c>: each value, in index order, is written to the loop variable before the
+    /// body runs. Values are read one at a time (no copy of the list); a body that keeps adding to the list it walks
+    /// is stopped after max_while_loops rounds like a while loop.
+    /// </summary>
+    internal sealed class ForEach(VariableWriter variable, VariableReader source, StatementNode body, int maxLoops, SourceLocation location) : StatementNode
+    {
+        public override Flow Execute(ScriptContext context)
+        {
+            for (int i = 0; ; i++)
+            {
+                int mark = context.ArenaMark;
+                ScriptValue v = source.ValueAt(context, i);
+                if (v.IsNull)
+                {
+                    context.ArenaRelease(mark);
+                    return Flow.Next;
+                }
+
+                if (i >= maxLoops)
+                {
+                    context.ArenaRelease(mark);
+                    context.RuntimeError(location, "for loop stopped after max_while_loops iterations");
+                    return Flow.Next;
+                }
+
+                variable.Write(context, v);
+                context.ArenaRelease(mark);
+                Flow f = body.Execute(context);
+                if (f == Flow.Break)
+                {
+                    return Flow.Next;
+                }
+
+                if (f != Flow.Next)
+                {
+                    return f;
+                }
+            }
+        }
+    }
+
     /// <summary><c>switch</c>: the statements of all cases in order; a match jumps in and falls through until break.</summary>
     internal sealed class Switch(ValueNode subject, ScriptValue[] caseValues, int[] caseStarts, int defaultStart, StatementNode[] statements) : StatementNode
     {
@@ -145,11 +187,15 @@ internal static class Statements
         }
     }
 
-    /// <summary><c>return</c> / <c>return(code)</c>: NULL → -1, a non-number → 1, 0 stops the script.</summary>
-    internal sealed class Return(ValueNode? code) : StatementNode
+    /// <summary>
+    /// <c>return</c> / <c>return(code[, v1, ...])</c>: NULL → -1, a non-number → 1, 0 stops the script. The extra
+    /// values become <c>$return(0)</c>, <c>$return(1)</c> ... for the caller (copied out of the arena first).
+    /// </summary>
+    internal sealed class Return(ValueNode? code, ValueNode[] values, SourceLocation location) : StatementNode
     {
         public override Flow Execute(ScriptContext context)
         {
+            context.ClearReturnValues();
             if (code is null)
             {
                 context.RetCode = 1;
@@ -158,8 +204,16 @@ internal static class Statements
 
             int mark = context.ArenaMark;
             ScriptValue v = code.Evaluate(context);
-            context.ArenaRelease(mark);
             int rc = v.IsNull ? -1 : v.TryGetInt(out int n) ? n : 1;
+            foreach (ValueNode value in values)
+            {
+                if (!context.AddReturnValue(value.Evaluate(context)))
+                {
+                    context.RuntimeError(location, "return value too long for $return (4096 bytes for all values): kept as NULL");
+                }
+            }
+
+            context.ArenaRelease(mark);
             if (rc == 0)
             {
                 return Flow.Exit;

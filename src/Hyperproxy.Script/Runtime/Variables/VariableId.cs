@@ -58,6 +58,7 @@ public enum VariableId : byte
     Var,
     RetCode,
     Param,
+    ReturnValue,
     TimeSeconds,
     TimeMicros,
     StartTime,

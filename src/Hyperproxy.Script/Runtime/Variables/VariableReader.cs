@@ -86,6 +86,7 @@ internal sealed class VariableReader : ValueNode
             case VariableId.Var: return context.GetVar(_slot);
             case VariableId.RetCode: return ScriptValue.FromInt(context.RetCode);
             case VariableId.Param: return context.GetParam(_index);
+            case VariableId.ReturnValue: return context.GetReturnValue(_index);
             case VariableId.TimeSeconds: return ScriptValue.FromInt((int)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             case VariableId.TimeMicros: return ScriptValue.FromInt((int)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 1000 * 1000));
             case VariableId.StartTime: return ScriptValue.FromInt((int)Constants.StartSeconds);
@@ -218,24 +219,7 @@ internal sealed class VariableReader : ValueNode
             }
 
             case PseudoVariableIndexKind.Number:
-            {
-                int wanted = _index >= 0 ? _index : CountHeaders(m) + _index;
-                if (wanted < 0)
-                {
-                    return ScriptValue.Null;
-                }
-
-                int i = 0;
-                for (int h = Find(m, 0); h >= 0; h = Find(m, h + 1), i++)
-                {
-                    if (i == wanted)
-                    {
-                        return ScriptValue.FromMessage(m, m.Header(h).Value);
-                    }
-                }
-
-                return ScriptValue.Null;
-            }
+                return HeaderAt(m, _index >= 0 ? _index : CountHeaders(m) + _index);
 
             default:
             {
@@ -250,6 +234,37 @@ internal sealed class VariableReader : ValueNode
             }
         }
     }
+
+    /// <summary>The <paramref name="wanted"/>-th line of the header (0 = first), or NULL.</summary>
+    private ScriptValue HeaderAt(SipMessage m, int wanted)
+    {
+        if (wanted < 0)
+        {
+            return ScriptValue.Null;
+        }
+
+        int i = 0;
+        for (int h = Find(m, 0); h >= 0; h = Find(m, h + 1), i++)
+        {
+            if (i == wanted)
+            {
+                return ScriptValue.FromMessage(m, m.Header(h).Value);
+            }
+        }
+
+        return ScriptValue.Null;
+    }
+
+    /// <summary>
+    /// Value <paramref name="index"/> (0, 1, ...) of an indexed variable, as <c>$(avp(x)[index])</c> or
+    /// <c>$(hdr(Name)[index])</c> would read it; NULL past the last one (<c>for ... in</c>).
+    /// </summary>
+    public ScriptValue ValueAt(ScriptContext context, int index) => _id switch
+    {
+        VariableId.Avp => context.GetAvp(_slot, index),
+        VariableId.Header => HeaderAt(context.Message, index),
+        _ => index == 0 ? Evaluate(context) : ScriptValue.Null,
+    };
 
     private static readonly ScriptValue s_comma = ScriptValue.FromBytes(", "u8.ToArray());
 
