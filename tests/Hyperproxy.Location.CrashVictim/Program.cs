@@ -6,11 +6,17 @@ using Hyperproxy.Location.Faster;
 // two Path URIs each, and prints "ACK <i>" for every registration it would acknowledge:
 //   sync:       once the WAL has committed it (replies parked in PendingAcks, released per loop turn);
 //   checkpoint: at once, plus "CP <checkpoints completed> <acks so far>" whenever a checkpoint completes.
-// Usage: crash-victim sync|checkpoint <data directory> <count> [checkpoint interval ms]
+//   purge:      see PurgeScenario.
+// Usage: crash-victim sync|checkpoint|purge <data directory> <count> [checkpoint interval ms]
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: crash-victim sync|checkpoint <data directory> <count> [checkpoint interval ms]");
+    Console.Error.WriteLine("usage: crash-victim sync|checkpoint|purge <data directory> <count> [checkpoint interval ms]");
     return 2;
+}
+if (args[0] == "purge")
+{
+    PurgeScenario.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+    return 0;
 }
 Durability durability = args[0] == "sync" ? Durability.Sync : Durability.Checkpoint;
 int count = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);

@@ -13,6 +13,7 @@ public class CrashTests
     {
         public readonly List<int> Acks = [];
         public readonly List<(long Checkpoints, int Acks)> Checkpoints = [];
+        public long Purged = -1;
     }
 
     private static Victim RunAndKill(string mode, string directory, int count, Func<Victim, bool> killWhen, string? intervalMs = null)
@@ -57,6 +58,23 @@ public class CrashTests
             victim.Acks.Add(int.Parse(parts[1], CultureInfo.InvariantCulture));
         else if (parts[0] == "CP" && parts.Length == 3)
             victim.Checkpoints.Add((long.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture)));
+        else if (parts[0] == "PURGED" && parts.Length == 2)
+            victim.Purged = long.Parse(parts[1], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void SyncModeKeepsACommittedPurgeAcrossSigkill()
+    {
+        using var dir = new TempDirectory();
+        Victim victim = RunAndKill("purge", dir.Path, 2000, v => v.Purged >= 0);
+        Assert.Equal(1000, victim.Purged);
+        // Reopened with the clock back before the expiry: a purged binding that came back would read as valid.
+        using var store = TestSupport.Open(Durability.Sync, dir.Path, new ManualClock(1_700_000_000), expected: 4096);
+        Assert.Equal(1001, store.Recovery.Aors); // the odd AoRs and the marker
+        using ILocationSession session = store.NewSession();
+        var buffer = new byte[4096];
+        for (int i = 0; i < 2000; i++)
+            Assert.Equal(i % 2 == 0 ? ReadStatus.NotFound : ReadStatus.Found, session.Read(TestSupport.Aor(i), buffer, out _));
     }
 
     [Fact]

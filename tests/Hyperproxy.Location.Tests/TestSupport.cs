@@ -57,6 +57,15 @@ internal static class TestSupport
             Clock = clock ?? LocationClock.System,
         });
 
+    /// <summary>Every binding the record holds, expired ones included (0 when absent).</summary>
+    public static int StoredCount(byte[]? record)
+    {
+        if (record is null)
+            return 0;
+        Assert.Equal(RecordError.None, LocationRecord.TryOpen(record, out LocationRecordReader reader));
+        return reader.Count;
+    }
+
     /// <summary>Reads and validates the AoR's record; null when absent.</summary>
     public static byte[]? ReadRecord(ILocationSession session, ReadOnlySpan<byte> aor)
     {

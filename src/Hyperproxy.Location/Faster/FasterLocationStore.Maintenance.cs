@@ -5,7 +5,9 @@ namespace Hyperproxy.Location.Faster;
 
 // Background work, never on a worker: the expiry purge (Log.Scan for candidates, then a conditional
 // purge RMW each, rechecked under the record lock) and log compaction followed by a checkpoint. Both
-// run on one thread with its own session, so a scan never races a compaction moving BeginAddress.
+// run on one thread with its own session, so a scan never races a compaction moving BeginAddress. That
+// session logs to the WAL (sync mode), so a purge survives a crash as a save does; in checkpoint mode a
+// purge, like a save, is durable with the next checkpoint.
 public sealed partial class FasterLocationStore
 {
     private readonly LocationFunctions _maintenanceFunctions;

@@ -67,7 +67,10 @@ public sealed partial class FasterLocationStore : ILocationStore
             tryRecoverLatest: options.Durability != Durability.None);
         if (options.Durability == Durability.Sync)
             OpenWal();
-        _maintenanceFunctions = new LocationFunctions(this, options.MaxRecordBytes, wal: null);
+        // The maintenance session logs to the WAL like a worker's: a purge is then as durable as a save (a
+        // purge missing from the WAL would bring expired bindings back on replay). WAL replay and compaction
+        // write through Upsert/Delete/copy-to-tail, which do not log.
+        _maintenanceFunctions = new LocationFunctions(this, options.MaxRecordBytes, _wal);
         _maintenanceSession = new FasterLocationSession(this, _kv, _maintenanceFunctions);
         Recovery = Recover(started);
         StartThreads();
