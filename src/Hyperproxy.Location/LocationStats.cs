@@ -15,6 +15,9 @@ public sealed record LocationStats
     public long PurgedAors { get; init; }
     public TimeSpan LastPurgeDuration { get; init; }
     public long Checkpoints { get; init; }
+
+    /// <summary>Checkpoints started early because the WAL outgrew <see cref="LocationStoreOptions.CheckpointWalBytes"/>.</summary>
+    public long WalTriggeredCheckpoints { get; init; }
     public TimeSpan LastCheckpointDuration { get; init; }
     public TimeSpan MaxCheckpointDuration { get; init; }
     public long Compactions { get; init; }
@@ -22,7 +25,11 @@ public sealed record LocationStats
     public long WalCommits { get; init; }
     public TimeSpan LastWalCommitDuration { get; init; }
     public TimeSpan MaxWalCommitDuration { get; init; }
+    /// <summary>WAL bytes kept on disk (between its begin and tail).</summary>
     public long WalBytes { get; init; }
+
+    /// <summary>WAL bytes written since the last completed checkpoint (what a restart would replay).</summary>
+    public long WalBytesSinceCheckpoint { get; init; }
     public long LogBytes { get; init; }
     public long LogMemoryBytes { get; init; }
 }

@@ -22,6 +22,38 @@ public sealed class LocationStoreOptions
     /// <summary>Checkpoint cadence in <see cref="Durability.Checkpoint"/> and <see cref="Durability.Sync"/>.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Default of <see cref="CheckpointWalBytes"/>: 64 MiB.</summary>
+    public const long DefaultCheckpointWalBytes = 64L << 20;
+
+    /// <summary>
+    /// <see cref="Durability.Sync"/>: once the WAL written since the last completed checkpoint exceeds this
+    /// many bytes, the checkpoint thread starts a checkpoint before <see cref="CheckpointInterval"/> is up,
+    /// which bounds replay time and disk use in a REGISTER burst (the WAL keeps up to about twice this: it is
+    /// truncated behind the previous checkpoint). The WAL's commit thread notices, never a worker. 0 = only
+    /// the timer. No effect in the other modes (they have no WAL).
+    /// </summary>
+    public long CheckpointWalBytes { get; init; } = DefaultCheckpointWalBytes;
+
+    /// <summary>The smallest non-zero <see cref="CheckpointWalBytes"/> the CLI and usrloc accept: one WAL page.
+    /// Less would checkpoint back to back under load, and every checkpoint makes the whole log read-only.</summary>
+    public const long MinCheckpointWalBytes = 1L << 20;
+
+    /// <summary>
+    /// Parses <c>--checkpoint-wal-size</c> / usrloc <c>checkpoint_wal_size</c>: 0 (timer only) or a
+    /// <see cref="ByteSize"/> of at least <see cref="MinCheckpointWalBytes"/>; <paramref name="error"/> says why not.
+    /// </summary>
+    public static bool TryParseCheckpointWalBytes(string text, out long bytes, out string error)
+    {
+        error = string.Empty;
+        if (ByteSize.TryParse(text, out bytes) && (bytes == 0 || bytes >= MinCheckpointWalBytes))
+        {
+            return true;
+        }
+
+        error = $"'{text}' is not a WAL size; use 0 (checkpoints on the timer only) or a size of at least 1M, e.g. 64M (K, M, G are binary units)";
+        return false;
+    }
+
     /// <summary>Every how many checkpoints the hash index is checkpointed too (the first one always is).</summary>
     public int IndexCheckpointEvery { get; init; } = 60;
 

@@ -41,7 +41,10 @@ public sealed class ModuleCatalog
         return registry;
     }
 
-    /// <summary>Reads the modparams of <paramref name="program"/> and returns the built-in plus module function bodies.</summary>
+    /// <summary>
+    /// Reads the modparams of <paramref name="program"/> and returns the built-in plus module function bodies;
+    /// a value a module cannot use throws <see cref="ModuleParameterException"/>.
+    /// </summary>
     public FunctionImplementations CreateImplementations(ScriptProgram program)
     {
         Rr.Configure(program);
@@ -63,7 +66,18 @@ public sealed class ModuleCatalog
             return null;
         }
 
-        ScriptCompiler.TryCompile(load.Program!, CreateImplementations(load.Program!), out CompiledScript? script, out errors);
+        FunctionImplementations functions;
+        try
+        {
+            functions = CreateImplementations(load.Program!);
+        }
+        catch (ModuleParameterException e)
+        {
+            errors = [e.Diagnostic];
+            return null;
+        }
+
+        ScriptCompiler.TryCompile(load.Program!, functions, out CompiledScript? script, out errors);
         return script;
     }
 

@@ -46,7 +46,7 @@ internal static class TestSupport
     public static string Text(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
 
     public static FasterLocationStore Open(Durability durability, string? directory, LocationClock? clock = null, int expected = 10_000,
-        TimeSpan? checkpointInterval = null, TimeSpan? purgeInterval = null)
+        TimeSpan? checkpointInterval = null, TimeSpan? purgeInterval = null, long checkpointWalBytes = LocationStoreOptions.DefaultCheckpointWalBytes)
         => new(new LocationStoreOptions
         {
             Durability = durability,
@@ -54,6 +54,7 @@ internal static class TestSupport
             ExpectedAors = expected,
             CheckpointInterval = checkpointInterval ?? TimeSpan.FromHours(1),
             PurgeInterval = purgeInterval ?? TimeSpan.FromHours(1),
+            CheckpointWalBytes = checkpointWalBytes,
             Clock = clock ?? LocationClock.System,
         });
 

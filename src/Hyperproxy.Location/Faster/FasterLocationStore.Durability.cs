@@ -6,7 +6,9 @@ using FASTER.core;
 namespace Hyperproxy.Location.Faster;
 
 // Durability: the WAL (sync mode) with its group-commit thread, and fold-over checkpoints carrying the
-// WAL address in the commit cookie, the WAL being truncated behind the previous checkpoint.
+// WAL address in the commit cookie, the WAL being truncated behind the previous checkpoint. Checkpoints
+// run on their own thread: every CheckpointInterval, and early when the commit thread sees more than
+// CheckpointWalBytes of WAL since the last one.
 public sealed partial class FasterLocationStore
 {
     private FasterLog? _wal;
@@ -20,6 +22,9 @@ public sealed partial class FasterLocationStore
     private long _maxCommitTicks;
 
     private readonly object _checkpointLock = new();
+    private readonly AutoResetEvent _checkpointWake = new(false);
+    private int _walCheckpointRequested;
+    private long _walTriggeredCheckpoints;
     private long _checkpoints;
     private long _lastCheckpointTicks;
     private long _maxCheckpointTicks;
@@ -107,6 +112,8 @@ public sealed partial class FasterLocationStore
                 Interlocked.Increment(ref _walCommits);
                 lock (_commitSignal)
                     Monitor.PulseAll(_commitSignal);
+                if (WalOverCheckpointThreshold())
+                    RequestWalCheckpoint();
                 continue;
             }
             Interlocked.Exchange(ref _committerIdle, 1);
@@ -144,7 +151,7 @@ public sealed partial class FasterLocationStore
                 return false;
             if (_wal is not null && _previousCookie > _wal.BeginAddress)
                 _wal.TruncateUntil(_previousCookie);
-            _previousCookie = walTail;
+            Volatile.Write(ref _previousCookie, walTail);
             _lastCheckpointTail = tail;
             long ticks = Stopwatch.GetElapsedTime(start).Ticks;
             Volatile.Write(ref _lastCheckpointTicks, ticks);
@@ -155,9 +162,34 @@ public sealed partial class FasterLocationStore
         }
     }
 
+    /// <summary>WAL bytes written since the last completed checkpoint (0 without a WAL).</summary>
+    private long WalSinceCheckpoint => _wal is null ? 0 : _wal.TailAddress - Volatile.Read(ref _previousCookie);
+
+    private bool WalOverCheckpointThreshold()
+        => _options.CheckpointWalBytes > 0 && WalSinceCheckpoint > _options.CheckpointWalBytes;
+
+    /// <summary>Wakes the checkpoint thread once per early checkpoint (commit thread only).</summary>
+    private void RequestWalCheckpoint()
+    {
+        if (Interlocked.Exchange(ref _walCheckpointRequested, 1) == 0)
+            _checkpointWake.Set();
+    }
+
     private void CheckpointLoop()
     {
-        while (!_stopEvent.WaitOne(_options.CheckpointInterval))
-            CheckpointNow();
+        var handles = new WaitHandle[] { _stopEvent, _checkpointWake };
+        while (true)
+        {
+            int woken = WaitHandle.WaitAny(handles, _options.CheckpointInterval);
+            if (woken == 0)
+                return;
+            if (CheckpointNow() && woken == 1)
+                Interlocked.Increment(ref _walTriggeredCheckpoints);
+            // Requests made while the checkpoint ran measured against the old cookie; look again against
+            // the new one (the commit thread may be idle now and would not ask again).
+            Volatile.Write(ref _walCheckpointRequested, 0);
+            if (WalOverCheckpointThreshold())
+                RequestWalCheckpoint();
+        }
     }
 }

@@ -28,6 +28,8 @@ public sealed partial class FasterLocationStore : ILocationStore
     public FasterLocationStore(LocationStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.CheckpointWalBytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointWalBytes, "CheckpointWalBytes is 0 (off) or a positive number of bytes");
         _options = options;
         if (options.DataDirectory is null)
         {
@@ -77,6 +79,9 @@ public sealed partial class FasterLocationStore : ILocationStore
     }
 
     public Durability Durability => _options.Durability;
+
+    /// <summary>The settings this store was opened with.</summary>
+    public LocationStoreOptions Options => _options;
 
     public RecoveryReport Recovery { get; }
 
@@ -141,6 +146,7 @@ public sealed partial class FasterLocationStore : ILocationStore
             PurgedAors = Volatile.Read(ref _purgedAors),
             LastPurgeDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastPurgeTicks)),
             Checkpoints = Volatile.Read(ref _checkpoints),
+            WalTriggeredCheckpoints = Volatile.Read(ref _walTriggeredCheckpoints),
             LastCheckpointDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCheckpointTicks)),
             MaxCheckpointDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCheckpointTicks)),
             Compactions = Volatile.Read(ref _compactions),
@@ -149,6 +155,7 @@ public sealed partial class FasterLocationStore : ILocationStore
             LastWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCommitTicks)),
             MaxWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCommitTicks)),
             WalBytes = _wal is null ? 0 : _wal.TailAddress - _wal.BeginAddress,
+            WalBytesSinceCheckpoint = WalSinceCheckpoint,
             LogBytes = LogBytes,
             LogMemoryBytes = _kv.Log.MemorySizeBytes,
         };

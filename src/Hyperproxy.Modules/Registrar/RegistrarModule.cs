@@ -51,6 +51,10 @@ public sealed partial class RegistrarModule
     /// <summary>usrloc <c>durability</c> modparam (none|checkpoint|sync), null when not set; <c>--durability</c> wins.</summary>
     public Durability? ConfiguredDurability { get; private set; }
 
+    /// <summary>usrloc <c>checkpoint_wal_size</c> modparam in bytes (<see cref="LocationStoreOptions.CheckpointWalBytes"/>),
+    /// null when not set; <c>--checkpoint-wal-size</c> wins.</summary>
+    public long? ConfiguredCheckpointWalBytes { get; private set; }
+
     /// <summary>Unix time for expiry (tests substitute a manual clock).</summary>
     public LocationClock Clock { get; set; } = LocationClock.System;
 
@@ -91,7 +95,7 @@ public sealed partial class RegistrarModule
     [
         String("nat_bflag", null), String("working_mode_preset", null), Int("db_mode", 0), Int("use_domain", 0),
         Int("timer_interval", 60), Int("hash_size", 9), String("db_url", null), Int("cseq_delay", 20),
-        Int("matching_mode", 0), Int("desc_time_order", 0), String("durability", null),
+        Int("matching_mode", 0), Int("desc_time_order", 0), String("durability", null), String("checkpoint_wal_size", null),
     ]);
 
     /// <summary>Reads the registrar and usrloc modparams of a loaded script; bad values stop start-up.</summary>
@@ -116,8 +120,15 @@ public sealed partial class RegistrarModule
         CSeqDelay = IntParam(program, UsrlocName, "cseq_delay", 20);
         MatchingMode = IntParam(program, UsrlocName, "matching_mode", 0);
         ConfiguredDurability = program.GetModuleParameter(UsrlocName, "durability") is string d
-            ? ParseDurability(d) ?? throw new ArgumentException($"usrloc durability '{d}': none, checkpoint or sync")
+            ? ParseDurability(d) ?? throw ModuleParameterException.For(program, UsrlocName, "durability", $"'{d}' is not a mode; use none, checkpoint or sync")
             : null;
+        ConfiguredCheckpointWalBytes = null;
+        if (program.GetModuleParameter(UsrlocName, "checkpoint_wal_size") is string walSize)
+        {
+            ConfiguredCheckpointWalBytes = LocationStoreOptions.TryParseCheckpointWalBytes(walSize, out long walBytes, out string walError)
+                ? walBytes
+                : throw ModuleParameterException.For(program, UsrlocName, "checkpoint_wal_size", walError);
+        }
         NormaliseExpires();
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Hyperproxy.Hosting;
+using Hyperproxy.Location;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Runtime;
 
@@ -150,6 +151,21 @@ public static class HyperproxyCli
             HelpName = "none|checkpoint|sync",
         };
         durability.AcceptOnlyFromAmong("none", "checkpoint", "sync");
+        var checkpointWalSize = new Option<string?>("--checkpoint-wal-size")
+        {
+            Description = "Sync durability: start a checkpoint early once the write-ahead log has grown by SIZE since the "
+                + "last one, which bounds WAL disk use and restart replay in a REGISTER burst (bytes, or K/M/G; at least "
+                + "1M; 0 = checkpoints on the timer only). Default: usrloc's \"checkpoint_wal_size\" modparam, else 64M.",
+            HelpName = "SIZE",
+        };
+        checkpointWalSize.Validators.Add(r =>
+        {
+            string? text = r.GetValueOrDefault<string?>();
+            if (text is not null && !LocationStoreOptions.TryParseCheckpointWalBytes(text, out _, out string walError))
+            {
+                r.AddError("--checkpoint-wal-size: " + walError);
+            }
+        });
         var logLevel = new Option<string>("--log-level")
         {
             Description = "error, warning, notice, info or debug (or OpenSIPS's numbers 1-5).",
@@ -167,7 +183,7 @@ public static class HyperproxyCli
 
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, durability, logLevel,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, logLevel,
         };
         run.SetAction(parse =>
         {
@@ -180,7 +196,8 @@ public static class HyperproxyCli
                 parse.GetValue(config)?.FullName,
                 parse.GetValue(dataDir)!.FullName,
                 parse.GetValue(logLevel)!,
-                parse.GetValue(durability));
+                parse.GetValue(durability),
+                parse.GetValue(checkpointWalSize));
             return ServerHost.RunUntilSignalled(options, parse.InvocationConfiguration.Output);
         });
         return run;

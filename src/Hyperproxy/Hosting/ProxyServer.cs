@@ -101,7 +101,9 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
-    /// <c>--durability</c>, else usrloc's modparam, else none; files under <c>DATA_DIR/location</c>.
+    /// <c>--durability</c>, else usrloc's modparam, else none (the WAL size that starts an early checkpoint
+    /// likewise from <c>--checkpoint-wal-size</c>, usrloc's <c>checkpoint_wal_size</c>, 64 MiB); files under
+    /// <c>DATA_DIR/location</c>.
     /// Recovery runs here and is logged (AoRs, contacts, time).
     /// </summary>
     private static ILocationStore? OpenLocationStore(ServerOptions options, CompiledScript script, ModuleCatalog catalog)
@@ -112,6 +114,7 @@ public sealed class ProxyServer : IDisposable
         }
 
         Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? Durability.None;
+        long walBytes = options.CheckpointWalBytes ?? catalog.Registrar.ConfiguredCheckpointWalBytes ?? LocationStoreOptions.DefaultCheckpointWalBytes;
         string directory = System.IO.Path.Combine(options.DataDir, "location");
         FasterLocationStore store;
         try
@@ -120,6 +123,7 @@ public sealed class ProxyServer : IDisposable
             {
                 Durability = durability,
                 DataDirectory = durability == Durability.None ? null : directory,
+                CheckpointWalBytes = walBytes,
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
@@ -128,8 +132,10 @@ public sealed class ProxyServer : IDisposable
         }
 
         catalog.Registrar.UseStore(store);
+        string early = durability != Durability.Sync ? string.Empty
+            : walBytes == 0 ? ", checkpoints on the timer only" : $", early checkpoint after {ByteSize.Format(walBytes)} of WAL";
         Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
-            + (durability == Durability.None ? "]" : $", data in {directory}]"));
+            + (durability == Durability.None ? "]" : $", data in {directory}{early}]"));
         return store;
     }
 

@@ -31,6 +31,10 @@ public sealed class ServerOptions
     /// <summary><c>--durability</c> of the location store (none|checkpoint|sync); null: the usrloc modparam, else none.</summary>
     public Hyperproxy.Location.Durability? Durability { get; init; }
 
+    /// <summary><c>--checkpoint-wal-size</c> in bytes (sync durability: checkpoint early after this much WAL; 0 = timer
+    /// only); null: usrloc's <c>checkpoint_wal_size</c> modparam, else 64 MiB.</summary>
+    public long? CheckpointWalBytes { get; init; }
+
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
 
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
@@ -45,13 +49,25 @@ public sealed class ServerOptions
         string? configPath,
         string dataDir,
         string logLevel,
-        string? durability = null)
+        string? durability = null,
+        string? checkpointWalSize = null)
     {
         Hyperproxy.Location.Durability? mode = null;
         if (durability is not null)
         {
             mode = Modules.Registrar.RegistrarModule.ParseDurability(durability)
                 ?? throw new StartupException($"--durability: '{durability}' is not a mode; use none, checkpoint or sync");
+        }
+
+        long? walBytes = null;
+        if (checkpointWalSize is not null)
+        {
+            if (!Hyperproxy.Location.LocationStoreOptions.TryParseCheckpointWalBytes(checkpointWalSize, out long parsed, out string walError))
+            {
+                throw new StartupException("--checkpoint-wal-size: " + walError);
+            }
+
+            walBytes = parsed;
         }
 
         var specs = new List<ListenSpec>();
@@ -86,6 +102,7 @@ public sealed class ServerOptions
             DataDir = dataDir,
             LogLevel = level,
             Durability = mode,
+            CheckpointWalBytes = walBytes,
         };
     }
 

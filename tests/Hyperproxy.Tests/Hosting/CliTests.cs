@@ -25,7 +25,7 @@ public sealed class CliTests
     {
         (int code, string output, _) = Run("run", "--help");
         Assert.Equal(0, code);
-        foreach (string flag in new[] { "--listen", "--advertise", "--workers", "--cpus", "--batch", "--config", "--data-dir", "--log-level" })
+        foreach (string flag in new[] { "--listen", "--advertise", "--workers", "--cpus", "--batch", "--config", "--data-dir", "--durability", "--checkpoint-wal-size", "--log-level" })
         {
             Assert.Contains(flag, output, StringComparison.Ordinal);
         }
@@ -35,6 +35,7 @@ public sealed class CliTests
     [InlineData("--workers", "0", "--workers: 0 is out of range")]
     [InlineData("--batch", "5000", "--batch: 5000 is out of range")]
     [InlineData("--log-level", "loud", "--log-level: 'loud' is not a level")]
+    [InlineData("--checkpoint-wal-size", "12X", "--checkpoint-wal-size: '12X' is not a WAL size")]
     [InlineData("--workers", "many", "many")]
     public void BadFlagValuesNameTheFlagAndWhy(string flag, string value, string message)
     {

@@ -47,6 +47,30 @@ public sealed class ServerOptionsTests
     }
 
     [Theory]
+    [InlineData("64M", 64L << 20)]
+    [InlineData("1GiB", 1L << 30)]
+    [InlineData("2097152", 2L << 20)]
+    [InlineData("0", 0L)]
+    public void CheckpointWalSizeTakesBytesOrBinaryUnits(string text, long bytes)
+    {
+        ServerOptions o = ServerOptions.From([], null, null, null, 64, null, "data", "notice", "sync", text);
+        Assert.Equal(bytes, o.CheckpointWalBytes);
+        Assert.Null(ServerOptions.From([], null, null, null, 64, null, "data", "notice").CheckpointWalBytes);
+    }
+
+    [Theory]
+    [InlineData("64X")]
+    [InlineData("-1")]
+    [InlineData("100K")]
+    [InlineData("")]
+    public void BadCheckpointWalSizeNamesTheFlagAndTheMinimum(string text)
+    {
+        StartupException e = Assert.Throws<StartupException>(() => ServerOptions.From([], null, null, null, 64, null, "data", "notice", "sync", text));
+        Assert.StartsWith($"--checkpoint-wal-size: '{text}' is not a WAL size", e.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 1M", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("error", LogLevel.Error)]
     [InlineData("WARN", LogLevel.Warning)]
     [InlineData("3", LogLevel.Notice)]
