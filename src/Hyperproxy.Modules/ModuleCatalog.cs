@@ -78,6 +78,11 @@ public sealed class ModuleCatalog
         }
 
         ScriptCompiler.TryCompile(load.Program!, functions, out CompiledScript? script, out errors);
+        if (script is not null)
+        {
+            Registrar.Bind(script);
+        }
+
         return script;
     }
 

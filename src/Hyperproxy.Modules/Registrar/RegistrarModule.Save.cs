@@ -146,7 +146,54 @@ public sealed partial class RegistrarModule
         }
 
         s.Methods = MethodMask.FromAllow(m);
-        return s.Flags.Path == PathMode.Ignore ? RegistrarError.None : ReadPath(s, m);
+        error = s.Flags.Path == PathMode.Ignore ? RegistrarError.None : ReadPath(s, m);
+        return error != RegistrarError.None ? error : ReadReceivedAvp(context, s);
+    }
+
+    /// <summary>
+    /// The <c>received_avp</c> value, read once per request when a contact to be stored has no received of
+    /// its own and path-received gave none (spec §4.3 step 8): a string AVP of 1..255 bytes; longer is 400
+    /// "Contact/received too long". OpenSIPS finds that error while storing the contacts, after earlier
+    /// ones of the request may have been saved; here it comes before the store is touched.
+    /// </summary>
+    private RegistrarError ReadReceivedAvp(ScriptContext context, RegistrarState s)
+    {
+        s.AvpReceivedLength = 0;
+        if (_receivedAvpSlot < 0 || s.PathReceivedLength > 0)
+        {
+            return RegistrarError.None;
+        }
+
+        bool needed = false;
+        for (int i = 0; i < s.ContactCount; i++)
+        {
+            ref RequestContact r = ref s.Contacts[i];
+            if (r.Expires != 0 && !r.Received.IsPresent)
+            {
+                needed = true;
+                break;
+            }
+        }
+
+        if (!needed)
+        {
+            return RegistrarError.None;
+        }
+
+        ScriptValue value = context.AvpValue(_receivedAvpSlot);
+        if (!value.HasString || value.Length == 0)
+        {
+            return RegistrarError.None;
+        }
+
+        if (value.Length > s.AvpReceived.Length)
+        {
+            return RegistrarError.ContactTooLong;
+        }
+
+        value.Span.CopyTo(s.AvpReceived);
+        s.AvpReceivedLength = value.Length;
+        return RegistrarError.None;
     }
 
     /// <summary>Step 3 and the per-contact expires/q/received of step 8.</summary>

@@ -21,6 +21,7 @@ public sealed partial class RegistrarModule
 
     private readonly object _storeLock = new();
     private ILocationStore? _store;
+    private int _receivedAvpSlot = -1;
 
     public int DefaultExpires { get; private set; } = 3600;
     public int MinExpires { get; private set; } = 60;
@@ -31,6 +32,15 @@ public sealed partial class RegistrarModule
     public bool CaseSensitive { get; private set; } = true;
     public string RealmPrefix { get; private set; } = string.Empty;
     public byte[] ReceivedParam { get; private set; } = "received"u8.ToArray();
+
+    /// <summary>
+    /// <c>received_avp</c>: the name of the AVP (<c>$avp(name)</c>) whose value save() stores as a binding's
+    /// received when the Contact has no received of its own and path-received gave none (spec §4.3 step 8),
+    /// e.g. <c>$avp(rcv) = "sip:" + $si + ":" + $sp</c> in place of nathelper's fix_nated_register(); lookup()
+    /// then sends to it. Null when not set.
+    /// </summary>
+    public string? ReceivedAvp { get; private set; }
+
     public int MaxContacts { get; private set; }
     public int RetryAfter { get; private set; }
     public bool AllowDupCSeq { get; private set; } = true;
@@ -109,6 +119,13 @@ public sealed partial class RegistrarModule
         CaseSensitive = IntParam(program, Name, "case_sensitive", 1) != 0;
         RealmPrefix = program.GetModuleParameter(Name, "realm_prefix") as string ?? string.Empty;
         ReceivedParam = System.Text.Encoding.ASCII.GetBytes(program.GetModuleParameter(Name, "received_param") as string ?? "received");
+        ReceivedAvp = null;
+        _receivedAvpSlot = -1;
+        if (program.GetModuleParameter(Name, "received_avp") is string avp && avp.Length > 0)
+        {
+            ReceivedAvp = ParseAvpName(avp)
+                ?? throw ModuleParameterException.For(program, Name, "received_avp", $"'{avp}' is not an AVP; use \"$avp(name)\"");
+        }
         MaxContacts = IntParam(program, Name, "max_contacts", 0);
         RetryAfter = IntParam(program, Name, "retry_after", 0);
         AllowDupCSeq = IntParam(program, Name, "allow_dup_cseq", 1) != 0;
@@ -130,6 +147,38 @@ public sealed partial class RegistrarModule
                 : throw ModuleParameterException.For(program, UsrlocName, "checkpoint_wal_size", walError);
         }
         NormaliseExpires();
+    }
+
+    /// <summary>
+    /// Takes what only the compiled script knows: the runtime slot of the <c>received_avp</c> AVP. When the
+    /// script never names that AVP nothing can set it, and save() stores no received from it.
+    /// </summary>
+    public void Bind(CompiledScript script) => _receivedAvpSlot = ReceivedAvp is null ? -1 : script.AvpSlot(ReceivedAvp);
+
+    /// <summary><c>$avp(name)</c> to <c>name</c> (letters, digits, <c>_</c>); null when the text is not that.</summary>
+    public static string? ParseAvpName(string text)
+    {
+        ReadOnlySpan<char> t = text.AsSpan().Trim();
+        if (!t.StartsWith("$avp(", StringComparison.Ordinal) || !t.EndsWith(")", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> name = t[5..^1];
+        if (name.IsEmpty)
+        {
+            return null;
+        }
+
+        foreach (char c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                return null;
+            }
+        }
+
+        return name.ToString();
     }
 
     /// <summary>Sets the expiry parameters directly (tests, embedding).</summary>

@@ -258,6 +258,10 @@ internal sealed partial class RegistrarState
         {
             received = message.Slice(r.Received.Start, r.Received.Length);
         }
+        else if (AvpReceivedLength > 0)
+        {
+            received = AvpReceived.AsSpan(0, AvpReceivedLength);
+        }
 
         if (Flags.MemoryOnly)
         {

@@ -36,6 +36,10 @@ internal sealed partial class RegistrarState : ModuleMessageState
     public readonly byte[] PathReceived = new byte[256];
     public int PathReceivedLength;
 
+    /// <summary>The <c>received_avp</c> value for contacts without a received of their own, empty when none.</summary>
+    public readonly byte[] AvpReceived = new byte[255];
+    public int AvpReceivedLength;
+
     public readonly BindingSlot[] Slots = new BindingSlot[Location.Records.LocationRecord.MaxContacts + MaxRequestContacts];
     public int SlotCount;
 
@@ -89,6 +93,7 @@ internal sealed partial class RegistrarState : ModuleMessageState
         ContactCount = 0;
         PathCount = 0;
         PathReceivedLength = 0;
+        AvpReceivedLength = 0;
         UserAgentLength = 0;
         SlotCount = 0;
         _recordLength = 0;

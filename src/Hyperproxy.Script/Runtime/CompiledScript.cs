@@ -14,10 +14,13 @@ public sealed class CompiledScript
     private readonly RouteNode? _reply;
     private readonly RouteNode? _error;
     private readonly RouteNode? _startup;
+    private readonly IReadOnlyDictionary<string, int>? _slotNames;
 
     internal CompiledScript(ScriptProgram program, RouteNode? request, RouteNode? reply, int variableSlots,
-        RouteNode? error = null, RouteNode? startup = null, IReadOnlyList<ScriptTimer>? timers = null)
+        RouteNode? error = null, RouteNode? startup = null, IReadOnlyList<ScriptTimer>? timers = null,
+        IReadOnlyDictionary<string, int>? slotNames = null)
     {
+        _slotNames = slotNames;
         Program = program;
         _request = request;
         _reply = reply;
@@ -79,6 +82,13 @@ public sealed class CompiledScript
 
     /// <summary>How many <c>$var</c>/<c>$avp</c> slots a context needs.</summary>
     public int VariableSlots { get; }
+
+    /// <summary>
+    /// The slot of <c>$avp(<paramref name="name"/>)</c> for <see cref="ScriptContext.AvpValue"/>, or -1 when the
+    /// script never names that AVP (nothing can set it then). For modules whose modparams name an AVP.
+    /// </summary>
+    public int AvpSlot(string name) =>
+        _slotNames is not null && _slotNames.TryGetValue("avp:" + name, out int slot) ? slot : -1; // keys as ScriptCompiler.Slot makes them
 
     public bool HasReplyRoute => _reply is not null;
 

@@ -62,7 +62,7 @@ public sealed partial class ScriptCompiler
         }
 
         errors = compiler._errors;
-        script = compiler._errors.Count == 0 ? new CompiledScript(program, request, reply, compiler._slots.Count, error, startup, timers) : null;
+        script = compiler._errors.Count == 0 ? new CompiledScript(program, request, reply, compiler._slots.Count, error, startup, timers, compiler._slots) : null;
         return script is not null;
     }
 

@@ -54,6 +54,10 @@ public sealed partial class ScriptContext
         _pathVectorLength = -1;
     }
 
+    /// <summary>The last value added to the <c>$avp</c> in <paramref name="slot"/> (<see cref="CompiledScript.AvpSlot"/>), or NULL.
+    /// For modules that read an AVP a modparam names.</summary>
+    public ScriptValue AvpValue(int slot) => (uint)slot < (uint)_avpHead.Length ? GetAvp(slot, 0) : ScriptValue.Null;
+
     /// <summary>The value at <paramref name="index"/> (0 = last added; negative counts from the oldest), or NULL.</summary>
     internal ScriptValue GetAvp(int slot, int index)
     {

@@ -76,6 +76,46 @@ public sealed class RegistrarAllocationTests
     }
 
     [Fact]
+    public void SaveWithTheReceivedAvpAndLookupToItAllocateNothing()
+    {
+        const string script = "route {\n"
+            + "  if (is_method(\"REGISTER\")) { $avp(rcv) = \"sip:\" + $si + \":\" + $sp; save(\"location\"); exit; }\n"
+            + "  lookup(\"location\");\n"
+            + "  forward();\n"
+            + "}\n";
+        using var h = new RegistrarHarness(script, "modparam(\"registrar\", \"received_avp\", \"$avp(rcv)\")") { Recording = false };
+        byte[] register = Bytes(Registers.Register("<sip:alice@192.0.2.10:5062>;expires=3600").Replace("CSeq: 1 REGISTER", CSeqMarker));
+        int at = Encoding.ASCII.GetString(register).IndexOf(CSeqMarker, StringComparison.Ordinal) + "CSeq: ".Length;
+        byte[] invite = Bytes(Registers.Invite());
+        int cseq = 100_000_000;
+        for (int i = 0; i < WarmUp; i++)
+        {
+            WriteCSeq(register, at, ++cseq);
+            h.RunBytes(register, register.Length);
+            h.RunBytes(invite, invite.Length);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Iterations / 2; i++)
+        {
+            WriteCSeq(register, at, ++cseq);
+            h.RunBytes(register, register.Length);
+            h.RunBytes(invite, invite.Length);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The loop stored the AVP as received and sent the INVITE to it.
+        h.Recording = true;
+        WriteCSeq(register, at, ++cseq);
+        Sent reply = Assert.Single(h.Run(Encoding.UTF8.GetString(register)));
+        Assert.Contains("received=\"sip:127.0.0.9:40000\"", reply.Text, StringComparison.Ordinal);
+        Sent forwarded = Assert.Single(h.Run(Registers.Invite()));
+        Assert.Equal(RegistrarHarness.Uac, forwarded.Destination);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void LookupOfAnInviteThroughTheStoredPathAllocatesNothing()
     {
         using RegistrarHarness h = Harness();
