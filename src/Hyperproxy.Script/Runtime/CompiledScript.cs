@@ -80,6 +80,9 @@ public sealed class CompiledScript
 
     public ScriptProgram Program { get; }
 
+    /// <summary>Every compiled route block (reachable or not), for checks such as <see cref="RouteNode.IsEmitted"/>.</summary>
+    public IReadOnlyList<RouteNode> Routes { get; internal init; } = [];
+
     /// <summary>How many <c>$var</c>/<c>$avp</c> slots a context needs.</summary>
     public int VariableSlots { get; }
 

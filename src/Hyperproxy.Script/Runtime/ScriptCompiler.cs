@@ -32,6 +32,10 @@ public sealed partial class ScriptCompiler
 
     /// <summary>Compiles a program; on failure <paramref name="errors"/> lists what the runtime cannot run.</summary>
     public static bool TryCompile(ScriptProgram program, FunctionImplementations functions, out CompiledScript? script,
+        out IReadOnlyList<ScriptDiagnostic> errors) => TryCompile(program, functions, emit: true, out script, out errors);
+
+    /// <summary>Compiles a program; <paramref name="emit"/> false keeps every route walking its nodes (tests compare the two).</summary>
+    internal static bool TryCompile(ScriptProgram program, FunctionImplementations functions, bool emit, out CompiledScript? script,
         out IReadOnlyList<ScriptDiagnostic> errors)
     {
         var compiler = new ScriptCompiler(program, functions);
@@ -62,7 +66,17 @@ public sealed partial class ScriptCompiler
         }
 
         errors = compiler._errors;
-        script = compiler._errors.Count == 0 ? new CompiledScript(program, request, reply, compiler._slots.Count, error, startup, timers, compiler._slots) : null;
+        if (compiler._errors.Count == 0 && emit)
+        {
+            foreach (RouteNode node in compiler._routes.Values)
+            {
+                node.Emit();
+            }
+        }
+
+        script = compiler._errors.Count == 0
+            ? new CompiledScript(program, request, reply, compiler._slots.Count, error, startup, timers, compiler._slots) { Routes = [.. compiler._routes.Values] }
+            : null;
         return script is not null;
     }
 

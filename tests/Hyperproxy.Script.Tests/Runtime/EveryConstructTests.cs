@@ -3,7 +3,7 @@ namespace Hyperproxy.Script.Tests.Runtime;
 /// <summary>One script with every construct of the issue: it loads, compiles and behaves as specified.</summary>
 public sealed class EveryConstructTests
 {
-    private const string Script = """
+    internal const string Script = """
         # globals (both dialects)
         log_level = 3
         debug = 3

@@ -14,11 +14,11 @@ internal sealed class ScriptRun
     private readonly byte[] _buffer = new byte[65536];
     private int _length;
 
-    public ScriptRun(string script, bool wholeScript = false)
+    public ScriptRun(string script, bool wholeScript = false, bool emit = true)
     {
         string text = wholeScript ? script : ScriptTestHelper.Modules + "route {\n" + script + "\n}\n";
         var program = ScriptTestHelper.LoadOk(text);
-        Assert.True(ScriptCompiler.TryCompile(program, FunctionImplementations.CreateDefault(), out CompiledScript? compiled, out var errors),
+        Assert.True(ScriptCompiler.TryCompile(program, FunctionImplementations.CreateDefault(), emit, out CompiledScript? compiled, out var errors),
             string.Join("\n", errors));
         Script = compiled!;
         Context = Script.CreateContext(Host);

@@ -13,16 +13,24 @@ internal static class Conditions
 {
     internal sealed class Constant(bool value) : ConditionNode
     {
+        internal bool Value => value;
+
         public override int Test(ScriptContext context) => value ? 1 : -1;
     }
 
     internal sealed class Not(ConditionNode operand) : ConditionNode
     {
+        internal ConditionNode Operand => operand;
+
         public override int Test(ScriptContext context) => -operand.Test(context);
     }
 
     internal sealed class And(ConditionNode left, ConditionNode right) : ConditionNode
     {
+        internal ConditionNode Left => left;
+
+        internal ConditionNode Right => right;
+
         public override int Test(ScriptContext context)
         {
             int l = left.Test(context);
@@ -32,6 +40,10 @@ internal static class Conditions
 
     internal sealed class Or(ConditionNode left, ConditionNode right) : ConditionNode
     {
+        internal ConditionNode Left => left;
+
+        internal ConditionNode Right => right;
+
         public override int Test(ScriptContext context)
         {
             int l = left.Test(context);

@@ -26,7 +26,7 @@ internal sealed class RouteCall(RouteNode route, ValueNode[] arguments, SourceLo
         context.EnterParams(arguments.Length);
         context.Depth++;
         context.RetCode = 1;
-        Flow flow = route.Body.Execute(context);
+        Flow flow = route.Execute(context);
         context.Depth--;
         context.LeaveParams(savedBase, savedCount);
         if (flow == Flow.Exit)

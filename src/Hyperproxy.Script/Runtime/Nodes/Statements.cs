@@ -10,6 +10,8 @@ internal static class Statements
     {
         private readonly StatementNode[] _statements = statements;
 
+        internal StatementNode[] Children => _statements;
+
         public override Flow Execute(ScriptContext context)
         {
             foreach (StatementNode s in _statements)
@@ -27,6 +29,12 @@ internal static class Statements
 
     internal sealed class If(ConditionNode condition, StatementNode then, StatementNode? @else) : StatementNode
     {
+        internal ConditionNode Condition => condition;
+
+        internal StatementNode Then => then;
+
+        internal StatementNode? Else => @else;
+
         public override Flow Execute(ScriptContext context)
         {
             int mark = context.ArenaMark;
@@ -48,6 +56,16 @@ internal static class Statements
 
     internal sealed class While(ConditionNode condition, StatementNode body, int maxLoops, SourceLocation location) : StatementNode
     {
+        internal const string TooManyRounds = "while loop stopped after max_while_loops iterations";
+
+        internal ConditionNode Condition => condition;
+
+        internal StatementNode Body => body;
+
+        internal int MaxLoops => maxLoops;
+
+        internal SourceLocation Location => location;
+
         public override Flow Execute(ScriptContext context)
         {
             for (int i = 0; ; i++)
@@ -67,7 +85,7 @@ internal static class Statements
 
                 if (i >= maxLoops)
                 {
-                    context.RuntimeError(location, "while loop stopped after max_while_loops iterations");
+                    context.RuntimeError(location, TooManyRounds);
                     return Flow.Next;
                 }
 
@@ -130,7 +148,10 @@ internal static class Statements
     /// <summary><c>switch</c>: the statements of all cases in order; a match jumps in and falls through until break.</summary>
     internal sealed class Switch(ValueNode subject, ScriptValue[] caseValues, int[] caseStarts, int defaultStart, StatementNode[] statements) : StatementNode
     {
-        public override Flow Execute(ScriptContext context)
+        internal StatementNode[] Children => statements;
+
+        /// <summary>Where execution enters for the subject's current value: a case's first statement, default's, or -1.</summary>
+        internal int Start(ScriptContext context)
         {
             int mark = context.ArenaMark;
             ScriptValue v = subject.Evaluate(context);
@@ -145,6 +166,12 @@ internal static class Statements
             }
 
             context.ArenaRelease(mark);
+            return start;
+        }
+
+        public override Flow Execute(ScriptContext context)
+        {
+            int start = Start(context);
             if (start < 0)
             {
                 return Flow.Next;
@@ -227,6 +254,8 @@ internal static class Statements
     /// <summary>A function or route call used as a statement: the result goes to $retcode; 0 stops the script.</summary>
     internal sealed class Call(CallNode call) : StatementNode
     {
+        internal CallNode Target => call;
+
         public override Flow Execute(ScriptContext context)
         {
             int mark = context.ArenaMark;
