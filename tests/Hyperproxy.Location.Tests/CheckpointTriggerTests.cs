@@ -24,17 +24,25 @@ public class CheckpointTriggerTests
         return ticket;
     }
 
-    /// <summary>Saves AoRs from <paramref name="next"/> on until the WAL since the last checkpoint passes the threshold.</summary>
-    private static int FillPastThreshold(FasterLocationStore store, ILocationSession session, int next, out CommitTicket last)
+    /// <summary>
+    /// Saves AoRs from <paramref name="next"/> on until the WAL since the last checkpoint passes the threshold,
+    /// looking after every write, so the early checkpoint starts with (almost) nothing written behind it;
+    /// stops as well if that checkpoint has already completed (the writer was descheduled meanwhile).
+    /// </summary>
+    private static int FillPastThreshold(FasterLocationStore store, ILocationSession session, int next, long checkpointsBefore,
+        out long written, out CommitTicket last)
     {
         last = default;
-        while (store.GetStats().WalBytesSinceCheckpoint <= Threshold)
+        written = 0;
+        while (true)
         {
-            for (int i = 0; i < 64; i++)
-                last = Save(session, next++ % 20_000);
+            LocationStats stats = store.GetStats();
+            written = Math.Max(written, stats.WalBytesSinceCheckpoint);
+            if (stats.WalBytesSinceCheckpoint > Threshold || stats.Checkpoints > checkpointsBefore)
+                return next;
+            last = Save(session, next++ % 20_000);
             Assert.True(next < 1_000_000, "the WAL does not grow");
         }
-        return next;
     }
 
     [Fact]
@@ -48,8 +56,8 @@ public class CheckpointTriggerTests
             long written = 0;
             for (int round = 1; round <= 3; round++)
             {
-                next = FillPastThreshold(store, session, next, out CommitTicket last);
-                written += store.GetStats().WalBytesSinceCheckpoint;
+                next = FillPastThreshold(store, session, next, round - 1, out long roundBytes, out CommitTicket last);
+                written += roundBytes;
                 Assert.True(store.WaitCommitted(last, TimeSpan.FromSeconds(10)));
                 int expected = round;
                 Assert.True(TestSupport.WaitUntil(() => store.GetStats().WalTriggeredCheckpoints >= expected, TimeSpan.FromSeconds(20)),
