@@ -45,9 +45,13 @@ public sealed partial class ScriptContext
         if (_avpHead.Length != _vars.Length)
         {
             _avpHead = new int[_vars.Length];
+            Array.Fill(_avpHead, -1);
         }
-
-        Array.Fill(_avpHead, -1);
+        else if (_avpCount != 0)
+        {
+            // Only a push sets a head; a message that pushed nothing left them all empty.
+            Array.Fill(_avpHead, -1);
+        }
 
         _avpCount = 0;
         _avpBytesUsed = 0;
