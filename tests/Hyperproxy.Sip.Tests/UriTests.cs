@@ -159,4 +159,43 @@ public class UriTests
         Assert.Equal(full.Host, h);
         Assert.Equal(full.PortNumber, p);
     }
+
+    [Fact]
+    public void HostPortOnlyAgreesWithTheFullParseOnRandomUris()
+    {
+        // Seeded: URIs of 5..80 bytes from pieces that matter to the scan (both the vector and the plain path).
+        string[] pieces = ["sip:", "sips:", "SIP:", "bob", "+1555", "%41", ":pw", "@", "@", "127.0.0.7", "example.com", "[2001:db8::1]",
+            ":5060", ":70000", ":", ";lr", ";transport=tcp", "?h=v", "a_b", "-", ".", "/", " ", "é"];
+        var random = new Random(4242);
+        int agreed = 0;
+        for (int n = 0; n < 20_000; n++)
+        {
+            var text = new StringBuilder(random.Next(2) == 0 ? "sip:" : "");
+            int count = random.Next(1, 9);
+            for (int k = 0; k < count; k++)
+            {
+                text.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            byte[] b = Encoding.UTF8.GetBytes(text.ToString());
+            if (b.Length > 80)
+            {
+                continue;
+            }
+
+            bool full = SipUri.TryParse(b, out SipUri u) && u.Scheme != UriScheme.Tel;
+            bool fast = SipUri.TryParseHostPort(b, out UriScheme scheme, out TextRange host, out int port);
+            if (full)
+            {
+                // Whatever the full parse accepts, the host/port scan reads the same way.
+                Assert.True(fast, text.ToString());
+                Assert.Equal(u.Host, host);
+                Assert.Equal(u.PortNumber, port);
+                Assert.Equal(u.Scheme, scheme);
+                agreed++;
+            }
+        }
+
+        Assert.True(agreed > 1000, $"only {agreed} parseable URIs generated");
+    }
 }
