@@ -66,6 +66,29 @@ public sealed class ScriptedServerTests : IDisposable
     }
 
     [Fact]
+    public void LoopsReturnValuesAndTransformationsShapeTheReplyInTheRealServer()
+    {
+        // The reason phrase is built by a for-in over the Via header lines, a route's return values and
+        // s.select / s.substr / nameaddr.param / ip.isip / s.md5 on what sipsak sent.
+        using ProxyServer server = StartWithScript(
+            "route {\n"
+            + "    $var(vias) = 0;\n"
+            + "    for ($var(v) in $(hdr(Via)[*])) { $var(vias) += 1; }\n"
+            + "    route(who, $rU);\n"
+            + "    $var(h) = $(ru{uri.host}{s.select,-1,.});\n"
+            + "    $var(r) = \"vias=\" + $var(vias) + \" user=\" + $return(0) + \" len=\" + $return(1) + \" last=\" + $var(h)\n"
+            + "        + \" ip=\" + $(si{ip.isip}) + \" tag=\" + $(hdr(From){nameaddr.param,tag}{s.len}) + \" md5=\" + $(rU{s.md5}{s.substr,0,8});\n"
+            + "    sl_send_reply(200, \"$var(r)\");\n"
+            + "}\n"
+            + "route[who] { return(1, $(param(1){s.toupper}), $(param(1){s.len})); }\n", out int port);
+
+        (int code, string output) = Sipsak($"sip:carol@127.0.0.1:{port}");
+        string md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData("carol"u8))[..8];
+        Assert.Matches($"SIP/2\\.0 200 vias=1 user=CAROL len=5 last=1 ip=1 tag=[1-9][0-9]* md5={md5}", output);
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
     public void SourceAddressDecidesBetweenClients()
     {
         using ProxyServer server = StartWithScript(
