@@ -7,10 +7,15 @@ public sealed partial class ScriptContext
 
     private const int ReturnBytes = 4096;
 
-    private readonly ScriptValue[] _returnValues = new ScriptValue[MaxReturnValues];
-    private readonly byte[] _returnBytes = new byte[ReturnBytes];
+    // Two sets: a return builds its values in the spare set while it may still read the current one
+    // (return(1, $return(0)) passes an inner route's value on), then the sets swap.
+    private ScriptValue[] _returnValues = new ScriptValue[MaxReturnValues];
+    private byte[] _returnBytes = new byte[ReturnBytes];
+    private ScriptValue[] _nextReturnValues = new ScriptValue[MaxReturnValues];
+    private byte[] _nextReturnBytes = new byte[ReturnBytes];
     private int _returnCount;
-    private int _returnBytesUsed;
+    private int _nextReturnCount;
+    private int _nextReturnBytesUsed;
 
     /// <summary>How many values the last <c>return(code, ...)</c> gave.</summary>
     public int ReturnValueCount => _returnCount;
@@ -19,19 +24,22 @@ public sealed partial class ScriptContext
     internal ScriptValue GetReturnValue(int index) =>
         (uint)index < (uint)_returnCount ? _returnValues[index] : ScriptValue.Null;
 
-    internal void ClearReturnValues()
+    internal void ClearReturnValues() => _returnCount = 0;
+
+    /// <summary>Starts the values of a <c>return</c>; the current ones stay readable until <see cref="CommitReturnValues"/>.</summary>
+    internal void BeginReturnValues()
     {
-        _returnCount = 0;
-        _returnBytesUsed = 0;
+        _nextReturnCount = 0;
+        _nextReturnBytesUsed = 0;
     }
 
     /// <summary>
-    /// Keeps one returned value. Its string bytes are copied into the context's return buffer (the arena they may
-    /// live in is released when the route ends); a string that does not fit is kept as NULL and false is returned.
+    /// Keeps one returned value. Its string bytes are copied into the return buffer (the arena they may live in is
+    /// released when the route ends); a string that does not fit is kept as NULL and false is returned.
     /// </summary>
     internal bool AddReturnValue(in ScriptValue value)
     {
-        if (_returnCount == MaxReturnValues)
+        if (_nextReturnCount == MaxReturnValues)
         {
             return false;
         }
@@ -41,22 +49,30 @@ public sealed partial class ScriptContext
         if (value.HasString)
         {
             ReadOnlySpan<byte> bytes = value.Span;
-            if (bytes.Length > ReturnBytes - _returnBytesUsed)
+            if (bytes.Length > ReturnBytes - _nextReturnBytesUsed)
             {
                 fits = false;
                 kept = ScriptValue.Null;
             }
             else
             {
-                bytes.CopyTo(_returnBytes.AsSpan(_returnBytesUsed));
+                bytes.CopyTo(_nextReturnBytes.AsSpan(_nextReturnBytesUsed));
                 kept = value.HasInt
-                    ? ScriptValue.FromBoth(value.Int, _returnBytes, _returnBytesUsed, bytes.Length)
-                    : ScriptValue.FromBytes(_returnBytes, _returnBytesUsed, bytes.Length);
-                _returnBytesUsed += bytes.Length;
+                    ? ScriptValue.FromBoth(value.Int, _nextReturnBytes, _nextReturnBytesUsed, bytes.Length)
+                    : ScriptValue.FromBytes(_nextReturnBytes, _nextReturnBytesUsed, bytes.Length);
+                _nextReturnBytesUsed += bytes.Length;
             }
         }
 
-        _returnValues[_returnCount++] = kept;
+        _nextReturnValues[_nextReturnCount++] = kept;
         return fits;
+    }
+
+    /// <summary>The values added since <see cref="BeginReturnValues"/> become <c>$return(0..)</c>.</summary>
+    internal void CommitReturnValues()
+    {
+        (_returnValues, _nextReturnValues) = (_nextReturnValues, _returnValues);
+        (_returnBytes, _nextReturnBytes) = (_nextReturnBytes, _returnBytes);
+        _returnCount = _nextReturnCount;
     }
 }

@@ -102,7 +102,9 @@ public sealed class StatementTests
             + " route(plain);\n xlog(\"after plain: $return(0)\");\n"
             + " route(outer);\n xlog(\"after outer: $rc $return(0)\");\n"
             + " route(nested);\n xlog(\"after nested: $rc $return(0)\");\n"
+            + " route(relay);\n xlog(\"after relay: $rc $return(0) $return(1)\");\n"
             + "}\n"
+            + "route[relay] { route(pair, \"z\"); return(2, $return(1), $return(0)); }\n"
             + "route[pair] { $var(t) = \"user-\" + $param(1); return(4, $var(t), 42); }\n"
             + "route[plain] { xlog(\"in plain\"); }\n"
             + "route[outer] { route(pair, \"x\"); }\n"
@@ -110,7 +112,7 @@ public sealed class StatementTests
         var run = new ScriptRun(script, wholeScript: true);
         run.Run(ScriptRun.Request());
         Assert.Equal(["-1 rc=4 0=user-bob 1=42 2=<null>", "-1 in plain", "-1 after plain: <null>",
-            "-1 after outer: 1 <null>", "-1 after nested: -3 own"], run.Host.Logs);
+            "-1 after outer: 1 <null>", "-1 after nested: -3 own", "-1 after relay: 2 42 user-z"], run.Host.Logs);
     }
 
     [Fact]

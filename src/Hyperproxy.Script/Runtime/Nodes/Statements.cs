@@ -222,9 +222,10 @@ internal static class Statements
     {
         public override Flow Execute(ScriptContext context)
         {
-            context.ClearReturnValues();
+            context.BeginReturnValues();
             if (code is null)
             {
+                context.CommitReturnValues();
                 context.RetCode = 1;
                 return Flow.Return;
             }
@@ -240,6 +241,7 @@ internal static class Statements
                 }
             }
 
+            context.CommitReturnValues();
             context.ArenaRelease(mark);
             if (rc == 0)
             {
