@@ -54,7 +54,13 @@ public sealed partial class ScriptCompiler
     private Transformation? CompileTransformation(PseudoVariableExpression pv, ValueNode inner, BoundTransformation t, Transformation.Kind kind)
     {
         string name = t.Declaration.Name;
-        ValueNode? Dynamic(int i) => i < t.Variables.Count && t.Variables[i] is { } v ? CompileVariable(v) : null;
+        var dynamic = new ValueNode?[t.Variables.Count];
+        for (int i = 0; i < dynamic.Length; i++)
+        {
+            dynamic[i] = t.Variables[i] is { } v ? CompileVariable(v) : null;
+        }
+
+        ValueNode? Dynamic(int i) => i < dynamic.Length ? dynamic[i] : null;
         string Text(int i) => i < t.Arguments.Count ? t.Arguments[i] : string.Empty;
 
         bool IntArgument(int i, string what, out int value)
@@ -82,36 +88,31 @@ public sealed partial class ScriptCompiler
             return false;
         }
 
-        switch (kind)
+        if (kind == Transformation.Kind.StringSubstring)
         {
-            case Transformation.Kind.StringSubstring:
-                return IntArgument(0, "offset", out int offset) && IntArgument(1, "length", out int length)
-                    ? new Transformation(inner, kind, [], 0, offset, length, Dynamic(0), Dynamic(1))
-                    : null;
-            case Transformation.Kind.StringSelect:
-                if (Dynamic(1) is not null)
-                {
-                    Error(pv.Location, $"transformation '{{{name}}}': the separator must be a constant character");
-                    return null;
-                }
-
-                return IntArgument(0, "index", out int index) && SeparatorArgument(1, out byte field)
-                    ? new Transformation(inner, kind, [], field, index, 0, Dynamic(0))
-                    : null;
-            default:
-            {
-                if (Dynamic(1) is not null)
-                {
-                    Error(pv.Location, $"transformation '{{{name}}}': the separator must be a constant character");
-                    return null;
-                }
-
-                byte[] argument = t.Arguments.Count > 0 && Dynamic(0) is null ? Utf8(t.Arguments[0]) : [];
-                return SeparatorArgument(1, out byte separator)
-                    ? new Transformation(inner, kind, argument, separator, firstNode: Dynamic(0))
-                    : null;
-            }
+            return IntArgument(0, "offset", out int offset) && IntArgument(1, "length", out int length)
+                ? new Transformation(inner, kind, [], 0, offset, length, Dynamic(0), Dynamic(1))
+                : null;
         }
+
+        // Everywhere else the second argument is a separator.
+        if (Dynamic(1) is not null)
+        {
+            Error(pv.Location, $"transformation '{{{name}}}': the separator must be a constant character");
+            return null;
+        }
+
+        if (kind == Transformation.Kind.StringSelect)
+        {
+            return IntArgument(0, "index", out int index) && SeparatorArgument(1, out byte field)
+                ? new Transformation(inner, kind, [], field, index, 0, Dynamic(0))
+                : null;
+        }
+
+        byte[] argument = t.Arguments.Count > 0 && Dynamic(0) is null ? Utf8(t.Arguments[0]) : [];
+        return SeparatorArgument(1, out byte separator)
+            ? new Transformation(inner, kind, argument, separator, firstNode: Dynamic(0))
+            : null;
     }
 
     private ValueNode CompileVariableReader(PseudoVariableExpression pv)

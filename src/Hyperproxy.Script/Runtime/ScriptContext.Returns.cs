@@ -17,9 +17,6 @@ public sealed partial class ScriptContext
     private int _nextReturnCount;
     private int _nextReturnBytesUsed;
 
-    /// <summary>How many values the last <c>return(code, ...)</c> gave.</summary>
-    public int ReturnValueCount => _returnCount;
-
     /// <summary><c>$return(i)</c>: value <paramref name="index"/> (0-based) of the last route's <c>return(code, v0, v1, ...)</c>, or NULL.</summary>
     internal ScriptValue GetReturnValue(int index) =>
         (uint)index < (uint)_returnCount ? _returnValues[index] : ScriptValue.Null;

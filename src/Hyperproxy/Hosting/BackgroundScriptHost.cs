@@ -1,4 +1,3 @@
-using System.Text;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Transport;
@@ -27,7 +26,7 @@ public sealed class BackgroundScriptHost : IScriptHost
 
     public int Send(ScriptContext context, ReadOnlySpan<byte> destination, ReadOnlySpan<byte> headers) => -1;
 
-    public bool IsMyself(ReadOnlySpan<byte> host, int port) => port == 0 ? _identity.IsMeOnAnyPort(host) : _identity.IsMe(host, port);
+    public bool IsMyself(ReadOnlySpan<byte> host, int port) => _identity.IsMyself(host, port);
 
     public int FindSocket(ReadOnlySpan<byte> socket) => -1;
 
@@ -39,17 +38,7 @@ public sealed class BackgroundScriptHost : IScriptHost
 
     public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
 
-    public bool IsLogEnabled(int level) => Hosting.Log.IsEnabled(ToLogLevel(level));
+    public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 
-    public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.Write(ToLogLevel(level), Encoding.UTF8.GetString(text));
-
-    /// <summary>OpenSIPS levels (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug) to the process log's.</summary>
-    private static LogLevel ToLogLevel(int level) => level switch
-    {
-        <= 0 => LogLevel.Error,
-        1 => LogLevel.Warning,
-        2 => LogLevel.Notice,
-        3 => LogLevel.Info,
-        _ => LogLevel.Debug,
-    };
+    public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.WriteScript(level, text);
 }

@@ -56,6 +56,22 @@ public static class Log
         }
     }
 
+    /// <summary>True when a script log line at OpenSIPS level <paramref name="level"/> would be written.</summary>
+    public static bool IsScriptLevelEnabled(int level) => IsEnabled(FromScriptLevel(level));
+
+    /// <summary>A script's xlog/log line (UTF-8) at OpenSIPS level <paramref name="level"/>.</summary>
+    public static void WriteScript(int level, ReadOnlySpan<byte> text) => Write(FromScriptLevel(level), System.Text.Encoding.UTF8.GetString(text));
+
+    /// <summary>OpenSIPS levels (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug) to the process log's.</summary>
+    private static LogLevel FromScriptLevel(int level) => level switch
+    {
+        <= 0 => LogLevel.Error,
+        1 => LogLevel.Warning,
+        2 => LogLevel.Notice,
+        3 => LogLevel.Info,
+        _ => LogLevel.Debug,
+    };
+
     /// <summary>Parses a level given by name (error, warning, notice, info, debug) or by OpenSIPS number (-3..4 / 1..5).</summary>
     public static bool TryParseLevel(string text, out LogLevel level)
     {

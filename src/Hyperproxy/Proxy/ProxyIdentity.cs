@@ -117,6 +117,9 @@ public sealed class ProxyIdentity
         return false;
     }
 
+    /// <summary>The script's "is this me": a port of 0 means any of our ports (is_myself without a port), else <see cref="IsMe"/>.</summary>
+    public bool IsMyself(ReadOnlySpan<byte> host, int port) => port == 0 ? IsMeOnAnyPort(host) : IsMe(host, port);
+
     /// <summary>True when <paramref name="host"/> names this proxy on any of its ports (is_myself without a port).</summary>
     public bool IsMeOnAnyPort(ReadOnlySpan<byte> host)
     {

@@ -59,7 +59,7 @@ public sealed partial class StatelessProxy
         return 1;
     }
 
-    public bool IsMyself(ReadOnlySpan<byte> host, int port) => port == 0 ? _identity.IsMeOnAnyPort(host) : _identity.IsMe(host, port);
+    public bool IsMyself(ReadOnlySpan<byte> host, int port) => _identity.IsMyself(host, port);
 
     public int FindSocket(ReadOnlySpan<byte> socket)
     {
@@ -123,19 +123,9 @@ public sealed partial class StatelessProxy
 
     public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
 
-    public bool IsLogEnabled(int level) => Hosting.Log.IsEnabled(ToLogLevel(level));
+    public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 
-    public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.Write(ToLogLevel(level), Encoding.UTF8.GetString(text));
-
-    /// <summary>OpenSIPS levels (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug) to the process log's.</summary>
-    private static LogLevel ToLogLevel(int level) => level switch
-    {
-        <= 0 => LogLevel.Error,
-        1 => LogLevel.Warning,
-        2 => LogLevel.Notice,
-        3 => LogLevel.Info,
-        _ => LogLevel.Debug,
-    };
+    public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.WriteScript(level, text);
 
     /// <summary><c>[proto:]host[:port]</c> (only udp, or no protocol) to an address.</summary>
     private NextHop ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination)

@@ -111,32 +111,14 @@ internal static class CoreFunctions
     }
 
     /// <summary>xlog([level,] format): default level L_ERR (-1); nothing is formatted when the level is off.</summary>
-    private static int Xlog(ScriptContext c, CallArguments a)
+    private static int Xlog(ScriptContext c, CallArguments a) => WriteLog(c, a, a.Count > 1 && a.Fixed(0) is int l ? l : -1);
+
+    /// <summary>log([level,] text): default level 2 (notice).</summary>
+    private static int Log(ScriptContext c, CallArguments a) => WriteLog(c, a, a.Count > 1 && a.TryInt(c, 0, out int l) ? l : 2);
+
+    /// <summary>The last argument, without one trailing newline, at <paramref name="level"/> when that level is on.</summary>
+    private static int WriteLog(ScriptContext c, CallArguments a, int level)
     {
-        int level = a.Count > 1 && a.Fixed(0) is int l ? l : -1;
-        if (!c.Host.IsLogEnabled(level))
-        {
-            return 1;
-        }
-
-        ReadOnlySpan<byte> text = a.Bytes(c, a.Count - 1);
-        if (!text.IsEmpty && text[^1] == (byte)'\n')
-        {
-            text = text[..^1];
-        }
-
-        c.Host.Log(level, text);
-        return 1;
-    }
-
-    private static int Log(ScriptContext c, CallArguments a)
-    {
-        int level = 2;
-        if (a.Count > 1 && a.TryInt(c, 0, out int l))
-        {
-            level = l;
-        }
-
         if (!c.Host.IsLogEnabled(level))
         {
             return 1;
