@@ -60,21 +60,7 @@ public class HyperproxyPeer : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private void Stop()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
-    }
+    private void Stop() => Peers.Stop(_process);
 
     private static string Binary()
     {

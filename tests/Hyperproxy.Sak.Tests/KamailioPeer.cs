@@ -52,18 +52,7 @@ public class KamailioPeer : IDisposable
 
     private void Stop()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        _process.Dispose();
+        Peers.Stop(_process);
         try
         {
             Directory.Delete(_dir, true);

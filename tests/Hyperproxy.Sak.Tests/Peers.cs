@@ -49,6 +49,23 @@ internal static class Peers
         throw new InvalidOperationException("no free UDP port in 7000-9999");
     }
 
+    /// <summary>Kills a peer with its children (bounded wait) and disposes it; a process that already ended is fine.</summary>
+    public static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+    }
+
     /// <summary>Runs a program to its end (bounded); returns exit code and both outputs.</summary>
     public static (int Code, string Out, string Err) Exec(string file, string args, int timeoutMs = 30_000)
     {
