@@ -60,14 +60,7 @@ public sealed class BenchOptions
             string word = args[i];
             if (!word.StartsWith("--", StringComparison.Ordinal))
                 throw new SakException($"bench: unexpected argument '{word}' (see hypersak bench --help)");
-            string name = word[2..];
-            string? value = null;
-            int eq = name.IndexOf('=', StringComparison.Ordinal);
-            if (eq >= 0)
-            {
-                value = name[(eq + 1)..];
-                name = name[..eq];
-            }
+            string name = OptionParser.SplitLong(word, out string? value);
             string V() => value ?? (i + 1 < args.Count ? args[++i] : throw new SakException($"bench: --{name} needs a value"));
             switch (name)
             {

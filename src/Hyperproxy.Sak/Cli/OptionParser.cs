@@ -24,14 +24,7 @@ public static class OptionParser
             string word = args[i];
             if (word.StartsWith("--", StringComparison.Ordinal) && word.Length > 2)
             {
-                string name = word[2..];
-                string? value = null;
-                int eq = name.IndexOf('=', StringComparison.Ordinal);
-                if (eq >= 0)
-                {
-                    value = name[(eq + 1)..];
-                    name = name[..eq];
-                }
+                string name = SplitLong(word, out string? value);
                 char letter = LongToShort(name);
                 if (letter == '\0')
                 {
@@ -70,6 +63,15 @@ public static class OptionParser
         if (o.Mode is not (SakMode.Help or SakMode.Version) && string.IsNullOrEmpty(o.Uri))
             throw new SakException("missing target: give -s sip:[user@]host[:port]");
         return o;
+    }
+
+    /// <summary>"--name" or "--name=value": the name, and the value when it is written inline.</summary>
+    internal static string SplitLong(string word, out string? value)
+    {
+        string name = word[2..];
+        int eq = name.IndexOf('=', StringComparison.Ordinal);
+        value = eq >= 0 ? name[(eq + 1)..] : null;
+        return eq >= 0 ? name[..eq] : name;
     }
 
     private static string Next(IReadOnlyList<string> args, ref int i, string option)
