@@ -36,9 +36,9 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
 
     public string ReadyLine => _ready.Task.IsCompletedSuccessfully ? _ready.Task.Result : "";
 
-    public string StandardOutput => Read(_output);
+    public string StandardOutput => ToolRun.Read(_output);
 
-    public string StandardError => Read(_error);
+    public string StandardError => ToolRun.Read(_error);
 
     public bool HasExited => _process.HasExited;
 
@@ -99,7 +99,7 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
 
         var server = new HyperproxyProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
         server._process.OutputDataReceived += (_, e) => server.OnOutput(e.Data);
-        server._process.ErrorDataReceived += (_, e) => Append(server._error, e.Data);
+        server._process.ErrorDataReceived += (_, e) => ToolRun.Append(server._error, e.Data);
         server._process.Exited += (_, _) => server._ready.TrySetException(new InvalidOperationException("hyperproxy exited before it was ready"));
         server._process.Start();
         server._process.BeginOutputReadLine();
@@ -174,31 +174,10 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
 
     private void OnOutput(string? line)
     {
-        Append(_output, line);
+        ToolRun.Append(_output, line);
         if (line is not null && line.StartsWith("hyperproxy: ready", StringComparison.Ordinal))
         {
             _ready.TrySetResult(line);
-        }
-    }
-
-    private static void Append(StringBuilder sink, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (sink)
-        {
-            sink.Append(line).Append('\n');
-        }
-    }
-
-    private static string Read(StringBuilder sink)
-    {
-        lock (sink)
-        {
-            return sink.ToString();
         }
     }
 }

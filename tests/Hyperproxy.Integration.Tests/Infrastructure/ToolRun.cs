@@ -67,7 +67,8 @@ internal static class ToolRun
     public static Task<ToolResult> RunAsync(string program, params string[] arguments) =>
         RunAsync(program, arguments, TimeSpan.FromSeconds(30));
 
-    private static void Append(StringBuilder sink, string? line)
+    /// <summary>One output line into a sink shared with the reader thread (null ends the stream).</summary>
+    internal static void Append(StringBuilder sink, string? line)
     {
         if (line is null)
         {
@@ -80,7 +81,7 @@ internal static class ToolRun
         }
     }
 
-    private static string Read(StringBuilder sink)
+    internal static string Read(StringBuilder sink)
     {
         lock (sink)
         {

@@ -38,6 +38,8 @@ internal sealed class PeerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     /// <summary>Waits for the exit; -999 when it did not end in time (then it is killed).</summary>
     public int WaitForExit(int milliseconds)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Hyperproxy.Tests.EndToEnd;
@@ -12,34 +11,12 @@ internal sealed partial class ServerProcess : IDisposable
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
-    private readonly Process _process;
-    private readonly System.Text.StringBuilder _output = new();
+    private readonly PeerProcess _process;
 
-    public ServerProcess(IEnumerable<string> arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "hyperproxy"), arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+    public ServerProcess(IEnumerable<string> arguments, string workingDirectory) =>
+        _process = new PeerProcess(Path.Combine(AppContext.BaseDirectory, "hyperproxy"), arguments, workingDirectory);
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
 
@@ -56,14 +33,7 @@ internal sealed partial class ServerProcess : IDisposable
             throw new InvalidOperationException("kill(SIGTERM) failed: errno " + Marshal.GetLastPInvokeError());
         }
 
-        if (!_process.WaitForExit(milliseconds))
-        {
-            _process.Kill(entireProcessTree: true);
-            return -999;
-        }
-
-        _process.WaitForExit();
-        return _process.ExitCode;
+        return _process.WaitForExit(milliseconds);
     }
 
     /// <summary>SIGKILL: no final checkpoint, no clean close; waits for the process to be gone.</summary>
@@ -73,16 +43,7 @@ internal sealed partial class ServerProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(5000);
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
