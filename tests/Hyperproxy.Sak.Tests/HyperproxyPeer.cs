@@ -9,42 +9,43 @@ namespace Hyperproxy.Sak.Tests;
 /// </summary>
 public class HyperproxyPeer : IDisposable
 {
+    private const int PortAttempts = 8;
+
     private readonly Process _process;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public HyperproxyPeer()
         : this("127.0.0.1")
     {
     }
 
-    /// <summary>The server on <paramref name="host"/> ("127.0.0.1", or "[::1]" for IPv6).</summary>
+    /// <summary>
+    /// The server on <paramref name="host"/> ("127.0.0.1", or "[::1]" for IPv6). Other tests bind ports at the
+    /// same time: when the free port picked is taken before the server binds it, another one is tried.
+    /// </summary>
     protected HyperproxyPeer(string host)
     {
         Host = host;
-        Port = Peers.FreeFourDigitUdpPort();
-        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:{host}:{Port}")
+        string error = "";
+        for (int attempt = 0; attempt < PortAttempts; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data != null && e.Data.StartsWith("hyperproxy: ready", StringComparison.Ordinal))
-                _ready.TrySetResult();
-        };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        if (!_ready.Task.Wait(30_000))
-        {
+            Port = Peers.FreeFourDigitUdpPort();
+            _process = Start(host, Port, out bool ready, out error);
+            if (ready)
+            {
+                return;
+            }
+
             Stop();
-            throw new InvalidOperationException($"hyperproxy did not print 'hyperproxy: ready' on port {Port}");
+            if (!error.Contains("address already in use", StringComparison.Ordinal))
+            {
+                break;
+            }
         }
+
+        throw new InvalidOperationException($"hyperproxy did not print 'hyperproxy: ready' on port {Port}:\n{error}");
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>The listen host as written in a URI.</summary>
     public string Host { get; }
@@ -61,6 +62,40 @@ public class HyperproxyPeer : IDisposable
     }
 
     private void Stop() => Peers.Stop(_process);
+
+    /// <summary>Starts the server and waits (bounded) until it is ready or has exited; <paramref name="error"/> is its stderr so far.</summary>
+    private static Process Start(string host, int port, out bool ready, out string error)
+    {
+        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:{host}:{port}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(psi)!;
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data != null && e.Data.StartsWith("hyperproxy: ready", StringComparison.Ordinal))
+                up.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        ready = SpinWait.SpinUntil(() => up.Task.IsCompleted || process.HasExited, 30_000) && up.Task.IsCompleted && !process.HasExited;
+        if (process.HasExited)
+        {
+            process.WaitForExit(); // the last stderr lines are read after the exit is seen
+        }
+
+        lock (stderr)
+        {
+            error = stderr.ToString();
+        }
+
+        return process;
+    }
 
     private static string Binary()
     {

@@ -11,38 +11,57 @@ public class KamailioPeer : IDisposable
     private readonly Process _process;
     private readonly string _dir;
 
+    /// <summary>
+    /// Kamailio on <paramref name="configPath"/> (@PORT@ and @CTL@ filled in). Other tests bind ports at the same
+    /// time: when Kamailio exits without answering (its port taken before it bound it), another port is tried.
+    /// </summary>
     public KamailioPeer(string configPath)
     {
-        Port = Peers.FreeUdpPort();
-        _dir = Path.Combine(Path.GetTempPath(), "hypersak-kam-" + Environment.ProcessId + "-" + Port);
-        Directory.CreateDirectory(_dir);
-        string cfg = File.ReadAllText(configPath)
-            .Replace("@PORT@", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("@CTL@", Path.Combine(_dir, "ctl.sock"), StringComparison.Ordinal);
-        string cfgPath = Path.Combine(_dir, "kamailio.cfg");
-        File.WriteAllText(cfgPath, cfg);
-        var psi = new ProcessStartInfo("kamailio", $"-f {cfgPath} -DD -E -n 1 -m 64 -P {Path.Combine(_dir, "kamailio.pid")}")
+        for (int attempt = 0; ; attempt++)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        _process = Process.Start(psi)!;
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        if (!Peers.WaitAnswering(Port))
-        {
+            Port = Peers.FreeUdpPort();
+            _dir = Path.Combine(Path.GetTempPath(), "hypersak-kam-" + Environment.ProcessId + "-" + Port);
+            _process = Start(configPath, Port, _dir);
+            if (Peers.WaitAnswering(Port) && !_process.HasExited)
+            {
+                return;
+            }
+
+            bool exited = _process.HasExited;
             Stop();
-            throw new InvalidOperationException($"kamailio with {configPath} did not answer on port {Port}");
+            if (!exited || attempt == 3)
+            {
+                throw new InvalidOperationException($"kamailio with {configPath} did not answer on port {Port}");
+            }
         }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     /// <summary>The binrpc control socket (kamcmd -s unix:PATH).</summary>
     public string ControlSocket => Path.Combine(_dir, "ctl.sock");
 
     public string Uri(string user = "test") => $"sip:{user}@127.0.0.1:{Port}";
+
+    private static Process Start(string configPath, int port, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        string cfg = File.ReadAllText(configPath)
+            .Replace("@PORT@", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("@CTL@", Path.Combine(dir, "ctl.sock"), StringComparison.Ordinal);
+        string cfgPath = Path.Combine(dir, "kamailio.cfg");
+        File.WriteAllText(cfgPath, cfg);
+        var psi = new ProcessStartInfo("kamailio", $"-f {cfgPath} -DD -E -n 1 -m 64 -P {Path.Combine(dir, "kamailio.pid")}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(psi)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
     public void Dispose()
     {

@@ -46,9 +46,8 @@ public sealed class RegistrarProcessTests : IDisposable
     public void SipsakUsrlocModeSucceeds()
     {
         // sipsak truncates five-digit ports: stay in 7000-9999.
-        int port = FourDigitPort();
-        using PeerProcess server = StartServer(port, "none");
-        using var sipsak = new PeerProcess("sipsak", ["-U", "-vv", "-s", $"sip:user@127.0.0.1:{port}"], _dir);
+        using ServerProcess server = StartServer("none", FourDigitPort);
+        using var sipsak = new PeerProcess("sipsak", ["-U", "-vv", "-s", $"sip:user@127.0.0.1:{server.Port}"], _dir);
         int exit = sipsak.WaitForExit(30_000);
         Assert.True(exit == 0, "sipsak: " + sipsak.Output + "\nserver:\n" + server.Output);
         Assert.Contains("All usrloc tests completed successful", sipsak.Output, StringComparison.Ordinal);
@@ -57,12 +56,11 @@ public sealed class RegistrarProcessTests : IDisposable
     [Fact]
     public void AcknowledgedSyncBindingsSurviveSigkill()
     {
-        int port = PeerProcess.FreeUdpPort();
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         client.Client.ReceiveTimeout = 2000;
-        var server = new IPEndPoint(IPAddress.Loopback, port);
-        using (PeerProcess first = StartServer(port, "sync"))
+        using (ServerProcess first = StartServer("sync"))
         {
+            var server = new IPEndPoint(IPAddress.Loopback, first.Port);
             for (int i = 0; i < Bindings; i++)
             {
                 string reply = RegisterClient.Exchange(client, server, RegisterClient.Register("reg", i, withContact: true, cseq: 1));
@@ -70,25 +68,19 @@ public sealed class RegistrarProcessTests : IDisposable
             }
         } // Dispose kills with SIGKILL: no final checkpoint, no clean close
 
-        using PeerProcess second = StartServer(port, "sync");
+        // The restart may get another port: bindings are per AoR, not per listening socket.
+        using ServerProcess second = StartServer("sync");
+        var restarted = new IPEndPoint(IPAddress.Loopback, second.Port);
         Assert.Contains($"loaded {Bindings} AoRs, {Bindings} contacts", second.Output, StringComparison.Ordinal);
         for (int i = 0; i < Bindings; i++)
         {
-            string reply = RegisterClient.Exchange(client, server, RegisterClient.Register("reg", i, withContact: false, cseq: 2));
+            string reply = RegisterClient.Exchange(client, restarted, RegisterClient.Register("reg", i, withContact: false, cseq: 2));
             Assert.Contains($"Contact: <sip:u{i}@127.0.0.1:{5000 + i}>;expires=", reply, StringComparison.Ordinal);
         }
     }
 
-    private PeerProcess StartServer(int port, string durability)
-    {
-        string config = Path.Combine(_dir, "registrar.cfg");
-        File.WriteAllText(config, Script(port));
-        string binary = Path.Combine(AppContext.BaseDirectory, "hyperproxy");
-        var process = new PeerProcess(binary, ["run", "--config", config, "--data-dir", Path.Combine(_dir, "data"), "--durability", durability], _dir);
-        bool ready = SpinWait.SpinUntil(() => process.HasExited || process.Output.Contains("hyperproxy: ready", StringComparison.Ordinal), 30_000);
-        Assert.True(ready && !process.HasExited, "server did not start:\n" + process.Output);
-        return process;
-    }
+    private ServerProcess StartServer(string durability, Func<int>? freePort = null) =>
+        ServerProcess.StartScript(Script, _dir, durability, freePort);
 
     private static int FourDigitPort()
     {

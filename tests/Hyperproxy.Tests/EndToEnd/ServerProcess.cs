@@ -10,20 +10,81 @@ internal sealed partial class ServerProcess : IDisposable
 {
     private const int SigTerm = 15;
     private const int SigKill = 9;
+    private const int PortAttempts = 8;
+    private const int ReadyMilliseconds = 30_000;
 
     private readonly PeerProcess _process;
 
-    public ServerProcess(IEnumerable<string> arguments, string workingDirectory) =>
+    private ServerProcess(IEnumerable<string> arguments, string workingDirectory, int port)
+    {
         _process = new PeerProcess(Path.Combine(AppContext.BaseDirectory, "hyperproxy"), arguments, workingDirectory);
+        Port = port;
+    }
+
+    /// <summary>The UDP port the server was started on.</summary>
+    public int Port { get; }
 
     public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Waits (bounded) for "hyperproxy: ready"; false when it exited or did not get there.</summary>
-    public bool WaitReady(int milliseconds) =>
-        SpinWait.SpinUntil(() => _process.HasExited || Output.Contains("hyperproxy: ready", StringComparison.Ordinal), milliseconds)
-        && !_process.HasExited;
+    /// <summary>
+    /// Starts <c>hyperproxy ARGS(port)</c> on a port from <paramref name="freePort"/> (by default any free one) and
+    /// waits (bounded) for "hyperproxy: ready". Tests in other classes and assemblies bind ports at the same time, so
+    /// a port free a moment ago can be taken before the server binds it: then another port is tried. Any other
+    /// failure to start fails the test with the server's output.
+    /// </summary>
+    private static ServerProcess Start(Func<int, IEnumerable<string>> arguments, string workingDirectory, Func<int>? freePort = null)
+    {
+        string output = "";
+        for (int attempt = 0; attempt < PortAttempts; attempt++)
+        {
+            int port = (freePort ?? PeerProcess.FreeUdpPort)();
+            var server = new ServerProcess(arguments(port), workingDirectory, port);
+            if (server.WaitReady(ReadyMilliseconds))
+            {
+                return server;
+            }
+
+            output = server.Output;
+            server.Dispose();
+            if (!output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("server did not start:\n" + output);
+    }
+
+    /// <summary>
+    /// <c>hyperproxy run</c> on the script <paramref name="script"/>(port), written to the folder, with its store in
+    /// <c>folder/data</c> (the same store on every start, so a restart recovers it) and <paramref name="durability"/>.
+    /// </summary>
+    public static ServerProcess StartScript(Func<int, string> script, string folder, string durability, Func<int>? freePort = null) =>
+        Start(
+            port =>
+            {
+                string config = Path.Combine(folder, $"hyperproxy-{port}.cfg");
+                File.WriteAllText(config, script(port));
+                return ["run", "--config", config, "--data-dir", Path.Combine(folder, "data"), "--durability", durability];
+            },
+            folder,
+            freePort);
+
+    /// <summary>Waits (bounded) for "hyperproxy: ready"; false when it exited (its output then complete) or did not get there.</summary>
+    private bool WaitReady(int milliseconds)
+    {
+        SpinWait.SpinUntil(() => _process.HasExited || Output.Contains("hyperproxy: ready", StringComparison.Ordinal), milliseconds);
+        if (_process.HasExited)
+        {
+            // The exit can be seen before the last lines are read: wait for the end of the output.
+            _process.WaitForExit(milliseconds);
+            return false;
+        }
+
+        return Output.Contains("hyperproxy: ready", StringComparison.Ordinal);
+    }
 
     /// <summary>SIGTERM, then waits for the exit; the exit code, or -999 when it did not end in time (then killed).</summary>
     public int Terminate(int milliseconds)
