@@ -99,6 +99,19 @@ public class EditTests
     }
 
     [Fact]
+    public void AReplacementWrittenInPlaceAppliesAndARefusedOneHandsOutNothing()
+    {
+        var (m, e) = Setup();
+        TextRange value = m.Header(m.FindHeader(HeaderId.MaxForwards)).Value;
+        Assert.Equal(SipError.None, e.Replace(value, 3, out Span<byte> digits));
+        Assert.Equal(3, digits.Length);
+        " 69"u8.CopyTo(digits);
+        Assert.Equal(SipError.EditsOverlap, e.Replace(value, 2, out Span<byte> refused));
+        Assert.True(refused.IsEmpty);
+        Assert.Contains("Max-Forwards:  69\r\n", Write(m, e));
+    }
+
+    [Fact]
     public void OverlappingDeletesAreRejected()
     {
         var (m, e) = Setup();

@@ -66,6 +66,13 @@ public sealed class SipEdits
 
     public SipError Replace(TextRange range, ReadOnlySpan<byte> bytes) => Add(range.Start, range.Length, bytes, default);
 
+    /// <summary>
+    /// Replaces <paramref name="range"/> with <paramref name="length"/> bytes that the caller writes into
+    /// <paramref name="bytes"/> at once, before the next edit: a value computed in place (a decremented
+    /// Max-Forwards) needs no copy. <paramref name="bytes"/> is empty when the edit is refused.
+    /// </summary>
+    public SipError Replace(TextRange range, int length, out Span<byte> bytes) => Reserve(range.Start, range.Length, length, out bytes);
+
     /// <summary>Appends a header line at the end of the header section. <paramref name="line"/> is "Name: value", CRLF optional.</summary>
     public SipError AddHeader(ReadOnlySpan<byte> line) => Add(Bound.HeadersEnd, 0, line, CrlfIfMissing(line));
 
@@ -136,6 +143,40 @@ public sealed class SipEdits
 
     private SipError Add(int position, int deleteLength, ReadOnlySpan<byte> bytes, ReadOnlySpan<byte> suffix)
     {
+        SipError error = Reserve(position, deleteLength, bytes.Length + suffix.Length, out Span<byte> to);
+        if (error != SipError.None)
+        {
+            return error;
+        }
+
+        if (bytes.Length <= 8)
+        {
+            // Most edits are a few bytes (a port, a short parameter); a loop is cheaper than a Memmove call.
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                to[i] = bytes[i];
+            }
+        }
+        else
+        {
+            bytes.CopyTo(to);
+        }
+
+        if (!suffix.IsEmpty)
+        {
+            suffix.CopyTo(to[bytes.Length..]);
+        }
+
+        return SipError.None;
+    }
+
+    /// <summary>
+    /// Records the edit "replace <paramref name="deleteLength"/> bytes at <paramref name="position"/> with
+    /// <paramref name="insertLength"/> bytes" and hands out the arena bytes to fill (<paramref name="to"/>).
+    /// </summary>
+    private SipError Reserve(int position, int deleteLength, int insertLength, out Span<byte> to)
+    {
+        to = default;
         SipMessage m = Bound;
         if (position < 0 || deleteLength < 0 || position + deleteLength > m.MessageLength)
         {
@@ -147,7 +188,6 @@ public sealed class SipEdits
             return SipError.EditsFull;
         }
 
-        int insertLength = bytes.Length + suffix.Length;
         if (insertLength > _arena.Length - _arenaUsed)
         {
             return SipError.EditArenaFull;
@@ -163,25 +203,7 @@ public sealed class SipEdits
             }
         }
 
-        Span<byte> to = _arena.AsSpan(_arenaUsed);
-        if (bytes.Length <= 8)
-        {
-            // Most edits are a few bytes (a Max-Forwards value, a port); a loop is cheaper than a Memmove call.
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                to[i] = bytes[i];
-            }
-        }
-        else
-        {
-            bytes.CopyTo(to);
-        }
-
-        if (!suffix.IsEmpty)
-        {
-            suffix.CopyTo(_arena.AsSpan(_arenaUsed + bytes.Length));
-        }
-
+        to = _arena.AsSpan(_arenaUsed, insertLength);
         int index = _count++;
         _edits[index] = new SipEdit(position, deleteLength, _arenaUsed, insertLength);
         _arenaUsed += insertLength;

@@ -74,15 +74,19 @@ internal static class MessageFunctions
         }
 
         TextRange value = m.Header(m.MaxForwardsIndex).Value;
-        Span<byte> digits = c.ArenaFree[..value.Length];
+        if (c.Edits.Replace(value, value.Length, out Span<byte> digits) != SipError.None)
+        {
+            return -2;
+        }
+
         int v = mf - 1;
         for (int i = digits.Length - 1; i >= 0; i--)
         {
-            digits[i] = v > 0 || i == digits.Length - 1 ? (byte)('0' + v % 10) : (byte)' ';
+            digits[i] = v > 0 || i == digits.Length - 1 ? (byte)('0' + (v % 10)) : (byte)' ';
             v /= 10;
         }
 
-        return c.Edits.Replace(value, digits) == SipError.None ? 1 : -2;
+        return 1;
     }
 
     private sealed record MethodSet(uint Mask, byte[][] Others);
