@@ -43,10 +43,12 @@ public sealed partial class SipMessage
             return Fail(e, sp2 + 1);
         }
 
-        if (!IsValidRequestUri(uri))
+        if (!IsValidRequestUri(uri, out int hostOffset))
         {
             return Fail(SipError.BadRequestUri, sp1 + 1);
         }
+
+        RequestUriHostOffset = hostOffset;
 
         return SipError.None;
     }
@@ -111,9 +113,13 @@ public sealed partial class SipMessage
         return bad == SipError.BadRequestLine ? SipError.BadVersion : bad;
     }
 
-    /// <summary>absoluteURI scheme check; SIP/SIPS Request-URIs must not carry headers (RFC 4475 escruri).</summary>
-    private static bool IsValidRequestUri(ReadOnlySpan<byte> uri)
+    /// <summary>
+    /// absoluteURI scheme check; SIP/SIPS Request-URIs must not carry headers (RFC 4475 escruri).
+    /// <paramref name="hostOffset"/>: see <see cref="RequestUriHostOffset"/>.
+    /// </summary>
+    private static bool IsValidRequestUri(ReadOnlySpan<byte> uri, out int hostOffset)
     {
+        hostOffset = -1;
         int colon = uri.IndexOf((byte)':');
         if (colon <= 0 || colon == uri.Length - 1)
         {
@@ -149,6 +155,11 @@ public sealed partial class SipMessage
         // The user part may hold '?' (RFC 4475 intmeth); headers start after the host.
         ReadOnlySpan<byte> hostPart = uri[(colon + 1)..];
         int at = hostPart.IndexOf((byte)'@');
+        if (at != 0 && (at < 0 || hostPart[0] != ':'))
+        {
+            hostOffset = colon + 1 + at + 1;
+        }
+
         return hostPart[(at + 1)..].IndexOf((byte)'?') < 0;
     }
 }

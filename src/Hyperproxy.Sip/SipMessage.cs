@@ -47,6 +47,14 @@ public sealed partial class SipMessage
 
     public TextRange RequestUri { get; private set; }
 
+    /// <summary>
+    /// Where the host of a sip:/sips: Request-URI starts, as an offset into <see cref="RequestUri"/>: after the
+    /// user part's '@', else after the scheme; -1 for other schemes and for a user part that is empty or starts
+    /// with ':' (both rejected by <see cref="SipUri"/>). The start-line check finds it anyway; "is this me" on
+    /// the Request-URI then reads the host without scanning for it again.
+    /// </summary>
+    public int RequestUriHostOffset { get; private set; } = -1;
+
     /// <summary>The whole start line without its CRLF.</summary>
     public TextRange StartLine { get; private set; }
 
@@ -99,6 +107,7 @@ public sealed partial class SipMessage
         Method = SipMethod.Unknown;
         MethodRange = TextRange.None;
         RequestUri = TextRange.None;
+        RequestUriHostOffset = -1;
         StatusCode = 0;
         Reason = TextRange.None;
         Body = default;

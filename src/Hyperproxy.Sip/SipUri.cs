@@ -116,14 +116,13 @@ public partial struct SipUri
     }
 
     /// <summary>
-    /// Only the scheme, host and port of a sip:/sips: URI, by the rules of <see cref="TryParse"/> up to the
-    /// port — for "is this me" checks and next-hop choices that need nothing else. What follows the port must
-    /// start the parameters or headers, which (like the user part's escapes) are not validated.
+    /// The scheme and host of a sip:/sips: URI, by the rules of <see cref="TryParse"/> and nothing after the host
+    /// read: for "is this me" checks that can rule a host out before reading its port (<see cref="TryParsePort"/>).
+    /// The user part (like its escapes) is not validated.
     /// </summary>
-    public static bool TryParseHostPort(ReadOnlySpan<byte> s, out UriScheme scheme, out TextRange host, out int port)
+    public static bool TryFindHost(ReadOnlySpan<byte> s, out UriScheme scheme, out TextRange host)
     {
         host = TextRange.None;
-        port = 0;
         int i = SchemeEnd(s, out scheme);
         if (i < 0 || scheme == UriScheme.Tel)
         {
@@ -141,20 +140,25 @@ public partial struct SipUri
             i += at + 1;
         }
 
-        int hostEnd = HostEnd(s, i);
-        if (hostEnd < 0)
-        {
-            return false;
-        }
+        return TryFindHostAt(s, i, out host);
+    }
 
+    /// <summary>The host that starts at <paramref name="start"/> (an IPv6 reference or host characters), as <see cref="TryFindHost"/> reads it.</summary>
+    public static bool TryFindHostAt(ReadOnlySpan<byte> s, int start, out TextRange host)
+    {
+        int hostEnd = HostEnd(s, start);
+        host = hostEnd < 0 ? TextRange.None : TextRange.FromBounds(start, hostEnd);
+        return hostEnd >= 0;
+    }
+
+    /// <summary>
+    /// The ":port" (0 when absent) right after the host that ends at <paramref name="hostEnd"/>, by the rules of
+    /// <see cref="TryParse"/>; what follows must start the parameters or headers (which are not validated).
+    /// </summary>
+    public static bool TryParsePort(ReadOnlySpan<byte> s, int hostEnd, out int port)
+    {
         int end = PortEnd(s, hostEnd, out port);
-        if (end < 0 || (end < s.Length && s[end] != ';' && s[end] != '?'))
-        {
-            return false;
-        }
-
-        host = TextRange.FromBounds(i, hostEnd);
-        return true;
+        return end >= 0 && (end == s.Length || s[end] == ';' || s[end] == '?');
     }
 
     /// <summary>The index after "sip:", "sips:" or "tel:" (any case); -1 for another scheme.</summary>

@@ -145,10 +145,9 @@ public class UriTests
     public void HostPortOnlyAgreesWithTheFullParse(string text, bool ok, string host, int port)
     {
         byte[] b = Encoding.UTF8.GetBytes(text);
-        Assert.Equal(ok, SipUri.TryParseHostPort(b, out UriScheme scheme, out TextRange h, out int p));
+        Assert.Equal(ok, HostPort(b, out UriScheme scheme, out TextRange h, out int p));
         if (!ok)
         {
-            Assert.False(h.IsPresent);
             return;
         }
 
@@ -184,7 +183,7 @@ public class UriTests
             }
 
             bool full = SipUri.TryParse(b, out SipUri u) && u.Scheme != UriScheme.Tel;
-            bool fast = SipUri.TryParseHostPort(b, out UriScheme scheme, out TextRange host, out int port);
+            bool fast = HostPort(b, out UriScheme scheme, out TextRange host, out int port);
             if (full)
             {
                 // Whatever the full parse accepts, the host/port scan reads the same way.
@@ -197,5 +196,67 @@ public class UriTests
         }
 
         Assert.True(agreed > 1000, $"only {agreed} parseable URIs generated");
+    }
+
+    /// <summary>The host scan then the port read, as "is this me" runs them when the host is one of ours.</summary>
+    private static bool HostPort(byte[] b, out UriScheme scheme, out TextRange host, out int port)
+    {
+        port = 0;
+        return SipUri.TryFindHost(b, out scheme, out host) && SipUri.TryParsePort(b, host.End, out port);
+    }
+
+    [Fact]
+    public void TheParsersRequestUriHostOffsetIsWhereTheHostScanStarts()
+    {
+        // Seeded R-URIs: wherever the parser says the host starts, reading the host there gives what the whole
+        // scan gives, with the scheme byte 3 tells; where it gives no offset, the whole scan finds no host either.
+        string[] pieces = ["bob", "+1555", "%41", ":pw", "@", "@", "127.0.0.7", "example.com", "[2001:db8::1]",
+            ":5060", ":", ";lr", ";transport=tcp", "?h=v", "a_b", "-", ".", "/"];
+        string[] schemes = ["sip:", "sips:", "SIP:", "SiPs:", "tel:", "urn:", "sip:@", "sip::"];
+        var random = new Random(2024);
+        var m = new SipMessage();
+        int withOffset = 0;
+        int without = 0;
+        for (int n = 0; n < 20_000; n++)
+        {
+            var uri = new StringBuilder(schemes[random.Next(schemes.Length)]);
+            int count = random.Next(1, 7);
+            for (int k = 0; k < count; k++)
+            {
+                uri.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            byte[] b = Encoding.ASCII.GetBytes($"OPTIONS {uri} SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\n"
+                + "To: <sip:b@h>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n");
+            if (m.Parse(b, 0, b.Length) != SipError.None)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> text = m.Span(m.RequestUri);
+            bool found = SipUri.TryFindHost(text, out UriScheme scheme, out TextRange host);
+            int offset = m.RequestUriHostOffset;
+            if (offset < 0)
+            {
+                Assert.False(found, uri.ToString());
+                without++;
+                continue;
+            }
+
+            Assert.Equal(found, SipUri.TryFindHostAt(text, offset, out TextRange at));
+            if (found)
+            {
+                Assert.Equal(host, at);
+                Assert.Equal(scheme, text[3] == ':' ? UriScheme.Sip : UriScheme.Sips);
+            }
+
+            withOffset++;
+        }
+
+        Assert.True(withOffset > 1000 && without > 1000, $"{withOffset} with an offset, {without} without");
+        byte[] reply = Encoding.ASCII.GetBytes("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>;tag=2\r\n"
+            + "Call-ID: c\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+        Assert.Equal(SipError.None, m.Parse(reply, 0, reply.Length));
+        Assert.Equal(-1, m.RequestUriHostOffset);
     }
 }

@@ -1,3 +1,5 @@
+using Hyperproxy.Sip;
+
 namespace Hyperproxy.Script.Tests.Runtime;
 
 public sealed class StatementTests
@@ -221,6 +223,57 @@ public sealed class StatementTests
         Assert.Equal(["before", "after-rewrite", "after-revert"],
             Logs("if (uri == myself) xlog(\"before\"); seturi(\"sip:bob@192.0.2.1\"); if (uri != myself) xlog(\"after-rewrite\"); revert_uri(); if (uri == myself) xlog(\"after-revert\");",
                 ScriptRun.Request("OPTIONS", "sip:bob@127.0.0.1")));
+    }
+
+    [Fact]
+    public void UriEqualsMyselfOnTheReceivedRequestUriAgreesWithTheValuePathAndTheFullParse()
+    {
+        // `uri == myself` on an unchanged R-URI starts at the host offset the parser found; a copy in $var takes the
+        // general path (scheme and user scan). Seeded R-URIs: both agree, and agree with SipUri.TryParse where it parses.
+        string[] schemes = ["sip:", "sips:", "SIP:", "sip:@", "sip::", "tel:"];
+        string[] users = ["", "bob@", "a:pw@", "+1%41@", "x@y@", "127.0.0.1@"];
+        string[] hosts = ["127.0.0.1", "proxy.example.com", "PROXY.example.com", "127.0.0.10", "[::1]", "example.com", ""];
+        string[] ports = ["", ":5060", ":5070", ":0", ":99999", ":", ":5060x"];
+        string[] tails = ["", ";lr", ";transport=udp?x=y", "/p", ">"];
+        var run = new ScriptRun("if (uri == myself) xlog(\"fast\"); $var(u) = $ru; if ($var(u) == myself) xlog(\"value\");");
+        var probe = new SipMessage();
+        var random = new Random(77);
+        int me = 0;
+        int notMe = 0;
+        for (int n = 0; n < 10_000; n++)
+        {
+            string uri = schemes[random.Next(schemes.Length)] + users[random.Next(users.Length)] + hosts[random.Next(hosts.Length)]
+                + ports[random.Next(ports.Length)] + tails[random.Next(tails.Length)];
+            byte[] request = System.Text.Encoding.ASCII.GetBytes(ScriptRun.Request("OPTIONS", uri));
+            if (probe.Parse(request, 0, request.Length) != SipError.None)
+            {
+                continue;
+            }
+
+            run.Host.Logs.Clear();
+            run.Run(ScriptRun.Request("OPTIONS", uri));
+            List<string> logs = run.Host.Logs.Select(l => l[3..]).ToList();
+            bool fast = logs.Contains("fast");
+            Assert.True(fast == logs.Contains("value"), uri);
+            byte[] text = System.Text.Encoding.ASCII.GetBytes(uri);
+            if (SipUri.TryParse(text, out SipUri parsed) && parsed.Scheme != UriScheme.Tel)
+            {
+                string host = uri.Substring(parsed.Host.Start, parsed.Host.Length);
+                int port = parsed.PortNumber != 0 ? parsed.PortNumber : parsed.Scheme == UriScheme.Sips ? 5061 : 5060;
+                Assert.True(fast == (host is "127.0.0.1" or "proxy.example.com" && port == 5060), uri);
+            }
+
+            if (fast)
+            {
+                me++;
+            }
+            else
+            {
+                notMe++;
+            }
+        }
+
+        Assert.True(me > 100 && notMe > 100, $"{me} mine, {notMe} not");
     }
 
     [Fact]

@@ -216,8 +216,27 @@ internal static class Conditions
     /// </summary>
     internal sealed class RequestUriIsMyself(bool negate) : ConditionNode
     {
-        public override int Test(ScriptContext context) =>
-            (context.Message.IsRequest && Myself.IsMyself(context, context.RequestUri)) != negate ? 1 : -1;
+        public override int Test(ScriptContext context) => IsMyself(context) != negate ? 1 : -1;
+
+        private static bool IsMyself(ScriptContext context)
+        {
+            SipMessage m = context.Message;
+            if (!m.IsRequest)
+            {
+                return false;
+            }
+
+            if (context.RequestUriChanged || m.RequestUriHostOffset < 0)
+            {
+                return Myself.IsMyself(context, context.RequestUri);
+            }
+
+            // The R-URI as received: the parser found where its host starts (sip/sips, so byte 3 tells the scheme).
+            ReadOnlySpan<byte> text = m.Span(m.RequestUri);
+            return SipUri.TryFindHostAt(text, m.RequestUriHostOffset, out TextRange host)
+                ? Myself.IsMyselfHost(context, text, text[3] == ':' ? UriScheme.Sip : UriScheme.Sips, host)
+                : context.Host.IsMyself(text, 0);
+        }
     }
 
     /// <summary><c>uri == myself</c>: the value (a URI, or a bare host) names this proxy.</summary>
@@ -236,12 +255,24 @@ internal static class Conditions
                 return false;
             }
 
-            if (SipUri.TryParseHostPort(text, out UriScheme scheme, out TextRange host, out int port))
+            return SipUri.TryFindHost(text, out UriScheme scheme, out TextRange host)
+                ? IsMyselfHost(context, text, scheme, host)
+                : context.Host.IsMyself(text, 0);
+        }
+
+        /// <summary>The URI <paramref name="text"/> whose host is <paramref name="host"/>: host and port (the scheme's default when absent) name us.</summary>
+        internal static bool IsMyselfHost(ScriptContext context, ReadOnlySpan<byte> text, UriScheme scheme, TextRange host)
+        {
+            // Most URIs tested are not ours: a host that is none of ours on any port needs no port read.
+            ReadOnlySpan<byte> name = text.Slice(host.Start, host.Length);
+            if (!context.Host.IsMyself(name, 0))
             {
-                return context.Host.IsMyself(text.Slice(host.Start, host.Length), port != 0 ? port : scheme == UriScheme.Sips ? 5061 : 5060);
+                return false;
             }
 
-            return context.Host.IsMyself(text, 0);
+            return SipUri.TryParsePort(text, host.End, out int port)
+                ? context.Host.IsMyself(name, port != 0 ? port : scheme == UriScheme.Sips ? 5061 : 5060)
+                : context.Host.IsMyself(text, 0);
         }
     }
 }
