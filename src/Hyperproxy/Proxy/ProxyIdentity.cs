@@ -95,6 +95,16 @@ public sealed class ProxyIdentity
             return false;
         }
 
+        // Names first: a URI that names us usually has our host as we write it, and the byte compare is
+        // cheaper than reading the host as an address.
+        foreach ((byte[] name, int namePort) in _names)
+        {
+            if (namePort == port && Ascii.EqualsIgnoreCase(name, host))
+            {
+                return true;
+            }
+        }
+
         if (NetAddress.TryParse(host, port, out NetAddress numeric))
         {
             foreach (NetAddress a in _addresses)
@@ -103,14 +113,6 @@ public sealed class ProxyIdentity
                 {
                     return true;
                 }
-            }
-        }
-
-        foreach ((byte[] name, int namePort) in _names)
-        {
-            if (namePort == port && Ascii.EqualsIgnoreCase(name, host))
-            {
-                return true;
             }
         }
 
@@ -128,6 +130,15 @@ public sealed class ProxyIdentity
             host = host[1..^1];
         }
 
+        // Names first, as in IsMe.
+        foreach ((byte[] name, int _) in _names)
+        {
+            if (Ascii.EqualsIgnoreCase(name, host) || (name.Length > 2 && name[0] == (byte)'[' && Ascii.EqualsIgnoreCase(name.AsSpan(1, name.Length - 2), host)))
+            {
+                return true;
+            }
+        }
+
         if (NetAddress.TryParse(host, 0, out NetAddress numeric))
         {
             foreach (NetAddress a in _addresses)
@@ -136,14 +147,6 @@ public sealed class ProxyIdentity
                 {
                     return true;
                 }
-            }
-        }
-
-        foreach ((byte[] name, int _) in _names)
-        {
-            if (Ascii.EqualsIgnoreCase(name, host) || (name.Length > 2 && name[0] == (byte)'[' && Ascii.EqualsIgnoreCase(name.AsSpan(1, name.Length - 2), host)))
-            {
-                return true;
             }
         }
 
