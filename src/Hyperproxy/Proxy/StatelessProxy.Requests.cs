@@ -53,24 +53,14 @@ public sealed partial class StatelessProxy
         {
             hop = ResolveHostPort(destinationText, preferred, out destination);
         }
-        else if (context.HasDestination)
+        else if (context.HasDestination || context.RoutesProcessed)
         {
-            ReadOnlySpan<byte> du = context.Destination;
-            if (!SipUri.TryParse(du, out SipUri duUri))
-            {
-                context.SetError(400, s_badDestination);
-                return -2;
-            }
-
-            hop = ResolveUri(du, duUri, preferred, out destination);
-        }
-        else if (context.RoutesProcessed)
-        {
-            // loose_route() did the Route work (and recorded its edits): the next hop is the R-URI.
-            ReadOnlySpan<byte> target = context.RequestUri;
+            // $du; else loose_route() did the Route work (and recorded its edits): the next hop is the R-URI.
+            bool du = context.HasDestination;
+            ReadOnlySpan<byte> target = du ? context.Destination : context.RequestUri;
             if (!SipUri.TryParse(target, out SipUri targetUri))
             {
-                context.SetError(400, s_badRequestUri);
+                context.SetError(400, du ? s_badDestination : s_badRequestUri);
                 return -2;
             }
 

@@ -56,6 +56,13 @@ public sealed class ScriptedProxyTests
     }
 
     [Fact]
+    public void ADuThatIsNoSipUriIsABadDestination()
+    {
+        using ProxyHarness proxy = Harness("route {\n $du = \"sip:127.0.0.4:99999\"; if (!forward()) sl_reply_error();\n}\n");
+        Assert.Equal("SIP/2.0 400 Bad Destination", Assert.Single(proxy.Send(StatelessProxyRequestTests.Invite())).StartLine);
+    }
+
+    [Fact]
     public void SetAdvertisedAddressGoesIntoOurVia()
     {
         using ProxyHarness proxy = Harness("route {\n set_advertised_address(\"edge.example.com\"); set_advertised_port(5099); forward();\n}\n");
