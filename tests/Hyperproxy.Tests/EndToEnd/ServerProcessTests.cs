@@ -26,7 +26,7 @@ public sealed class ServerProcessTests : IDisposable
             "none",
             () => picks++ == 0 ? taken : PeerProcess.FreeUdpPort());
 
-        Assert.Equal(2, picks);
+        Assert.True(picks >= 2, $"{picks} port(s) picked"); // 2 unless the next free port was taken too
         Assert.NotEqual(taken, server.Port);
         Assert.False(server.HasExited);
     }
