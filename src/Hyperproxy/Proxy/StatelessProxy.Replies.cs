@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using Hyperproxy.Sip;
@@ -9,6 +10,8 @@ namespace Hyperproxy.Proxy;
 
 public sealed partial class StatelessProxy
 {
+    private static readonly SearchValues<byte> s_digitsAndDots = SearchValues.Create("0123456789."u8);
+
     private static ReadOnlySpan<byte> ServerHeader => "Server: Hyperproxy\r\n"u8;
 
     private readonly byte[] _replyHeaders = new byte[4200];
@@ -155,6 +158,13 @@ public sealed partial class StatelessProxy
         if (NetAddress.TryParse(host, port, out destination))
         {
             return destination.IsNotUnicast ? NextHop.NotUnicast : NextHop.Found;
+        }
+
+        // A numeric host that is no address ("[2001:db8:::192.0.2.1]", "192.0.2.300") is no name either
+        // (a top-level label is never all digits): answered at once, never sent to DNS.
+        if (host.IsEmpty || host[0] == (byte)'[' || !host.ContainsAnyExcept(s_digitsAndDots))
+        {
+            return NextHop.Unresolvable;
         }
 
         return _resolver.Lookup(host, port, preferred, out destination) switch
