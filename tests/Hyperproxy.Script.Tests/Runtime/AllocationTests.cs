@@ -24,17 +24,25 @@ public sealed class AllocationTests
             run.Execute(ScriptRun.Uac); // warm-up: JIT tiers, regex DFA states
         }
 
-        int before = run.Host.ReplyCount;
-        long start = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Runs; i++)
+        // A message that allocates allocates in every round. A round can also catch a one-off allocation of the
+        // runtime's (seen once: 6 KB over 100k runs while other test assemblies loaded both cores), so the
+        // figure is the smallest of up to three rounds.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3 && least != 0; round++)
         {
-            run.Execute(ScriptRun.Uac);
+            int before = run.Host.ReplyCount;
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Runs; i++)
+            {
+                run.Execute(ScriptRun.Uac);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - start);
+            Assert.Equal(0, run.Context.RuntimeErrors);
+            Assert.True(run.Host.ReplyCount - before is 0 or Runs);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - start;
-        Assert.Equal(0, run.Context.RuntimeErrors);
-        Assert.True(run.Host.ReplyCount - before is 0 or Runs);
-        return allocated;
+        return least;
     }
 
     [Theory]
