@@ -1,6 +1,7 @@
 using Hyperproxy.Sip.Auth;
 using Hyperproxy.Sip.Edits;
 using Hyperproxy.Sip.Headers;
+using Hyperproxy.Testing;
 
 namespace Hyperproxy.Sip.Tests;
 
@@ -20,10 +21,7 @@ public class AllocationTests
         var output = new byte[4096];
         var hex = new byte[32];
         long sink = Run(messages, m, edits, output, hex, 3000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        sink += Run(messages, m, edits, output, hex, 100_000);
-        long after = GC.GetAllocatedBytesForCurrentThread();
-        Assert.Equal(0, after - before);
+        Assert.Equal(0, Allocations.Least(() => sink += Run(messages, m, edits, output, hex, 100_000)));
         Assert.True(sink > 0);
     }
 
