@@ -3,13 +3,16 @@
 # in one run on this machine, driven by native/udpgen. Prints one markdown table and saves
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
-#   ./run-bench.sh [--quick] [--duration S] [--warmup S] [--window N]
+#   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register] [--systems reflector,hyperproxy,kamailio]
 #                  [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
 # rows, under ~10 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
 # threads), the generator to CPU 1. A system that cannot run gets a "skipped: why" row.
+# --rounds N: the whole sequence N times over (systems interleaved, so a VM that drifts affects
+# all alike); each row reports its median round with the range, each ratio the median of the
+# ratios of the same round. One round by default.
 #
 # Environment:
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
@@ -37,6 +40,8 @@ WARMUP=""
 WINDOW=256
 SCENARIOS="options,forward,rr-forward,register"
 SYSTEMS="reflector,hyperproxy,kamailio"
+ROUNDS=1
+ROUND=1
 BUILD=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -44,10 +49,13 @@ while [[ $# -gt 0 ]]; do
         --duration) DURATION="$2"; shift ;;
         --warmup) WARMUP="$2"; shift ;;
         --window) WINDOW="$2"; shift ;;
+        --rounds)
+            [[ ${2:-} =~ ^[1-9][0-9]?$ ]] || { echo "run-bench.sh: --rounds takes a whole number from 1 to 99, not '${2:-}'" >&2; exit 2; }
+            ROUNDS="$2"; shift ;;
         --scenarios) SCENARIOS="$2"; shift ;;
         --systems) SYSTEMS="$2"; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -154,7 +162,7 @@ cpu_busy() {
 
 skip_row() { # system scenario_key why
     log "skipped $1 / $2: $3"
-    jq -cn --arg s "$1" --arg k "$2" --arg w "$3" '{system:$s, scenario_key:$k, skipped:$w}' >> "$JSONL"
+    jq -cn --arg s "$1" --arg k "$2" --arg w "$3" --argjson rd "$ROUND" '{system:$s, scenario_key:$k, skipped:$w, round:$rd}' >> "$JSONL"
 }
 
 # ---------------------------------------------------------------- builds
@@ -284,6 +292,7 @@ measure() {
     local label=$1 key=$2
     shift 2
     local name="${label// /_}-${key// /_}"
+    if (( ROUNDS > 1 )); then name="$name-round$ROUND"; fi
     name=${name//[()@\/]/}
     local cpu_pids
     cpu_pids=$(IFS=,; echo "${SRV_PIDS[*]:-}")
@@ -304,8 +313,8 @@ measure() {
         MEASURE_FAIL="udpgen failed: $(tail -n 1 "$LOGS/$name.gen.log")"
         return 0
     fi
-    MEASURED=$(jq -c --arg s "$label" --arg k "$key" --argjson b0 "${bg[0]}" --argjson b1 "${bg[1]}" \
-        '. + {system:$s, scenario_key:$k, background_busy_pct:{server_cpu:$b0, gen_cpu:$b1}}' "$LOGS/$name.json")
+    MEASURED=$(jq -c --arg s "$label" --arg k "$key" --argjson b0 "${bg[0]}" --argjson b1 "${bg[1]}" --argjson rd "$ROUND" \
+        '. + {system:$s, scenario_key:$k, round:$rd, background_busy_pct:{server_cpu:$b0, gen_cpu:$b1}}' "$LOGS/$name.json")
     tail -n 1 "$LOGS/$name.gen.log" >&2
 }
 
@@ -375,6 +384,8 @@ system_rows() { # SYSTEM LABEL SKIP-REASON SCENARIO_KEY SCENARIO ARGS...
     run_row "$system" "$label" "$@"
 }
 
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+if (( ROUNDS > 1 )); then log "round $ROUND of $ROUNDS"; fi
 if has "$SCENARIOS" options; then
     if has "$SYSTEMS" reflector; then
         run_row reflector-echo "C reflector (echo)" options options "${OPT[@]}"
@@ -413,15 +424,16 @@ if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" options "${LAT[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" options "${LAT[@]}"; fi
 fi
+done
 
 # ---------------------------------------------------------------- report
 jq -n --arg date "$STAMP" --arg mode "$MODE" --arg cpu "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" \
     --arg kernel "$(uname -r)" --argjson cpus "$(nproc --all)" --argjson d "$DURATION" --argjson w "$WARMUP" \
     --argjson rw "$REGISTER_WARMUP" --argjson win "$WINDOW" --argjson sc "$SERVER_CPU" --argjson gc "$GEN_CPU" \
-    --argjson users "$USERS" --arg hp "${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}" \
+    --argjson users "$USERS" --argjson rounds "$ROUNDS" --arg hp "${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}" \
     --arg kam "$(kamailio -v 2>/dev/null | head -n 1 || true)" \
     '{date:$date, mode:$mode, cpu_model:$cpu, kernel:$kernel, cpus:$cpus, duration_s:$d, warmup_s:$w,
-      register_warmup_s:$rw, window:$win, server_cpu:$sc, gen_cpu:$gc, register_users:$users,
+      register_warmup_s:$rw, window:$win, server_cpu:$sc, gen_cpu:$gc, register_users:$users, rounds:$rounds,
       hyperproxy_args:$hp, kamailio_version:$kam}' > "$LOGS/meta.json"
 python3 perf/report.py "$JSONL" "$LOGS/meta.json" "$RESULTS/$STAMP.json" "$RESULTS/$STAMP.md"
 log "saved perf/results/$STAMP.json and perf/results/$STAMP.md"

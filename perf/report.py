@@ -3,9 +3,11 @@
 
 usage: report.py RUNS.jsonl META.json OUT.json OUT.md
 
-Each line of RUNS.jsonl is either udpgen's JSON object (plus "system" and "scenario" added by
-run-bench.sh) or {"system":..,"scenario":..,"skipped":"why"}. Ratios compare only figures
-measured in this run, on this machine: absolute numbers move from one VM to the next.
+Each line of RUNS.jsonl is either udpgen's JSON object (plus "system", "scenario_key" and "round"
+added by run-bench.sh) or {"system":..,"scenario_key":..,"skipped":"why","round":..}. Ratios compare
+only figures measured in this run, on this machine: absolute numbers move from one VM to the next.
+With several rounds, a row shows its median round (and the range of ok/s over the rounds), a
+ratio the median of the ratios measured in the same round.
 """
 import json
 import sys
@@ -84,18 +86,32 @@ def load(r):
     return f"window {r.get('window')}"
 
 
+def median_run(rounds):
+    """The round with the median ok/s (the lower one of two middles), or None."""
+    if not rounds:
+        return None
+    ordered = sorted(rounds, key=ok_rate)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def ratio(a, b):
-    if a is None or b is None or ok_rate(b) <= 0:
+    """a / b over the rounds both measured: the median ratio (with the range when there are several)."""
+    if not a or not b:
         return "–"
-    mark = " (flagged row)" if contaminated(a) or contaminated(b) else ""
-    return f"{ok_rate(a) / ok_rate(b):.2f}x{mark}"
+    by_round = {r.get("round", 1): r for r in b}
+    pairs = [(x, by_round[x.get("round", 1)]) for x in a if x.get("round", 1) in by_round]
+    values = sorted(ok_rate(x) / ok_rate(y) for x, y in pairs if ok_rate(y) > 0)
+    if not values:
+        return "–"
+    mark = " (flagged row)" if any(contaminated(x) or contaminated(y) for x, y in pairs) else ""
+    mid = values[(len(values) - 1) // 2]
+    spread = f" ({values[0]:.2f}–{values[-1]:.2f})" if len(values) > 1 else ""
+    return f"{mid:.2f}x{spread}{mark}"
 
 
 def find(runs, system, scenario):
-    for r in runs:
-        if r.get("system") == system and r.get("scenario_key") == scenario and "skipped" not in r:
-            return r
-    return None
+    """Every measured round of one row (an empty list when none)."""
+    return [r for r in runs if r.get("system") == system and r.get("scenario_key") == scenario and "skipped" not in r]
 
 
 def main():
@@ -122,6 +138,11 @@ def main():
                f"{m['warmup_s']} s warm-up (register: {m['register_warmup_s']} s) then {m['duration_s']} s measured, "
                f"closed loop window {m['window']}, batch 64, loopback UDP.")
     out.append("")
+    rounds = m.get("rounds", 1)
+    if rounds > 1:
+        out.append(f"{rounds} rounds, systems interleaved in each; a row shows its median round and the range "
+                   "of ok/s over the rounds, a ratio the median of same-round ratios (and their range).")
+        out.append("")
     noisy = [r for r in runs if "skipped" not in r and contaminated(r)]
     if noisy:
         out.append(f"**Warning: {len(noisy)} of {len(runs)} runs shared the CPUs with other processes "
@@ -130,16 +151,28 @@ def main():
         out.append("")
     out.append("| system | scenario | load | ok/s | ok % | p50 µs | p99 µs | p99.9 µs | server CPU % | gen busy % | notes |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    rows = []
     for r in runs:
-        if "skipped" in r:
-            out.append(f"| {r['system']} | {r['scenario_key']} | | | | | | | | | skipped: {r['skipped']} |")
+        if (r["system"], r["scenario_key"]) not in rows:
+            rows.append((r["system"], r["scenario_key"]))
+    for system, key in rows:
+        measured = find(runs, system, key)
+        r = median_run(measured)
+        if r is None:
+            why = next(x["skipped"] for x in runs if x["system"] == system and x["scenario_key"] == key)
+            out.append(f"| {system} | {key} | | | | | | | | | skipped: {why} |")
             continue
         rec = r.get("received", 0)
         okp = 100.0 * ok_count(r) / rec if rec else 0.0
+        notes = note(r)
+        if len(measured) > 1:
+            rates = sorted(ok_rate(x) for x in measured)
+            span = f"median of {len(measured)} rounds, {fmt_int(rates[0])}–{fmt_int(rates[-1])}/s"
+            notes = span + (", " + notes if notes else "")
         out.append(
-            f"| {r['system']} | {r['scenario_key']} | {load(r)} | {fmt_int(ok_rate(r))} | {okp:.1f} | "
+            f"| {system} | {key} | {load(r)} | {fmt_int(ok_rate(r))} | {okp:.1f} | "
             f"{fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} | {fmt(r.get('p999_us'))} | "
-            f"{fmt(r.get('server_cpu_pct'))} | {fmt(r.get('gen_busy_pct'))} | {note(r)} |")
+            f"{fmt(r.get('server_cpu_pct'))} | {fmt(r.get('gen_busy_pct'))} | {notes} |")
     out.append("")
     out.append("| ratio (ok/s, same run) | options | forward | rr-forward | register |")
     out.append("|---|---:|---:|---:|---:|")
@@ -160,7 +193,8 @@ def main():
     out.append(f"| Kamailio / C reflector echo | {ratio(kam['options'], echo)} | | | |")
     out.append("")
     ceil = []
-    for label, r in (("options", echo), ("register", find(runs, SL200, "register")), ("forward", find(runs, DIRECT, "forward"))):
+    for label, measured in (("options", echo), ("register", find(runs, SL200, "register")), ("forward", find(runs, DIRECT, "forward"))):
+        r = median_run(measured)
         if r is not None:
             ceil.append(f"{label} {fmt_int(ok_rate(r))}/s (gen busy {fmt(r.get('gen_busy_pct'))} %, "
                         f"server CPU {fmt(r.get('server_cpu_pct'))} %)")
