@@ -9,34 +9,12 @@ namespace Hyperproxy.Tests.EndToEnd;
 internal static class EdgeScenarios
 {
     /// <summary>Kamailio registrar + stateful home proxy; <c>@PORT@</c> and <c>@CTL@</c> filled by <see cref="KamailioPeer"/>.</summary>
-    public const string KamailioRegistrar = """
-        #!KAMAILIO
+    public const string KamailioRegistrar = KamailioPeer.ConfigHead + """
         # registrar with Path (RFC 3327): path_mode 1 (lazy) stores the Path and echoes it in the 200
         # when the REGISTER says Supported: path; lookup() preloads it as Route with $du = first Path URI
-        debug=2
-        log_stderror=yes
-        fork=yes
-        children=1
-        disable_tcp=yes
-        dns=no
-        rev_dns=no
-        auto_aliases=no
-        listen=udp:127.0.0.1:@PORT@
-
-        mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-        loadmodule "kex.so"
-        loadmodule "corex.so"
-        loadmodule "pv.so"
-        loadmodule "tm.so"
-        loadmodule "sl.so"
-        loadmodule "rr.so"
-        loadmodule "siputils.so"
-        loadmodule "maxfwd.so"
         loadmodule "usrloc.so"
         loadmodule "registrar.so"
-        loadmodule "ctl.so"
 
-        modparam("ctl", "binrpc", "unix:@CTL@")
         modparam("usrloc", "db_mode", 0)
         modparam("registrar", "use_path", 1)
         modparam("registrar", "path_mode", 1)

@@ -12,32 +12,10 @@ internal static class KamailioEdgeScenarios
     /// <c>@PORT@</c> and <c>@CTL@</c> are left for <see cref="KamailioPeer"/>. Every request it gets is
     /// logged with its Route header (<c>P1 got METHOD route=[...]</c>) so a test can see what arrived.
     /// </summary>
-    public static string KamailioEdge(int registrarPort) => """
-        #!KAMAILIO
-        debug=2
-        log_stderror=yes
-        fork=yes
-        children=1
-        disable_tcp=yes
-        dns=no
-        rev_dns=no
-        auto_aliases=no
-        listen=udp:127.0.0.1:@PORT@
-
-        mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-        loadmodule "kex.so"
-        loadmodule "corex.so"
-        loadmodule "pv.so"
-        loadmodule "tm.so"
-        loadmodule "sl.so"
-        loadmodule "rr.so"
+    public static string KamailioEdge(int registrarPort) => KamailioPeer.ConfigHead + """
         loadmodule "path.so"
-        loadmodule "siputils.so"
-        loadmodule "maxfwd.so"
         loadmodule "xlog.so"
-        loadmodule "ctl.so"
 
-        modparam("ctl", "binrpc", "unix:@CTL@")
         modparam("path", "use_received", 1)
 
         request_route {

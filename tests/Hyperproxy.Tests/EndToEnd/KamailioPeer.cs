@@ -9,6 +9,37 @@ namespace Hyperproxy.Tests.EndToEnd;
 /// </summary>
 internal sealed class KamailioPeer : IDisposable
 {
+    /// <summary>
+    /// How every config for this peer starts: one foreground UDP listener on 127.0.0.1:@PORT@ (no TCP, no
+    /// DNS), the module path, the core modules (kex, corex, pv, tm, sl, rr, siputils, maxfwd) and ctl on
+    /// @CTL@. A config adds its own modules, their modparams and its request_route.
+    /// </summary>
+    public const string ConfigHead = """
+        #!KAMAILIO
+        debug=2
+        log_stderror=yes
+        fork=yes
+        children=1
+        disable_tcp=yes
+        dns=no
+        rev_dns=no
+        auto_aliases=no
+        listen=udp:127.0.0.1:@PORT@
+
+        mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+        loadmodule "kex.so"
+        loadmodule "corex.so"
+        loadmodule "pv.so"
+        loadmodule "tm.so"
+        loadmodule "sl.so"
+        loadmodule "rr.so"
+        loadmodule "siputils.so"
+        loadmodule "maxfwd.so"
+        loadmodule "ctl.so"
+        modparam("ctl", "binrpc", "unix:@CTL@")
+
+        """;
+
     private const int StartMilliseconds = 15_000;
 
     private readonly PeerProcess _process;
