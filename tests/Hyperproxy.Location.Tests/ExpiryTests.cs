@@ -6,16 +6,8 @@ public class ExpiryTests
 {
     private const long Start = 1_700_000_000;
 
-    private static void Save(ILocationSession session, int aor, string contact, long expires)
-    {
-        var updater = new BindingUpdater
-        {
-            Contact = System.Text.Encoding.ASCII.GetBytes(contact),
-            Expires = expires,
-            Now = Start,
-        };
-        session.Update(TestSupport.Aor(aor), ref updater, out _);
-    }
+    private static void Save(ILocationSession session, int aor, string contact, long expires) =>
+        TestSupport.Save(session, aor, contact, expires, Start, out _);
 
     [Fact]
     public void ExpiredBindingsVanishFromReadsAtOnceAndArePurgedLater()

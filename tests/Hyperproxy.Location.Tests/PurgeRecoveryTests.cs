@@ -11,13 +11,7 @@ public class PurgeRecoveryTests
 
     private static CommitTicket Save(ILocationSession session, int aor, string contact, long expires)
     {
-        var updater = new BindingUpdater
-        {
-            Contact = System.Text.Encoding.ASCII.GetBytes(contact),
-            Expires = expires,
-            Now = Start,
-        };
-        Assert.Equal(UpdateStatus.Written, session.Update(TestSupport.Aor(aor), ref updater, out CommitTicket ticket));
+        Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, aor, contact, expires, Start, out CommitTicket ticket));
         return ticket;
     }
 

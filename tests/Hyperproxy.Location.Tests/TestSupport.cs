@@ -43,6 +43,18 @@ internal static class TestSupport
 {
     public static byte[] Aor(int i) => Encoding.ASCII.GetBytes("user" + i + "@example.com");
 
+    /// <summary>Saves one binding of <paramref name="contact"/> for AoR <paramref name="aor"/> at <paramref name="now"/>.</summary>
+    public static UpdateStatus Save(ILocationSession session, int aor, string contact, long expires, long now, out CommitTicket ticket)
+    {
+        var updater = new BindingUpdater
+        {
+            Contact = Encoding.ASCII.GetBytes(contact),
+            Expires = expires,
+            Now = now,
+        };
+        return session.Update(Aor(aor), ref updater, out ticket);
+    }
+
     public static string Text(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
 
     public static FasterLocationStore Open(Durability durability, string? directory, LocationClock? clock = null, int expected = 10_000,
