@@ -14,9 +14,10 @@ public enum Durability : byte
     Checkpoint,
 
     /// <summary>
-    /// Write-ahead log: every change's after-image is appended to a FasterLog committed by a dedicated
-    /// thread (group commit); a change is durable once its <see cref="CommitTicket"/> is committed, and a
-    /// crash loses nothing that was committed. Checkpoints still run, to bound log replay and disk use.
+    /// Write-ahead log: every change's after-image is framed into its session's WAL writer; the worker writes
+    /// and syncs its writer once per receive batch (one pwrite + fdatasync, on its own thread) and sends the
+    /// batch's 200 OKs right after. A change is durable once its <see cref="CommitTicket"/> is committed, and
+    /// a crash loses nothing that was committed. Checkpoints still run, to bound replay and disk use.
     /// </summary>
     Sync,
 }

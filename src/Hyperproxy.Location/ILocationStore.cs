@@ -15,9 +15,13 @@ public interface ILocationStore : IDisposable
     /// <summary>True when the write behind <paramref name="ticket"/> is durable. Cheap (one volatile read).</summary>
     bool IsCommitted(CommitTicket ticket);
 
-    /// <summary>Blocks until the ticket is committed or the timeout passes. Not for workers: they park the
-    /// reply in <see cref="PendingAcks{TMeta}"/> instead.</summary>
-    bool WaitCommitted(CommitTicket ticket, TimeSpan timeout);
+    /// <summary>
+    /// Makes the write behind <paramref name="ticket"/> durable now, on the calling thread: the WAL entries
+    /// it waits for are written and synced (one write and one fdatasync per session concerned). True once
+    /// the ticket is committed; false when the disk failed (the write is then never acknowledged). A worker
+    /// calls it once per receive batch for the replies it parked, which is the group commit.
+    /// </summary>
+    bool Commit(CommitTicket ticket);
 
     /// <summary>Counters; cheap enough for a management request, not for every message.</summary>
     LocationStats GetStats();

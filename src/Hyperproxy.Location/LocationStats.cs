@@ -25,6 +25,14 @@ public sealed record LocationStats
     public long WalCommits { get; init; }
     public TimeSpan LastWalCommitDuration { get; init; }
     public TimeSpan MaxWalCommitDuration { get; init; }
+
+    /// <summary>Percentiles of WAL flush time (one write + fdatasync of a session's batch) since start.</summary>
+    public TimeSpan WalCommitP50 { get; init; }
+    public TimeSpan WalCommitP99 { get; init; }
+    public TimeSpan WalCommitP999 { get; init; }
+
+    /// <summary>WAL flushes that failed (I/O errors); the changes concerned are never acknowledged.</summary>
+    public long WalFailures { get; init; }
     /// <summary>WAL bytes kept on disk (between its begin and tail).</summary>
     public long WalBytes { get; init; }
 

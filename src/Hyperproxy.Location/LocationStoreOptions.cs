@@ -29,8 +29,9 @@ public sealed class LocationStoreOptions
     /// <see cref="Durability.Sync"/>: once the WAL written since the last completed checkpoint exceeds this
     /// many bytes, the checkpoint thread starts a checkpoint before <see cref="CheckpointInterval"/> is up,
     /// which bounds replay time and disk use in a REGISTER burst (the WAL keeps up to about twice this: it is
-    /// truncated behind the previous checkpoint). The WAL's commit thread notices, never a worker. 0 = only
-    /// the timer. No effect in the other modes (they have no WAL).
+    /// truncated behind the previous checkpoint). The thread whose flush passes the threshold wakes the
+    /// checkpoint thread (one event per checkpoint). 0 = only the timer. No effect in the other modes (they
+    /// have no WAL).
     /// </summary>
     public long CheckpointWalBytes { get; init; } = DefaultCheckpointWalBytes;
 
@@ -63,8 +64,17 @@ public sealed class LocationStoreOptions
     /// <summary>The background thread compacts when the log spans more than this and more than twice the live data.</summary>
     public long CompactionMinBytes { get; init; } = 256L << 20;
 
-    /// <summary>In-memory size of the WAL's page ring (<see cref="Durability.Sync"/>).</summary>
-    public long WalMemoryBytes { get; init; } = 32L << 20;
+    /// <summary>A WAL segment file is closed (and becomes deletable once a checkpoint covers it) when a flush
+    /// leaves it this large. 0 (default): a quarter of <see cref="CheckpointWalBytes"/> within 256 KiB–16 MiB,
+    /// so the WAL kept on disk stays near twice the early-checkpoint size.</summary>
+    public long WalSegmentBytes { get; init; }
+
+    internal long EffectiveWalSegmentBytes => WalSegmentBytes > 0 ? Math.Max(4096, WalSegmentBytes)
+        : CheckpointWalBytes == 0 ? 16L << 20 : Math.Clamp(CheckpointWalBytes / 4, 256L << 10, 16L << 20);
+
+    /// <summary>Where the store's background threads report trouble (a WAL segment that cannot be written
+    /// or deleted). Called rarely; never on a per-message path that works.</summary>
+    public Action<string> Log { get; init; } = static _ => { };
 
     /// <summary>Clock for the background purge and compaction (reads take <c>now</c> from the caller).</summary>
     public LocationClock Clock { get; init; } = LocationClock.System;

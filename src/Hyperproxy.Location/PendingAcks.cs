@@ -3,9 +3,10 @@ namespace Hyperproxy.Location;
 /// <summary>
 /// A worker's replies held back until their write is durable (the 200 OK of a REGISTER in
 /// <see cref="Durability.Sync"/>). The worker parks the reply bytes with the write's ticket and some
-/// metadata (destination address, socket...), and at the start of every batch calls <see cref="Release"/>,
-/// which hands over, in parking order, every reply whose ticket is committed. Single-threaded (one per
-/// worker); fixed capacity chosen up front; allocation-free.
+/// metadata (destination address, socket...), and at the end of every batch calls <see cref="Release"/>,
+/// which commits the tickets (one WAL write + fdatasync for the whole batch) and hands over, in parking
+/// order, every reply whose ticket is committed. Single-threaded (one per worker); fixed capacity chosen
+/// up front; allocation-free. How long replies waited is kept in <see cref="WaitLatency"/>.
 /// </summary>
 public sealed class PendingAcks<TMeta> where TMeta : unmanaged
 {
@@ -16,17 +17,23 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
     private int _byteHead;
     private int _byteTail;
     private bool _wrapped;
+    private long _batch;
 
     private struct Slot
     {
         public CommitTicket Ticket;
         public int Offset;
         public int Length;
+        public long ParkedAt;
+        public long Batch;
         public TMeta Meta;
     }
 
-    public PendingAcks(int maxReplies, int maxBytes)
+    /// <param name="stats">Where wait times and deferred releases are counted (an object the server sums
+    /// over its workers); a new one when null.</param>
+    public PendingAcks(int maxReplies, int maxBytes, DurableReplyStats? stats = null)
     {
+        Stats = stats ?? new DurableReplyStats();
         ArgumentOutOfRangeException.ThrowIfLessThan(maxReplies, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
         _slots = new Slot[maxReplies];
@@ -36,8 +43,14 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
     /// <summary>Replies parked and not yet released.</summary>
     public int Count => _count;
 
-    /// <summary>Parks a copy of <paramref name="reply"/>. False when full: the caller may then wait for
-    /// the store (<see cref="ILocationStore.WaitCommitted"/>) or drop the reply and let the UA retransmit.</summary>
+    /// <summary>Time from parking to release of every reply released so far, and how many were deferred.</summary>
+    public DurableReplyStats Stats { get; }
+
+    /// <summary>Time from parking to release of every reply released so far.</summary>
+    public LatencyHistogram WaitLatency => Stats.Wait;
+
+    /// <summary>Parks a copy of <paramref name="reply"/>. False when full: the caller may then commit the
+    /// ticket itself (<see cref="ILocationStore.Commit"/>) or drop the reply and let the UA retransmit.</summary>
     public bool TryPark(CommitTicket ticket, ReadOnlySpan<byte> reply, in TMeta meta)
     {
         if (_count == _slots.Length)
@@ -51,24 +64,39 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         slot.Offset = offset;
         slot.Length = reply.Length;
         slot.Meta = meta;
+        slot.ParkedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        slot.Batch = _batch;
         _byteTail = offset + reply.Length;
         _count++;
         return true;
     }
 
-    /// <summary>Hands every committed reply at the front of the queue to <paramref name="handler"/>, in
-    /// parking order, stopping at the first one not yet committed. Returns how many were released.</summary>
+    /// <summary>Starts a new loop turn of the worker (a receive batch or an idle poll): a reply released in
+    /// a later turn than the one that parked it counts as deferred (<see cref="DurableReplyStats.Deferred"/>).</summary>
+    public void NewBatch() => _batch++;
+
+    /// <summary>Commits the parked tickets (<see cref="ILocationStore.Commit"/>: the first uncommitted one
+    /// flushes its session's whole batch, the rest are then committed already) and hands the replies to
+    /// <paramref name="handler"/> in parking order, stopping at the first one whose write could not be made
+    /// durable or that the handler cannot take. Returns how many were released.</summary>
     public int Release<THandler>(ILocationStore store, ref THandler handler)
         where THandler : struct, IPendingAckHandler<TMeta>, allows ref struct
     {
         int released = 0;
+        int deferred = 0;
+        long now = 0;
         while (_count > 0)
         {
             ref Slot slot = ref _slots[_head];
-            if (!store.IsCommitted(slot.Ticket))
+            if (!store.Commit(slot.Ticket))
                 break;
             if (!handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta))
                 break;
+            if (now == 0)
+                now = System.Diagnostics.Stopwatch.GetTimestamp();
+            Stats.Wait.RecordTicks(now - slot.ParkedAt);
+            if (slot.Batch != _batch)
+                deferred++;
             _head = (_head + 1) % _slots.Length;
             _count--;
             released++;
@@ -86,6 +114,8 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
                 _byteHead = next;
             }
         }
+        if (deferred > 0)
+            Stats.AddDeferred(deferred);
         return released;
     }
 

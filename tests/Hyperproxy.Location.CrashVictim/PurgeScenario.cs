@@ -39,7 +39,7 @@ internal static class PurgeScenario
         int markerLength = VictimUpdater.FormatAor(aor, -1);
         var marker = new VictimUpdater { Index = -1 };
         session.Update(aor[..markerLength], ref marker, out CommitTicket ticket);
-        if (!store.WaitCommitted(ticket, TimeSpan.FromSeconds(30)))
+        if (!store.Commit(ticket))
             throw new InvalidOperationException("the WAL did not commit");
         output.WriteLine("PURGED " + removed);
         output.Flush();

@@ -58,7 +58,7 @@ public class CheckpointTriggerTests
             {
                 next = FillPastThreshold(store, session, next, round - 1, out long roundBytes, out CommitTicket last);
                 written += roundBytes;
-                Assert.True(store.WaitCommitted(last, TimeSpan.FromSeconds(10)));
+                Assert.True(store.Commit(last));
                 int expected = round;
                 Assert.True(TestSupport.WaitUntil(() => store.GetStats().WalTriggeredCheckpoints >= expected, TimeSpan.FromSeconds(20)),
                     $"no checkpoint after {store.GetStats().WalBytesSinceCheckpoint} WAL bytes (round {round})");
@@ -74,7 +74,7 @@ public class CheckpointTriggerTests
             Assert.True(final.WalBytes < written / 2, $"WAL keeps {final.WalBytes} of {written} bytes written");
             for (int i = 0; i < 10; i++)
                 Save(session, 50_000 + i);
-            Assert.True(store.WaitCommitted(Save(session, 50_010), TimeSpan.FromSeconds(10)));
+            Assert.True(store.Commit(Save(session, 50_010)));
             store.Close(finalCheckpoint: false);
         }
 

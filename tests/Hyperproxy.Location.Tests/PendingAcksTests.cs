@@ -14,7 +14,7 @@ public class PendingAcksTests
 
         public bool IsCommitted(CommitTicket ticket) => ticket.Address <= CommittedUntil;
 
-        public bool WaitCommitted(CommitTicket ticket, TimeSpan timeout) => IsCommitted(ticket);
+        public bool Commit(CommitTicket ticket) => IsCommitted(ticket);
 
         public LocationStats GetStats() => new();
 
@@ -75,8 +75,29 @@ public class PendingAcksTests
         Assert.Equal(["1:200 a"], full.Sent);
         Assert.Equal(2, acks.Count);
         var collector = new Collector { Sent = [] };
+        acks.NewBatch();
         Assert.Equal(2, acks.Release(store, ref collector));
         Assert.Equal(["2:200 b", "3:200 c"], collector.Sent);
+        // The first went out with the batch that parked it; the other two only with the next one.
+        Assert.Equal(2, acks.Stats.Deferred);
+        Assert.Equal(3, acks.WaitLatency.Count);
+    }
+
+    [Fact]
+    public void RepliesReleasedWithTheBatchThatParkedThemAreNotDeferred()
+    {
+        var store = new FakeStore { CommittedUntil = 100 };
+        var acks = new PendingAcks<int>(8, 256);
+        var collector = new Collector { Sent = [] };
+        for (int batch = 0; batch < 3; batch++)
+        {
+            acks.NewBatch();
+            Assert.True(acks.TryPark(new CommitTicket(10), "200 a"u8, 1));
+            Assert.True(acks.TryPark(new CommitTicket(20), "200 b"u8, 2));
+            Assert.Equal(2, acks.Release(store, ref collector));
+        }
+        Assert.Equal(0, acks.Stats.Deferred);
+        Assert.Equal(6, acks.WaitLatency.Count);
     }
 
     [Fact]

@@ -59,15 +59,15 @@ public class PurgeRecoveryTests
         using (var store = TestSupport.Open(Durability.Sync, dir.Path, clock))
         {
             using ILocationSession session = store.NewSession();
-            Assert.True(store.WaitCommitted(SaveShortAndLong(session), TimeSpan.FromSeconds(10)));
+            Assert.True(store.Commit(SaveShortAndLong(session)));
             if (checkpointBeforePurge)
                 Assert.True(store.CheckpointNow());
             clock.Set(Start + 10);
             Assert.Equal(100, store.PurgeNow());
             // The WAL is sequential: once a later write is committed, so are the purge's entries.
-            Assert.True(store.WaitCommitted(Save(session, 1000, "sip:marker@192.0.2.1", Start + 1000), TimeSpan.FromSeconds(10)));
+            Assert.True(store.Commit(Save(session, 1000, "sip:marker@192.0.2.1", Start + 1000)));
             Assert.True(session.Delete(TestSupport.Aor(1000), out CommitTicket deleted) == UpdateStatus.Deleted);
-            Assert.True(store.WaitCommitted(deleted, TimeSpan.FromSeconds(10)));
+            Assert.True(store.Commit(deleted));
             store.Close(finalCheckpoint: false);
         }
         AssertPurgedAfterRecovery(Durability.Sync, dir.Path);

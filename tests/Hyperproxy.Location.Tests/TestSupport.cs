@@ -58,7 +58,8 @@ internal static class TestSupport
     public static string Text(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes);
 
     public static FasterLocationStore Open(Durability durability, string? directory, LocationClock? clock = null, int expected = 10_000,
-        TimeSpan? checkpointInterval = null, TimeSpan? purgeInterval = null, long checkpointWalBytes = LocationStoreOptions.DefaultCheckpointWalBytes)
+        TimeSpan? checkpointInterval = null, TimeSpan? purgeInterval = null, long checkpointWalBytes = LocationStoreOptions.DefaultCheckpointWalBytes,
+        long walSegmentBytes = 0)
         => new(new LocationStoreOptions
         {
             Durability = durability,
@@ -67,6 +68,7 @@ internal static class TestSupport
             CheckpointInterval = checkpointInterval ?? TimeSpan.FromHours(1),
             PurgeInterval = purgeInterval ?? TimeSpan.FromHours(1),
             CheckpointWalBytes = checkpointWalBytes,
+            WalSegmentBytes = walSegmentBytes,
             Clock = clock ?? LocationClock.System,
         });
 

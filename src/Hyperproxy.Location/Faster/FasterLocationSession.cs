@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FASTER.core;
+using Hyperproxy.Location.Wal;
 
 namespace Hyperproxy.Location.Faster;
 
@@ -79,7 +80,7 @@ public sealed unsafe class FasterLocationSession : ILocationSession
             result = _functions.EndUpdate(out walAddress);
         }
         updater = local;
-        ticket = _store.TicketFor(result, walAddress);
+        ticket = _store.TicketFor(result, _functions.Wal, walAddress);
         return result;
     }
 
@@ -89,11 +90,16 @@ public sealed unsafe class FasterLocationSession : ILocationSession
         return Update(aor, ref remover, out ticket);
     }
 
+    /// <summary>Writes and syncs this session's WAL entries now (sync mode; a no-op otherwise). A worker
+    /// does not need it: its proxy commits the tickets of the replies it parked once per batch.</summary>
+    public bool Flush() => _functions.Wal is null || _functions.Wal.Flush();
+
     public void Dispose()
     {
         if (_disposed)
             return;
         _disposed = true;
+        _functions.Wal?.Close(flush: true);
         _store.Retire(this);
         _session.Dispose();
     }

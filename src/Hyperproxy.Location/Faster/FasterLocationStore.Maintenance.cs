@@ -16,7 +16,6 @@ public sealed partial class FasterLocationStore
     private readonly KeyBatch _batch = new();
     private readonly ManualResetEvent _stopEvent = new(false);
     private readonly AutoResetEvent _purgeWake = new(false);
-    private volatile bool _stopping;
     private Thread? _checkpointer;
     private Thread? _maintainer;
     private long _purgePasses;
@@ -28,11 +27,6 @@ public sealed partial class FasterLocationStore
 
     private void StartThreads()
     {
-        if (_wal is not null)
-        {
-            _committer = new Thread(CommitLoop) { IsBackground = true, Name = "location-wal-commit" };
-            _committer.Start();
-        }
         if (_options.Durability != Durability.None)
         {
             _checkpointer = new Thread(CheckpointLoop) { IsBackground = true, Name = "location-checkpoint" };
@@ -44,10 +38,7 @@ public sealed partial class FasterLocationStore
 
     private void StopThreads()
     {
-        _stopping = true;
         _stopEvent.Set();
-        _committerWake.Set();
-        _committer?.Join();
         _checkpointer?.Join();
         _maintainer?.Join();
     }
@@ -90,6 +81,8 @@ public sealed partial class FasterLocationStore
                 if (status == UpdateStatus.Deleted)
                     Interlocked.Increment(ref _purgedAors);
             }
+            // A purge is acknowledged to nobody, but it must not sit in the buffer until the next one.
+            _maintenanceSession.Flush();
             Interlocked.Add(ref _purgedContacts, removed);
             Interlocked.Increment(ref _purgePasses);
             Volatile.Write(ref _lastPurgeTicks, Stopwatch.GetElapsedTime(start).Ticks);

@@ -1,26 +1,29 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using FASTER.core;
+using Hyperproxy.Location.Wal;
 using Hyperproxy.Location.Records;
 
 namespace Hyperproxy.Location.Faster;
 
-// Start-up: FASTER has recovered its latest checkpoint (constructor); replay the WAL from the address in
-// the checkpoint's commit cookie, checkpoint again when anything was replayed, then count what is live.
+// Start-up: FASTER has recovered its latest checkpoint (constructor); replay the WAL entries numbered after
+// the sequence number in the checkpoint's commit cookie, checkpoint again when anything was replayed, then
+// count what is live.
 public sealed partial class FasterLocationStore
 {
     private RecoveryReport Recover(Stopwatch started)
     {
         if (_options.Durability == Durability.None)
             return RecoveryReport.Empty;
-        byte[]? cookie = _kv.RecoveredCommitCookie;
-        bool fromCheckpoint = cookie is not null;
+        bool fromCheckpoint = _kv.RecoveredCommitCookie is not null;
         long replayed = 0;
-        if (_wal is not null)
+        if (_wal is not null && _walRecovery is not null)
         {
-            long from = cookie is { Length: >= 8 } ? BinaryPrimitives.ReadInt64LittleEndian(cookie) : 0;
-            _previousCookie = Math.Max(from, _wal.BeginAddress);
-            replayed = ReplayWal(Math.Max(from, _wal.BeginAddress));
+            long cookie = RecoveredCookie();
+            _previousCookie = cookie;
+            replayed = ReplayWal(_walRecovery, cookie);
+            // The segments read are deleted by the normal truncation once checkpoints cover them.
+            _walRecovery.HandOver(_wal);
+            _walRecovery = null;
         }
         (long aors, long contacts) = CountLive();
         _baseAors = aors;
@@ -30,19 +33,11 @@ public sealed partial class FasterLocationStore
         return new RecoveryReport(fromCheckpoint, replayed, aors, contacts, started.Elapsed);
     }
 
-    private unsafe long ReplayWal(long from)
+    private unsafe long ReplayWal(WalRecovery recovery, long afterSeq)
     {
-        FasterLog wal = _wal!;
-        long until = wal.CommittedUntilAddress;
-        if (from >= until)
-            return 0;
         var session = _maintenanceSession.Inner;
-        long replayed = 0;
-        using FasterLogScanIterator iterator = wal.Scan(from, until);
-        while (iterator.GetNext(out byte[] entry, out int length, out long _, out long _))
+        return recovery.Replay(afterSeq, (op, keyBytes, record) =>
         {
-            if (!WalEntry.TryRead(entry.AsSpan(0, length), out byte op, out ReadOnlySpan<byte> keyBytes, out ReadOnlySpan<byte> record))
-                continue;
             fixed (byte* keyPointer = keyBytes)
             fixed (byte* recordPointer = record)
             {
@@ -58,9 +53,7 @@ public sealed partial class FasterLocationStore
                 }
                 session.CompletePending(wait: true);
             }
-            replayed++;
-        }
-        return replayed;
+        });
     }
 
     // Log.Scan sees every version; a key counts once, at the address a read finds current.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Hyperproxy.Location.Wal;
 using FASTER.core;
 
 namespace Hyperproxy.Location.Faster;
@@ -72,7 +73,7 @@ public sealed partial class FasterLocationStore : ILocationStore
         // The maintenance session logs to the WAL like a worker's: a purge is then as durable as a save (a
         // purge missing from the WAL would bring expired bindings back on replay). WAL replay and compaction
         // write through Upsert/Delete/copy-to-tail, which do not log.
-        _maintenanceFunctions = new LocationFunctions(this, options.MaxRecordBytes, _wal);
+        _maintenanceFunctions = new LocationFunctions(options.MaxRecordBytes, NewWalWriter());
         _maintenanceSession = new FasterLocationSession(this, _kv, _maintenanceFunctions);
         Recovery = Recover(started);
         StartThreads();
@@ -94,7 +95,7 @@ public sealed partial class FasterLocationStore : ILocationStore
     public FasterLocationSession NewFasterSession()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var functions = new LocationFunctions(this, _options.MaxRecordBytes, _wal);
+        var functions = new LocationFunctions(_options.MaxRecordBytes, NewWalWriter());
         var session = new FasterLocationSession(this, _kv, functions);
         lock (_sessionsLock)
         {
@@ -125,6 +126,8 @@ public sealed partial class FasterLocationStore : ILocationStore
 
     public LocationStats GetStats()
     {
+        (long commits, long lastCommit, long maxCommit) = _wal?.CommitCounts() ?? default;
+        LatencyHistogram? latency = _wal?.CommitLatency();
         long aors = _baseAors + _maintenanceFunctions.AorDelta;
         long contacts = _baseContacts + _maintenanceFunctions.ContactDelta;
         lock (_sessionsLock)
@@ -151,10 +154,14 @@ public sealed partial class FasterLocationStore : ILocationStore
             MaxCheckpointDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCheckpointTicks)),
             Compactions = Volatile.Read(ref _compactions),
             LastCompactionDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCompactionTicks)),
-            WalCommits = Volatile.Read(ref _walCommits),
-            LastWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _lastCommitTicks)),
-            MaxWalCommitDuration = TimeSpan.FromTicks(Volatile.Read(ref _maxCommitTicks)),
-            WalBytes = _wal is null ? 0 : _wal.TailAddress - _wal.BeginAddress,
+            WalCommits = commits,
+            LastWalCommitDuration = Stopwatch.GetElapsedTime(0, lastCommit),
+            MaxWalCommitDuration = Stopwatch.GetElapsedTime(0, maxCommit),
+            WalCommitP50 = TimeSpan.FromMicroseconds(latency?.Percentile(50) ?? 0),
+            WalCommitP99 = TimeSpan.FromMicroseconds(latency?.Percentile(99) ?? 0),
+            WalCommitP999 = TimeSpan.FromMicroseconds(latency?.Percentile(99.9) ?? 0),
+            WalFailures = _wal?.Failures ?? 0,
+            WalBytes = _wal?.BytesOnDisk ?? 0,
             WalBytesSinceCheckpoint = WalSinceCheckpoint,
             LogBytes = LogBytes,
             LogMemoryBytes = _kv.Log.MemorySizeBytes,
@@ -173,11 +180,15 @@ public sealed partial class FasterLocationStore : ILocationStore
         _disposed = true;
         StopThreads();
         if (finalCheckpoint && _options.Durability != Durability.None)
+        {
+            _wal?.FlushAll();
             CheckpointNow();
+        }
+        // Without the final checkpoint, what the writers still buffer is lost, as in a crash.
+        CloseWal(finalCheckpoint);
         _maintenanceSession.Dispose();
         _kv.Dispose();
         _logDevice.Dispose();
-        CloseWal(finalCheckpoint);
         if (_ownsDataDirectory)
         {
             try

@@ -1,4 +1,5 @@
 using FASTER.core;
+using Hyperproxy.Location.Wal;
 using Hyperproxy.Location.Records;
 
 namespace Hyperproxy.Location.Faster;
@@ -7,15 +8,14 @@ namespace Hyperproxy.Location.Faster;
 /// FASTER callbacks of one session. Reads copy the value into the caller's buffer (<see cref="ReadOutput"/>);
 /// RMWs run the caller's updater (a function pointer set for the duration of one operation) into the
 /// session's pinned scratch buffer, then copy the result into the record. While FASTER holds the record
-/// lock the after-image is appended to the WAL (sync mode), so WAL order equals update order per AoR.
+/// lock the after-image is framed into the session's WAL writer (sync mode) with a store-wide sequence
+/// number, so replay order equals update order per AoR.
 /// </summary>
 internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, ReadOutput, Empty>
 {
     private readonly byte[] _scratch;
     private readonly byte* _scratchPointer;
-    private readonly byte[] _walScratch;
-    private readonly FasterLog? _wal;
-    private readonly FasterLocationStore _store;
+    private readonly WalWriter? _wal;
 
     private delegate*<void*, ReadOnlySpan<byte>, Span<byte>, out int, UpdateDecision> _updateFunction;
     private void* _updaterState;
@@ -26,6 +26,9 @@ internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, Rea
     private bool _badLength;
     private long _walAddress;
 
+    /// <summary>This session's WAL writer (sync mode), else null.</summary>
+    public WalWriter? Wal => _wal;
+
     public long AorDelta;
     public long ContactDelta;
     public bool WalEnabled;
@@ -33,14 +36,12 @@ internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, Rea
     public Status PendingStatus;
     public RecordMetadata PendingMetadata;
 
-    public LocationFunctions(FasterLocationStore store, int maxRecordBytes, FasterLog? wal)
+    public LocationFunctions(int maxRecordBytes, WalWriter? wal)
     {
-        _store = store;
         _scratch = GC.AllocateUninitializedArray<byte>(maxRecordBytes, pinned: true);
         _scratchPointer = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _scratch[0]);
         _wal = wal;
         WalEnabled = wal != null;
-        _walScratch = wal != null ? GC.AllocateUninitializedArray<byte>(maxRecordBytes + WalEntry.HeaderSize + WalEntry.MaxKeyLength, pinned: true) : [];
     }
 
     /// <summary>Value length the next new record needs (the tombstone of a delete gets a minimal one).</summary>
@@ -174,9 +175,7 @@ internal sealed unsafe class LocationFunctions : SpanByteFunctions<SpanByte, Rea
     {
         if (!WalEnabled || _wal is null)
             return;
-        int length = WalEntry.Write(_walScratch, op, key.AsReadOnlySpan(), record);
-        _walAddress = _wal.Enqueue(new ReadOnlySpan<byte>(_walScratch, 0, length));
-        _store.WakeCommitter();
+        _walAddress = _wal.Append(op, key.AsReadOnlySpan(), record);
     }
 
     private static bool CopyOut(ref SpanByte value, ref ReadOutput dst)

@@ -17,6 +17,7 @@ public sealed class ProxyServer : IDisposable
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
     private ILocationStore? _store;
+    private DurableReplyStats[] _replyStats = [];
     private ScriptTimerThread? _timers;
 
     private ProxyServer(WorkerPool pool, NextHopResolver resolver, ProxyIdentity identity, ProxyCounters[] counters)
@@ -86,7 +87,14 @@ public sealed class ProxyServer : IDisposable
                 script.RunStartup(script.CreateContext(background));
             }
 
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store));
+            var replyStats = new DurableReplyStats[pool.Workers.Count];
+            for (int i = 0; i < replyStats.Length; i++)
+            {
+                replyStats[i] = new DurableReplyStats();
+            }
+
+            server._replyStats = replyStats;
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats));
             server._timers = ScriptTimerThread.StartFor(script, background);
             return server;
         }
@@ -124,6 +132,7 @@ public sealed class ProxyServer : IDisposable
                 Durability = durability,
                 DataDirectory = durability == Durability.None ? null : directory,
                 CheckpointWalBytes = walBytes,
+                Log = Log.Error,
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
@@ -196,6 +205,12 @@ public sealed class ProxyServer : IDisposable
         _resolver.Dispose();
         if (_store is not null)
         {
+            string? durability = LocationStatistics.Describe(_store, _replyStats);
+            if (durability is not null)
+            {
+                Log.Notice(durability);
+            }
+
             _store.Dispose(); // the workers are stopped: final checkpoint, files closed
             Log.Notice("location store closed");
         }

@@ -6,26 +6,35 @@ namespace Hyperproxy.Proxy;
 
 /// <summary>
 /// Replies held until a location-store write is durable (durability sync): the REGISTER's 200 OK is
-/// written as usual but parked in the worker's <see cref="PendingAcks{TMeta}"/> with the write's ticket,
-/// and sent once the write-ahead log has committed it — checked at the start of every batch and, while
-/// anything is parked, on the worker's short idle polls (<see cref="IIdleHandler"/>). The worker never
-/// blocks on the disk.
+/// written as usual but parked in the worker's <see cref="PendingAcks{TMeta}"/> with the write's ticket.
+/// At the end of the batch the worker commits the parked tickets itself — one WAL write and one fdatasync
+/// for the whole batch, on the worker's thread, no hand-off to another thread — and sends the replies in
+/// the same outgoing batch. Replies that waited on another session's entry go at the next batch or on the
+/// worker's short idle polls (<see cref="IIdleHandler"/>).
 /// </summary>
 public sealed partial class StatelessProxy
 {
     private const int MaxParkedReplies = 1024;
 
     private readonly ILocationStore? _store;
+    private readonly DurableReplyStats[]? _replyStats;
     private readonly PendingAcks<ParkedReply>? _pendingReplies;
 
     /// <summary>Replies parked and not yet released (tests, counters).</summary>
     public int ParkedReplies => _pendingReplies?.Count ?? 0;
 
+    /// <summary>How long this worker's durable replies waited for their commit (null without durability sync).</summary>
+    public DurableReplyStats? ParkedReplyStats => _pendingReplies?.Stats;
+
     public bool HasPendingWork => _pendingReplies is { Count: > 0 };
 
     public int SocketCount => _identity.SocketCount;
 
-    public void OnIdle(DatagramBatch outgoing) => ReleaseCommitted(outgoing, outgoing.Capacity);
+    public void OnIdle(DatagramBatch outgoing)
+    {
+        _pendingReplies?.NewBatch();
+        ReleaseCommitted(outgoing, outgoing.Capacity);
+    }
 
     public int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket)
     {
@@ -53,8 +62,9 @@ public sealed partial class StatelessProxy
             return 1;
         }
 
-        // The parking ring is full: wait for the log (bounded) rather than acknowledge early.
-        if (!_store!.WaitCommitted(ticket, TimeSpan.FromSeconds(5)))
+        // The parking ring is full: commit now (this session's batch so far, one write + fdatasync) rather
+        // than acknowledge early; a disk that fails gets no 200 at all.
+        if (!_store!.Commit(ticket))
         {
             outgoing.RemoveLast();
             return -1;

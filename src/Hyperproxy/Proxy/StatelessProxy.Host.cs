@@ -184,7 +184,8 @@ public sealed partial class StatelessProxy
 
     /// <summary>
     /// <c>$stat(name)</c>: OpenSIPS core statistics summed over the workers — rcv_requests, rcv_replies,
-    /// fwd_requests, fwd_replies, err_requests, err_replies. Other names are unknown (NULL).
+    /// fwd_requests, fwd_replies, err_requests, err_replies — and the usrloc group
+    /// (<see cref="Location.LocationStatistics"/>) when a location store is open. Other names are unknown (NULL).
     /// </summary>
     public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
     {
@@ -194,7 +195,7 @@ public sealed partial class StatelessProxy
             : name.SequenceEqual("err_requests"u8) ? 4 : name.SequenceEqual("err_replies"u8) ? 5 : -1;
         if (field < 0)
         {
-            return false;
+            return Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
         }
 
         for (int i = 0; i < _counters.Length; i++)

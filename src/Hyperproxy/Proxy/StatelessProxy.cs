@@ -40,14 +40,18 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
     {
     }
 
-    /// <summary>A worker whose REGISTER replies wait for <paramref name="store"/>'s commits (sync durability).</summary>
+    /// <summary>A worker whose REGISTER replies wait for <paramref name="store"/>'s commits (sync durability);
+    /// <paramref name="replyStats"/>, one per worker, records how long they waited (this worker's is
+    /// <c>replyStats[index]</c>; all of them feed <c>$stat(parked_reply_*)</c>).</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
-        Location.ILocationStore? store)
+        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null)
     {
         _store = store;
+        _replyStats = replyStats;
         if (store is not null && store.Durability == Location.Durability.Sync)
         {
-            _pendingReplies = new Location.PendingAcks<ParkedReply>(MaxParkedReplies, MaxParkedReplies * 1024);
+            _pendingReplies = new Location.PendingAcks<ParkedReply>(MaxParkedReplies, MaxParkedReplies * 1024,
+                replyStats is not null && index < replyStats.Length ? replyStats[index] : null);
         }
 
         _identity = identity;
@@ -65,6 +69,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
     {
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
+        _pendingReplies?.NewBatch();
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
@@ -73,6 +78,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
             Process(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
         }
 
+        // The batch's REGISTERs are parked: one WAL write + fdatasync for all of them, and their 200 OKs
+        // leave with this batch's sendmmsg.
         ReleaseCommitted(outgoing, outgoing.Capacity);
     }
 

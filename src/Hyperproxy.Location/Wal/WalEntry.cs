@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Hyperproxy.Location.Faster;
+namespace Hyperproxy.Location.Wal;
 
 /// <summary>
 /// One write-ahead-log entry: the after-image of one AoR.

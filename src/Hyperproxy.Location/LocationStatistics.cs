@@ -1,0 +1,93 @@
+namespace Hyperproxy.Location;
+
+/// <summary>
+/// The usrloc statistics group as <c>$stat(name)</c> (and, later, the management interface) reads it:
+/// OpenSIPS's <c>registered_users</c> and <c>location-contacts</c>, and what durability costs —
+/// <c>wal_commits</c>, <c>wal_commit_p50_us</c> / <c>_p99_us</c> / <c>_max_us</c> (one write + fdatasync of a
+/// session's batch), <c>wal_failures</c>, and <c>parked_reply_wait_p50_us</c> / <c>_p99_us</c> / <c>_max_us</c>
+/// (from a 200 OK being parked to its release) and <c>parked_replies_deferred</c> (released later than the
+/// batch that parked them) summed over the workers. Reading takes the store's stats
+/// snapshot: fine for a timer_route or a management request, too dear to do per message.
+/// </summary>
+public static class LocationStatistics
+{
+    /// <summary>The names <see cref="TryGet"/> knows, in the order a dump lists them.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        "registered_users", "location-contacts", "wal_commits", "wal_commit_p50_us", "wal_commit_p99_us",
+        "wal_commit_max_us", "wal_failures", "parked_replies_released", "parked_reply_wait_p50_us",
+        "parked_reply_wait_p99_us", "parked_reply_wait_max_us", "parked_replies_deferred",
+    ];
+
+    public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
+    {
+        value = 0;
+        int field = -1;
+        for (int i = 0; i < Names.Count; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(name, Names[i]))
+            {
+                field = i;
+                break;
+            }
+        }
+        if (field < 0 || store is null)
+            return false;
+        if (field >= 7)
+        {
+            if (field == 11)
+            {
+                for (int i = 0; replies is not null && i < replies.Count; i++)
+                    value += replies[i].Deferred;
+                return true;
+            }
+            LatencyHistogram waits = SumWaits(replies);
+            value = field switch
+            {
+                7 => waits.Count,
+                8 => waits.Percentile(50),
+                9 => waits.Percentile(99),
+                _ => waits.Max,
+            };
+            return true;
+        }
+        LocationStats stats = store.GetStats();
+        value = field switch
+        {
+            0 => stats.Aors,
+            1 => stats.Contacts,
+            2 => stats.WalCommits,
+            3 => (long)stats.WalCommitP50.TotalMicroseconds,
+            4 => (long)stats.WalCommitP99.TotalMicroseconds,
+            5 => (long)stats.MaxWalCommitDuration.TotalMicroseconds,
+            _ => stats.WalFailures,
+        };
+        return true;
+    }
+
+    /// <summary>The workers' reply-wait histograms added together.</summary>
+    public static LatencyHistogram SumWaits(IReadOnlyList<DurableReplyStats>? replies)
+    {
+        var sum = new LatencyHistogram();
+        for (int i = 0; replies is not null && i < replies.Count; i++)
+            replies[i].Wait.AddTo(sum);
+        return sum;
+    }
+
+    /// <summary>One line for the log: WAL commits and reply waits, when the store has a WAL.</summary>
+    public static string? Describe(ILocationStore store, IReadOnlyList<DurableReplyStats>? replies)
+    {
+        if (store.Durability != Durability.Sync)
+            return null;
+        LocationStats s = store.GetStats();
+        LatencyHistogram waits = SumWaits(replies);
+        long deferred = 0;
+        for (int i = 0; replies is not null && i < replies.Count; i++)
+            deferred += replies[i].Deferred;
+        return $"location store: {s.WalCommits} WAL commits (write + fdatasync) p50 {Us(s.WalCommitP50)} p99 {Us(s.WalCommitP99)} "
+            + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
+            + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
+    }
+
+    private static string Us(TimeSpan t) => ((long)t.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) + " us";
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace Hyperproxy.Location.Wal;
+
+/// <summary>
+/// The store's write-ahead log (<see cref="Durability.Sync"/>): one <see cref="WalWriter"/> per session,
+/// each with its own segment files <c>GGGGGG-WWWW-SSSSSS.wal</c> (generation of this open, writer, segment)
+/// in one directory, and one store-wide sequence number that orders every change for replay.
+/// <para>
+/// Tickets: a written change waits for its own writer, <c>(writer + 1) &lt;&lt; 48 | position</c>; a read
+/// that changed nothing (it may show another session's change not yet on disk) waits for every entry
+/// numbered up to the sequence number of that moment, <c>0x7FFF &lt;&lt; 48 | seq</c>.
+/// </para>
+/// <para>
+/// Truncation: a checkpoint whose cookie is sequence number C holds every change numbered up to C; a closed
+/// segment whose last entry is at or below the cookie of the checkpoint before the latest is deleted
+/// (one checkpoint of slack, as the FASTER checkpoint files keep).
+/// </para>
+/// </summary>
+internal sealed class WalJournal : IDisposable
+{
+    private const int PositionBits = 48;
+    private const long PositionMask = (1L << PositionBits) - 1;
+    private const int StoreWideTag = 0x7FFF;
+
+    private readonly int _maxFrameBytes;
+    private readonly long _generation;
+    private readonly object _writersLock = new();
+    private WalWriter[] _writers = [];
+    private readonly ConcurrentQueue<ClosedSegment> _closed = new();
+    private readonly Action<string> _log;
+    private long _seq;
+    private long _written;
+    private long _onDisk;
+    private long _failures;
+
+    public WalJournal(string directory, long generation, long lastSeq, int maxFrameBytes, long segmentBytes, Action<string> log)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        Directory = directory;
+        _generation = generation;
+        _seq = lastSeq;
+        _maxFrameBytes = maxFrameBytes;
+        SegmentBytes = segmentBytes;
+        _log = log;
+    }
+
+    public string Directory { get; }
+
+    /// <summary>A segment is closed once a flush leaves it this large.</summary>
+    public long SegmentBytes { get; }
+
+    /// <summary>Called (on the writing thread) when the bytes written since the last checkpoint may have
+    /// passed the early-checkpoint threshold; the store wires it to its checkpoint thread.</summary>
+    public Action? WrittenBytesChanged { get; set; }
+
+    /// <summary>The last sequence number drawn.</summary>
+    public long CurrentSeq => Volatile.Read(ref _seq);
+
+    /// <summary>Bytes written to segments since the journal was opened.</summary>
+    public long WrittenBytes => Volatile.Read(ref _written);
+
+    /// <summary>Bytes in segment files not deleted yet (this open's, plus the recovered ones handed over).</summary>
+    public long BytesOnDisk => Volatile.Read(ref _onDisk);
+
+    /// <summary>Flushes that failed (the writer is then broken: nothing it holds is ever acknowledged).</summary>
+    public long Failures => Volatile.Read(ref _failures);
+
+    public long NextSeq() => Interlocked.Increment(ref _seq);
+
+    public WalWriter NewWriter()
+    {
+        lock (_writersLock)
+        {
+            if (_writers.Length >= StoreWideTag - 1)
+                throw new InvalidOperationException("too many location-store sessions for one WAL");
+            var writer = new WalWriter(this, _writers.Length, _maxFrameBytes);
+            var grown = new WalWriter[_writers.Length + 1];
+            _writers.CopyTo(grown, 0);
+            grown[^1] = writer;
+            Volatile.Write(ref _writers, grown);
+            return writer;
+        }
+    }
+
+    public static CommitTicket WriterTicket(WalWriter writer, long position)
+        => position >= PositionMask ? new CommitTicket(((long)(writer.Index + 1) << PositionBits) | PositionMask) // never commits
+            : new CommitTicket(((long)(writer.Index + 1) << PositionBits) | position);
+
+    public CommitTicket StoreWideTicket() => new(((long)StoreWideTag << PositionBits) | CurrentSeq);
+
+    public bool IsCommitted(CommitTicket ticket)
+    {
+        if (ticket.IsNone)
+            return true;
+        int tag = (int)(ticket.Address >> PositionBits);
+        long value = ticket.Address & PositionMask;
+        WalWriter[] writers = Volatile.Read(ref _writers);
+        if (tag != StoreWideTag)
+            return (uint)(tag - 1) < (uint)writers.Length && writers[tag - 1].DurableUntil >= value;
+        for (int i = 0; i < writers.Length; i++)
+        {
+            if (writers[i].FirstPendingSeq <= value)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Makes the change behind <paramref name="ticket"/> durable now, on the calling thread: flushes its
+    /// writer, or for a store-wide ticket every writer holding an entry at or before it. True once it is.
+    /// </summary>
+    public bool Commit(CommitTicket ticket)
+    {
+        if (IsCommitted(ticket))
+            return true;
+        int tag = (int)(ticket.Address >> PositionBits);
+        long value = ticket.Address & PositionMask;
+        WalWriter[] writers = Volatile.Read(ref _writers);
+        if (tag != StoreWideTag)
+            return (uint)(tag - 1) < (uint)writers.Length && writers[tag - 1].CommitUntil(value);
+        for (int i = 0; i < writers.Length; i++)
+        {
+            if (writers[i].FirstPendingSeq <= value)
+                writers[i].Flush();
+        }
+        return IsCommitted(ticket);
+    }
+
+    /// <summary>Flushes every writer (shutdown).</summary>
+    public void FlushAll()
+    {
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+            writer.Flush();
+    }
+
+    public string SegmentPath(int writer, int segment)
+        => Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{_generation:D6}-{writer:D4}-{segment:D6}.wal"));
+
+    internal void OnWritten(int bytes)
+    {
+        Interlocked.Add(ref _written, bytes);
+        Interlocked.Add(ref _onDisk, bytes);
+        WrittenBytesChanged?.Invoke();
+    }
+
+    internal void OnSegmentClosed(string path, long bytes, long lastSeq) => _closed.Enqueue(new ClosedSegment(path, bytes, lastSeq));
+
+    /// <summary>Hands over a segment found at recovery (its entries are replayed or in the checkpoint).</summary>
+    public void AdoptRecovered(string path, long bytes, long lastSeq)
+    {
+        Interlocked.Add(ref _onDisk, bytes);
+        _closed.Enqueue(new ClosedSegment(path, bytes, lastSeq));
+    }
+
+    /// <summary>Deletes the closed segments whose every entry is numbered at or below <paramref name="seq"/>
+    /// (checkpoint thread). Returns how many were deleted.</summary>
+    public int TruncateThrough(long seq)
+    {
+        int deleted = 0;
+        int count = _closed.Count;
+        for (int i = 0; i < count && _closed.TryDequeue(out ClosedSegment segment); i++)
+        {
+            if (segment.LastSeq > seq)
+            {
+                _closed.Enqueue(segment);
+                continue;
+            }
+            try
+            {
+                File.Delete(segment.Path);
+                Interlocked.Add(ref _onDisk, -segment.Bytes);
+                deleted++;
+            }
+            catch (IOException e)
+            {
+                _log($"location store: cannot delete WAL segment {segment.Path}: {e.Message}");
+            }
+        }
+        return deleted;
+    }
+
+    internal void ReportFailure(WalWriter writer, Exception e)
+    {
+        if (Interlocked.Increment(ref _failures) <= 10)
+            _log($"location store: WAL writer {writer.Index} failed, its changes will not be acknowledged: {e.Message}");
+    }
+
+    /// <summary>Sums the writers' flush latencies.</summary>
+    public LatencyHistogram CommitLatency()
+    {
+        var sum = new LatencyHistogram();
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+            writer.CommitLatency.AddTo(sum);
+        return sum;
+    }
+
+    public (long Commits, long LastTicks, long MaxTicks) CommitCounts()
+    {
+        long commits = 0;
+        long last = 0;
+        long max = 0;
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+        {
+            commits += writer.Commits;
+            last = Math.Max(last, writer.LastCommitTicks);
+            max = Math.Max(max, writer.MaxCommitTicks);
+        }
+        return (commits, last, max);
+    }
+
+    /// <summary>Closes every writer; without <paramref name="flush"/> this is what a crash leaves behind.</summary>
+    public void Close(bool flush)
+    {
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+            writer.Close(flush);
+    }
+
+    public void Dispose() => Close(flush: true);
+
+    private readonly record struct ClosedSegment(string Path, long Bytes, long LastSeq);
+}
