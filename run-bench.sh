@@ -4,7 +4,8 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register] [--systems reflector,hyperproxy,kamailio]
+#                  [--scenarios options,forward,rr-forward,register,register-sync]
+#                  [--systems reflector,hyperproxy,kamailio]
 #                  [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -13,6 +14,10 @@
 # --rounds N: the whole sequence N times over (systems interleaved, so a VM that drifts affects
 # all alike); each row reports its median round with the range, each ratio the median of the
 # ratios of the same round. One round by default.
+# register-sync: durable REGISTERs (--durability sync) at 16, 64 and 256 in flight, the generator
+# spinning on CPU 1, Hyperproxy three ways — worker pinned (--cpus 0, its other threads free), the
+# whole process on CPU 0 (taskset), unpinned — next to Kamailio's in-memory registrar (on CPU 0);
+# each Hyperproxy row also reports its WAL commit and parked-reply wait percentiles from its log.
 #
 # Environment:
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
@@ -38,7 +43,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register"
+SCENARIOS="options,forward,rr-forward,register,register-sync"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -55,7 +60,7 @@ while [[ $# -gt 0 ]]; do
         --scenarios) SCENARIOS="$2"; shift ;;
         --systems) SYSTEMS="$2"; shift ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -77,6 +82,8 @@ QUIET_BUDGET=${BENCH_QUIET_BUDGET:-$(( QUICK == 1 ? 20 : 90 ))}
 HP_ARGS_DEFAULT='run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0'
 HP_ARGS_REGISTER_DEFAULT='run --config {CONFIG} --durability {DURABILITY} --data-dir {DATA_DIR} --cpus 0'
 HP_DURABILITY=none   # the register scenario runs Hyperproxy once per durability (none, sync)
+HP_PIN=process       # process: taskset CPU 0 + --cpus 0; worker: --cpus 0 only; none: neither (register-sync)
+SYNC_WINDOWS=(16 64 256)
 HP_DATA_DIRS=()
 
 has() { [[ ",$1," == *",$2,"* ]]; }
@@ -220,12 +227,15 @@ PORT_NEXT=15100
 SRV_PIDS=()
 SRV_PORT=0
 SRV_CTL=""
+SRV_LOG=""
 
 # start_server SYSTEM SCENARIO: sets SRV_PIDS (main first) and SRV_PORT, or returns 1 with SKIP_WHY
 start_server() {
     local system=$1 scenario=$2 log="$LOGS/$1-$2.log"
-    [[ $system == hyperproxy && $scenario == register ]] && log="$LOGS/$1-$2-$HP_DURABILITY.log"
+    [[ $system == hyperproxy && $scenario == register ]] && log="$LOGS/$1-$2-$HP_DURABILITY-$HP_PIN${LOG_TAG:-}.log"
+    [[ $system == kamailio ]] && log="$LOGS/$1-$2${LOG_TAG:-}.log"
     log=${log// /_}
+    SRV_LOG=$log
     SRV_PORT=$PORT_NEXT
     PORT_NEXT=$((PORT_NEXT + 2))
     SRV_PIDS=()
@@ -269,8 +279,11 @@ start_server() {
                 args="${!var:-$args}"
             fi
             args="${args//\{PORT\}/$SRV_PORT}"
+            local pin=(taskset -c "$SERVER_CPU")
+            [[ $HP_PIN != process ]] && pin=()
+            [[ $HP_PIN == none ]] && args="${args// --cpus $SERVER_CPU/}"
             # shellcheck disable=SC2086 # the arguments are a word list on purpose
-            taskset -c "$SERVER_CPU" "$HP_BIN" $args > "$log" 2>&1 & ;;
+            "${pin[@]}" "$HP_BIN" $args > "$log" 2>&1 & ;;
     esac
     local pid=$!
     STARTED+=("$pid")
@@ -348,6 +361,17 @@ run_case() {
     fi
     if [[ ${#SRV_PIDS[@]} -gt 0 ]]; then stop_server "${SRV_PIDS[@]}"; fi
     SRV_PIDS=()
+    # Hyperproxy with a WAL logs its commit and parked-reply figures when it stops: keep them with the row
+    if [[ -n $MEASURED && $system == hyperproxy ]] && grep -q "WAL commits" "$SRV_LOG"; then
+        MEASURED=$(wal_figures "$SRV_LOG" "$MEASURED")
+    fi
+}
+
+# wal_figures LOG JSON: JSON plus the "location store: N WAL commits ..." line's figures
+wal_figures() {
+    local line
+    line=$(grep -m1 "WAL commits" "$1")
+    jq -c --arg l "$line" '. + {wal: ($l | capture("(?<commits>[0-9]+) WAL commits.* p50 (?<commit_p50_us>[0-9]+) us p99 (?<commit_p99_us>[0-9]+) us p99.9 (?<commit_p999_us>[0-9]+) us max (?<commit_max_us>[0-9]+) us.*; (?<released>[0-9]+) parked replies released, wait p50 (?<wait_p50_us>[0-9]+) us p99 (?<wait_p99_us>[0-9]+) us max (?<wait_max_us>[0-9]+) us, (?<deferred>[0-9]+) deferred") | map_values(tonumber))}' <<<"$2"
 }
 
 # run_row: run_case, once more (fresh server) when the row shared the CPUs with other processes
@@ -417,6 +441,28 @@ if has "$SCENARIOS" register; then
         HP_DURABILITY=none
     fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" register register "${REG[@]}"; fi
+fi
+if has "$SCENARIOS" register-sync; then
+    for w in "${SYNC_WINDOWS[@]}"; do
+        key="register-sync w$w"
+        REGW=(-s register -t '127.0.0.1:{PORT}' -w "$w" -W "$REGISTER_WARMUP" -u "$USERS" --path --cseq-file "$CSEQ_FILE" --busy)
+        LOG_TAG="-w$w"
+        if has "$SYSTEMS" hyperproxy; then
+            HP_DURABILITY=sync
+            for HP_PIN in worker process none; do
+                case $HP_PIN in
+                    worker) label="Hyperproxy sync, worker pinned" ;;
+                    process) label="Hyperproxy sync, process on CPU $SERVER_CPU" ;;
+                    none) label="Hyperproxy sync, unpinned" ;;
+                esac
+                system_rows hyperproxy "$label" "$HP_SKIP" "$key" register "${REGW[@]}"
+            done
+            HP_PIN=process
+            HP_DURABILITY=none
+        fi
+        if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" register "${REGW[@]}"; fi
+        LOG_TAG=""
+    done
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"

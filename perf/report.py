@@ -114,6 +114,42 @@ def find(runs, system, scenario):
     return [r for r in runs if r.get("system") == system and r.get("scenario_key") == scenario and "skipped" not in r]
 
 
+def sync_table(runs):
+    """register-sync: per window, each Hyperproxy pinning against Kamailio, with the server's WAL figures."""
+    keys = []
+    for r in runs:
+        k = r.get("scenario_key", "")
+        if k.startswith("register-sync") and k not in keys:
+            keys.append(k)
+    if not keys:
+        return []
+    out = ["", "Durable REGISTER (--durability sync: a 200 OK only once the binding is on disk), udpgen spinning on its CPU; "
+           "WAL figures are the server's own (one write + fdatasync per batch; wait = from parking a 200 OK to its release):", "",
+           "| in flight | system | ok/s | / Kamailio | client p99 µs | WAL commit p50 / p99 µs | parked wait p50 / p99 / max µs | deferred | notes |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for k in keys:
+        kam = find(runs, KAMAILIO, k)
+        systems = []
+        for r in runs:
+            if r.get("scenario_key") == k and r["system"] not in systems:
+                systems.append(r["system"])
+        for system in systems:
+            measured = find(runs, system, k)
+            r = median_run(measured)
+            window = k.split("w")[-1]
+            if r is None:
+                why = next(x["skipped"] for x in runs if x["system"] == system and x["scenario_key"] == k)
+                out.append(f"| {window} | {system} | | | | | | | skipped: {why} |")
+                continue
+            w = r.get("wal") or {}
+            commit = f"{w['commit_p50_us']} / {w['commit_p99_us']}" if w else ""
+            wait = f"{w['wait_p50_us']} / {w['wait_p99_us']} / {w['wait_max_us']}" if w else ""
+            vs = ratio(measured, kam) if system != KAMAILIO else ""
+            out.append(f"| {window} | {system} | {fmt_int(ok_rate(r))} | {vs} | {fmt(r.get('p99_us'))} | {commit} | {wait} | "
+                       f"{w.get('deferred', '')} | {note(r)} |")
+    return out
+
+
 def main():
     runs_path, meta_path, out_json, out_md = sys.argv[1:5]
     runs = []
@@ -205,6 +241,7 @@ def main():
                "per measured second; in forward every request crosses the proxy twice (request and reply), "
                "so the proxy handles 2x ok/s datagrams in and 2x out. Latency in closed loop is mostly "
                "queueing (window / rate); the open-loop rows show latency at a fixed load.")
+    out.extend(sync_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)
