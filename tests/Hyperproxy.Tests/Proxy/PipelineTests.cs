@@ -67,10 +67,10 @@ public sealed class PipelineTests
     }
 
     [Theory]
-    [InlineData("options")]
-    [InlineData("register")]
-    [InlineData("invite")]
-    public void AWorkerTurnAllocatesNothing(string scenario)
+    [InlineData("options", "SIP/2.0 200 OK")]
+    [InlineData("register", "SIP/2.0 200 OK")]
+    [InlineData("invite", "INVITE sip:bob@biloxi.com SIP/2.0")]
+    public void AWorkerTurnAllocatesNothing(string scenario, string startLine)
     {
         using PipelineRig rig = Rig(scenario);
         for (int warm = 0; warm < 50; warm++)
@@ -88,5 +88,6 @@ public sealed class PipelineTests
         });
         Assert.Equal(0, allocated);
         Assert.True(rig.Io.SentTotal - before >= 200 * PipelineRig.Batch); // every message of every round went out
+        Assert.StartsWith(startLine + "\r\n", Text(rig.Io.Sent, PipelineRig.Batch - 1), StringComparison.Ordinal); // and still the right thing
     }
 }
