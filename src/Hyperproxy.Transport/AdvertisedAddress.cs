@@ -1,4 +1,5 @@
 using System.Text;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport;
 

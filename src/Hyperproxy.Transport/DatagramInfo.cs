@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport.Interop;
 
 namespace Hyperproxy.Transport;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport;
 

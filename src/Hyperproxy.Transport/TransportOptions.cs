@@ -1,3 +1,5 @@
+using Hyperproxy.Sip;
+
 namespace Hyperproxy.Transport;
 
 /// <summary>How the <see cref="WorkerPool"/> runs: addresses, workers, CPUs, batch and buffer sizes.</summary>

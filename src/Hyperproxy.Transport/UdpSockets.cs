@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport.Interop;
 
 namespace Hyperproxy.Transport;

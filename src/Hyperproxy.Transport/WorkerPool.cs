@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport;
 

@@ -146,9 +146,9 @@ public sealed class CallBenchTests
         var hops = new HopCache();
         byte[] loose = Encoding.ASCII.GetBytes("sip:127.0.0.1:5072;lr");
         byte[] v6 = Encoding.ASCII.GetBytes("sip:hscallee@[::1]:5080");
-        Assert.True(hops.TryGet(loose, out Hyperproxy.Transport.NetAddress a));
+        Assert.True(hops.TryGet(loose, out Hyperproxy.Sip.NetAddress a));
         Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 5072), a.ToIPEndPoint());
-        Assert.True(hops.TryGet(v6, out Hyperproxy.Transport.NetAddress b));
+        Assert.True(hops.TryGet(v6, out Hyperproxy.Sip.NetAddress b));
         Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 5080), b.ToIPEndPoint());
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++)

@@ -1,3 +1,5 @@
+using Hyperproxy.Sip;
+
 namespace Hyperproxy.Transport.Tests;
 
 public class ListenSpecTests

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport.Tests;
 

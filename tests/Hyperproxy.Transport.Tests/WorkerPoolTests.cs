@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport.Tests;
 

@@ -1,7 +1,6 @@
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Bench.Registrar;
 

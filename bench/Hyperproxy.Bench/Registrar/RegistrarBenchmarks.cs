@@ -6,7 +6,6 @@ using Hyperproxy.Location.Faster;
 using Hyperproxy.Modules;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Bench.Registrar;
 

@@ -5,7 +5,6 @@ using Hyperproxy.Modules;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Bench.Rr;
 

@@ -1,5 +1,5 @@
 using Hyperproxy.Script.Runtime;
-using Hyperproxy.Transport;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Bench.Script;
 

@@ -5,7 +5,6 @@ using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Bench.Script;
 

@@ -3,7 +3,6 @@ using Hyperproxy.Location.Records;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Headers;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Modules.Registrar;
 

@@ -1,7 +1,7 @@
 using Hyperproxy.Location;
 using Hyperproxy.Location.Records;
 using Hyperproxy.Script.Runtime;
-using Hyperproxy.Transport;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Modules.Registrar;
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Hyperproxy.Sak.Cli;
 using Hyperproxy.Sak.Ua;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Sak.Bench;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Hyperproxy.Sak.Bench;
 using Hyperproxy.Sak.Ua;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Sak.Modes;

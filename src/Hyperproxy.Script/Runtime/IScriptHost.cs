@@ -1,4 +1,4 @@
-using Hyperproxy.Transport;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Script.Runtime;
 

@@ -1,7 +1,6 @@
 using Hyperproxy.Script.Runtime.Variables;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Script.Runtime;
 

@@ -173,8 +173,8 @@ public sealed partial class ScriptContext
             return false;
         }
 
-        Transport.NetAddress x = Host.SocketAddress(a);
-        Transport.NetAddress y = Host.SocketAddress(b);
+        NetAddress x = Host.SocketAddress(a);
+        NetAddress y = Host.SocketAddress(b);
         return !x.HostEquals(y) || x.Port != y.Port || !Host.SocketTransport(a).SequenceEqual(Host.SocketTransport(b));
     }
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Script.Runtime;
 

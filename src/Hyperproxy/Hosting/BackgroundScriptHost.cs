@@ -1,5 +1,6 @@
 using Hyperproxy.Proxy;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Hosting;

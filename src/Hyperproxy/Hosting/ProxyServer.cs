@@ -3,6 +3,7 @@ using Hyperproxy.Location.Faster;
 using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Hosting;

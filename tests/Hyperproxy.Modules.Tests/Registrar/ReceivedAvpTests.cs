@@ -1,5 +1,5 @@
 using Hyperproxy.Modules.Registrar;
-using Hyperproxy.Transport;
+using Hyperproxy.Sip;
 using static Hyperproxy.Modules.Tests.Registrar.Registers;
 
 namespace Hyperproxy.Modules.Tests.Registrar;

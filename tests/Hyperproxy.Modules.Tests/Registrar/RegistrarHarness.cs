@@ -4,7 +4,6 @@ using Hyperproxy.Location.Faster;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Modules.Tests.Registrar;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Hyperproxy.Script.Runtime;
-using Hyperproxy.Transport;
+using Hyperproxy.Sip;
 
 namespace Hyperproxy.Script.Tests.Runtime;
 

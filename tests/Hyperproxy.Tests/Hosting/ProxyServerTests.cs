@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Hyperproxy.Hosting;
 using Hyperproxy.Proxy;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Hosting;

@@ -20,9 +20,9 @@ internal sealed class ProxyHarness : IDisposable
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
     public ProxyHarness(Dictionary<string, IPAddress[]>? names = null, IReadOnlyList<string>? aliases = null,
-        Hyperproxy.Script.Runtime.CompiledScript? script = null)
+        Hyperproxy.Script.Runtime.CompiledScript? script = null, bool ipv4Only = false)
     {
-        Identity = new ProxyIdentity([Us4, Us6], [null, null], aliases);
+        Identity = ipv4Only ? new ProxyIdentity([Us4], [null], aliases) : new ProxyIdentity([Us4, Us6], [null, null], aliases);
         Resolver = new NextHopResolver(name => names is not null && names.TryGetValue(name, out IPAddress[]? a)
             ? a : throw new System.Net.Sockets.SocketException(11001));
         Proxy = script is null ? new StatelessProxy(Identity, Resolver, _counters, 0) : new StatelessProxy(Identity, Resolver, _counters, 0, script);

@@ -1,4 +1,5 @@
 using Hyperproxy.Proxy;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Proxy;

@@ -2,6 +2,7 @@ using System.Net;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Proxy;

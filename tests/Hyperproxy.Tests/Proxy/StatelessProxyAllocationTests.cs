@@ -1,4 +1,5 @@
 using System.Text;
+using Hyperproxy.Sip;
 using Hyperproxy.Testing;
 using Hyperproxy.Transport;
 

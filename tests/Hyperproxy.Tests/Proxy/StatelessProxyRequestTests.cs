@@ -1,4 +1,5 @@
 using System.Net;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Proxy;

@@ -1,3 +1,4 @@
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Proxy;

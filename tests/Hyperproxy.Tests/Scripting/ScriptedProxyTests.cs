@@ -1,5 +1,6 @@
 using Hyperproxy.Script;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Tests.Proxy;
 using Hyperproxy.Transport;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Hyperproxy.Hosting;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Tests.Proxy;
 
 namespace Hyperproxy.Tests.Scripting;
@@ -102,7 +103,7 @@ public sealed class SpecialRouteServerTests
     public void TimerThreadRunsTheTimerRouteAndStopsOnDispose()
     {
         CompiledScript script = Compile("route {\n exit;\n}\ntimer_route[tick, 1] {\n $var(t) = $var(t) + 1;\n}\n");
-        var identity = new Hyperproxy.Proxy.ProxyIdentity([Hyperproxy.Transport.NetAddress.IPv4Loopback(5060)], [null]);
+        var identity = new Hyperproxy.Proxy.ProxyIdentity([Hyperproxy.Sip.NetAddress.IPv4Loopback(5060)], [null]);
         var thread = new ScriptTimerThread(script, new BackgroundScriptHost(identity));
         Assert.True(SpinWait.SpinUntil(() => thread.Runs >= 2, s_bound));
         thread.Dispose();

@@ -4,7 +4,6 @@ using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Syntax;
 using Hyperproxy.Script.Text;
 using Hyperproxy.Sip;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Script.Runtime.Nodes;
 

@@ -186,7 +186,7 @@ internal sealed class Transformation : ValueNode
                     _ => HeaderParam(v, na.Params, Name(context)),
                 };
             case Kind.IpIsIp:
-                return ScriptValue.FromInt(Transport.NetAddress.TryParse(v.Span, 0, out _) ? 1 : 0);
+                return ScriptValue.FromInt(NetAddress.TryParse(v.Span, 0, out _) ? 1 : 0);
             default: return ScriptValue.Null;
         }
     }

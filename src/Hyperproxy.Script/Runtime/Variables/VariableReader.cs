@@ -2,7 +2,6 @@ using Hyperproxy.Script.Runtime.Nodes;
 using Hyperproxy.Script.Syntax;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Headers;
-using Hyperproxy.Transport;
 
 namespace Hyperproxy.Script.Runtime.Variables;
 

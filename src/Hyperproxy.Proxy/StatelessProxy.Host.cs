@@ -38,25 +38,26 @@ public sealed partial class StatelessProxy
     {
         ref ProxyCounters c = ref _counters[_index];
         NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
-        if (ResolveHostPort(destinationText, preferred, out NetAddress destination) != NextHop.Found)
+        // send() answers nothing (no sl_reply_error); whatever stops it is dropped and only counted.
+        if (ResolveHostPort(destinationText, preferred, out NetAddress destination) != RouteError.None)
         {
             c.UnresolvedDrops++;
-            return -4;
+            return RouteErrors.ReturnCode(RouteError.Unresolvable);
         }
 
         int outSocket = context.ForcedSocket >= 0 ? context.ForcedSocket : _identity.OutgoingSocket(context.Socket, destination);
         if (outSocket < 0 || context.CompleteDeferred(outSocket) != SipError.None || (!headers.IsEmpty && _edits.AddHeader(headers) != SipError.None) || context.CommitRequestUri() != SipError.None)
         {
-            return -1;
+            return RouteErrors.ReturnCode(RouteError.Internal);
         }
 
         if (!TryWriteOut(destination, outSocket, ref c))
         {
-            return -6;
+            return RouteErrors.ReturnCode(RouteError.OutputFull);
         }
 
         context.Answered = true;
-        return 1;
+        return RouteErrors.Routed;
     }
 
     public bool IsMyself(ReadOnlySpan<byte> host, int port) => _identity.IsMyself(host, port);
@@ -128,7 +129,7 @@ public sealed partial class StatelessProxy
     public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.WriteScript(level, text);
 
     /// <summary><c>[proto:]host[:port]</c> (only udp, or no protocol) to an address.</summary>
-    private NextHop ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination)
+    private RouteError ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination)
     {
         destination = default;
         ReadOnlySpan<byte> rest = text;
@@ -138,7 +139,7 @@ public sealed partial class StatelessProxy
         {
             if (!Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
             {
-                return NextHop.UnsupportedTransport;
+                return RouteError.UnsupportedTransport;
             }
 
             rest = rest[(colon + 1)..];
@@ -146,7 +147,7 @@ public sealed partial class StatelessProxy
 
         if (!SplitHostPort(rest, out ReadOnlySpan<byte> host, out int port))
         {
-            return NextHop.Unresolvable;
+            return RouteError.Unresolvable;
         }
 
         if (host.Length > 2 && host[0] == (byte)'[')

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
 
-namespace Hyperproxy.Transport;
+namespace Hyperproxy.Sip;
 
 public readonly partial struct NetAddress
 {

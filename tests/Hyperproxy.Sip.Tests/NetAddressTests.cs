@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace Hyperproxy.Transport.Tests;
+namespace Hyperproxy.Sip.Tests;
 
 public class NetAddressTests
 {

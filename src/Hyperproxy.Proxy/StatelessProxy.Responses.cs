@@ -57,7 +57,7 @@ public sealed partial class StatelessProxy
         int port = via.Rport.IsPresent && TryParsePort(m.Span(via.Rport), out int rport) ? rport
             : via.PortNumber != 0 ? via.PortNumber : 5060;
         NetAddressFamily preferred = _identity.Bound(socket).Family;
-        if (ResolveHost(m.Span(hostRange), port, preferred, out NetAddress destination) != NextHop.Found)
+        if (ResolveHost(m.Span(hostRange), port, preferred, out NetAddress destination) != RouteError.None)
         {
             c.UnresolvedDrops++;
             return;

@@ -1,5 +1,6 @@
 using Hyperproxy.Location;
 using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Proxy;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Hyperproxy.Transport;
+namespace Hyperproxy.Sip;
 
 public readonly partial struct NetAddress
 {

@@ -8,17 +8,6 @@ namespace Hyperproxy.Proxy;
 
 public sealed partial class StatelessProxy
 {
-    private static readonly byte[] s_badRoute = "Bad Route"u8.ToArray();
-    private static readonly byte[] s_badRequestUri = "Bad Request-URI"u8.ToArray();
-    private static readonly byte[] s_badDestination = "Bad Destination"u8.ToArray();
-    private static readonly byte[] s_unresolvable = "Unresolvable Destination"u8.ToArray();
-    private static readonly byte[] s_unsupportedScheme = "Unsupported URI Scheme"u8.ToArray();
-    private static readonly byte[] s_unsupportedTransport = "Transport Not Supported"u8.ToArray();
-    private static readonly byte[] s_notUnicast = "Destination Not Unicast"u8.ToArray();
-    private static readonly byte[] s_noSocket = "No Socket For Address Family"u8.ToArray();
-    private static readonly byte[] s_loop = "Loop Detected"u8.ToArray();
-    private static readonly byte[] s_internal = "Server Internal Error"u8.ToArray();
-
     /// <summary>A valid request: stamp the top Via, then the script decides.</summary>
     private void ProcessRequest(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
@@ -35,23 +24,29 @@ public sealed partial class StatelessProxy
     /// forward([dest]): the next hop is <paramref name="destinationText"/> (<c>[proto:]host[:port]</c>),
     /// else <c>$du</c>, else — as a stateless proxy that is not doing record-routing — our own top Route
     /// entry is removed (RFC 3261 §16.4) and the next Route entry, or the Request-URI, is the target.
-    /// Failures are recorded for sl_reply_error() and return a negative code.
+    /// A failure is recorded for sl_reply_error() and returns its <see cref="RouteErrors.ReturnCode"/>.
     /// </summary>
     public int Forward(ScriptContext context, ReadOnlySpan<byte> destinationText)
     {
         ref ProxyCounters c = ref _counters[_index];
+        RouteError error = TryForward(context, destinationText, ref c);
+        return error == RouteError.None ? RouteErrors.Routed : Fail(context, error, ref c);
+    }
+
+    private RouteError TryForward(ScriptContext context, ReadOnlySpan<byte> destinationText, ref ProxyCounters c)
+    {
         SipMessage m = _message;
         if (!m.IsRequest)
         {
-            return -1;
+            return RouteError.NotRequest;
         }
 
         NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
-        NextHop hop;
+        RouteError error;
         NetAddress destination;
         if (!destinationText.IsEmpty)
         {
-            hop = ResolveHostPort(destinationText, preferred, out destination);
+            error = ResolveHostPort(destinationText, preferred, out destination);
         }
         else if (context.HasDestination || context.RoutesProcessed)
         {
@@ -60,42 +55,19 @@ public sealed partial class StatelessProxy
             ReadOnlySpan<byte> target = du ? context.Destination : context.RequestUri;
             if (!SipUri.TryParse(target, out SipUri targetUri))
             {
-                context.SetError(400, du ? s_badDestination : s_badRequestUri);
-                return -2;
+                return du ? RouteError.BadDestination : RouteError.BadRequestUri;
             }
 
-            hop = ResolveUri(target, targetUri, preferred, out destination);
+            error = ResolveUri(target, targetUri, preferred, out destination);
         }
         else
         {
-            int r = NextHopFromRoutes(context, preferred, out hop, out destination);
-            if (r < 0)
-            {
-                return r;
-            }
+            error = NextHopFromRoutes(context, preferred, out destination);
         }
 
-        switch (hop)
+        if (error != RouteError.None)
         {
-            case NextHop.Pending:
-                c.UnresolvedDrops++; // the retransmission will find the answer
-                return -4;
-            case NextHop.Unresolvable:
-                c.NoRouteReplies++;
-                context.SetError(478, s_unresolvable);
-                return -4;
-            case NextHop.UnsupportedScheme:
-                c.NoRouteReplies++;
-                context.SetError(416, s_unsupportedScheme);
-                return -3;
-            case NextHop.UnsupportedTransport:
-                c.NoRouteReplies++;
-                context.SetError(503, s_unsupportedTransport);
-                return -3;
-            case NextHop.NotUnicast:
-                c.NoRouteReplies++;
-                context.SetError(403, s_notUnicast);
-                return -3;
+            return error;
         }
 
         int outSocket = context.ForcedSocket >= 0 && _identity.Bound(context.ForcedSocket).Family == destination.Family
@@ -103,16 +75,40 @@ public sealed partial class StatelessProxy
             : _identity.OutgoingSocket(context.Socket, destination);
         if (outSocket < 0)
         {
-            c.NoRouteReplies++;
-            context.SetError(503, s_noSocket);
-            return -6;
+            return RouteError.NoSocket;
         }
 
         return SendForwarded(context, destination, outSocket, ref c);
     }
 
+    /// <summary>Counts a routing failure, records its reply for sl_reply_error(), and gives the script its return code.</summary>
+    private static int Fail(ScriptContext context, RouteError error, ref ProxyCounters c)
+    {
+        switch (error)
+        {
+            case RouteError.ResolutionPending:
+                c.UnresolvedDrops++; // the retransmission will find the answer
+                break;
+            case RouteError.Unresolvable or RouteError.UnsupportedScheme or RouteError.UnsupportedTransport
+                or RouteError.NotUnicast or RouteError.NoSocket:
+                c.NoRouteReplies++;
+                break;
+            case RouteError.Loop:
+                c.LoopsDetected++;
+                break;
+        }
+
+        int code = RouteErrors.StatusCode(error);
+        if (code != 0)
+        {
+            context.SetError(code, RouteErrors.Reason(error));
+        }
+
+        return RouteErrors.ReturnCode(error);
+    }
+
     /// <summary>Our Via (stateless branch, loop check), the R-URI rewrite, then one copy into the outgoing batch.</summary>
-    private int SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ref ProxyCounters c)
+    private RouteError SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ref ProxyCounters c)
     {
         SipMessage m = _message;
         Span<byte> via = _scratch;
@@ -121,9 +117,7 @@ public sealed partial class StatelessProxy
         StatelessBranch.TryWrite(m, branch);
         if (IsLoop(branch))
         {
-            c.LoopsDetected++;
-            context.SetError(482, s_loop);
-            return -1;
+            return RouteError.Loop;
         }
 
         viaLength += StatelessBranch.Length;
@@ -137,25 +131,23 @@ public sealed partial class StatelessProxy
         // Record-Route/Path entries wait for the send socket (they print its address) and go above our Via.
         if (context.CompleteDeferred(outSocket) != SipError.None)
         {
-            context.SetError(500, s_internal);
-            return -1;
+            return RouteError.Internal;
         }
 
         if (_edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]) != SipError.None
             || context.CommitRequestUri() != SipError.None)
         {
-            context.SetError(500, s_internal);
-            return -1;
+            return RouteError.Internal;
         }
 
         if (!TryWriteOut(destination, outSocket, ref c))
         {
-            return -6;
+            return RouteError.OutputFull;
         }
 
         c.RequestsForwarded++;
         context.Answered = true;
-        return 1;
+        return RouteError.None;
     }
 
     /// <summary><c>"Via: SIP/2.0/UDP host:port;branch="</c>: the socket's, or set_advertised_address/port's.</summary>
@@ -181,10 +173,9 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>Route processing of a stateless proxy: pop our own top entry; the next entry, or the R-URI, is the target.</summary>
-    private int NextHopFromRoutes(ScriptContext context, NetAddressFamily preferred, out NextHop hop, out NetAddress destination)
+    private RouteError NextHopFromRoutes(ScriptContext context, NetAddressFamily preferred, out NetAddress destination)
     {
         SipMessage m = _message;
-        hop = NextHop.Unresolvable;
         destination = default;
         int routes = FirstTwo(HeaderId.Route, out HeaderValue topRoute, out HeaderValue nextRoute);
 
@@ -193,8 +184,7 @@ public sealed partial class StatelessProxy
         {
             if (!TryRouteUri(topRoute, out TextRange topUri, out SipUri top))
             {
-                context.SetError(400, s_badRoute);
-                return -2;
+                return RouteError.BadRoute;
             }
 
             if (_identity.IsMe(m.Span(topUri), top))
@@ -204,8 +194,7 @@ public sealed partial class StatelessProxy
                 {
                     if (!TryRouteUri(nextRoute, out TextRange nextUri, out _))
                     {
-                        context.SetError(400, s_badRoute);
-                        return -2;
+                        return RouteError.BadRoute;
                     }
 
                     target = m.Span(nextUri);
@@ -219,12 +208,10 @@ public sealed partial class StatelessProxy
 
         if (!SipUri.TryParse(target, out SipUri next))
         {
-            context.SetError(400, s_badRequestUri);
-            return -2;
+            return RouteError.BadRequestUri;
         }
 
-        hop = ResolveUri(target, next, preferred, out destination);
-        return 1;
+        return ResolveUri(target, next, preferred, out destination);
     }
 
     /// <summary>RFC 3261 §16.3 step 4: one of the Vias is ours with the loop key this request would get again.</summary>

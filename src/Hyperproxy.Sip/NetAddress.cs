@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Hyperproxy.Transport;
+namespace Hyperproxy.Sip;
 
 /// <summary>
 /// An IPv4 or IPv6 address with a port (and an IPv6 scope id): blittable, 32 bytes, no references,

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Hyperproxy.Hosting;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Proxy;

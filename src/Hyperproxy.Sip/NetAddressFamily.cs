@@ -1,4 +1,4 @@
-namespace Hyperproxy.Transport;
+namespace Hyperproxy.Sip;
 
 /// <summary>The address family of a <see cref="NetAddress"/>.</summary>
 public enum NetAddressFamily : byte

@@ -16,16 +16,6 @@ public sealed partial class StatelessProxy
 
     private readonly byte[] _replyHeaders = new byte[4200];
 
-    private enum NextHop
-    {
-        Found,
-        Pending,
-        Unresolvable,
-        UnsupportedScheme,
-        UnsupportedTransport,
-        NotUnicast,
-    }
-
     /// <summary>
     /// RFC 3261 §18.2.1 / RFC 3581 on the top Via of a request: <c>;received=</c> when the sent-by
     /// host is not the source address, or rport was asked, or an old received is there (replaced);
@@ -131,24 +121,24 @@ public sealed partial class StatelessProxy
         return true;
     }
 
-    private NextHop ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination)
+    private RouteError ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination)
     {
         destination = default;
         if (uri.Scheme != UriScheme.Sip)
         {
-            return NextHop.UnsupportedScheme;
+            return RouteError.UnsupportedScheme;
         }
 
         if (uri.Transport.IsPresent && !Ascii.EqualsIgnoreCase(text.Slice(uri.Transport.Start, uri.Transport.Length), "udp"u8))
         {
-            return NextHop.UnsupportedTransport;
+            return RouteError.UnsupportedTransport;
         }
 
         TextRange hostRange = uri.Maddr.IsPresent ? uri.Maddr : uri.Host;
         return ResolveHost(text.Slice(hostRange.Start, hostRange.Length), uri.PortNumber, preferred, out destination);
     }
 
-    private NextHop ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination)
+    private RouteError ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination)
     {
         if (port == 0)
         {
@@ -157,21 +147,21 @@ public sealed partial class StatelessProxy
 
         if (NetAddress.TryParse(host, port, out destination))
         {
-            return destination.IsNotUnicast ? NextHop.NotUnicast : NextHop.Found;
+            return destination.IsNotUnicast ? RouteError.NotUnicast : RouteError.None;
         }
 
         // A numeric host that is no address ("[2001:db8:::192.0.2.1]", "192.0.2.300") is no name either
         // (a top-level label is never all digits): answered at once, never sent to DNS.
         if (host.IsEmpty || host[0] == (byte)'[' || !host.ContainsAnyExcept(s_digitsAndDots))
         {
-            return NextHop.Unresolvable;
+            return RouteError.Unresolvable;
         }
 
         return _resolver.Lookup(host, port, preferred, out destination) switch
         {
-            NextHopResolver.Result.Found => destination.IsNotUnicast ? NextHop.NotUnicast : NextHop.Found,
-            NextHopResolver.Result.Pending => NextHop.Pending,
-            _ => NextHop.Unresolvable,
+            NextHopResolver.Result.Found => destination.IsNotUnicast ? RouteError.NotUnicast : RouteError.None,
+            NextHopResolver.Result.Pending => RouteError.ResolutionPending,
+            _ => RouteError.Unresolvable,
         };
     }
 
