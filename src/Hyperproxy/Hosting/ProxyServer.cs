@@ -188,6 +188,18 @@ public sealed class ProxyServer : IDisposable
         return $"listening on {sockets}; {_pool.Workers.Count} worker(s), cpus [{cpus}], io {_pool.IoKind}";
     }
 
+    /// <summary>The counters line (SIP counters summed over the workers, then the transport's): SIGUSR1 and the stop log it.</summary>
+    public string DescribeCounters() => DescribeCounters(ReadCounters(), _pool.ReadCounters());
+
+    private static string DescribeCounters(ProxyCounters c, TransportCounters t) =>
+        $"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
+            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "
+            + $"483 {c.TooManyHops}, 482 {c.LoopsDetected}, acks absorbed {c.AcksAbsorbed}, unresolved drops {c.UnresolvedDrops}, "
+            + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
+            + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
+            + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
+            + $"handler faults {t.HandlerFaults}";
+
     public void Dispose()
     {
         ProxyCounters c = ReadCounters();
@@ -200,13 +212,6 @@ public sealed class ProxyServer : IDisposable
             Log.Notice("location store closed");
         }
 
-        TransportCounters t = _pool.ReadCounters();
-        Log.Notice($"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
-            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "
-            + $"483 {c.TooManyHops}, 482 {c.LoopsDetected}, acks absorbed {c.AcksAbsorbed}, unresolved drops {c.UnresolvedDrops}, "
-            + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
-            + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
-            + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"handler faults {t.HandlerFaults}");
+        Log.Notice(DescribeCounters(c, _pool.ReadCounters()));
     }
 }
