@@ -44,6 +44,7 @@ public sealed class ProxyServer : IDisposable
     {
         var catalog = new ModuleCatalog();
         CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
+        ApplyScriptLogLevel(options, script);
         IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
         var transport = new TransportOptions
         {
@@ -101,7 +102,7 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
-    /// <c>--durability</c>, else usrloc's modparam, else none (the WAL size that starts an early checkpoint
+    /// <c>--durability</c>, else usrloc's modparam, else <see cref="ServerOptions.DefaultDurability"/> (the WAL size that starts an early checkpoint
     /// likewise from <c>--checkpoint-wal-size</c>, usrloc's <c>checkpoint_wal_size</c>, 64 MiB); files under
     /// <c>DATA_DIR/location</c>.
     /// Recovery runs here and is logged (AoRs, contacts, time).
@@ -113,7 +114,7 @@ public sealed class ProxyServer : IDisposable
             return null;
         }
 
-        Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? Durability.None;
+        Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? ServerOptions.DefaultDurability;
         long walBytes = options.CheckpointWalBytes ?? catalog.Registrar.ConfiguredCheckpointWalBytes ?? LocationStoreOptions.DefaultCheckpointWalBytes;
         string directory = System.IO.Path.Combine(options.DataDir, "location");
         FasterLocationStore store;
@@ -137,6 +138,16 @@ public sealed class ProxyServer : IDisposable
         Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
             + (durability == Durability.None ? "]" : $", data in {directory}{early}]"));
         return store;
+    }
+
+    /// <summary>The script's <c>log_level</c>/<c>debug</c> (OpenSIPS's numbers) when <c>--log-level</c> was not given.</summary>
+    private static void ApplyScriptLogLevel(ServerOptions options, CompiledScript script)
+    {
+        var settings = script.Program.Settings;
+        if (!options.LogLevelGiven && options.ConfigPath is not null && (settings.Raw.ContainsKey("log_level") || settings.Raw.ContainsKey("debug")))
+        {
+            Log.Level = Log.FromScriptLevel(settings.LogLevel);
+        }
     }
 
     /// <summary><c>udp_workers</c>/<c>children</c> of an operator's script when <c>--workers</c> was not given; 0 = one per CPU.</summary>

@@ -28,6 +28,10 @@ public static class ServerHost
         {
             server = ProxyServer.Start(options);
         }
+        catch (TransportException e) when (options.Cpus is not null && e.Message.StartsWith("CPU ", StringComparison.Ordinal))
+        {
+            throw new StartupException($"--cpus '{CpuList.Format([.. options.Cpus])}': {e.Message}", e);
+        }
         catch (TransportException e)
         {
             throw new StartupException(e.Message, e);
