@@ -5,8 +5,7 @@
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync]
-#                  [--systems reflector,hyperproxy,kamailio]
-#                  [--no-build]
+#                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
 # rows, under ~10 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
@@ -18,6 +17,11 @@
 # spinning on CPU 1, Hyperproxy three ways — worker pinned (--cpus 0, its other threads free), the
 # whole process on CPU 0 (taskset), unpinned — next to Kamailio's in-memory registrar (on CPU 0);
 # each Hyperproxy row also reports its WAL commit and parked-reply wait percentiles from its log.
+# --readme: also keep this run as the one the README quotes: perf/readme-run.json (the raw results,
+# committed) and the README's table printed from it (perf/results/DATE.readme.md is written anyway).
+# --base-port P: the first UDP port on 127.0.0.1 (default $BENCH_BASE_PORT, else 15100); each row
+# takes the next two (server, responder), so a run uses about 2 x rows ports from P up. Pick
+# another base when something else on the machine listens there.
 #
 # Environment:
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
@@ -30,6 +34,7 @@
 #                              --data-dir {DATA_DIR} --cpus 0; {CONFIG} is perf/hyperproxy/registrar.cfg
 #                              with its port filled in, {DURABILITY} is none for one row and sync for
 #                              the other, {DATA_DIR} a fresh folder per row (removed when the script ends)
+#   BENCH_BASE_PORT            first UDP port (default 15100); --base-port wins
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
@@ -48,6 +53,8 @@ SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
 BUILD=1
+BASE_PORT=${BENCH_BASE_PORT:-15100}
+KEEP_FOR_README=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) QUICK=1 ;;
@@ -59,12 +66,18 @@ while [[ $# -gt 0 ]]; do
             ROUNDS="$2"; shift ;;
         --scenarios) SCENARIOS="$2"; shift ;;
         --systems) SYSTEMS="$2"; shift ;;
+        --base-port) BASE_PORT="${2:-}"; shift ;;
+        --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+if ! [[ $BASE_PORT =~ ^[0-9]{1,5}$ ]] || (( BASE_PORT < 1024 || BASE_PORT > 64000 )); then
+    echo "run-bench.sh: --base-port '$BASE_PORT': not a port from 1024 to 64000 (BENCH_BASE_PORT or --base-port)" >&2
+    exit 2
+fi
 if [[ $QUICK -eq 1 ]]; then
     DURATION=${DURATION:-5}; WARMUP=${WARMUP:-2}; LATENCY_ROWS=0; MODE=quick
 else
@@ -223,7 +236,7 @@ if has "$SYSTEMS" kamailio; then
 fi
 
 # ---------------------------------------------------------------- one measured run
-PORT_NEXT=15100
+PORT_NEXT=$BASE_PORT
 SRV_PIDS=()
 SRV_PORT=0
 SRV_CTL=""
@@ -481,5 +494,10 @@ jq -n --arg date "$STAMP" --arg mode "$MODE" --arg cpu "$(grep -m1 'model name' 
     '{date:$date, mode:$mode, cpu_model:$cpu, kernel:$kernel, cpus:$cpus, duration_s:$d, warmup_s:$w,
       register_warmup_s:$rw, window:$win, server_cpu:$sc, gen_cpu:$gc, register_users:$users, rounds:$rounds,
       hyperproxy_args:$hp, kamailio_version:$kam}' > "$LOGS/meta.json"
-python3 perf/report.py "$JSONL" "$LOGS/meta.json" "$RESULTS/$STAMP.json" "$RESULTS/$STAMP.md"
-log "saved perf/results/$STAMP.json and perf/results/$STAMP.md"
+python3 perf/report.py "$JSONL" "$LOGS/meta.json" "$RESULTS/$STAMP.json" "$RESULTS/$STAMP.md" "$RESULTS/$STAMP.readme.md"
+log "saved perf/results/$STAMP.json, perf/results/$STAMP.md and the README table perf/results/$STAMP.readme.md"
+if [[ $KEEP_FOR_README -eq 1 ]]; then
+    cp "$RESULTS/$STAMP.json" perf/readme-run.json
+    log "kept as perf/readme-run.json (commit it with the README); the README's table:"
+    cat "$RESULTS/$STAMP.readme.md" >&2
+fi

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Turns the JSON lines of one run-bench.sh run into DATE.json and DATE.md (one markdown table).
+"""Turns the JSON lines of one run-bench.sh run into DATE.json and DATE.md (one markdown table),
+and DATE.readme.md: the README's whole-server table, ready to paste.
 
-usage: report.py RUNS.jsonl META.json OUT.json OUT.md
+usage: report.py RUNS.jsonl META.json OUT.json OUT.md [OUT.readme.md]
+       report.py --readme RESULT.json      the README table again from a saved DATE.json
+                                           (perf/readme-run.json is the run the README quotes)
 
 Each line of RUNS.jsonl is either udpgen's JSON object (plus "system", "scenario_key" and "round"
 added by run-bench.sh) or {"system":..,"scenario_key":..,"skipped":"why","round":..}. Ratios compare
@@ -150,8 +153,98 @@ def sync_table(runs):
     return out
 
 
+def figure(measured, label=""):
+    """One README cell: the median round's ok/s, with the range over the rounds when there are several
+    (so every figure of a multi-round run has its range, and none of a single-round run has one)."""
+    r = median_run(measured)
+    if r is None:
+        return "–"
+    text = f"{fmt_int(ok_rate(r))}/s" + (f" {label}" if label else "")
+    if len(measured) > 1:
+        rates = sorted(ok_rate(x) for x in measured)
+        text += f" ({fmt_int(rates[0])}–{fmt_int(rates[-1])})"
+    if any(contaminated(x) for x in measured):
+        text += " †"
+    return text
+
+
+def bold(cell):
+    return cell if cell == "–" else f"**{cell}**"
+
+
+def readme_table(meta, runs):
+    """The README's whole-server table: one column per scenario, a cell only where that system ran that
+    scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
+    m = meta
+    rounds = m.get("rounds", 1)
+    out = []
+    how = (f"`./run-bench.sh {'--quick ' if m.get('mode') == 'quick' else ''}"
+           f"{'--rounds ' + str(rounds) + ' ' if rounds > 1 else ''}`").replace(" `", "`")
+    out.append(f"Run {m['date']} ({how}; raw results in `perf/readme-run.json`, this table from "
+               f"`python3 perf/report.py --readme perf/readme-run.json`): {m['cpu_model']}, {m['cpus']} CPUs, "
+               f"kernel {m['kernel']}, {(m.get('kamailio_version') or 'Kamailio').replace('version: ', '').strip()}. Server pinned to CPU {m['server_cpu']}, "
+               f"the batched C generator `native/build/udpgen` (and its responder) to CPU {m['gen_cpu']}, closed loop "
+               f"with {m['window']} requests in flight, {m['warmup_s']} s warm-up (register {m['register_warmup_s']} s), "
+               f"{m['duration_s']} s measured.")
+    if rounds > 1:
+        out.append(f"The whole sequence ran {rounds} times, systems interleaved: each figure is the median round "
+                   f"with the range over the rounds; each ratio is the median of the same-round ratios, with their range.")
+    else:
+        out.append("One round: single measurements, no ranges.")
+    out.append("")
+    keys = ("options", "forward", "rr-forward", "register")
+    hp = {s: find(runs, HYPERPROXY, s) for s in keys}
+    hp_none = find(runs, HYPERPROXY_NONE, "register") or hp["register"]
+    hp_sync = find(runs, HYPERPROXY_SYNC, "register")
+    kam = {s: find(runs, KAMAILIO, s) for s in keys}
+    echo = find(runs, ECHO, "options")
+    sl = find(runs, SL200, "options")
+    sl_reg = find(runs, SL200, "register")
+    direct = find(runs, DIRECT, "forward")
+
+    def join(*cells):
+        return ", ".join(c for c in cells if c != "–") or "–"
+
+    out.append("| system | OPTIONS→200 | stateless forward | record_route + forward | REGISTER with Path, "
+               f"{fmt_int(m.get('register_users', 100000)).replace(' 000', 'k')} users |")
+    out.append("|---|---:|---:|---:|---:|")
+    out.append(f"| C reflector (kernel UDP limit) | {join(figure(echo, 'echo'), figure(sl, 'sl 200'))} | – | – | "
+               f"{figure(sl_reg, 'sl 200')} |")
+    out.append(f"| udpgen + responder alone (no proxy) | – | {figure(direct)} | – | – |")
+    out.append(f"| **Hyperproxy**, 1 worker | {bold(figure(hp['options']))} | {bold(figure(hp['forward']))} | "
+               f"{bold(figure(hp['rr-forward']))} | {join(bold(figure(hp_none, 'none')), bold(figure(hp_sync, 'sync')))} |")
+    out.append(f"| Kamailio 5.6, children=1 | {figure(kam['options'])} | {figure(kam['forward'])} | "
+               f"{figure(kam['rr-forward'])} | {figure(kam['register'], 'in-memory usrloc')} |")
+    out.append(f"| **Hyperproxy / Kamailio** | {bold(ratio(hp['options'], kam['options']))} | "
+               f"{bold(ratio(hp['forward'], kam['forward']))} | {bold(ratio(hp['rr-forward'], kam['rr-forward']))} | "
+               f"{join(bold(ratio(hp_none, kam['register'])) + ' none', bold(ratio(hp_sync, kam['register'])) + ' sync')} |")
+    out.append(f"| Hyperproxy / C reflector | {join(ratio(hp['options'], echo) + ' echo', ratio(hp['options'], sl) + ' sl 200')} "
+               f"| – | – | {ratio(hp_none, sl_reg)} (none, vs sl 200) |")
+    out.append("")
+    if any(contaminated(r) for r in runs if "skipped" not in r):
+        out.append("† measured while other processes used the CPUs (see the full report's notes): understates the system.")
+        out.append("")
+    sync = sync_table(runs)
+    if sync:
+        out.extend(sync[1:])
+        out.append("")
+    return "\n".join(out).replace("– none", "–").replace("– sync", "–").replace(" (flagged row)", " †") + "\n"
+
+
+def readme_only(result_path):
+    with open(result_path) as f:
+        saved = json.load(f)
+    global SERVER_CPU
+    SERVER_CPU = saved["meta"].get("server_cpu", 0)
+    sys.stdout.write(readme_table(saved["meta"], saved["runs"]))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--readme":
+        readme_only(sys.argv[2])
+        return
     runs_path, meta_path, out_json, out_md = sys.argv[1:5]
+    out_readme = sys.argv[5] if len(sys.argv) > 5 else None
     runs = []
     with open(runs_path) as f:
         for line in f:
@@ -246,6 +339,9 @@ def main():
     with open(out_md, "w") as f:
         f.write(text)
     sys.stdout.write(text)
+    if out_readme:
+        with open(out_readme, "w") as f:
+            f.write(readme_table(meta, runs))
 
 
 if __name__ == "__main__":

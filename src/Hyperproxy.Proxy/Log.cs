@@ -63,7 +63,7 @@ public static class Log
     public static void WriteScript(int level, ReadOnlySpan<byte> text) => Write(FromScriptLevel(level), System.Text.Encoding.UTF8.GetString(text));
 
     /// <summary>OpenSIPS levels (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug) to the process log's.</summary>
-    private static LogLevel FromScriptLevel(int level) => level switch
+    public static LogLevel FromScriptLevel(int level) => level switch
     {
         <= 0 => LogLevel.Error,
         1 => LogLevel.Warning,
@@ -72,7 +72,13 @@ public static class Log
         _ => LogLevel.Debug,
     };
 
-    /// <summary>Parses a level given by name (error, warning, notice, info, debug) or by OpenSIPS number (-3..4 / 1..5).</summary>
+    /// <summary>What <c>--log-level</c> and the script's <c>log_level</c> take, said once for the help, the errors and the README.</summary>
+    public const string LevelsHelp = "error, warning, notice, info or debug, or OpenSIPS's log_level number: -3..-1 error, 1 warning, 2 notice, 3 info, 4 debug";
+
+    /// <summary>
+    /// Parses a level given by name (error, warning, notice, info, debug) or by OpenSIPS's <c>log_level</c> number
+    /// (-3 alert .. -1 err, 1 warn, 2 notice, 3 info, 4 debug: the scale of the script's <c>log_level</c> and xlog).
+    /// </summary>
     public static bool TryParseLevel(string text, out LogLevel level)
     {
         switch (text.Trim().ToLowerInvariant())
@@ -84,10 +90,9 @@ public static class Log
             case "debug" or "dbg": level = LogLevel.Debug; return true;
         }
 
-        if (int.TryParse(text, out int n))
+        if (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= -3 and <= 4)
         {
-            // OpenSIPS: -3 alert .. -1 crit, 1 error, 2 warn, 3 notice, 4 info, 5+ debug.
-            level = n <= 1 ? LogLevel.Error : n >= 5 ? LogLevel.Debug : (LogLevel)n;
+            level = FromScriptLevel(n);
             return true;
         }
 

@@ -13,21 +13,39 @@ namespace Hyperproxy.Cli;
 /// </summary>
 public static class HyperproxyCli
 {
+    /// <summary>Exit code of a command-line mistake (unknown flag, a value of the wrong form, no command).</summary>
+    public const int UsageExit = 2;
+
+    /// <summary>Exit code of a failure at run time (a file, the script, the machine refused).</summary>
+    public const int FailureExit = 1;
+
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         RootCommand root = Build();
-        ParseResult parse = root.Parse(args);
-        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction errorAction)
-        {
-            errorAction.ShowHelp = false; // one line that says what is wrong, not a page of help
-        }
-
         var invocation = new InvocationConfiguration
         {
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
             EnableDefaultExceptionHandler = false,
         };
+        if (args.Length == 0)
+        {
+            root.Parse(["--help"]).Invoke(invocation); // bare "hyperproxy": the usage, and no command was run
+            return UsageExit;
+        }
+
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per mistake, in the same form as every other error; no page of help.
+            foreach (string line in CliErrors.Describe(parse))
+            {
+                invocation.Error.WriteLine("hyperproxy: " + line);
+            }
+
+            return UsageExit;
+        }
+
         try
         {
             return parse.Invoke(invocation);
@@ -35,7 +53,7 @@ public static class HyperproxyCli
         catch (StartupException e)
         {
             invocation.Error.WriteLine($"hyperproxy: {e.Message}");
-            return 1;
+            return e.IsUsage ? UsageExit : FailureExit;
         }
     }
 
@@ -62,15 +80,16 @@ public static class HyperproxyCli
 
     private static Command BuildCheckConfig()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The routing script to check." };
+        var file = new Argument<string>("FILE") { Description = "The routing script to check." };
         var command = new Command("check-config", "Load and compile a routing script without starting; print every error as file:line:column: message. Exit 0 when it is good, 1 when not.")
         {
             file,
         };
         command.SetAction(parse =>
         {
-            FileInfo path = parse.GetValue(file)!;
-            CompiledScript? script = ScriptSetup.TryLoad(path.FullName == path.ToString() ? path.FullName : path.ToString(), out var errors);
+            string path = parse.GetValue(file)!;
+            ScriptFile.RequireReadable("check-config", path);
+            CompiledScript? script = ScriptSetup.TryLoad(path, out var errors);
             if (script is null)
             {
                 foreach (var e in errors)
@@ -78,8 +97,8 @@ public static class HyperproxyCli
                     parse.InvocationConfiguration.Error.WriteLine(e.ToString());
                 }
 
-                parse.InvocationConfiguration.Error.WriteLine($"hyperproxy: {path}: {errors.Count} error(s)");
-                return 1;
+                parse.InvocationConfiguration.Error.WriteLine($"hyperproxy: check-config '{path}': {errors.Count} error(s)");
+                return FailureExit;
             }
 
             parse.InvocationConfiguration.Output.WriteLine($"{path}: OK ({script.Program.Routes.Count} route block(s), {script.Program.Modules.Count} module(s))");
@@ -115,10 +134,10 @@ public static class HyperproxyCli
         };
         var workers = new Option<int?>("--workers", "-w")
         {
-            Description = "Worker threads, each with its own socket per listen address. Default: one per CPU in --cpus, or per available CPU.",
+            Description = "Worker threads (1-1024), each with its own socket per listen address. Default: one per CPU in --cpus, or per available CPU.",
             HelpName = "N",
+            CustomParser = r => CliErrors.ParseInt(r, 1, 1024, null),
         };
-        workers.Validators.Add(r => RequireRange(r, 1, 1024));
         var cpus = new Option<string?>("--cpus")
         {
             Description = "CPUs to pin the workers to, one worker per listed CPU in order: a list like 0,2-3. Default: no pinning.",
@@ -129,28 +148,26 @@ public static class HyperproxyCli
             Description = "Datagrams read per recvmmsg and written per sendmmsg (1-1024).",
             DefaultValueFactory = _ => ServerOptions.DefaultBatch,
             HelpName = "N",
+            CustomParser = r => CliErrors.ParseInt(r, 1, 1024, ServerOptions.DefaultBatch) ?? ServerOptions.DefaultBatch,
         };
-        batch.Validators.Add(r => RequireRange(r, 1, 1024));
-        var config = new Option<FileInfo>("--config", "-f")
+        var config = new Option<string?>("--config", "-f")
         {
             Description = "The routing script (OpenSIPS language). Default: the built-in script (see 'hyperproxy default-config').",
             HelpName = "FILE",
         };
-        config.AcceptExistingOnly();
         var dataDir = new Option<DirectoryInfo>("--data-dir")
         {
-            Description = "Folder for the location store's files.",
+            Description = "Folder for the location store's files (DIR/location), used when the script loads registrar or usrloc.",
             DefaultValueFactory = _ => new DirectoryInfo("data"),
             HelpName = "DIR",
         };
         var durability = new Option<string?>("--durability")
         {
-            Description = "Location store durability: none (memory only), checkpoint (periodic checkpoints) or sync "
-                + "(a REGISTER's 200 OK leaves only once the binding is in the write-ahead log). Default: usrloc's "
-                + "\"durability\" modparam, else none.",
+            Description = "Location store durability: none (memory only), checkpoint (a checkpoint every second; a crash loses "
+                + "at most the last second) or sync (a REGISTER's 200 OK leaves only once the binding is in the write-ahead log). "
+                + "Default: usrloc's \"durability\" modparam, else " + ServerOptions.DefaultDurabilityName + ".",
             HelpName = "none|checkpoint|sync",
         };
-        durability.AcceptOnlyFromAmong("none", "checkpoint", "sync");
         var checkpointWalSize = new Option<string?>("--checkpoint-wal-size")
         {
             Description = "Sync durability: start a checkpoint early once the write-ahead log has grown by SIZE since the "
@@ -158,28 +175,11 @@ public static class HyperproxyCli
                 + "1M; 0 = checkpoints on the timer only). Default: usrloc's \"checkpoint_wal_size\" modparam, else 64M.",
             HelpName = "SIZE",
         };
-        checkpointWalSize.Validators.Add(r =>
+        var logLevel = new Option<string?>("--log-level")
         {
-            string? text = r.GetValueOrDefault<string?>();
-            if (text is not null && !LocationStoreOptions.TryParseCheckpointWalBytes(text, out _, out string walError))
-            {
-                r.AddError("--checkpoint-wal-size: " + walError);
-            }
-        });
-        var logLevel = new Option<string>("--log-level")
-        {
-            Description = "error, warning, notice, info or debug (or OpenSIPS's numbers 1-5).",
-            DefaultValueFactory = _ => "notice",
+            Description = Log.LevelsHelp + ". Default: the script's log_level, else notice.",
             HelpName = "LEVEL",
         };
-        logLevel.Validators.Add(r =>
-        {
-            string? text = r.GetValueOrDefault<string>();
-            if (text is not null && !Log.TryParseLevel(text, out _))
-            {
-                r.AddError($"--log-level: '{text}' is not a level; use error, warning, notice, info or debug");
-            }
-        });
 
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
@@ -187,28 +187,26 @@ public static class HyperproxyCli
         };
         run.SetAction(parse =>
         {
+            string? configPath = parse.GetValue(config);
             ServerOptions options = ServerOptions.From(
                 parse.GetValue(listen) ?? [],
                 parse.GetValue(advertise),
                 parse.GetValue(workers),
                 parse.GetValue(cpus),
                 parse.GetValue(batch),
-                parse.GetValue(config)?.FullName,
+                configPath is null ? null : Path.GetFullPath(configPath),
                 parse.GetValue(dataDir)!.FullName,
                 parse.GetValue(logLevel)!,
                 parse.GetValue(durability),
                 parse.GetValue(checkpointWalSize));
+            if (configPath is not null)
+            {
+                ScriptFile.RequireReadable("--config", configPath);
+            }
+
             return ServerHost.RunUntilSignalled(options, parse.InvocationConfiguration.Output);
         });
         return run;
     }
 
-    /// <summary>A range check that leaves values that are not numbers to the parser's own error.</summary>
-    private static void RequireRange(OptionResult result, int min, int max)
-    {
-        if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int v) && (v < min || v > max))
-        {
-            result.AddError($"{result.Option.Name}: {v} is out of range; it takes {min} to {max}");
-        }
-    }
 }

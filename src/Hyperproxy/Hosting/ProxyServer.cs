@@ -46,6 +46,7 @@ public sealed class ProxyServer : IDisposable
     {
         var catalog = new ModuleCatalog();
         CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
+        ApplyScriptLogLevel(options, script);
         IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
         var transport = new TransportOptions
         {
@@ -110,7 +111,7 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
-    /// <c>--durability</c>, else usrloc's modparam, else none (the WAL size that starts an early checkpoint
+    /// <c>--durability</c>, else usrloc's modparam, else <see cref="ServerOptions.DefaultDurability"/> (the WAL size that starts an early checkpoint
     /// likewise from <c>--checkpoint-wal-size</c>, usrloc's <c>checkpoint_wal_size</c>, 64 MiB); files under
     /// <c>DATA_DIR/location</c>.
     /// Recovery runs here and is logged (AoRs, contacts, time).
@@ -122,7 +123,7 @@ public sealed class ProxyServer : IDisposable
             return null;
         }
 
-        Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? Durability.None;
+        Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? ServerOptions.DefaultDurability;
         long walBytes = options.CheckpointWalBytes ?? catalog.Registrar.ConfiguredCheckpointWalBytes ?? LocationStoreOptions.DefaultCheckpointWalBytes;
         string directory = System.IO.Path.Combine(options.DataDir, "location");
         FasterLocationStore store;
@@ -147,6 +148,16 @@ public sealed class ProxyServer : IDisposable
         Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
             + (durability == Durability.None ? "]" : $", data in {directory}{early}]"));
         return store;
+    }
+
+    /// <summary>The script's <c>log_level</c>/<c>debug</c> (OpenSIPS's numbers) when <c>--log-level</c> was not given.</summary>
+    private static void ApplyScriptLogLevel(ServerOptions options, CompiledScript script)
+    {
+        var settings = script.Program.Settings;
+        if (!options.LogLevelGiven && options.ConfigPath is not null && (settings.Raw.ContainsKey("log_level") || settings.Raw.ContainsKey("debug")))
+        {
+            Log.Level = Log.FromScriptLevel(settings.LogLevel);
+        }
     }
 
     /// <summary><c>udp_workers</c>/<c>children</c> of an operator's script when <c>--workers</c> was not given; 0 = one per CPU.</summary>
@@ -198,6 +209,18 @@ public sealed class ProxyServer : IDisposable
         return $"listening on {sockets}; {_pool.Workers.Count} worker(s), cpus [{cpus}], io {_pool.IoKind}";
     }
 
+    /// <summary>The counters line (SIP counters summed over the workers, then the transport's): SIGUSR1 and the stop log it.</summary>
+    public string DescribeCounters() => DescribeCounters(ReadCounters(), _pool.ReadCounters());
+
+    private static string DescribeCounters(ProxyCounters c, TransportCounters t) =>
+        $"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
+            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "
+            + $"483 {c.TooManyHops}, 482 {c.LoopsDetected}, acks absorbed {c.AcksAbsorbed}, unresolved drops {c.UnresolvedDrops}, "
+            + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
+            + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
+            + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
+            + $"handler faults {t.HandlerFaults}";
+
     public void Dispose()
     {
         ProxyCounters c = ReadCounters();
@@ -216,13 +239,6 @@ public sealed class ProxyServer : IDisposable
             Log.Notice("location store closed");
         }
 
-        TransportCounters t = _pool.ReadCounters();
-        Log.Notice($"counters: requests {c.RequestsReceived}, replies {c.RepliesReceived}, forwarded {c.RequestsForwarded}/{c.RepliesForwarded}, "
-            + $"local replies {c.LocalReplies}, bad {c.BadRequests}/{c.BadReplies}, garbage {c.Garbage}; "
-            + $"483 {c.TooManyHops}, 482 {c.LoopsDetected}, acks absorbed {c.AcksAbsorbed}, unresolved drops {c.UnresolvedDrops}, "
-            + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
-            + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
-            + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"handler faults {t.HandlerFaults}");
+        Log.Notice(DescribeCounters(c, _pool.ReadCounters()));
     }
 }

@@ -42,12 +42,14 @@ public static class ScriptSetup
         }
         catch (ArgumentException e)
         {
-            throw new StartupException("the routing script has errors:" + Environment.NewLine + e.Message);
+            throw new StartupException($"--config '{path}': the routing script has errors:" + Environment.NewLine + e.Message);
         }
 
         if (script is null)
         {
-            throw new StartupException("the routing script has errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+            // The flag's line first, in the CLI's one form, then each error as file:line:column: message.
+            throw new StartupException($"--config '{path}': the routing script has {errors.Count} error(s):" + Environment.NewLine
+                + string.Join(Environment.NewLine, errors));
         }
 
         return script;

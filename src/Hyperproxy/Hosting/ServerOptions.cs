@@ -11,6 +11,16 @@ public sealed class ServerOptions
     public const int DefaultBatch = 64;
     public const string DefaultListen = "udp:127.0.0.1:5060";
 
+    /// <summary>
+    /// The location store's durability when neither <c>--durability</c> nor usrloc's modparam says: checkpoint, so a
+    /// registrar restarted (or crashed) keeps its bindings, less at most the last second, in <c>DATA_DIR/location</c>;
+    /// a fold-over checkpoint a second costs the workers nothing. (OpenSIPS's default, db_mode 0, is memory only.)
+    /// </summary>
+    public const Hyperproxy.Location.Durability DefaultDurability = Hyperproxy.Location.Durability.Checkpoint;
+
+    /// <summary><see cref="DefaultDurability"/> as <c>--durability</c> spells it.</summary>
+    public const string DefaultDurabilityName = "checkpoint";
+
     public required IReadOnlyList<ListenSpec> Listen { get; init; }
 
     /// <summary>Worker count; 0 = one per CPU in <see cref="Cpus"/>, else one per available CPU.</summary>
@@ -28,7 +38,7 @@ public sealed class ServerOptions
 
     public string DataDir { get; init; } = "data";
 
-    /// <summary><c>--durability</c> of the location store (none|checkpoint|sync); null: the usrloc modparam, else none.</summary>
+    /// <summary><c>--durability</c> of the location store (none|checkpoint|sync); null: the usrloc modparam, else <see cref="DefaultDurability"/>.</summary>
     public Hyperproxy.Location.Durability? Durability { get; init; }
 
     /// <summary><c>--checkpoint-wal-size</c> in bytes (sync durability: checkpoint early after this much WAL; 0 = timer
@@ -36,6 +46,9 @@ public sealed class ServerOptions
     public long? CheckpointWalBytes { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
+
+    /// <summary>True when <c>--log-level</c> was given (it then wins over the script's <c>log_level</c>).</summary>
+    public bool LogLevelGiven { get; init; }
 
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
     public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
@@ -48,7 +61,7 @@ public sealed class ServerOptions
         int batch,
         string? configPath,
         string dataDir,
-        string logLevel,
+        string? logLevel,
         string? durability = null,
         string? checkpointWalSize = null)
     {
@@ -56,7 +69,7 @@ public sealed class ServerOptions
         if (durability is not null)
         {
             mode = Modules.Registrar.RegistrarModule.ParseDurability(durability)
-                ?? throw new StartupException($"--durability: '{durability}' is not a mode; use none, checkpoint or sync");
+                ?? throw StartupException.Usage($"--durability '{durability}': not a mode; use none, checkpoint or sync");
         }
 
         long? walBytes = null;
@@ -64,7 +77,7 @@ public sealed class ServerOptions
         {
             if (!Hyperproxy.Location.LocationStoreOptions.TryParseCheckpointWalBytes(checkpointWalSize, out long parsed, out string walError))
             {
-                throw new StartupException("--checkpoint-wal-size: " + walError);
+                throw StartupException.Usage(FlagError("--checkpoint-wal-size", checkpointWalSize, walError));
             }
 
             walBytes = parsed;
@@ -82,13 +95,14 @@ public sealed class ServerOptions
         {
             if (!CpuList.TryParse(cpus, out cpuList, out string? cpuError))
             {
-                throw new StartupException($"--cpus: {cpuError}");
+                throw StartupException.Usage(cpuError); // names the flag and the value itself
             }
         }
 
-        if (!Log.TryParseLevel(logLevel, out LogLevel level))
+        LogLevel level = LogLevel.Notice;
+        if (logLevel is not null && !Log.TryParseLevel(logLevel, out level))
         {
-            throw new StartupException($"--log-level: '{logLevel}' is not a level; use error, warning, notice, info or debug");
+            throw StartupException.Usage($"--log-level '{logLevel}': not a level; use {Log.LevelsHelp}");
         }
 
         return new ServerOptions
@@ -101,6 +115,7 @@ public sealed class ServerOptions
             ConfigPath = configPath,
             DataDir = dataDir,
             LogLevel = level,
+            LogLevelGiven = logLevel is not null,
             Durability = mode,
             CheckpointWalBytes = walBytes,
         };
@@ -119,12 +134,12 @@ public sealed class ServerOptions
         {
             if (!words[1].Equals("as", StringComparison.OrdinalIgnoreCase))
             {
-                throw new StartupException($"--listen '{value}': unexpected '{words[1]}'; expected 'as HOST[:PORT]' after the socket");
+                throw StartupException.Usage($"--listen '{value}': unexpected '{words[1]}'; expected 'as HOST[:PORT]' after the socket");
             }
 
             if (words.Length != 3)
             {
-                throw new StartupException(words.Length == 2
+                throw StartupException.Usage(words.Length == 2
                     ? $"--listen '{value}': nothing after 'as'; expected HOST[:PORT]"
                     : $"--listen '{value}': more than one address after 'as'");
             }
@@ -134,7 +149,7 @@ public sealed class ServerOptions
 
         if (!ListenSpec.TryParse(socket, out ListenSpec? spec, out string? error))
         {
-            throw new StartupException($"--{error}");
+            throw StartupException.Usage($"--{error}");
         }
 
         if (advertised is null)
@@ -148,7 +163,17 @@ public sealed class ServerOptions
         }
         catch (TransportException e)
         {
-            throw new StartupException($"--listen '{value}': {e.Message}");
+            throw StartupException.Usage($"--listen '{value}': {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// <c>--flag 'value': why</c> from a parser's reason that may itself start with the quoted value
+    /// (<c>'5' is not a WAL size; ...</c> becomes <c>--checkpoint-wal-size '5': not a WAL size; ...</c>).
+    /// </summary>
+    public static string FlagError(string flag, string value, string reason)
+    {
+        string quoted = $"'{value}' is ";
+        return $"{flag} '{value}': " + (reason.StartsWith(quoted, StringComparison.Ordinal) ? reason[quoted.Length..] : reason);
     }
 }

@@ -99,6 +99,22 @@ internal sealed partial class ServerProcess : IDisposable
         return _process.WaitForExit(milliseconds);
     }
 
+    /// <summary>Sends <paramref name="signal"/> (a Linux signal number) to the server.</summary>
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({signal}) failed: errno " + Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>Waits (bounded) until the output contains <paramref name="text"/>; false when it did not come or the server exited first.</summary>
+    public bool WaitForOutput(string text, int milliseconds)
+    {
+        SpinWait.SpinUntil(() => _process.HasExited || Output.Contains(text, StringComparison.Ordinal), milliseconds);
+        return Output.Contains(text, StringComparison.Ordinal);
+    }
+
     /// <summary>SIGKILL: no final checkpoint, no clean close; waits for the process to be gone.</summary>
     public void Crash()
     {

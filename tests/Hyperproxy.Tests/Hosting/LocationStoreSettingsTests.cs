@@ -36,6 +36,20 @@ public sealed class LocationStoreSettingsTests : IDisposable
     }
 
     [Theory]
+    [InlineData("", null, Durability.Checkpoint)]
+    [InlineData("modparam(\"usrloc\", \"durability\", \"none\")", null, Durability.None)]
+    [InlineData("modparam(\"usrloc\", \"durability\", \"none\")", "sync", Durability.Sync)]
+    public void DurabilityComesFromTheFlagElseUsrlocElseCheckpoint(string modparams, string? flag, Durability expected)
+    {
+        ServerOptions options = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, Script(modparams), Path.Combine(_dir, "data"),
+            "error", flag);
+        using ProxyServer server = ProxyServer.Start(options);
+        var store = Assert.IsType<FasterLocationStore>(server.LocationStore);
+        Assert.Equal(expected, store.Durability);
+        Assert.Equal(expected != Durability.None, Directory.Exists(Path.Combine(_dir, "data", "location")));
+    }
+
+    [Theory]
     [InlineData("\"512K\"", "'512K' is not a WAL size")]
     [InlineData("\"lots\"", "'lots' is not a WAL size")]
     public void ABadUsrlocWalSizeStopsStartUpAtItsLine(string value, string message)

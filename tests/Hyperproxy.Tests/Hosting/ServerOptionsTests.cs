@@ -43,7 +43,7 @@ public sealed class ServerOptionsTests
     public void BadCpuListNamesTheFlag()
     {
         StartupException e = Assert.Throws<StartupException>(() => ServerOptions.From([], null, null, "0-", 64, null, "data", "notice"));
-        Assert.StartsWith("--cpus: ", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("--cpus '0-': ", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -66,18 +66,35 @@ public sealed class ServerOptionsTests
     public void BadCheckpointWalSizeNamesTheFlagAndTheMinimum(string text)
     {
         StartupException e = Assert.Throws<StartupException>(() => ServerOptions.From([], null, null, null, 64, null, "data", "notice", "sync", text));
-        Assert.StartsWith($"--checkpoint-wal-size: '{text}' is not a WAL size", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"--checkpoint-wal-size '{text}': not a WAL size", e.Message, StringComparison.Ordinal);
         Assert.Contains("at least 1M", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("error", LogLevel.Error)]
     [InlineData("WARN", LogLevel.Warning)]
-    [InlineData("3", LogLevel.Notice)]
-    [InlineData("7", LogLevel.Debug)]
-    public void LogLevelsByNameAndOpenSipsNumber(string text, LogLevel level)
+    [InlineData("-3", LogLevel.Error)]
+    [InlineData("-1", LogLevel.Error)]
+    [InlineData("1", LogLevel.Warning)]
+    [InlineData("2", LogLevel.Notice)]
+    [InlineData("3", LogLevel.Info)]
+    [InlineData("4", LogLevel.Debug)]
+    public void LogLevelsByNameAndOpenSipsLogLevelNumber(string text, LogLevel level)
     {
         Assert.True(Log.TryParseLevel(text, out LogLevel parsed));
         Assert.Equal(level, parsed);
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("-4")]
+    [InlineData("loud")]
+    public void LogLevelNumbersOutsideOpenSipsScaleAreRefused(string text) => Assert.False(Log.TryParseLevel(text, out _));
+
+    [Fact]
+    public void BadFlagValuesAreUsageErrors()
+    {
+        Assert.True(Assert.Throws<StartupException>(() => ServerOptions.From(["udp:x"], null, null, null, 64, null, "data", null)).IsUsage);
+        Assert.True(Assert.Throws<StartupException>(() => ServerOptions.From([], null, null, null, 64, null, "data", null, "always")).IsUsage);
     }
 }

@@ -72,6 +72,8 @@ public sealed class ScriptCliTests : IDisposable
         string path = Write("route {\n    forward(\n}\n");
         (int code, _, string error) = Run("run", "--config", path, "--listen", "udp:127.0.0.1:0");
         Assert.Equal(1, code);
-        Assert.Contains($"{path}:3:1:", error, StringComparison.Ordinal);
+        string[] lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal($"hyperproxy: --config '{path}': the routing script has 1 error(s):", lines[0]);
+        Assert.StartsWith($"{path}:3:1:", lines[1], StringComparison.Ordinal);
     }
 }
