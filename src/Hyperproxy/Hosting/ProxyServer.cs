@@ -171,6 +171,7 @@ public sealed class ProxyServer : IDisposable
             sum.NoRouteReplies += Volatile.Read(ref c.NoRouteReplies);
             sum.OutputFull += Volatile.Read(ref c.OutputFull);
             sum.RepliesDropped += Volatile.Read(ref c.RepliesDropped);
+            sum.DatagramFaults += Volatile.Read(ref c.DatagramFaults);
         }
 
         return sum;
@@ -207,6 +208,6 @@ public sealed class ProxyServer : IDisposable
             + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"handler faults {t.HandlerFaults}");
+            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}");
     }
 }
