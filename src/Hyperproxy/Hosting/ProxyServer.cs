@@ -75,7 +75,7 @@ public sealed class ProxyServer : IDisposable
                 advertised[i] = listen[i].Advertised;
             }
 
-            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script));
+            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses));
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
