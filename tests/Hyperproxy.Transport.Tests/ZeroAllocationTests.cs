@@ -14,7 +14,7 @@ public class ZeroAllocationTests
         pool.Start(_ => new EchoHandler());
         using var client = new TestClient(BatchIoKind.Mmsg, NetAddress.IPv4Loopback(0));
         Warm(pool, client);
-        Assert.Equal(0, Allocations.Least(() => AllocatedOverHundredThousandEchoes(pool, client)));
+        Assert.Equal(0, Allocations.LeastReported(() => AllocatedOverHundredThousandEchoes(pool, client)));
     }
 
     [Fact]
