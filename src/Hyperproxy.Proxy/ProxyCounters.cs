@@ -29,5 +29,8 @@ public struct ProxyCounters
     public long OutputFull;
     public long RepliesDropped;
 
+    /// <summary>Datagrams whose handling threw (a bug): each dropped alone, the rest of its batch kept.</summary>
+    public long DatagramFaults;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 }

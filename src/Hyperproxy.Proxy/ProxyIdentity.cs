@@ -39,10 +39,14 @@ public sealed class ProxyIdentity
 
         foreach (string alias in aliases ?? [])
         {
+            // OpenSIPS's grep_aliases: an alias written without a port matches every port.
             AdvertisedAddress a = AdvertisedAddress.Parse(alias, 5060);
-            AddMe(a.HostUtf8.ToArray(), a.Port);
+            AddMe(a.HostUtf8.ToArray(), HasPort(alias) ? a.Port : AnyPort);
         }
     }
+
+    /// <summary>The port of an alias written without one: it names us on every port.</summary>
+    private const int AnyPort = 0;
 
     public int SocketCount => _sockets.Length;
 
@@ -80,8 +84,9 @@ public sealed class ProxyIdentity
     }
 
     /// <summary>
-    /// True when host:port names this proxy. An absent port (0) means 5060. Numeric hosts are
-    /// compared as addresses (so <c>[::1]</c> and <c>[0:0::1]</c> match); names case-insensitively.
+    /// True when host:port names this proxy. An absent port (0) means 5060; an alias written without a
+    /// port matches any port (OpenSIPS's grep_aliases). Numeric hosts are compared as addresses (so
+    /// <c>[::1]</c> and <c>[0:0::1]</c> match); names case-insensitively (RFC 3261 §19.1.4).
     /// </summary>
     public bool IsMe(ReadOnlySpan<byte> host, int port)
     {
@@ -99,7 +104,7 @@ public sealed class ProxyIdentity
         // cheaper than reading the host as an address.
         foreach ((byte[] name, int namePort) in _names)
         {
-            if (namePort == port && Ascii.EqualsIgnoreCase(name, host))
+            if ((namePort == port || namePort == AnyPort) && Ascii.EqualsIgnoreCase(name, host))
             {
                 return true;
             }
@@ -169,6 +174,10 @@ public sealed class ProxyIdentity
 
         _names.Add((host, port));
     }
+
+    /// <summary>Whether <c>host[:port]</c> text (IPv6 in brackets, or bare without a port) carries a port.</summary>
+    private static bool HasPort(string alias) =>
+        alias.StartsWith('[') ? alias.Contains("]:", StringComparison.Ordinal) : alias.IndexOf(':') >= 0 && alias.IndexOf(':') == alias.LastIndexOf(':');
 
     private static byte[] BuildViaPrefix(byte[] host, int port) =>
         Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP " + Encoding.ASCII.GetString(host) + ":" + port + ";branch=");

@@ -75,7 +75,18 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
         for (int i = 0; i < received.Count; i++)
         {
             ref readonly DatagramInfo info = ref received.Info(i);
-            Process(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
+            int mark = outgoing.Count;
+            try
+            {
+                Process(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
+            }
+            catch (Exception e)
+            {
+                // A bug met by one datagram costs that datagram only (Garnet keeps the session when one
+                // command throws): what it half-wrote is rolled back, the replies of the others stay.
+                outgoing.TruncateTo(mark);
+                Fault(e);
+            }
         }
 
         // The batch's REGISTERs are parked: one WAL write + fdatasync for all of them, and their 200 OKs
@@ -120,6 +131,18 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
         else
         {
             c.Garbage++;
+        }
+    }
+
+    /// <summary>Counts a datagram whose handling threw and logs the first fault (with its stack), then every 1000th.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Fault(Exception e)
+    {
+        long faults = ++_counters[_index].DatagramFaults;
+        if (faults == 1 || faults % 1000 == 0)
+        {
+            Hosting.Log.Error($"worker {_index}: datagram fault #{faults}, that datagram dropped: {e.GetType().Name}: {e.Message}"
+                + (faults == 1 ? Environment.NewLine + e.StackTrace + Environment.NewLine + "(further faults logged every 1000)" : ""));
         }
     }
 

@@ -120,6 +120,16 @@ public sealed unsafe class DatagramBatch
             _count--;
     }
 
+    /// <summary>
+    /// Drops every datagram from position <paramref name="count"/> on: what a handler wrote for one
+    /// datagram before it failed is rolled back, and the datagrams before it stay.
+    /// </summary>
+    public void TruncateTo(int count)
+    {
+        if ((uint)count < (uint)_count)
+            _count = count;
+    }
+
     /// <summary>Adds the datagram written into the slot from <see cref="TryGetFreeSlot"/>.</summary>
     public void Commit(int length, in NetAddress peer, int socketIndex)
     {

@@ -14,7 +14,7 @@ namespace Hyperproxy.Transport;
 public sealed unsafe class MmsgBatchIo : IBatchIo
 {
     // Room for a sockaddr_in6 (28 bytes), rounded up.
-    private const int NameSize = 32;
+    internal const int NameSize = 32;
 
     // A full socket buffer gets one short wait before the rest of the batch is dropped.
     private const int SendWaitMs = 10;

@@ -154,7 +154,8 @@ public sealed class Worker
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Fault(ref WorkerCounters counters, Exception e)
     {
-        // The batch in hand is dropped; the worker lives on.
+        // A backstop: handlers guard each datagram themselves (StatelessProxy drops only the one that threw).
+        // What escapes them costs the batch in hand; the worker lives on.
         _outgoing.Clear();
         long faults = ++counters.HandlerFaults;
         if (faults == 1 || faults % _logEvery == 0)

@@ -15,13 +15,20 @@ public sealed class AllocationTests
             h.RunBytes(bytes, bytes.Length, socket, ModuleHarness.Uac);
         }
 
-        return Allocations.Least(() =>
+        int rounds = 0;
+        long before = h.Forwarded;
+        long allocated = Allocations.Least(() =>
         {
+            rounds++;
             for (int i = 0; i < 20_000; i++)
             {
                 h.RunBytes(bytes, bytes.Length, socket, ModuleHarness.Uac);
             }
         });
+
+        // A loop that failed early (no route taken, nothing written) would allocate nothing too.
+        Assert.Equal(rounds * 20_000L, h.Forwarded - before);
+        return allocated;
     }
 
     [Fact]

@@ -44,6 +44,9 @@ internal sealed class ModuleHarness : IScriptHost
 
     public bool Recording { get; set; } = true;
 
+    /// <summary>Requests forwarded (written with our Via), recorded or not.</summary>
+    public long Forwarded { get; private set; }
+
     public static NetAddress Uac { get; } = NetAddress.FromIPv4(127, 0, 0, 9, 40000);
 
     /// <summary>Feeds one request (LF line ends become CRLF) arriving on <paramref name="socket"/>; returns what was sent.</summary>
@@ -175,6 +178,11 @@ internal sealed class ModuleHarness : IScriptHost
         if (Recording)
         {
             Sent.Add(new Sent(Encoding.UTF8.GetString(_out, 0, n), to, socket));
+        }
+
+        if (via)
+        {
+            Forwarded++;
         }
 
         context.Answered = true;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace Hyperproxy.Sak.Tests;
 
@@ -97,24 +98,31 @@ public class HyperproxyPeer : IDisposable
         return process;
     }
 
-    private static string Binary()
+    private static string Binary() =>
+        Binary(AppContext.BaseDirectory, Peers.RepoRoot, TestConfiguration);
+
+    /// <summary>The configuration these tests were built in (Release under ./test.sh).</summary>
+    internal static string TestConfiguration =>
+        typeof(HyperproxyPeer).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    /// <summary>
+    /// The server built in the same configuration as the tests, never another one: a stale Debug binary
+    /// left in the tree must not stand in for the Release build being tested (or the reverse).
+    /// </summary>
+    internal static string Binary(string baseDir, string repoRoot, string configuration)
     {
-        string baseDir = AppContext.BaseDirectory;
         string[] candidates =
         [
-            // --artifacts-path layout: bin/Hyperproxy.Sak.Tests/debug -> bin/Hyperproxy/debug
-            Path.GetFullPath(Path.Combine(baseDir, "..", "..", "Hyperproxy", new DirectoryInfo(baseDir).Name, "hyperproxy")),
-            Path.GetFullPath(Path.Combine(baseDir, "..", "..", "Hyperproxy", "debug", "hyperproxy")),
-            Path.GetFullPath(Path.Combine(baseDir, "..", "..", "Hyperproxy", "release", "hyperproxy")),
-            // classic layout: tests/X/bin/Debug/net10.0 -> src/Hyperproxy/bin/Debug/net10.0
-            Path.Combine(Peers.RepoRoot, "src", "Hyperproxy", "bin", "Debug", "net10.0", "hyperproxy"),
-            Path.Combine(Peers.RepoRoot, "src", "Hyperproxy", "bin", "Release", "net10.0", "hyperproxy"),
+            // --artifacts-path layout: bin/Hyperproxy.Sak.Tests/release -> bin/Hyperproxy/release
+            Path.GetFullPath(Path.Combine(baseDir, "..", "..", "Hyperproxy", configuration.ToLowerInvariant(), "hyperproxy")),
+            // classic layout: tests/X/bin/Release/net10.0 -> src/Hyperproxy/bin/Release/net10.0
+            Path.Combine(repoRoot, "src", "Hyperproxy", "bin", configuration, "net10.0", "hyperproxy"),
         ];
         foreach (string c in candidates)
         {
             if (File.Exists(c))
                 return c;
         }
-        throw new FileNotFoundException("hyperproxy binary not found next to the tests: " + string.Join(", ", candidates));
+        throw new FileNotFoundException($"hyperproxy binary ({configuration}) not found next to the tests: " + string.Join(", ", candidates));
     }
 }

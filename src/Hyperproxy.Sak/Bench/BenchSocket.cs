@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Hyperproxy.Sak.Bench.Interop;
+using Hyperproxy.Transport.Interop;
 
 namespace Hyperproxy.Sak.Bench;
 
@@ -20,10 +20,10 @@ public sealed unsafe class BenchSocket : IDisposable
     private readonly int _slotSize;
     private byte* _sendSlots;
     private byte* _receiveSlots;
-    private MmsgEntry* _send;
-    private MmsgEntry* _receive;
-    private SakIoVec* _sendIov;
-    private SakIoVec* _receiveIov;
+    private MMsgHdr* _send;
+    private MMsgHdr* _receive;
+    private IoVec* _sendIov;
+    private IoVec* _receiveIov;
 
     public BenchSocket(Socket connected, int capacity, int slotSize = 2048)
     {
@@ -35,22 +35,22 @@ public sealed unsafe class BenchSocket : IDisposable
         _slotSize = slotSize;
         _sendSlots = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * slotSize), 64);
         _receiveSlots = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * slotSize), 64);
-        _send = (MmsgEntry*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MmsgEntry)), 64);
-        _receive = (MmsgEntry*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MmsgEntry)), 64);
-        _sendIov = (SakIoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(SakIoVec)), 64);
-        _receiveIov = (SakIoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(SakIoVec)), 64);
-        NativeMemory.Clear(_send, (nuint)(capacity * sizeof(MmsgEntry)));
-        NativeMemory.Clear(_receive, (nuint)(capacity * sizeof(MmsgEntry)));
+        _send = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
+        _receive = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
+        _sendIov = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
+        _receiveIov = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
+        NativeMemory.Clear(_send, (nuint)(capacity * sizeof(MMsgHdr)));
+        NativeMemory.Clear(_receive, (nuint)(capacity * sizeof(MMsgHdr)));
         for (int i = 0; i < capacity; i++)
         {
             _sendIov[i].Base = _sendSlots + i * slotSize;
             _sendIov[i].Length = 0;
-            _send[i].Iov = &_sendIov[i];
-            _send[i].IovLength = 1;
+            _send[i].Header.Iov = &_sendIov[i];
+            _send[i].Header.IovLength = 1;
             _receiveIov[i].Base = _receiveSlots + i * slotSize;
             _receiveIov[i].Length = (nuint)slotSize;
-            _receive[i].Iov = &_receiveIov[i];
-            _receive[i].IovLength = 1;
+            _receive[i].Header.Iov = &_receiveIov[i];
+            _receive[i].Header.IovLength = 1;
         }
     }
 
@@ -70,23 +70,23 @@ public sealed unsafe class BenchSocket : IDisposable
         int refused = 0;
         while (done < count)
         {
-            int n = SakLibc.SendMMsg(_fd, _send + done, (uint)(count - done), SakLibc.MsgDontWait);
+            int n = Libc.SendMMsg(_fd, _send + done, (uint)(count - done), Libc.MsgDontWait);
             if (n > 0)
             {
                 done += n;
                 continue;
             }
             int errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-            if (errno == SakLibc.EINTR)
+            if (errno == Errno.EINTR)
                 continue;
-            if (errno == SakLibc.EAGAIN && !waited)
+            if (errno == Errno.EAGAIN && !waited)
             {
                 waited = true;
-                long pfd = SakLibc.PollFd(_fd, SakLibc.PollOut);
-                SakLibc.Poll(&pfd, 1, SendWaitMs);
+                var pfd = new PollFd { Fd = _fd, Events = Libc.PollOut };
+                Libc.Poll(&pfd, 1, SendWaitMs);
                 continue;
             }
-            if (errno == SakLibc.ECONNREFUSED && ++refused < 4)
+            if (errno == Errno.ECONNREFUSED && ++refused < 4)
                 continue; // an ICMP error of an earlier datagram was reported on this call: send again
             break;
         }
@@ -99,8 +99,8 @@ public sealed unsafe class BenchSocket : IDisposable
         int n = ReceiveReady();
         if (n > 0 || timeoutMs == 0)
             return n;
-        long pfd = SakLibc.PollFd(_fd, SakLibc.PollIn);
-        if (SakLibc.Poll(&pfd, 1, timeoutMs) <= 0)
+        var pfd = new PollFd { Fd = _fd, Events = Libc.PollIn };
+        if (Libc.Poll(&pfd, 1, timeoutMs) <= 0)
             return 0;
         return ReceiveReady();
     }
@@ -112,11 +112,11 @@ public sealed unsafe class BenchSocket : IDisposable
     {
         while (true)
         {
-            int n = SakLibc.RecvMMsg(_fd, _receive, (uint)_capacity, SakLibc.MsgDontWait, null);
+            int n = Libc.RecvMMsg(_fd, _receive, (uint)_capacity, Libc.MsgDontWait, null);
             if (n >= 0)
                 return n;
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != SakLibc.EINTR && errno != SakLibc.ECONNREFUSED)
+            if (errno != Errno.EINTR && errno != Errno.ECONNREFUSED)
                 return 0;
         }
     }

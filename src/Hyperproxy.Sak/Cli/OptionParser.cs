@@ -11,8 +11,8 @@ namespace Hyperproxy.Sak.Cli;
 public static class OptionParser
 {
     // SIPSAK's letters that take an argument, and those that do not.
-    private const string WithArgument = "abBcCDeEfgHjJklmoOpPqrstuWxZ";
-    private const string Flags = "AdFGhiILMnNRSTUvVwz";
+    private const string WithArgument = "aAbBcCDeEfgHjJklmoOpPqrstuWxzZ";
+    private const string Flags = "dFGhiILMnNRSTUvVw";
 
     public static SakOptions Parse(IReadOnlyList<string> args)
     {
@@ -121,8 +121,18 @@ public static class OptionParser
             case 'T': o.Mode = SakMode.Traceroute; break;
             case 'U': usrloc = true; break;
             case 'v': o.Verbosity++; break;
-            case 'd' or 'i' or 'n' or 'w' or 'A' or 'G' or 'L' or 'S' or 'z':
-                break; // accepted for SIPSAK compatibility; no effect here
+            case 'i': o.NoVia = true; break;
+            case 'n': o.FqdnInVia = true; break;
+            case 'd' or 'S':
+                break; // what hypersak always does: it never follows redirects, and sends and receives on one port
+            case 'A':
+                throw new SakException("option -A (repeated runs printing only timings) is not supported by hypersak; use hypersak bench for timings");
+            case 'z':
+                throw new SakException("option -z (removing bindings at random in usrloc mode) is not supported by hypersak");
+            case 'w':
+                throw new SakException("option -w (extracting the IP from a reply's Warning) is not supported by hypersak");
+            case 'G' or 'L':
+                throw new SakException($"option -{c} works on a request read from a file (-f), which is not supported by hypersak");
             default:
                 throw new SakException($"option -{c} is not supported by hypersak");
         }
@@ -189,6 +199,11 @@ public static class OptionParser
         "numeric" => 'n',
         "extract-ip" => 'w',
         "symmetric" => 'S',
+        "no-via" => 'i',
+        "timing" => 'A',
+        "replace" => 'G',
+        "no-crlf" => 'L',
+        "remove-bindings" => 'z',
         _ => '\0',
     };
 

@@ -80,6 +80,12 @@ public sealed class SakOptions
     /// <summary>-O: Content-Disposition of MESSAGE.</summary>
     public string? Disposition { get; set; }
 
+    /// <summary>-i: no Via of ours in requests (replies then cannot find their way back, as sipsak warns).</summary>
+    public bool NoVia { get; set; }
+
+    /// <summary>-n: this machine's fully qualified name instead of its address in our Via (sipsak 0.9.8).</summary>
+    public bool FqdnInVia { get; set; }
+
     /// <summary>--route: pre-loaded Route set, in order.</summary>
     public List<string> Routes { get; } = [];
 

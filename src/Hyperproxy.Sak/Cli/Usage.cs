@@ -32,6 +32,12 @@ public static class Usage
            --route URI               pre-loaded Route (repeatable; requests go to the first)
            --path URI                Path header on REGISTER (repeatable)
            --hops N                  traceroute hop bound (default 70)
+           -i                        no Via of ours (replies cannot come back, as in sipsak)
+           -n                        this machine's FQDN instead of its address in our Via
+           -d, -S                    accepted; always so: redirects are never followed, and one port
+                                     (-l) both sends and receives
+           -A, -z, -w, -G, -L        refused with a reason: timing runs (use bench), random binding
+                                     removal, Warning IP extraction, and -G/-L need -f (not supported)
 
          exit codes (as sipsak): 0 a 2xx was received, 1 another final answer, 2 local error
          (bad option, URI, name), 3 remote error (no answer, ICMP error). -N: 0 ok, 1 warning, 2 failure.

@@ -114,7 +114,7 @@ public static class InviteMode
             MaxForwards = invite.MaxForwards,
         };
         ack.Routes.AddRange(invite.Routes);
-        ua.Socket.Send(ack.Build(ua.SentBy, ua.LastBranch));
+        ua.Socket.Send(ack.Build(ua.ViaSentBy, ua.LastBranch));
     }
 
     private static string Line(SipReply reply) =>

@@ -21,7 +21,7 @@ public static class RandTrashMode
         int seed = ua.Options.Seed != 0 ? ua.Options.Seed : Environment.TickCount & int.MaxValue;
         var random = new Random(seed);
         SipRequest request = ua.NewRequest("OPTIONS", ua.Target.Uri, ua.Target.Uri);
-        int length = request.Build(ua.SentBy, ua.NewBranch()).Length;
+        int length = request.Build(ua.ViaSentBy, ua.NewBranch()).Length;
         int bound = ua.Options.TrashChars > 0 ? ua.Options.TrashChars : length;
         stdout.WriteLine($"randtrash: seed {seed}, up to {bound} trashed characters in a {length}-byte OPTIONS");
         var classes = new int[7];
@@ -32,7 +32,7 @@ public static class RandTrashMode
         for (n = 1; n <= bound; n++)
         {
             request.CSeq = (uint)n;
-            byte[] datagram = request.Build(ua.SentBy, ua.NewBranch());
+            byte[] datagram = request.Build(ua.ViaSentBy, ua.NewBranch());
             for (int k = 0; k < n; k++)
                 datagram[random.Next(datagram.Length)] = (byte)random.Next(1, 256);
             int status;

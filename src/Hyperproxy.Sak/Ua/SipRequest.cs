@@ -52,13 +52,17 @@ public sealed class SipRequest
     /// <summary>Extra header lines separated by "\n" (SIPSAK's -j).</summary>
     public string? ExtraHeaders { get; set; }
 
-    /// <summary>Writes the request with our Via (sent-by <paramref name="sentBy"/>, branch <paramref name="branch"/>).</summary>
-    public byte[] Build(string sentBy, string branch)
+    /// <summary>
+    /// Writes the request with our Via (sent-by <paramref name="sentBy"/>, branch <paramref name="branch"/>);
+    /// a null sent-by leaves the Via out (sipsak's -i).
+    /// </summary>
+    public byte[] Build(string? sentBy, string branch)
     {
         var b = new StringBuilder(512);
         CultureInfo ci = CultureInfo.InvariantCulture;
         b.Append(Method).Append(' ').Append(RequestUri).Append(" SIP/2.0\r\n");
-        b.Append("Via: SIP/2.0/UDP ").Append(sentBy).Append(";branch=").Append(branch).Append(";rport\r\n");
+        if (sentBy != null)
+            b.Append("Via: SIP/2.0/UDP ").Append(sentBy).Append(";branch=").Append(branch).Append(";rport\r\n");
         foreach (string route in Routes)
             b.Append("Route: ").Append(Bracket(route)).Append("\r\n");
         b.Append("From: ").Append(Bracket(From)).Append(";tag=").Append(FromTag).Append("\r\n");

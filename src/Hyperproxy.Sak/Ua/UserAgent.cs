@@ -27,6 +27,9 @@ public sealed class UserAgent : IDisposable
         Random = options.Seed != 0 ? new Random(options.Seed) : new Random();
         LocalHost = options.Hostname ?? SipTarget.FormatHost(Socket.LocalAddress);
         SentBy = LocalHost + ":" + Socket.LocalPort.ToString(CultureInfo.InvariantCulture);
+        ViaSentBy = options.NoVia ? null
+            : options.FqdnInVia ? Fqdn() + ":" + Socket.LocalPort.ToString(CultureInfo.InvariantCulture)
+            : SentBy;
     }
 
     public SakOptions Options { get; }
@@ -40,8 +43,25 @@ public sealed class UserAgent : IDisposable
     /// <summary>Our host as written in headers (-H, else the local address).</summary>
     public string LocalHost { get; }
 
-    /// <summary>host:port of our Via and Contact.</summary>
+    /// <summary>host:port of our Contact (and Via unless -n or -i).</summary>
     public string SentBy { get; }
+
+    /// <summary>host:port of our Via: <see cref="SentBy"/>, this machine's FQDN with -n, null (no Via) with -i.</summary>
+    public string? ViaSentBy { get; }
+
+    /// <summary>This machine's fully qualified name (-n), or its plain host name when it does not resolve.</summary>
+    private static string Fqdn()
+    {
+        string name = System.Net.Dns.GetHostName();
+        try
+        {
+            return System.Net.Dns.GetHostEntry(name).HostName;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return name;
+        }
+    }
 
     public string NewBranch() => "z9hG4bK.hs" + Random.NextInt64().ToString("x16", CultureInfo.InvariantCulture);
 
@@ -108,7 +128,7 @@ public sealed class UserAgent : IDisposable
     {
         string branch = NewBranch();
         LastBranch = branch;
-        byte[] datagram = request.Build(SentBy, branch);
+        byte[] datagram = request.Build(ViaSentBy, branch);
         return Exchange(datagram, branch, onRequest, hop: request.NextHop);
     }
 
@@ -169,7 +189,7 @@ public sealed class UserAgent : IDisposable
     /// <summary>Sends one datagram that expects no answer (an ACK), shown with -vv.</summary>
     public void SendOnly(SipRequest request)
     {
-        byte[] datagram = request.Build(SentBy, NewBranch());
+        byte[] datagram = request.Build(ViaSentBy, NewBranch());
         if (Options.Verbosity >= 2)
             _out.Write("request sent:\n" + Encoding.UTF8.GetString(datagram) + "\n");
         Socket.SendTo(datagram, request.NextHop ?? Socket.Destination);

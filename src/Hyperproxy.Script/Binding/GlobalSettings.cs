@@ -8,6 +8,12 @@ public sealed class GlobalSettings
     /// <summary><c>alias=</c> names treated as "myself".</summary>
     public List<SocketSpec> Aliases { get; } = new();
 
+    /// <summary>
+    /// <c>auto_aliases</c> (OpenSIPS default off): the names the listen addresses reverse-resolve to are
+    /// added as aliases, on the port of their socket.
+    /// </summary>
+    public bool AutoAliases { get; internal set; }
+
     public int UdpWorkers { get; internal set; } = 8;
 
     public int TcpWorkers { get; internal set; } = 8;

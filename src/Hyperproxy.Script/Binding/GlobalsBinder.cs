@@ -165,6 +165,7 @@ internal static class GlobalsBinder
         {
             case "server_signature": s.ServerSignature = b; break;
             case "check_via": s.CheckVia = b; break;
+            case "auto_aliases": s.AutoAliases = b; break;
             case "disable_503_translation": s.Disable503Translation = b; break;
             case "disable_stateless_fwd": s.DisableStatelessForward = b; break;
         }

@@ -7,6 +7,7 @@ internal static class Errno
     public const int EAGAIN = 11;
     public const int EINVAL = 22;
     public const int EMSGSIZE = 90;
+    public const int ECONNREFUSED = 111;
 
     /// <summary>What to do after a failed call.</summary>
     public static ErrnoAction Classify(int errno) => errno switch

@@ -78,7 +78,7 @@ public sealed class ProxyServer : IDisposable
                 advertised[i] = listen[i].Advertised;
             }
 
-            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script));
+            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses));
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
@@ -192,6 +192,7 @@ public sealed class ProxyServer : IDisposable
             sum.NoRouteReplies += Volatile.Read(ref c.NoRouteReplies);
             sum.OutputFull += Volatile.Read(ref c.OutputFull);
             sum.RepliesDropped += Volatile.Read(ref c.RepliesDropped);
+            sum.DatagramFaults += Volatile.Read(ref c.DatagramFaults);
         }
 
         return sum;
@@ -219,7 +220,7 @@ public sealed class ProxyServer : IDisposable
             + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"handler faults {t.HandlerFaults}";
+            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}";
 
     public void Dispose()
     {

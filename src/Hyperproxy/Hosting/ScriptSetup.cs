@@ -5,6 +5,7 @@ using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Script.Text;
+using Hyperproxy.Sip;
 using Hyperproxy.Transport;
 
 namespace Hyperproxy.Hosting;
@@ -86,14 +87,64 @@ public static class ScriptSetup
         return specs;
     }
 
-    /// <summary>The script's <c>alias=</c> names as <c>host[:port]</c>.</summary>
-    public static IReadOnlyList<string> Aliases(CompiledScript script)
+    /// <summary>
+    /// The script's <c>alias=</c> names as <c>host[:port]</c> (no port: any port), then, with
+    /// <c>auto_aliases</c>, the names each bound address reverse-resolves to (its host name and the
+    /// resolver's aliases) on that socket's port, as OpenSIPS adds them when it fixes its listen sockets.
+    /// A wildcard address has no name; an address that does not resolve is logged and skipped.
+    /// </summary>
+    public static IReadOnlyList<string> Aliases(CompiledScript script, IReadOnlyList<NetAddress> bound,
+        Func<System.Net.IPAddress, System.Net.IPHostEntry>? reverse = null)
     {
         var list = new List<string>();
         foreach (SocketSpec alias in script.Program.Settings.Aliases)
         {
             string host = alias.Host.Contains(':') ? "[" + alias.Host + "]" : alias.Host;
             list.Add(alias.Port > 0 ? host + ":" + alias.Port : host);
+        }
+
+        if (!script.Program.Settings.AutoAliases)
+        {
+            return list;
+        }
+
+        reverse ??= System.Net.Dns.GetHostEntry;
+        foreach (NetAddress address in bound)
+        {
+            if (address.IsAny)
+            {
+                continue;
+            }
+
+            System.Net.IPHostEntry entry;
+            try
+            {
+                entry = reverse(address.ToIPEndPoint().Address);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                Log.Warning($"auto_aliases: could not reverse-resolve {address.HostToString()}: {e.Message}");
+                continue;
+            }
+
+            string port = ":" + address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string name in (string[])[entry.HostName, .. entry.Aliases])
+            {
+                if (string.IsNullOrEmpty(name) || System.Net.IPAddress.TryParse(name, out _))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    AdvertisedAddress.Parse(name + port, address.Port);
+                    list.Add(name + port);
+                }
+                catch (TransportException e)
+                {
+                    Log.Warning($"auto_aliases: {address.HostToString()} resolves to a name that is no SIP host: {e.Message}");
+                }
+            }
         }
 
         return list;

@@ -59,6 +59,9 @@ internal sealed class KamailioPeer : IDisposable
     /// <summary>Kamailio's own log (stderr) so far.</summary>
     public string Output => _process.Output;
 
+    /// <summary>Waits (bounded) until Kamailio's log holds <paramref name="text"/>; see <see cref="PeerProcess.WaitForOutput"/>.</summary>
+    public bool WaitForOutput(string text, int milliseconds) => _process.WaitForOutput(text, milliseconds);
+
     /// <summary>
     /// Starts Kamailio with <paramref name="configTemplate"/>, in which <c>@PORT@</c> becomes a free
     /// UDP port and <c>@CTL@</c> the ctl socket path; tries a few ports when one was taken meanwhile.

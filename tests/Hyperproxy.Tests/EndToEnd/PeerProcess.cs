@@ -19,8 +19,8 @@ internal sealed class PeerProcess : IDisposable
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
         _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -38,6 +38,31 @@ internal sealed class PeerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Waits until the output holds <paramref name="text"/>: a peer that keeps running (Kamailio) may have
+    /// written a line that our reader has not appended yet when the exchange it logs is already over.
+    /// False when it did not appear in time.
+    /// </summary>
+    public bool WaitForOutput(string text, int milliseconds)
+    {
+        long deadline = Environment.TickCount64 + milliseconds;
+        lock (_output)
+        {
+            while (!_output.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_output, (int)left);
+            }
+
+            return true;
+        }
+    }
+
     public int Id => _process.Id;
 
     /// <summary>Waits for the exit; -999 when it did not end in time (then it is killed).</summary>
@@ -51,6 +76,15 @@ internal sealed class PeerProcess : IDisposable
 
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    private void Append(string? line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            Monitor.PulseAll(_output);
+        }
     }
 
     public void Dispose()

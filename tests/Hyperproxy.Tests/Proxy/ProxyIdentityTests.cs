@@ -4,13 +4,13 @@ using Hyperproxy.Transport;
 
 namespace Hyperproxy.Tests.Proxy;
 
-/// <summary>"Is this me": names byte for byte (any case), addresses by value, the port (absent = 5060) or any of ours.</summary>
+/// <summary>"Is this me": names in any case, addresses by value, the port (absent = 5060; any for an alias without one) or any of ours.</summary>
 public sealed class ProxyIdentityTests
 {
     private static readonly ProxyIdentity s_identity = new(
         [NetAddress.IPv4Loopback(5060), NetAddress.IPv6Loopback(5070), NetAddress.FromIPv4(127, 0, 0, 2, 5080)],
         [null, null, AdvertisedAddress.Parse("sip.example.com:5090", 5060)],
-        ["alias.example.org"]);
+        ["alias.example.org", "ported.example.org:5062"]);
 
     [Theory]
     [InlineData("127.0.0.1", 5060, true)]
@@ -24,6 +24,12 @@ public sealed class ProxyIdentityTests
     [InlineData("sip.example.com", 5080, false)]
     [InlineData("127.0.0.2", 5080, true)]    // the bound address of an advertised socket is still us
     [InlineData("alias.example.org", 0, true)]
+    [InlineData("alias.example.org", 5070, true)]   // an alias without a port matches any port (grep_aliases)
+    [InlineData("ALIAS.Example.ORG", 5099, true)]
+    [InlineData("ported.example.org", 5062, true)]
+    [InlineData("PORTED.example.org", 5062, true)]
+    [InlineData("ported.example.org", 5060, false)] // one with a port matches that port only
+    [InlineData("ported.example.org", 0, false)]
     [InlineData("127.0.0.7", 5060, false)]
     [InlineData("example.com", 5060, false)]
     [InlineData("", 5060, false)]
