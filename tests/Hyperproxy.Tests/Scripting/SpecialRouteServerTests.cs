@@ -13,12 +13,7 @@ public sealed class SpecialRouteServerTests
 
     private const string Modules = "loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\n";
 
-    private static CompiledScript Compile(string routes)
-    {
-        var load = ScriptLoader.LoadFromText(Modules + routes, "t.cfg");
-        Assert.True(load.Succeeded, load.FormatDiagnostics());
-        return ScriptCompiler.Compile(load.Program!);
-    }
+    private static CompiledScript Compile(string routes) => new global::Hyperproxy.Modules.ModuleCatalog().CompileText(Modules + routes, "t.cfg");
 
     private static string BadCSeq() => StatelessProxyRequestTests.Options().Replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE", StringComparison.Ordinal);
 
