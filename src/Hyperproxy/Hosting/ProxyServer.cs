@@ -42,7 +42,7 @@ public sealed class ProxyServer : IDisposable
 
     public static ProxyServer Start(ServerOptions options)
     {
-        var catalog = new ModuleCatalog();
+        var catalog = new ModuleCatalog { IgnoreMissingModules = options.IgnoreMissingModules };
         CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
         IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
         var transport = new TransportOptions
@@ -80,7 +80,7 @@ public sealed class ProxyServer : IDisposable
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
             // startup_route runs once, with no message, before any worker handles traffic.
-            var background = new BackgroundScriptHost(identity);
+            var background = new BackgroundScriptHost(identity, counters);
             if (script.HasStartupRoute)
             {
                 script.RunStartup(script.CreateContext(background));
@@ -124,6 +124,8 @@ public sealed class ProxyServer : IDisposable
                 Durability = durability,
                 DataDirectory = durability == Durability.None ? null : directory,
                 CheckpointWalBytes = walBytes,
+                ExpectedAors = catalog.Registrar.ExpectedAors(new LocationStoreOptions().ExpectedAors),
+                PurgeInterval = catalog.Registrar.PurgeInterval,
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)

@@ -19,7 +19,7 @@ public static class ScriptSetup
     /// <summary>Loads and compiles a script file with the modules of <paramref name="catalog"/> (which keeps their settings).</summary>
     public static CompiledScript? TryLoad(string path, ModuleCatalog catalog, out IReadOnlyList<ScriptDiagnostic> errors)
     {
-        // The modules (rr, path, ...) replace their placeholders and read their modparams from the script.
+        // The modules' export tables are the registry; their parameter rows read the script's modparams.
         return catalog.TryLoadFile(path, out errors);
     }
 
@@ -48,6 +48,11 @@ public static class ScriptSetup
         if (script is null)
         {
             throw new StartupException("the routing script has errors:" + Environment.NewLine + string.Join(Environment.NewLine, errors));
+        }
+
+        foreach (ScriptDiagnostic warning in catalog.Warnings)
+        {
+            Log.Warning(warning.ToString());
         }
 
         return script;

@@ -37,6 +37,9 @@ public sealed class ServerOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
 
+    /// <summary><c>--ignore-missing-modules</c>: a loadmodule of a module that is not built in is one warning, not a start-up error.</summary>
+    public bool IgnoreMissingModules { get; init; }
+
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
     public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
 
@@ -50,7 +53,8 @@ public sealed class ServerOptions
         string dataDir,
         string logLevel,
         string? durability = null,
-        string? checkpointWalSize = null)
+        string? checkpointWalSize = null,
+        bool ignoreMissingModules = false)
     {
         Hyperproxy.Location.Durability? mode = null;
         if (durability is not null)
@@ -103,6 +107,7 @@ public sealed class ServerOptions
             LogLevel = level,
             Durability = mode,
             CheckpointWalBytes = walBytes,
+            IgnoreMissingModules = ignoreMissingModules,
         };
     }
 

@@ -105,6 +105,30 @@ public sealed class SpecialRouteServerTests
         Assert.False(SpinWait.SpinUntil(() => thread.Runs != runs, TimeSpan.FromMilliseconds(1500)));
     }
 
+    [Fact]
+    public void StatisticsReadTheWorkersCountersInATimerRoute()
+    {
+        CompiledScript script = Compile("route {\n exit;\n}\ntimer_route[stats, 60] {\n"
+            + " xlog(\"L_NOTICE\", \"rcv=$stat(rcv_requests) err=$stat(err_requests) none=$stat(nonesuch)\");\n}\n");
+        var identity = new Hyperproxy.Proxy.ProxyIdentity([Hyperproxy.Transport.NetAddress.IPv4Loopback(5060)], [null]);
+        var counters = new Hyperproxy.Proxy.ProxyCounters[2];
+        counters[0].RequestsReceived = 5;
+        counters[1].RequestsReceived = 2;
+        counters[1].BadRequests = 1;
+        var capture = new CapturingWriter();
+        Log.SetWriter(capture);
+        try
+        {
+            script.Timers[0].Run(script.CreateContext(new BackgroundScriptHost(identity, counters)));
+        }
+        finally
+        {
+            Log.SetWriter(Console.Error);
+        }
+
+        Assert.Contains("rcv=7 err=1 none=<null>", capture.Text, StringComparison.Ordinal);
+    }
+
     private static int CountOf(string text, string what)
     {
         int n = 0;
