@@ -22,8 +22,7 @@ public class ModuleParameterTests
     }
 
     [Theory]
-    [InlineData("registrar", "expires_max_deviation", "30",
-        "save() grants the expires asked for, bounded by min_expires and max_expires, without a random deviation")]
+    [InlineData("registrar", "expires_max_deviation", "-5", "-5 is out of range (0..1000000 seconds)")]
     [InlineData("registrar", "tcp_persistent_flag", "\"TCP_PERSISTENT\"", "Hyperproxy serves UDP only; there is no TCP connection to keep open")]
     [InlineData("registrar", "sock_hdr_name", "\"X-Socket\"", "save() keeps the socket the REGISTER arrived on; it takes no socket from a header")]
     [InlineData("registrar", "gruu_secret", "\"s3cr3t\"", "Hyperproxy builds no GRUUs (RFC 5627); there is no secret to set")]
@@ -51,7 +50,7 @@ public class ModuleParameterTests
     [InlineData("modparam(\"usrloc\", \"working_mode_preset\", \"single-instance-no-db\")")]
     [InlineData("modparam(\"usrloc\", \"desc_time_order\", 0)")]
     [InlineData("modparam(\"registrar\", \"disable_gruu\", 1)")]
-    [InlineData("modparam(\"registrar\", \"expires_max_deviation\", 0)")]
+    [InlineData("modparam(\"registrar\", \"expires_max_deviation\", 30)")]
     [InlineData("modparam(\"sl\", \"enable_stats\", 0)")]
     [InlineData("modparam(\"proto_udp\", \"udp_port\", 5060)")]
     public void AValueThatMeansWhatHyperproxyDoesIsAccepted(string modparam)

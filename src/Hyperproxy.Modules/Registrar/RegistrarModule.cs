@@ -41,6 +41,12 @@ public sealed partial class RegistrarModule
     /// </summary>
     public string? ReceivedAvp { get; private set; }
 
+    /// <summary>
+    /// <c>expires_max_deviation</c>: each non-zero expires save() grants moves by a random amount in
+    /// [-deviation, +deviation] seconds before min/max_expires apply, so re-registrations spread out.
+    /// </summary>
+    public int ExpiresMaxDeviation { get; private set; }
+
     public int MaxContacts { get; private set; }
     public int RetryAfter { get; private set; }
     public bool AllowDupCSeq { get; private set; }
