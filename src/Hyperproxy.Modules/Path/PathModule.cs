@@ -35,11 +35,7 @@ public sealed partial class PathModule
             Int("enable_double_path", 1, v => EnableDoublePath = v != 0),
         ])
         {
-            Init = () =>
-            {
-                Configure(UseReceived, EnableDoublePath);
-                return null;
-            },
+            Init = RegisterReceivedCallback,
         };
         ModuleTable.ApplyDefaults(Exports);
     }
@@ -53,16 +49,16 @@ public sealed partial class PathModule
     /// <summary><c>enable_double_path</c>: two Path entries when the REGISTER crosses sockets.</summary>
     public bool EnableDoublePath { get; private set; }
 
-    /// <summary>Sets the parameters; <c>use_received</c> registers the rr callback (priority 0) once.</summary>
-    public void Configure(bool useReceived, bool enableDoublePath = true)
+    /// <summary>Init: <c>use_received</c> registers the rr callback (priority 0), once.</summary>
+    private string? RegisterReceivedCallback()
     {
-        UseReceived = useReceived;
-        EnableDoublePath = enableDoublePath;
-        if (useReceived && !_callbackRegistered)
+        if (UseReceived && !_callbackRegistered)
         {
             _rr.RegisterCallback(ReceivedCallback, this, 0);
             _callbackRegistered = true;
         }
+
+        return null;
     }
 
     /// <summary>add_path([user]) / add_path_received([user]); the entry is written when the request leaves.</summary>

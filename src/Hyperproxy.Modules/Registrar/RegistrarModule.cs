@@ -141,15 +141,6 @@ public sealed partial class RegistrarModule
         return name.ToString();
     }
 
-    /// <summary>Sets the expiry parameters directly (tests, embedding).</summary>
-    public void ConfigureExpires(int defaultExpires, int minExpires, int maxExpires)
-    {
-        DefaultExpires = defaultExpires;
-        MinExpires = minExpires;
-        MaxExpires = maxExpires;
-        NormaliseExpires();
-    }
-
     public static Durability? ParseDurability(string text) => text.Trim().ToLowerInvariant() switch
     {
         "none" => Durability.None,

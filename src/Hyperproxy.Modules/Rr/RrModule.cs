@@ -56,15 +56,6 @@ public sealed partial class RrModule
     /// <summary><c>enable_socket_mismatch_warning</c>: warn when a Route/preset names no local socket.</summary>
     public bool EnableSocketMismatchWarning { get; private set; }
 
-    /// <summary>Sets the parameters directly (tests, embedding).</summary>
-    public void Configure(bool appendFromtag = true, bool enableDoubleRr = true, bool addUsername = false, bool enableSocketMismatchWarning = true)
-    {
-        AppendFromtag = appendFromtag;
-        EnableDoubleRr = enableDoubleRr;
-        AddUsername = addUsername;
-        EnableSocketMismatchWarning = enableSocketMismatchWarning;
-    }
-
     /// <summary>
     /// <c>register_rrcb</c>: <paramref name="callback"/> runs in every loose_route() that reaches its
     /// end. Lower priorities run first; priority 0 (or lower than the current head) goes to the head,
