@@ -77,6 +77,21 @@ public sealed class ModuleCatalog
         return registry;
     }
 
+    /// <summary>The core pseudo-variables plus every module's.</summary>
+    public PseudoVariableRegistry CreateVariables()
+    {
+        PseudoVariableRegistry variables = PseudoVariableRegistry.CreateDefault();
+        foreach (ModuleDeclaration module in Exports)
+        {
+            foreach (PseudoVariableDeclaration variable in module.PseudoVariables)
+            {
+                variables.Register(variable);
+            }
+        }
+
+        return variables;
+    }
+
     /// <summary>
     /// Stores the modparams of <paramref name="program"/> (defaults for the rest) through every module's
     /// table and runs each module's init; a value a module refuses throws <see cref="ModuleParameterException"/>.
@@ -120,15 +135,15 @@ public sealed class ModuleCatalog
 
     /// <summary>Loads a script file with these modules and compiles it.</summary>
     public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.Load(path, CreateRegistry(), PseudoVariableRegistry.CreateDefault()), out errors);
+        TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
 
     /// <summary>Loads script text with these modules and compiles it.</summary>
     public CompiledScript? TryLoadText(string text, string fileName, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.LoadFromText(text, fileName, CreateRegistry(), PseudoVariableRegistry.CreateDefault()), out errors);
+        TryBuild(ScriptLoader.LoadFromText(text, fileName, CreateRegistry(), CreateVariables()), out errors);
 
     /// <summary>The built-in default script, compiled with these modules.</summary>
     public CompiledScript? TryLoadDefault(out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.LoadDefault(CreateRegistry(), PseudoVariableRegistry.CreateDefault()), out errors);
+        TryBuild(ScriptLoader.LoadDefault(CreateRegistry(), CreateVariables()), out errors);
 
     /// <summary>Script text to a compiled script; throws <see cref="InvalidOperationException"/> listing the errors (tests, tools).</summary>
     public CompiledScript CompileText(string text, string fileName = "script.cfg") =>

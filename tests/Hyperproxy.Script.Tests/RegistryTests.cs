@@ -46,6 +46,8 @@ public class RegistryTests
         }
 
         Assert.Equal("sipmsgops", registry.TryGetFunction("is_method", out var isMethod) ? isMethod.Module : null);
+        Assert.False(PseudoVariableRegistry.CreateDefault().TryGet("rr_params", out _));
+        Assert.True(new Modules.ModuleCatalog().CreateVariables().TryGet("rr_params", out _)); // rr's table declares it
     }
 
     [Fact]
@@ -56,7 +58,7 @@ public class RegistryTests
         [
             "ru", "rU", "rd", "rp", "rP", "ou", "du", "dd", "dp", "rm", "rs", "rr", "si", "sp", "Ri", "Rp", "socket_in", "fu", "fU", "fd", "fn",
             "ft", "tu", "tU", "td", "tn", "tt", "ci", "cs", "cl", "cT", "ua", "hdr", "hdrcnt", "ct", "rb", "ml", "var", "avp", "retcode", "rc",
-            "param", "rr_params", "path", "Ts", "stat",
+            "param", "path", "Ts", "stat",
         ];
         foreach (string name in names)
             Assert.True(registry.TryGet(name, out _), name);

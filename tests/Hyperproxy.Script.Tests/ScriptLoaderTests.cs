@@ -159,7 +159,8 @@ public class ScriptLoaderTests
     [Fact]
     public void DefaultScriptLoadsAndExpressesThePacketPipeline()
     {
-        var result = ScriptLoader.LoadDefault(new Modules.ModuleCatalog().CreateRegistry(), PseudoVariableRegistry.CreateDefault());
+        var modules = new Modules.ModuleCatalog();
+        var result = ScriptLoader.LoadDefault(modules.CreateRegistry(), modules.CreateVariables());
         Assert.True(result.Succeeded, result.FormatDiagnostics());
         var main = result.Program!.MainRoute!;
         var calls = new List<CallExpression>();

@@ -45,8 +45,11 @@ internal static class ScriptTestHelper
     public static Expression ParseCondition(string condition) => ((IfStatement)ParseRoute($"if ({condition}) exit;")[0]).Condition;
 
     /// <summary>Loads with the built-in modules (Hyperproxy.Modules' catalog), as the server does.</summary>
-    public static ScriptLoadResult Load(string text) =>
-        ScriptLoader.LoadFromText(text, FileName, new Modules.ModuleCatalog().CreateRegistry(), Declarations.PseudoVariableRegistry.CreateDefault());
+    public static ScriptLoadResult Load(string text)
+    {
+        var modules = new Modules.ModuleCatalog();
+        return ScriptLoader.LoadFromText(text, FileName, modules.CreateRegistry(), modules.CreateVariables());
+    }
 
     public static ScriptProgram LoadOk(string text)
     {

@@ -47,7 +47,7 @@ public class ScriptBenchmarks
     public void Setup()
     {
         var modules = new Hyperproxy.Modules.ModuleCatalog();
-        ScriptLoadResult load = ScriptLoader.LoadDefault(modules.CreateRegistry(), PseudoVariableRegistry.CreateDefault());
+        ScriptLoadResult load = ScriptLoader.LoadDefault(modules.CreateRegistry(), modules.CreateVariables());
         modules.Configure(load.Program!);
         _compiled = ScriptCompiler.Compile(load.Program!);
         _interpreter = new NaiveInterpreter(load.Program!);

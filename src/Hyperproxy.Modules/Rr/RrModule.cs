@@ -37,7 +37,10 @@ public sealed partial class RrModule
             Int("enable_double_rr", 1, v => EnableDoubleRr = v != 0),
             Int("add_username", 0, v => AddUsername = v != 0),
             Int("enable_socket_mismatch_warning", 1, v => EnableSocketMismatchWarning = v != 0),
-        ]);
+        ])
+        {
+            PseudoVariables = [new PseudoVariableDeclaration("rr_params", PseudoVariableArgument.None, writable: false)],
+        };
         ModuleTable.ApplyDefaults(Exports);
     }
 

@@ -22,6 +22,9 @@ public sealed class ModuleDeclaration
 
     public IReadOnlyList<ModuleParameterDeclaration> Parameters { get; }
 
+    /// <summary>Pseudo-variables the module exports (rr's <c>$rr_params</c>); registered with its functions.</summary>
+    public IReadOnlyList<PseudoVariableDeclaration> PseudoVariables { get; init; } = [];
+
     /// <summary>
     /// Runs once after every parameter was stored (OpenSIPS's <c>mod_init</c>): settings that depend on
     /// each other, callbacks into other modules. Returns null or why start-up must stop.
