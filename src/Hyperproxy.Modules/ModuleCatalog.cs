@@ -1,6 +1,11 @@
+using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
+using Hyperproxy.Modules.Signaling;
+using Hyperproxy.Modules.Sipmsgops;
+using Hyperproxy.Modules.Sl;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -10,19 +15,39 @@ using Hyperproxy.Script.Text;
 namespace Hyperproxy.Modules;
 
 /// <summary>
-/// The modules of this assembly, wired into script loading: their declarations replace the
-/// placeholders in the function registry, their modparams are read from the loaded program, and
-/// their run-time bodies join the built-in ones before the script is compiled. One catalog per
-/// loaded script (module instances hold that script's parameters and callbacks).
+/// The modules built into Hyperproxy, wired into script loading: their export tables are the function
+/// registry (binding), their parameter rows read the loaded program's modparams (configuration), and
+/// the function rows name the bodies the compiled routes call. One catalog per loaded script (module
+/// instances hold that script's parameters and callbacks).
 /// </summary>
 public sealed class ModuleCatalog
 {
     public ModuleCatalog()
     {
+        Sl = new SlModule();
+        Signaling = new SignalingModule();
+        Maxfwd = new MaxfwdModule();
+        Sipmsgops = new SipmsgopsModule();
+        ProtoUdp = new ProtoUdpModule();
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
+        Exports =
+        [
+            Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
+            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
+        ];
     }
+
+    public SlModule Sl { get; }
+
+    public SignalingModule Signaling { get; }
+
+    public MaxfwdModule Maxfwd { get; }
+
+    public SipmsgopsModule Sipmsgops { get; }
+
+    public ProtoUdpModule ProtoUdp { get; }
 
     public RrModule Rr { get; }
 
@@ -30,46 +55,68 @@ public sealed class ModuleCatalog
 
     public RegistrarModule Registrar { get; }
 
-    /// <summary>The built-in registry with this assembly's modules declared.</summary>
+    /// <summary>Every module's export table, in registration order (core not included).</summary>
+    public IReadOnlyList<ModuleDeclaration> Exports { get; }
+
+    /// <summary><c>--ignore-missing-modules</c>: a <c>loadmodule</c> of a module that is not built in is a warning, not an error.</summary>
+    public bool IgnoreMissingModules { get; init; }
+
+    /// <summary>The warnings of the last load (modules ignored by <see cref="IgnoreMissingModules"/>).</summary>
+    public IReadOnlyList<ScriptDiagnostic> Warnings { get; private set; } = [];
+
+    /// <summary>The core functions plus every module's table.</summary>
     public FunctionRegistry CreateRegistry()
     {
         FunctionRegistry registry = FunctionRegistry.CreateDefault();
-        registry.RegisterModule(RrModule.Declaration());
-        registry.RegisterModule(PathModule.Declaration());
-        registry.RegisterModule(RegistrarModule.Declaration());
-        registry.RegisterModule(RegistrarModule.UsrlocDeclaration());
+        registry.IgnoreMissingModules = IgnoreMissingModules;
+        foreach (ModuleDeclaration module in Exports)
+        {
+            registry.RegisterModule(module);
+        }
+
         return registry;
     }
 
-    /// <summary>
-    /// Reads the modparams of <paramref name="program"/> and returns the built-in plus module function bodies;
-    /// a value a module cannot use throws <see cref="ModuleParameterException"/>.
-    /// </summary>
-    public FunctionImplementations CreateImplementations(ScriptProgram program)
+    /// <summary>The core pseudo-variables plus every module's.</summary>
+    public PseudoVariableRegistry CreateVariables()
     {
-        Rr.Configure(program);
-        Path.Configure(program);
-        Registrar.Configure(program);
-        FunctionImplementations functions = FunctionImplementations.CreateDefault();
-        Rr.RegisterFunctions(functions);
-        Path.RegisterFunctions(functions);
-        Registrar.RegisterFunctions(functions);
-        return functions;
+        PseudoVariableRegistry variables = PseudoVariableRegistry.CreateDefault();
+        foreach (ModuleDeclaration module in Exports)
+        {
+            foreach (PseudoVariableDeclaration variable in module.PseudoVariables)
+            {
+                variables.Register(variable);
+            }
+        }
+
+        return variables;
     }
 
-    /// <summary>Loads (file or text) and compiles a script with these modules; null with every error otherwise.</summary>
+    /// <summary>
+    /// Stores the modparams of <paramref name="program"/> (defaults for the rest) through every module's
+    /// table and runs each module's init; a value a module refuses throws <see cref="ModuleParameterException"/>.
+    /// </summary>
+    public void Configure(ScriptProgram program)
+    {
+        foreach (ModuleDeclaration module in Exports)
+        {
+            ModuleTable.Configure(module, program);
+        }
+    }
+
+    /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>
     public CompiledScript? TryBuild(ScriptLoadResult load, out IReadOnlyList<ScriptDiagnostic> errors)
     {
+        Warnings = load.Warnings;
         if (!load.Succeeded)
         {
             errors = load.Diagnostics;
             return null;
         }
 
-        FunctionImplementations functions;
         try
         {
-            functions = CreateImplementations(load.Program!);
+            Configure(load.Program!);
         }
         catch (ModuleParameterException e)
         {
@@ -77,7 +124,7 @@ public sealed class ModuleCatalog
             return null;
         }
 
-        ScriptCompiler.TryCompile(load.Program!, functions, out CompiledScript? script, out errors);
+        ScriptCompiler.TryCompile(load.Program!, out CompiledScript? script, out errors);
         if (script is not null)
         {
             Registrar.Bind(script);
@@ -88,11 +135,15 @@ public sealed class ModuleCatalog
 
     /// <summary>Loads a script file with these modules and compiles it.</summary>
     public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.Load(path, CreateRegistry(), PseudoVariableRegistry.CreateDefault()), out errors);
+        TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
 
     /// <summary>Loads script text with these modules and compiles it.</summary>
     public CompiledScript? TryLoadText(string text, string fileName, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.LoadFromText(text, fileName, CreateRegistry(), PseudoVariableRegistry.CreateDefault()), out errors);
+        TryBuild(ScriptLoader.LoadFromText(text, fileName, CreateRegistry(), CreateVariables()), out errors);
+
+    /// <summary>The built-in default script, compiled with these modules.</summary>
+    public CompiledScript? TryLoadDefault(out IReadOnlyList<ScriptDiagnostic> errors) =>
+        TryBuild(ScriptLoader.LoadDefault(CreateRegistry(), CreateVariables()), out errors);
 
     /// <summary>Script text to a compiled script; throws <see cref="InvalidOperationException"/> listing the errors (tests, tools).</summary>
     public CompiledScript CompileText(string text, string fileName = "script.cfg") =>

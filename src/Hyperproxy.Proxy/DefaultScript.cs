@@ -1,5 +1,4 @@
-using Hyperproxy.Script;
-using Hyperproxy.Script.Declarations;
+using Hyperproxy.Modules;
 using Hyperproxy.Script.Runtime;
 
 namespace Hyperproxy.Proxy;
@@ -11,14 +10,7 @@ public static class DefaultScript
 
     public static CompiledScript Compiled => s_compiled.Value;
 
-    private static CompiledScript Compile()
-    {
-        ScriptLoadResult result = ScriptLoader.LoadDefault(FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException("the built-in default script does not load: " + result.FormatDiagnostics());
-        }
-
-        return ScriptCompiler.Compile(result.Program!);
-    }
+    private static CompiledScript Compile() =>
+        new ModuleCatalog().TryLoadDefault(out var errors)
+        ?? throw new InvalidOperationException("the built-in default script does not load: " + string.Join(Environment.NewLine, errors));
 }

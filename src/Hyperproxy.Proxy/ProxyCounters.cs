@@ -33,4 +33,37 @@ public struct ProxyCounters
     public long DatagramFaults;
 
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
+
+    /// <summary>
+    /// <c>$stat(name)</c>: OpenSIPS core statistics summed over <paramref name="counters"/> — rcv_requests,
+    /// rcv_replies, fwd_requests, fwd_replies, err_requests, err_replies. Other names are unknown (false).
+    /// Statistics are global: every block reads them, with or without a message.
+    /// </summary>
+    public static bool TryGetStatistic(ProxyCounters[] counters, ReadOnlySpan<byte> name, out long value)
+    {
+        value = 0;
+        int field = name.SequenceEqual("rcv_requests"u8) ? 0 : name.SequenceEqual("rcv_replies"u8) ? 1
+            : name.SequenceEqual("fwd_requests"u8) ? 2 : name.SequenceEqual("fwd_replies"u8) ? 3
+            : name.SequenceEqual("err_requests"u8) ? 4 : name.SequenceEqual("err_replies"u8) ? 5 : -1;
+        if (field < 0)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < counters.Length; i++)
+        {
+            ref ProxyCounters c = ref counters[i];
+            value += field switch
+            {
+                0 => Volatile.Read(ref c.RequestsReceived),
+                1 => Volatile.Read(ref c.RepliesReceived),
+                2 => Volatile.Read(ref c.RequestsForwarded),
+                3 => Volatile.Read(ref c.RepliesForwarded),
+                4 => Volatile.Read(ref c.BadRequests),
+                _ => Volatile.Read(ref c.BadReplies),
+            };
+        }
+
+        return true;
+    }
 }

@@ -184,35 +184,9 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>
-    /// <c>$stat(name)</c>: OpenSIPS core statistics summed over the workers — rcv_requests, rcv_replies,
-    /// fwd_requests, fwd_replies, err_requests, err_replies — and the usrloc group
-    /// (<see cref="Location.LocationStatistics"/>) when a location store is open. Other names are unknown (NULL).
+    /// <c>$stat(name)</c>: the core statistics summed over the workers (<see cref="ProxyCounters.TryGetStatistic"/>)
+    /// and the usrloc group (<see cref="Location.LocationStatistics"/>) when a location store is open.
     /// </summary>
-    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
-    {
-        value = 0;
-        int field = name.SequenceEqual("rcv_requests"u8) ? 0 : name.SequenceEqual("rcv_replies"u8) ? 1
-            : name.SequenceEqual("fwd_requests"u8) ? 2 : name.SequenceEqual("fwd_replies"u8) ? 3
-            : name.SequenceEqual("err_requests"u8) ? 4 : name.SequenceEqual("err_replies"u8) ? 5 : -1;
-        if (field < 0)
-        {
-            return Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
-        }
-
-        for (int i = 0; i < _counters.Length; i++)
-        {
-            ref ProxyCounters c = ref _counters[i];
-            value += field switch
-            {
-                0 => Volatile.Read(ref c.RequestsReceived),
-                1 => Volatile.Read(ref c.RepliesReceived),
-                2 => Volatile.Read(ref c.RequestsForwarded),
-                3 => Volatile.Read(ref c.RepliesForwarded),
-                4 => Volatile.Read(ref c.BadRequests),
-                _ => Volatile.Read(ref c.BadReplies),
-            };
-        }
-
-        return true;
-    }
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
+        ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
 }

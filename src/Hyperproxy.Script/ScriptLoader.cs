@@ -21,7 +21,7 @@ public static class ScriptLoader
     /// <summary>The built-in default script (what <c>hyperproxy default-config</c> prints).</summary>
     public static string DefaultScriptText { get; } = ReadDefaultScript();
 
-    /// <summary>Loads a file with the built-in registries.</summary>
+    /// <summary>Loads a file with the core functions only (modules register through Hyperproxy.Modules' catalog).</summary>
     public static ScriptLoadResult Load(string path) =>
         Load(path, FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
 
@@ -37,7 +37,7 @@ public static class ScriptLoader
         return LoadFromText(text, path, functions, variables);
     }
 
-    /// <summary>Loads script text with the built-in registries; <paramref name="fileName"/> names it in errors and anchors relative includes.</summary>
+    /// <summary>Loads script text with the core functions only; <paramref name="fileName"/> names it in errors and anchors relative includes.</summary>
     public static ScriptLoadResult LoadFromText(string text, string fileName) =>
         LoadFromText(text, fileName, FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
 
@@ -48,8 +48,8 @@ public static class ScriptLoader
         var syntax = Parser.ParseText(text, fileName, diagnostics, readFile);
         var program = new Binding.Binder(functions, variables, diagnostics).Bind(syntax);
         return diagnostics.HasErrors
-            ? new ScriptLoadResult(null, diagnostics.ToSortedList())
-            : new ScriptLoadResult(program, []);
+            ? new ScriptLoadResult(null, diagnostics.ToSortedList(), diagnostics.Warnings)
+            : new ScriptLoadResult(program, [], diagnostics.Warnings);
     }
 
     /// <summary>Loads the built-in default script.</summary>

@@ -47,8 +47,8 @@ public class BinderErrorTests
     [InlineData("  $var(x) += NULL;", "test.cfg:6:14: NULL can only be assigned with = or :=")]
     [InlineData("  $var(x) := 1;", "test.cfg:6:3: ':=' is only for $avp(...); use '='")]
     [InlineData("  switch ($rm) { case 1: exit; case 1: exit; }", "test.cfg:6:32: duplicate case '1' in switch")]
-    [InlineData("  save(\"location\");", "test.cfg:6:3: unknown function 'save'")]
-    [InlineData("  lookup(\"location\");", "test.cfg:6:3: unknown function 'lookup'")]
+    [InlineData("  save(\"location\");", "test.cfg:6:3: function 'save' needs module 'registrar' (add loadmodule \"registrar.so\")")]
+    [InlineData("  lookup(\"location\");", "test.cfg:6:3: function 'lookup' needs module 'registrar' (add loadmodule \"registrar.so\")")]
     public void ErrorInMainRouteIsReportedWithItsPosition(string body, string expected)
     {
         Assert.Equal([expected], RouteErrors(body));
@@ -65,13 +65,13 @@ public class BinderErrorTests
     public void FunctionNotAllowedInRouteTypeIsAnError()
     {
         Assert.Equal(["test.cfg:7:3: function 'sl_send_reply' cannot be used in onreply_route"],
-            Errors(Modules + "route { exit; }\nonreply_route {\n  sl_send_reply(200, \"OK\");\n}"));
+            Errors(ModuleLines + "route { exit; }\nonreply_route {\n  sl_send_reply(200, \"OK\");\n}"));
     }
 
     [Fact]
     public void SubRouteInheritsTheRouteTypesOfItsCallers()
     {
-        string script = Modules + "route { route(common); }\nonreply_route[r] { route(common); }\nroute[common] {\n  mf_process_maxfwd_header(10);\n}";
+        string script = ModuleLines + "route { route(common); }\nonreply_route[r] { route(common); }\nroute[common] {\n  mf_process_maxfwd_header(10);\n}";
         Assert.Equal(["test.cfg:8:3: function 'mf_process_maxfwd_header' cannot be used in onreply_route (route[common] is called from onreply_route)"],
             Errors(script));
     }
@@ -79,7 +79,7 @@ public class BinderErrorTests
     [Fact]
     public void SubRouteReachedOnlyThroughAnotherSubRouteIsChecked()
     {
-        string script = Modules + "route { exit; }\nfailure_route[f] { route(a); }\nroute[a] { route(b); }\nroute[b] {\n  sl_send_reply(500, \"x\");\n}";
+        string script = ModuleLines + "route { exit; }\nfailure_route[f] { route(a); }\nroute[a] { route(b); }\nroute[b] {\n  sl_send_reply(500, \"x\");\n}";
         Assert.Equal(["test.cfg:9:3: function 'sl_send_reply' cannot be used in failure_route (route[b] is called from failure_route)"],
             Errors(script));
     }
@@ -110,7 +110,7 @@ public class BinderErrorTests
     [InlineData("listen = udp:1.2.3.4:5060 frob", "test.cfg:1:10: bad listen 'udp:1.2.3.4:5060 frob': unexpected 'frob' in socket definition")]
     [InlineData("advertised_port = 0", "test.cfg:1:19: 'advertised_port' must be a port (1..65535)")]
     [InlineData("max_while_loops = 0", "test.cfg:1:19: 'max_while_loops' must be at least 1")]
-    [InlineData("loadmodule \"frobnicate.so\"", "test.cfg:1:12: unknown module 'frobnicate' (loadmodule \"frobnicate.so\")")]
+    [InlineData("loadmodule \"frobnicate.so\"", "test.cfg:1:12: module 'frobnicate' is not built into Hyperproxy (loadmodule \"frobnicate.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc; --ignore-missing-modules skips it with a warning")]
     [InlineData("modparam(\"nosuch\", \"x\", 1)", "test.cfg:1:10: modparam: unknown module 'nosuch'")]
     [InlineData("modparam(\"sl\", \"enable_stats\", 1)", "test.cfg:1:10: modparam: module 'sl' is not loaded (add loadmodule \"sl.so\")")]
     [InlineData("loadmodule \"maxfwd.so\"\nmodparam(\"maxfwd\", \"nope\", 1)", "test.cfg:2:20: module 'maxfwd' has no parameter 'nope'")]
@@ -119,6 +119,35 @@ public class BinderErrorTests
     public void TopLevelErrorsAreReportedWithTheirPosition(string text, string expected)
     {
         Assert.Equal([expected], Errors(text + "\nroute { exit; }\n"));
+    }
+
+    [Theory]
+    [InlineData("tm")]
+    [InlineData("proto_tcp")]
+    [InlineData("mi_fifo")]
+    [InlineData("mi_http")]
+    [InlineData("httpd")]
+    public void FormerPlaceholderModuleIsAStartUpErrorListingTheBuiltInModules(string module)
+    {
+        string error = Assert.Single(Errors($"loadmodule \"{module}.so\"\nmodparam(\"{module}\", \"x\", 1)\nroute {{ exit; }}\n"));
+        Assert.StartsWith($"test.cfg:1:12: module '{module}' is not built into Hyperproxy (loadmodule \"{module}.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc;", error);
+    }
+
+    [Fact]
+    public void IgnoreMissingModulesWarnsOncePerModuleAndLeavesItsFunctionsUnknown()
+    {
+        var registry = new Modules.ModuleCatalog { IgnoreMissingModules = true }.CreateRegistry();
+        string text = "loadmodule \"tm.so\"\nloadmodule \"tm.so\"\nloadmodule \"mi_fifo.so\"\nmodparam(\"tm\", \"fr_timeout\", 5)\nroute { exit; }\n";
+        var ok = ScriptLoader.LoadFromText(text, FileName, registry, Declarations.PseudoVariableRegistry.CreateDefault());
+        Assert.True(ok.Succeeded, ok.FormatDiagnostics());
+        Assert.Equal(
+        [
+            "test.cfg:1:12: module 'tm' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc",
+            "test.cfg:3:12: module 'mi_fifo' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc",
+        ], ok.Warnings.Select(w => w.ToString()));
+
+        var call = ScriptLoader.LoadFromText("loadmodule \"tm.so\"\nroute {\n  t_relay();\n}\n", FileName, registry, Declarations.PseudoVariableRegistry.CreateDefault());
+        Assert.Equal("test.cfg:3:3: unknown function 't_relay'", Assert.Single(call.Diagnostics).ToString());
     }
 
     [Fact]
@@ -130,7 +159,7 @@ public class BinderErrorTests
             "test.cfg:2:3: unknown function 'bar'",
             "test.cfg:3:3: pseudo-variable '$rm' is read-only",
             "test.cfg:5:1: unknown global parameter 'foo'",
-            "test.cfg:6:12: unknown module 'nosuch' (loadmodule \"nosuch.so\")",
+            "test.cfg:6:12: module 'nosuch' is not built into Hyperproxy (loadmodule \"nosuch.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc; --ignore-missing-modules skips it with a warning",
         ], errors);
     }
 

@@ -8,7 +8,7 @@ namespace Hyperproxy.Script.Tests;
 
 public class BoundTreeTests
 {
-    private static List<Statement> BindRoute(string body) => LoadOk(Modules + "route {\n" + body + "\n}\nroute[sub] { return(1); }\n").MainRoute!.Body.Statements;
+    private static List<Statement> BindRoute(string body) => LoadOk(ModuleLines + "route {\n" + body + "\n}\nroute[sub] { return(1); }\n").MainRoute!.Body.Statements;
 
     private static CallExpression Call(string body) => Assert.IsType<ExpressionStatement>(Assert.Single(BindRoute(body))).Call;
 
@@ -139,7 +139,7 @@ public class BoundTreeTests
     [Fact]
     public void EveryStatementKindBindsInOneScript()
     {
-        var program = LoadOk(Modules + """
+        var program = LoadOk(ModuleLines + """
             route {
                 $var(i) = 0;
                 while ($var(i) < 5) {

@@ -8,7 +8,7 @@ namespace Hyperproxy.Script.Tests;
 public class RegistryTests
 {
     [Fact]
-    public void DefaultRegistryDeclaresEveryFunctionOfTheIssue()
+    public void CoreRegistryDeclaresTheCoreFunctionsOnlyEachWithABody()
     {
         var registry = FunctionRegistry.CreateDefault();
         string[] names =
@@ -16,14 +16,38 @@ public class RegistryTests
             "forward", "send", "xlog", "log", "force_rport", "add_local_rport", "force_send_socket", "is_myself", "seturi", "sethost",
             "sethostport", "setuser", "setport", "prefix", "strip", "strip_tail", "revert_uri", "setdsturi", "resetdsturi", "isdsturiset",
             "append_branch", "set_advertised_address", "set_advertised_port", "setflag", "resetflag", "isflagset", "setbflag", "resetbflag",
-            "isbflagset", "sl_send_reply", "sl_reply_error", "send_reply", "mf_process_maxfwd_header", "is_maxfwd_lt", "is_method",
-            "has_totag", "append_hf", "insert_hf", "remove_hf", "is_present_hf", "append_to_reply", "ruri_has_param",
+            "isbflagset",
         ];
         foreach (string name in names)
-            Assert.True(registry.TryGetFunction(name, out _), name);
-        Assert.False(registry.TryGetFunction("save", out _));
-        Assert.True(registry.TryGetModule("registrar", out var registrar));
-        Assert.True(registrar.IsPlaceholder);
+        {
+            Assert.True(registry.TryGetFunction(name, out var f), name);
+            Assert.NotNull(f.Body);
+        }
+
+        Assert.False(registry.TryGetFunction("sl_send_reply", out _));
+        Assert.False(registry.TryGetModule("registrar", out _));
+        Assert.Equal([FunctionRegistry.CoreModuleName], registry.Modules.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void ModuleRegistryDeclaresEveryModuleFunctionOfTheIssueEachWithABody()
+    {
+        var registry = new Modules.ModuleCatalog().CreateRegistry();
+        string[] names =
+        [
+            "sl_send_reply", "sl_reply_error", "send_reply", "mf_process_maxfwd_header", "is_maxfwd_lt", "is_method",
+            "has_totag", "append_hf", "insert_hf", "remove_hf", "is_present_hf", "append_to_reply", "ruri_has_param",
+            "loose_route", "record_route", "add_path_received", "save", "lookup",
+        ];
+        foreach (string name in names)
+        {
+            Assert.True(registry.TryGetFunction(name, out var f), name);
+            Assert.NotNull(f.Body);
+        }
+
+        Assert.Equal("sipmsgops", registry.TryGetFunction("is_method", out var isMethod) ? isMethod.Module : null);
+        Assert.False(PseudoVariableRegistry.CreateDefault().TryGet("rr_params", out _));
+        Assert.True(new Modules.ModuleCatalog().CreateVariables().TryGet("rr_params", out _)); // rr's table declares it
     }
 
     [Fact]
@@ -34,7 +58,7 @@ public class RegistryTests
         [
             "ru", "rU", "rd", "rp", "rP", "ou", "du", "dd", "dp", "rm", "rs", "rr", "si", "sp", "Ri", "Rp", "socket_in", "fu", "fU", "fd", "fn",
             "ft", "tu", "tU", "td", "tn", "tt", "ci", "cs", "cl", "cT", "ua", "hdr", "hdrcnt", "ct", "rb", "ml", "var", "avp", "retcode", "rc",
-            "param", "rr_params", "path", "Ts", "stat",
+            "param", "path", "Ts", "stat",
         ];
         foreach (string name in names)
             Assert.True(registry.TryGet(name, out _), name);
@@ -45,7 +69,7 @@ public class RegistryTests
     }
 
     [Fact]
-    public void RealModuleReplacesItsPlaceholderButNotAnotherModule()
+    public void AModuleNameOrFunctionNameIsRegisteredOnce()
     {
         var registry = FunctionRegistry.CreateDefault();
         registry.RegisterModule(new ModuleDeclaration("rr", [new FunctionDeclaration("loose_route", 0, [], RouteTypes.Request)], []));

@@ -117,52 +117,17 @@ public class ScriptLoaderTests
         """;
 
     [Fact]
-    public void SeedSnippetReportsSaveAsUnknownFunctionAtItsPosition()
+    public void SeedSnippetWithoutLoadmoduleSaysWhichModuleSaveNeedsAtItsPosition()
     {
         var result = Load("route {\n    if (method == \"REGISTER\") {\n        save(\"location\", \"p2v\");\n        exit;\n    }\n}\n");
         Assert.False(result.Succeeded);
-        Assert.Equal("test.cfg:3:9: unknown function 'save'", Assert.Single(result.Diagnostics).ToString());
+        Assert.Equal("test.cfg:3:9: function 'save' needs module 'registrar' (add loadmodule \"registrar.so\")", Assert.Single(result.Diagnostics).ToString());
     }
 
     [Fact]
-    public void RealisticConfigYieldsExactlyTheRrPathRegistrarDiagnostics()
+    public void RealisticConfigLoadsWithTheBuiltInModules()
     {
-        var result = ScriptLoader.LoadFromText(RealisticConfig, "opensips.cfg");
-        Assert.Equal(
-        [
-            "opensips.cfg:44:13: unknown function 'loose_route'",
-            "opensips.cfg:56:9: unknown function 'record_route'",
-            "opensips.cfg:69:13: unknown function 'add_path_received'",
-            "opensips.cfg:70:18: unknown function 'save'",
-            "opensips.cfg:87:10: unknown function 'lookup'",
-        ], result.Diagnostics.Select(d => d.ToString()));
-    }
-
-    [Fact]
-    public void RealisticConfigLoadsOnceTheMissingModulesRegister()
-    {
-        var functions = FunctionRegistry.CreateDefault();
-        functions.RegisterModule(new ModuleDeclaration("rr",
-        [
-            new FunctionDeclaration("loose_route", 0, [], RouteTypes.Request),
-            new FunctionDeclaration("record_route", 0, [new ParameterDeclaration("params", ParameterKind.Format)], RouteTypes.Request),
-        ], [new ModuleParameterDeclaration("append_fromtag", ModuleParameterType.Int, 1)]));
-        functions.RegisterModule(new ModuleDeclaration("path",
-            [new FunctionDeclaration("add_path_received", 0, [new ParameterDeclaration("user", ParameterKind.Format)], RouteTypes.Request)],
-            [new ModuleParameterDeclaration("use_received", ModuleParameterType.Int, 0)]));
-        var table = new ParameterDeclaration("table", ParameterKind.String);
-        var flags = new ParameterDeclaration("flags", ParameterKind.Format);
-        functions.RegisterModule(new ModuleDeclaration("registrar",
-        [
-            new FunctionDeclaration("save", 1, [table, flags], RouteTypes.Request | RouteTypes.OnReply),
-            new FunctionDeclaration("lookup", 1, [table, flags], RouteTypes.Request | RouteTypes.Failure),
-        ],
-        [
-            new ModuleParameterDeclaration("tcp_persistent_flag", ModuleParameterType.String, null),
-            new ModuleParameterDeclaration("max_contacts", ModuleParameterType.Int, 0),
-        ]));
-
-        var result = ScriptLoader.LoadFromText(RealisticConfig, "opensips.cfg", functions, PseudoVariableRegistry.CreateDefault());
+        var result = Load(RealisticConfig.Replace("opensips.cfg", FileName, StringComparison.Ordinal));
         Assert.True(result.Succeeded, result.FormatDiagnostics());
         var program = result.Program!;
 
@@ -194,7 +159,8 @@ public class ScriptLoaderTests
     [Fact]
     public void DefaultScriptLoadsAndExpressesThePacketPipeline()
     {
-        var result = ScriptLoader.LoadDefault(FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
+        var modules = new Modules.ModuleCatalog();
+        var result = ScriptLoader.LoadDefault(modules.CreateRegistry(), modules.CreateVariables());
         Assert.True(result.Succeeded, result.FormatDiagnostics());
         var main = result.Program!.MainRoute!;
         var calls = new List<CallExpression>();

@@ -11,7 +11,7 @@ internal static class ScriptTestHelper
     public const string FileName = "test.cfg";
 
     /// <summary>Module lines most tests need.</summary>
-    public const string Modules = "loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\nloadmodule \"signaling.so\"\n";
+    public const string ModuleLines = "loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\nloadmodule \"signaling.so\"\n";
 
     public static List<Token> Lex(string text, DiagnosticBag? bag = null)
     {
@@ -44,7 +44,12 @@ internal static class ScriptTestHelper
 
     public static Expression ParseCondition(string condition) => ((IfStatement)ParseRoute($"if ({condition}) exit;")[0]).Condition;
 
-    public static ScriptLoadResult Load(string text) => ScriptLoader.LoadFromText(text, FileName);
+    /// <summary>Loads with the built-in modules (Hyperproxy.Modules' catalog), as the server does.</summary>
+    public static ScriptLoadResult Load(string text)
+    {
+        var modules = new Modules.ModuleCatalog();
+        return ScriptLoader.LoadFromText(text, FileName, modules.CreateRegistry(), modules.CreateVariables());
+    }
 
     public static ScriptProgram LoadOk(string text)
     {
@@ -54,7 +59,7 @@ internal static class ScriptTestHelper
     }
 
     /// <summary>Loads a main route with the usual modules; returns the formatted errors.</summary>
-    public static List<string> RouteErrors(string body) => Errors(Modules + "route {\n" + body + "\n}\n");
+    public static List<string> RouteErrors(string body) => Errors(ModuleLines + "route {\n" + body + "\n}\n");
 
     public static List<string> Errors(string text)
     {

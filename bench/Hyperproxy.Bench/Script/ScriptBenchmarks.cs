@@ -45,7 +45,9 @@ public class ScriptBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        ScriptLoadResult load = ScriptLoader.LoadDefault(FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault());
+        var modules = new Hyperproxy.Modules.ModuleCatalog();
+        ScriptLoadResult load = ScriptLoader.LoadDefault(modules.CreateRegistry(), modules.CreateVariables());
+        modules.Configure(load.Program!);
         _compiled = ScriptCompiler.Compile(load.Program!);
         _interpreter = new NaiveInterpreter(load.Program!);
         _context = _compiled.CreateContext(_host);

@@ -1,5 +1,4 @@
 using Hyperproxy.Modules.Rr;
-using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
@@ -24,45 +23,42 @@ public sealed partial class PathModule
     public PathModule(RrModule rr)
     {
         _rr = rr;
+        Exports = new ModuleDeclaration(Name,
+        [
+            Function("add_path", 0, RouteTypes.Request, (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, false), Param("user", ParameterKind.Format)),
+            Function("add_path_received", 0, RouteTypes.Request, (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, true),
+                Param("user", ParameterKind.Format)),
+            Function("path_supported", 0, RouteTypes.Request, (c, _) => PathSupported(c) ? ScriptResult.True : ScriptResult.False),
+        ],
+        [
+            Int("use_received", 0, v => UseReceived = v != 0),
+            Int("enable_double_path", 1, v => EnableDoublePath = v != 0),
+        ])
+        {
+            Init = RegisterReceivedCallback,
+        };
+        ModuleTable.ApplyDefaults(Exports);
     }
 
-    /// <summary><c>use_received</c> (0): <c>$du</c> from the <c>received</c> parameter of the Route loose_route processed.</summary>
+    /// <summary>The export table: functions and modparams (the only place either is declared).</summary>
+    public ModuleDeclaration Exports { get; }
+
+    /// <summary><c>use_received</c>: <c>$du</c> from the <c>received</c> parameter of the Route loose_route processed.</summary>
     public bool UseReceived { get; private set; }
 
-    /// <summary><c>enable_double_path</c> (1): two Path entries when the REGISTER crosses sockets.</summary>
-    public bool EnableDoublePath { get; private set; } = true;
+    /// <summary><c>enable_double_path</c>: two Path entries when the REGISTER crosses sockets.</summary>
+    public bool EnableDoublePath { get; private set; }
 
-    public static ModuleDeclaration Declaration() => new(Name,
-    [
-        Function("add_path", 0, RouteTypes.Request, Param("user", ParameterKind.Format)),
-        Function("add_path_received", 0, RouteTypes.Request, Param("user", ParameterKind.Format)),
-        Function("path_supported", 0, RouteTypes.Request),
-    ],
-    [
-        Int("use_received", 0), Int("enable_double_path", 1),
-    ]);
-
-    public void Configure(ScriptProgram program) =>
-        Configure(program.GetModuleParameter(Name, "use_received") is int u && u != 0,
-            program.GetModuleParameter(Name, "enable_double_path") is not int d || d != 0);
-
-    /// <summary>Sets the parameters; <c>use_received</c> registers the rr callback (priority 0) once.</summary>
-    public void Configure(bool useReceived, bool enableDoublePath = true)
+    /// <summary>Init: <c>use_received</c> registers the rr callback (priority 0), once.</summary>
+    private string? RegisterReceivedCallback()
     {
-        UseReceived = useReceived;
-        EnableDoublePath = enableDoublePath;
-        if (useReceived && !_callbackRegistered)
+        if (UseReceived && !_callbackRegistered)
         {
             _rr.RegisterCallback(ReceivedCallback, this, 0);
             _callbackRegistered = true;
         }
-    }
 
-    public void RegisterFunctions(FunctionImplementations functions)
-    {
-        functions.Register("add_path", (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, false));
-        functions.Register("add_path_received", (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, true));
-        functions.Register("path_supported", (c, _) => PathSupported(c) ? 1 : -1);
+        return null;
     }
 
     /// <summary>add_path([user]) / add_path_received([user]); the entry is written when the request leaves.</summary>
@@ -70,12 +66,12 @@ public sealed partial class PathModule
     {
         if (!context.Message.IsRequest)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         PathState s = context.ModuleState<PathState>();
         s.Module = this;
-        return s.Begin(user, withReceived) && context.Defer(s) ? 1 : -1;
+        return s.Begin(user, withReceived) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
     }
 
     /// <summary>RFC 3327 §5: the UA indicated Path support (<c>path</c> in Supported or Require).</summary>

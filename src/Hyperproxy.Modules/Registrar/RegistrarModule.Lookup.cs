@@ -17,32 +17,32 @@ public sealed partial class RegistrarModule
     /// R-URI := the first valid binding (usrloc order: q descending); with a Path, <c>$du</c> := its first
     /// URI and the Path goes in as a pre-loaded Route set when the request leaves; else <c>$du</c> :=
     /// received; the outgoing socket is the one the REGISTER came in on; further bindings are counted as
-    /// branches. Returns 1, -1 (no AoR / no valid binding), -2 (none allows the method), -3 (error).
+    /// branches. Returns a <see cref="RegistrarResult"/> code.
     /// </summary>
     public int Lookup(ScriptContext context, LookupFlags flags, ReadOnlySpan<byte> aorUri)
     {
         SipMessage m = context.Message;
         if (!m.CallId.IsPresent)
         {
-            return -3;
+            return RegistrarResult.InternalError;
         }
 
         RegistrarState s = State(context);
         s.Now = Clock.UnixSeconds;
         if (TryWriteAor(aorUri.IsEmpty ? context.RequestUri : aorUri, s.Aor, out s.AorLength) != RegistrarError.None)
         {
-            return -3;
+            return RegistrarResult.InternalError;
         }
 
         if (!ReadRecord(s, s.Aor.AsSpan(0, s.AorLength)))
         {
-            return -3;
+            return RegistrarResult.InternalError;
         }
 
         ReadOnlySpan<byte> record = s.Record;
         if (record.IsEmpty || LocationRecord.TryOpen(record, out LocationRecordReader reader) != RecordError.None)
         {
-            return -1;
+            return RegistrarResult.NotFound;
         }
 
         int valid = 0;
@@ -69,7 +69,7 @@ public sealed partial class RegistrarModule
             {
                 if (!Route(context, c))
                 {
-                    return -3;
+                    return RegistrarResult.InternalError;
                 }
             }
             else if (flags.NoBranches)
@@ -86,10 +86,10 @@ public sealed partial class RegistrarModule
 
         if (pushed > 0)
         {
-            return 1;
+            return RegistrarResult.Ok;
         }
 
-        return valid > 0 ? -2 : -1;
+        return valid > 0 ? RegistrarResult.MethodNotAllowed : RegistrarResult.NotFound;
     }
 
     /// <summary>Branch 0: R-URI, next hop (first Path URI, else received), Route set, socket and branch flags.</summary>

@@ -11,7 +11,7 @@ public sealed partial class RegistrarModule
 {
     private int IsRegisteredFunction(ScriptContext context, CallArguments a) =>
         OpenRecord(context, a.Count > 1 ? a.Bytes(context, 1) : default, out RegistrarState s, out LocationRecordReader reader)
-            && reader.CountValid(s.Now) > 0 ? 1 : -1;
+            && reader.CountValid(s.Now) > 0 ? ScriptResult.True : ScriptResult.False;
 
     private int IsContactRegisteredFunction(ScriptContext context, CallArguments a)
     {
@@ -24,18 +24,18 @@ public sealed partial class RegistrarModule
 
         if (!OpenRecord(context, a.Count > 1 ? a.Bytes(context, 1) : default, out RegistrarState s, out LocationRecordReader reader))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         foreach (ContactView c in reader.GetContacts(s.Now))
         {
             if ((contact.IsEmpty || c.Contact.SequenceEqual(contact)) && (callId.IsEmpty || c.CallId.SequenceEqual(callId)))
             {
-                return 1;
+                return ScriptResult.True;
             }
         }
 
-        return -1;
+        return ScriptResult.False;
     }
 
     private int IsIpRegisteredFunction(ScriptContext context, CallArguments a)
@@ -43,13 +43,13 @@ public sealed partial class RegistrarModule
         ReadOnlySpan<byte> ipText = a.Bytes(context, 2);
         if (!NetAddress.TryParse(ipText, 0, out NetAddress ip))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         int port = a.Count > 3 && a.TryInt(context, 3, out int p) ? p : 0;
         if (!OpenRecord(context, a.Bytes(context, 1), out RegistrarState s, out LocationRecordReader reader))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         foreach (ContactView c in reader.GetContacts(s.Now))
@@ -57,11 +57,11 @@ public sealed partial class RegistrarModule
             if (TryHostPort(c.Received.IsEmpty ? c.Contact : c.Received, out NetAddress address)
                 && address.HostEquals(ip) && (port == 0 || address.Port == port))
             {
-                return 1;
+                return ScriptResult.True;
             }
         }
 
-        return -1;
+        return ScriptResult.False;
     }
 
     private int RemoveFunction(ScriptContext context, CallArguments a)
@@ -70,7 +70,7 @@ public sealed partial class RegistrarModule
         s.Now = Clock.UnixSeconds;
         if (TryWriteAor(a.Bytes(context, 1), s.Aor, out s.AorLength) != RegistrarError.None)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         ReadOnlySpan<byte> aor = s.Aor.AsSpan(0, s.AorLength);
@@ -79,10 +79,10 @@ public sealed partial class RegistrarModule
         filter.SetFilters(context, a);
         if (!filter.HasFilter)
         {
-            return session.Delete(aor, out _) == UpdateStatus.Failed ? -1 : 1;
+            return session.Delete(aor, out _) == UpdateStatus.Failed ? ScriptResult.False : ScriptResult.True;
         }
 
-        return session.Update(aor, ref filter, out _) == UpdateStatus.Failed ? -1 : 1;
+        return session.Update(aor, ref filter, out _) == UpdateStatus.Failed ? ScriptResult.False : ScriptResult.True;
     }
 
     /// <summary>The AoR (argument, else To for REGISTER, From otherwise) and its record, opened.</summary>

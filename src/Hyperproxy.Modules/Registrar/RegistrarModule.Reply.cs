@@ -26,7 +26,7 @@ public sealed partial class RegistrarModule
 
         if (flags.NoReply)
         {
-            return error == RegistrarError.None ? 1 : -2;
+            return error == RegistrarError.None ? RegistrarResult.Ok : RegistrarResult.SaveError;
         }
 
         var w = new LineWriter(s.ReplyLines);
@@ -81,10 +81,10 @@ public sealed partial class RegistrarModule
         int sent = context.Host.ReplyWhenDurable(context, code, RegistrarErrors.ReasonPhrase(error), ticket.Address);
         if (error != RegistrarError.None)
         {
-            return -2;
+            return RegistrarResult.SaveError;
         }
 
-        return sent > 0 ? 1 : -1;
+        return sent > 0 ? RegistrarResult.Ok : RegistrarResult.ReplyNotSent;
     }
 
     /// <summary><c>Contact: &lt;uri&gt;[;q=Q];expires=N[;received="R"], ...</c> over the valid bindings, one header.</summary>

@@ -262,6 +262,12 @@ public sealed partial class RegistrarModule
 
             if (expires != 0)
             {
+                // expires_max_deviation: spread re-registrations by a random ± deviation, then clamp (spec §4.1).
+                if (ExpiresMaxDeviation > 0)
+                {
+                    expires = Math.Max(1, expires + s.NextDeviation(ExpiresMaxDeviation));
+                }
+
                 if (minExpires != 0 && expires < minExpires)
                 {
                     expires = minExpires;

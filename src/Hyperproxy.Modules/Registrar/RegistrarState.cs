@@ -43,6 +43,20 @@ internal sealed partial class RegistrarState : ModuleMessageState
     public readonly BindingSlot[] Slots = new BindingSlot[Location.Records.LocationRecord.MaxContacts + MaxRequestContacts];
     public int SlotCount;
 
+    /// <summary>xorshift32 state for <c>expires_max_deviation</c> (per worker, never 0).</summary>
+    private uint _random = (uint)Environment.TickCount | 1u;
+
+    /// <summary>A uniform value in [-range, range] (range &gt;= 0).</summary>
+    public int NextDeviation(int range)
+    {
+        uint x = _random;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        _random = x;
+        return (int)(x % (uint)(2 * range + 1)) - range;
+    }
+
     /// <summary>Lines added to the reply (Contact, Path, P-Registrar-Error...).</summary>
     public readonly byte[] ReplyLines = new byte[8 * 1024];
 

@@ -20,26 +20,26 @@ public sealed partial class RrModule
         context.ClearRouteParams();
         if (!m.IsRequest || !m.Has(HeaderId.Route))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         RrState s = State(context);
         RouteSet routes = s.Routes;
         if (!routes.Load(m) || routes.Count == 0 || !routes.TryUri(0, out _, out _))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         if (m.GetTo(out NameAddr to) != SipError.None)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         bool preloaded = !to.Tag.IsPresent || to.Tag.Length == 0;
         ReadOnlySpan<byte> ruri = context.RequestUri;
         if (!SipUri.TryParse(ruri, out SipUri ruriParsed))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         if (!preloaded && IsMe(context, ruri, ruriParsed) && !HasParam(ruri, ruriParsed, ModuleStrings.GrName))
@@ -68,7 +68,7 @@ public sealed partial class RrModule
             {
                 if (!routes.TryUri(1, out TextRange secondRange, out SipUri second))
                 {
-                    return -1;
+                    return ScriptResult.False;
                 }
 
                 ForceSocketOf(context, m.Span(secondRange), second);
@@ -83,13 +83,13 @@ public sealed partial class RrModule
 
             if (next >= routes.Count)
             {
-                return Finish(context, s, m.Span(callbackParams), preloaded ? -1 : 1);
+                return Finish(context, s, m.Span(callbackParams), preloaded ? ScriptResult.False : ScriptResult.True);
             }
         }
 
         if (!routes.TryUri(next, out TextRange nRange, out SipUri n))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         ReadOnlySpan<byte> nText = m.Span(nRange);
@@ -98,14 +98,14 @@ public sealed partial class RrModule
             // RFC 3261 §16.6 step 6: the current Request-URI goes to the end of the Route set, the strict next hop into the R-URI.
             if (!AppendRoute(context, s, context.RequestUri) || !context.SetRequestUri(nText))
             {
-                return -1;
+                return ScriptResult.False;
             }
 
             routes.Delete(next);
         }
         else if (!SetDestination(context, s, nText, n))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         return Finish(context, s, m.Span(callbackParams), 1);
@@ -126,17 +126,17 @@ public sealed partial class RrModule
             {
                 if (routes.Flush(context.Edits) != SipError.None)
                 {
-                    return -1;
+                    return ScriptResult.False;
                 }
 
                 context.RoutesProcessed = true;
-                return -1;
+                return ScriptResult.False;
             }
 
             first = 1;
             if (!routes.TryUri(1, out fRange, out f))
             {
-                return -1;
+                return ScriptResult.False;
             }
         }
         else
@@ -149,7 +149,7 @@ public sealed partial class RrModule
         {
             if (!context.SetRequestUri(fText))
             {
-                return -1;
+                return ScriptResult.False;
             }
 
             routes.Delete(first);
@@ -160,7 +160,7 @@ public sealed partial class RrModule
             if (!SetDestination(context, s, fText, f) || !routes.TryUri(last, out TextRange lastRange, out _)
                 || !context.SetRequestUri(m.Span(lastRange)))
             {
-                return -1;
+                return ScriptResult.False;
             }
 
             routes.Delete(last);
@@ -179,7 +179,7 @@ public sealed partial class RrModule
     {
         if (s.Routes.Flush(context.Edits) != SipError.None)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         context.RoutesProcessed = true;

@@ -96,19 +96,19 @@ public sealed partial class RrModule
     {
         if (!context.HasRouteParams || context.RouteParams.IsEmpty)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         ReadOnlySpan<byte> p = context.RouteParams;
         char[] chars = State(context).Chars;
         if (p.Length + 1 > chars.Length)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         chars[0] = ';';
         int n = Encoding.Latin1.GetChars(p, chars.AsSpan(1)) + 1;
-        return regex.IsMatch(chars.AsSpan(0, n)) ? 1 : -1;
+        return regex.IsMatch(chars.AsSpan(0, n)) ? ScriptResult.True : ScriptResult.False;
     }
 
     /// <summary>is_direction(): downstream when the From tag equals <c>ftag</c> of our Route (or either is missing).</summary>
@@ -124,7 +124,7 @@ public sealed partial class RrModule
             s.Direction = down ? 1 : 2;
         }
 
-        return (s.Direction == 2) == upstream ? 1 : -1;
+        return (s.Direction == 2) == upstream ? ScriptResult.True : ScriptResult.False;
     }
 
     private int CheckRouteParamFunction(ScriptContext context, CallArguments args)
@@ -139,7 +139,7 @@ public sealed partial class RrModule
         if (!ScriptRegex.TryCreate(pattern, out Regex? dynamic, out _))
         {
             args.Error(context, "check_route_param: bad regular expression");
-            return -1;
+            return ScriptResult.False;
         }
 
         return CheckRouteParam(context, dynamic!);
@@ -150,7 +150,7 @@ public sealed partial class RrModule
         if (!AppendFromtag)
         {
             args.Error(context, "is_direction() needs modparam(\"rr\", \"append_fromtag\", 1)");
-            return -1;
+            return ScriptResult.False;
         }
 
         return IsDirection(context, args.State is true);

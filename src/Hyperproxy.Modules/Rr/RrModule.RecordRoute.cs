@@ -16,22 +16,22 @@ public sealed partial class RrModule
     {
         if (!context.Message.IsRequest)
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         RrState s = State(context);
         if (s.Recorded)
         {
             Warn(context, "rr: double attempt to record-route"u8);
-            return -1;
+            return ScriptResult.False;
         }
 
         if (!s.BeginRecord(AddUsername ? RequestUser(context) : default, parameters) || !context.Defer(s))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
-        return 1;
+        return ScriptResult.True;
     }
 
     /// <summary>record_route_preset(s1[, s2]): <c>Record-Route: &lt;sip:s1;...&gt;</c> (and s2 after it).</summary>
@@ -39,27 +39,27 @@ public sealed partial class RrModule
     {
         if (!context.Message.IsRequest || (hasSecond && !EnableDoubleRr))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
         RrState s = State(context);
         if (s.Recorded)
         {
             Warn(context, "rr: double attempt to record-route"u8);
-            return -1;
+            return ScriptResult.False;
         }
 
         if (!s.BeginPreset(AddUsername ? RequestUser(context) : default, first, second, hasSecond) || !context.Defer(s))
         {
-            return -1;
+            return ScriptResult.False;
         }
 
-        return 1;
+        return ScriptResult.True;
     }
 
     /// <summary>add_rr_param(";name=value"): into every Record-Route entry this message gets (or got).</summary>
     public int AddRrParam(ScriptContext context, ReadOnlySpan<byte> parameter) =>
-        context.Message.IsRequest && State(context).AddParam(parameter) ? 1 : -1;
+        context.Message.IsRequest && State(context).AddParam(parameter) ? ScriptResult.True : ScriptResult.False;
 
     /// <summary>
     /// RFC 3261 §16.6 step 4: the Record-Route URI must be a SIPS URI when the Request-URI, or the

@@ -1,4 +1,3 @@
-using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Builtins;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
@@ -22,60 +21,43 @@ public sealed partial class RrModule
 
     private (RrCallback Callback, object? Parameter, int Priority)[] _callbacks = [];
 
-    /// <summary><c>append_fromtag</c> (1): add <c>;ftag=</c> to our Record-Route entries.</summary>
-    public bool AppendFromtag { get; private set; } = true;
+    public RrModule()
+    {
+        Exports = new ModuleDeclaration(Name,
+        [
+            Function("loose_route", 0, RouteTypes.Request, (c, _) => LooseRoute(c)),
+            Function("record_route", 0, Recording, RecordRouteFunction, Param("params", ParameterKind.Format)),
+            Function("record_route_preset", 1, Recording, RecordRoutePresetFunction, Param("address", ParameterKind.Format), Param("second", ParameterKind.Format)),
+            Function("add_rr_param", 1, Recording, AddRrParamFunction, Param("param", ParameterKind.Format)),
+            Function("check_route_param", 1, RouteTypes.Request, CheckRouteParamFunction, Param("regex", ParameterKind.Regex)),
+            Function("is_direction", 1, RouteTypes.Request, IsDirectionFunction, a => a.Fixed(0), Param("direction", ParameterKind.String, DirectionFixup)),
+        ],
+        [
+            Int("append_fromtag", 1, v => AppendFromtag = v != 0),
+            Int("enable_double_rr", 1, v => EnableDoubleRr = v != 0),
+            Int("add_username", 0, v => AddUsername = v != 0),
+            Int("enable_socket_mismatch_warning", 1, v => EnableSocketMismatchWarning = v != 0),
+        ])
+        {
+            PseudoVariables = [new PseudoVariableDeclaration("rr_params", PseudoVariableArgument.None, writable: false)],
+        };
+        ModuleTable.ApplyDefaults(Exports);
+    }
 
-    /// <summary><c>enable_double_rr</c> (1): two entries when the request crosses sockets; loose_route pairs <c>r2</c> entries.</summary>
-    public bool EnableDoubleRr { get; private set; } = true;
+    /// <summary>The export table: functions and modparams (the only place either is declared).</summary>
+    public ModuleDeclaration Exports { get; }
 
-    /// <summary><c>add_username</c> (0): the R-URI user goes into our Record-Route URI.</summary>
+    /// <summary><c>append_fromtag</c>: add <c>;ftag=</c> to our Record-Route entries.</summary>
+    public bool AppendFromtag { get; private set; }
+
+    /// <summary><c>enable_double_rr</c>: two entries when the request crosses sockets; loose_route pairs <c>r2</c> entries.</summary>
+    public bool EnableDoubleRr { get; private set; }
+
+    /// <summary><c>add_username</c>: the R-URI user goes into our Record-Route URI.</summary>
     public bool AddUsername { get; private set; }
 
-    /// <summary><c>enable_socket_mismatch_warning</c> (1): warn when a Route/preset names no local socket.</summary>
-    public bool EnableSocketMismatchWarning { get; private set; } = true;
-
-    /// <summary>The script-side declaration (replaces the placeholder in <see cref="FunctionRegistry"/>).</summary>
-    public static ModuleDeclaration Declaration() => new(Name,
-    [
-        Function("loose_route", 0, RouteTypes.Request),
-        Function("record_route", 0, Recording, Param("params", ParameterKind.Format)),
-        Function("record_route_preset", 1, Recording, Param("address", ParameterKind.Format), Param("second", ParameterKind.Format)),
-        Function("add_rr_param", 1, Recording, Param("param", ParameterKind.Format)),
-        Function("check_route_param", 1, RouteTypes.Request, Param("regex", ParameterKind.Regex)),
-        Function("is_direction", 1, RouteTypes.Request, Param("direction", ParameterKind.String, DirectionFixup)),
-    ],
-    [
-        Int("append_fromtag", 1), Int("enable_double_rr", 1), Int("add_username", 0), Int("enable_socket_mismatch_warning", 1),
-    ]);
-
-    /// <summary>Reads the modparams of a loaded script (defaults when rr is not loaded).</summary>
-    public void Configure(ScriptProgram program)
-    {
-        AppendFromtag = IntParam(program, "append_fromtag", 1) != 0;
-        EnableDoubleRr = IntParam(program, "enable_double_rr", 1) != 0;
-        AddUsername = IntParam(program, "add_username", 0) != 0;
-        EnableSocketMismatchWarning = IntParam(program, "enable_socket_mismatch_warning", 1) != 0;
-    }
-
-    /// <summary>Sets the parameters directly (tests, embedding).</summary>
-    public void Configure(bool appendFromtag = true, bool enableDoubleRr = true, bool addUsername = false, bool enableSocketMismatchWarning = true)
-    {
-        AppendFromtag = appendFromtag;
-        EnableDoubleRr = enableDoubleRr;
-        AddUsername = addUsername;
-        EnableSocketMismatchWarning = enableSocketMismatchWarning;
-    }
-
-    /// <summary>The run-time bodies of the script functions.</summary>
-    public void RegisterFunctions(FunctionImplementations functions)
-    {
-        functions.Register("loose_route", (c, _) => LooseRoute(c));
-        functions.Register("record_route", RecordRouteFunction);
-        functions.Register("record_route_preset", RecordRoutePresetFunction);
-        functions.Register("add_rr_param", AddRrParamFunction);
-        functions.Register("check_route_param", CheckRouteParamFunction);
-        functions.Register("is_direction", IsDirectionFunction, a => a.Fixed(0));
-    }
+    /// <summary><c>enable_socket_mismatch_warning</c>: warn when a Route/preset names no local socket.</summary>
+    public bool EnableSocketMismatchWarning { get; private set; }
 
     /// <summary>
     /// <c>register_rrcb</c>: <paramref name="callback"/> runs in every loose_route() that reaches its
@@ -123,9 +105,6 @@ public sealed partial class RrModule
         s.Module = this;
         return s;
     }
-
-    private static int IntParam(ScriptProgram program, string name, int fallback) =>
-        program.GetModuleParameter(Name, name) is int v ? v : fallback;
 
     /// <summary><c>"upstream"</c>/<c>"downstream"</c> (any case, any prefix); value: true for upstream.</summary>
     private static readonly ParameterFixup DirectionFixup = c =>

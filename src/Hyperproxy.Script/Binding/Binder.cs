@@ -19,6 +19,7 @@ public sealed partial class Binder
     private readonly DiagnosticBag _diagnostics;
     private readonly Dictionary<(RouteTypes, string), RouteDefinition> _routes = new();
     private readonly List<ModuleDeclaration> _loaded = new();
+    private readonly HashSet<string> _missing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _messageFlags = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _branchFlags = new(StringComparer.Ordinal);
     private readonly List<(RouteDefinition Caller, RouteDefinition Callee)> _calls = new();
@@ -62,13 +63,32 @@ public sealed partial class Binder
                 name = name[..^3];
             if (name.Length == 0 || !_functions.TryGetModule(name, out var module) || name == FunctionRegistry.CoreModuleName)
             {
-                _diagnostics.Report(load.PathLocation, $"unknown module '{name}' (loadmodule \"{load.Path}\")");
+                ReportMissingModule(load, name);
                 continue;
             }
 
             if (!_loaded.Contains(module))
                 _loaded.Add(module);
         }
+    }
+
+    /// <summary>
+    /// A module that is not built in: an error, or one warning per module with <see cref="FunctionRegistry.IgnoreMissingModules"/>.
+    /// Either way its modparams are not checked again (one report per module).
+    /// </summary>
+    private void ReportMissingModule(LoadModuleSyntax load, string name)
+    {
+        string builtIn = _functions.BuiltInModuleNames();
+        bool first = _missing.Add(name);
+        if (!_functions.IgnoreMissingModules || name.Length == 0)
+        {
+            _diagnostics.Report(load.PathLocation,
+                $"module '{name}' is not built into Hyperproxy (loadmodule \"{load.Path}\"); built in: {builtIn}; --ignore-missing-modules skips it with a warning");
+            return;
+        }
+
+        if (first)
+            _diagnostics.ReportWarning(load.PathLocation, $"module '{name}' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: {builtIn}");
     }
 
     private List<ModuleParameterValue> BindModParams(List<ModParamSyntax> modParams)
@@ -84,6 +104,8 @@ public sealed partial class Binder
 
             foreach (string moduleName in mp.Module.StringValue!.Split('|'))
             {
+                if (_missing.Contains(moduleName))
+                    continue; // reported at its loadmodule
                 if (!_functions.TryGetModule(moduleName, out var module) || moduleName == FunctionRegistry.CoreModuleName)
                 {
                     _diagnostics.Report(mp.Module.Location, $"modparam: unknown module '{moduleName}'");

@@ -1,10 +1,11 @@
 using Hyperproxy.Script.Declarations;
+using Hyperproxy.Script.Runtime.Functions;
 using static Hyperproxy.Script.Builtins.Declare;
 
 namespace Hyperproxy.Script.Builtins;
 
 /// <summary>
-/// The core functions (OpenSIPS <c>core_cmds.c</c>). <c>exit</c>, <c>drop</c>, <c>return</c>
+/// The core's export table: the core functions (OpenSIPS <c>core_cmds.c</c>), bodies in <see cref="CoreFunctions"/>. <c>exit</c>, <c>drop</c>, <c>return</c>
 /// and <c>route</c> are statements/built into the binder, not functions.
 /// </summary>
 public static class CoreModule
@@ -17,39 +18,40 @@ public static class CoreModule
         var uri = Param("uri", ParameterKind.Format);
         FunctionDeclaration[] functions =
         [
-            Function("forward", 0, Forwarding, Param("destination", ParameterKind.Format, Fixups.Destination)),
-            Function("send", 1, Forwarding, Param("destination", ParameterKind.Format, Fixups.Destination), Param("headers", ParameterKind.Format)),
+            Function("forward", 0, Forwarding, CoreFunctions.Forward, Param("destination", ParameterKind.Format, Fixups.Destination)),
+            Function("send", 1, Forwarding, CoreFunctions.Send, Param("destination", ParameterKind.Format, Fixups.Destination), Param("headers", ParameterKind.Format)),
             new("xlog", 1, [Param("level_or_format", ParameterKind.Format), Param("format", ParameterKind.Format)], RouteTypes.All)
             {
                 CallCheck = XlogCheck,
+                Body = CoreFunctions.Xlog,
             },
-            Function("log", 1, RouteTypes.All, Param("level_or_text", ParameterKind.Any), Param("text", ParameterKind.String)),
-            Function("force_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure),
-            Function("add_local_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure),
-            Function("force_send_socket", 1, Forwarding, Param("socket", ParameterKind.String, Fixups.Socket)),
-            Function("is_myself", 1, RouteTypes.All, Param("host", ParameterKind.Format), Param("port", ParameterKind.Int, Fixups.IntRange(0, 65535))),
-            Function("seturi", 1, RequestLike, uri),
-            Function("rewriteuri", 1, RequestLike, uri),
-            Function("sethost", 1, RequestLike, Param("host", ParameterKind.Format)),
-            Function("sethostport", 1, RequestLike, Param("hostport", ParameterKind.Format)),
-            Function("setuser", 1, RequestLike, Param("user", ParameterKind.Format)),
-            Function("setport", 1, RequestLike, Param("port", ParameterKind.Format)),
-            Function("prefix", 1, RequestLike, Param("prefix", ParameterKind.Format)),
-            Function("strip", 1, RequestLike, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
-            Function("strip_tail", 1, RequestLike, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
-            Function("revert_uri", 0, RequestLike),
-            Function("setdsturi", 1, RequestLike, uri),
-            Function("resetdsturi", 0, RequestLike),
-            Function("isdsturiset", 0, RequestLike),
-            Function("append_branch", 0, RouteTypes.Request | RouteTypes.Failure, uri, Param("q", ParameterKind.Format)),
-            Function("set_advertised_address", 1, Forwarding, Param("address", ParameterKind.Format)),
-            Function("set_advertised_port", 1, Forwarding, Param("port", ParameterKind.Format)),
-            Function("setflag", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
-            Function("resetflag", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
-            Function("isflagset", 1, RouteTypes.All, Param("flag", ParameterKind.FlagName)),
-            Function("setbflag", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
-            Function("resetbflag", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
-            Function("isbflagset", 1, RouteTypes.All, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+            Function("log", 1, RouteTypes.All, CoreFunctions.Log, Param("level_or_text", ParameterKind.Any), Param("text", ParameterKind.String)),
+            Function("force_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure, CoreFunctions.ForceRport),
+            Function("add_local_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure, CoreFunctions.AddLocalRport),
+            Function("force_send_socket", 1, Forwarding, CoreFunctions.ForceSendSocket, Param("socket", ParameterKind.String, Fixups.Socket)),
+            Function("is_myself", 1, RouteTypes.All, CoreFunctions.IsMyself, Param("host", ParameterKind.Format), Param("port", ParameterKind.Int, Fixups.IntRange(0, 65535))),
+            Function("seturi", 1, RequestLike, CoreFunctions.SetUri, uri),
+            Function("rewriteuri", 1, RequestLike, CoreFunctions.SetUri, uri),
+            Function("sethost", 1, RequestLike, CoreFunctions.SetHost, Param("host", ParameterKind.Format)),
+            Function("sethostport", 1, RequestLike, CoreFunctions.SetHostPort, Param("hostport", ParameterKind.Format)),
+            Function("setuser", 1, RequestLike, CoreFunctions.SetUser, Param("user", ParameterKind.Format)),
+            Function("setport", 1, RequestLike, CoreFunctions.SetPort, Param("port", ParameterKind.Format)),
+            Function("prefix", 1, RequestLike, CoreFunctions.Prefix, Param("prefix", ParameterKind.Format)),
+            Function("strip", 1, RequestLike, CoreFunctions.Strip, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
+            Function("strip_tail", 1, RequestLike, CoreFunctions.StripTail, Param("count", ParameterKind.Int, Fixups.IntRange(0, int.MaxValue))),
+            Function("revert_uri", 0, RequestLike, CoreFunctions.RevertUri),
+            Function("setdsturi", 1, RequestLike, CoreFunctions.SetDestinationUri, uri),
+            Function("resetdsturi", 0, RequestLike, CoreFunctions.ResetDestinationUri),
+            Function("isdsturiset", 0, RequestLike, CoreFunctions.IsDestinationUriSet),
+            Function("append_branch", 0, RouteTypes.Request | RouteTypes.Failure, CoreFunctions.AppendBranch, uri, Param("q", ParameterKind.Format)),
+            Function("set_advertised_address", 1, Forwarding, CoreFunctions.SetAdvertisedAddress, Param("address", ParameterKind.Format)),
+            Function("set_advertised_port", 1, Forwarding, CoreFunctions.SetAdvertisedPort, Param("port", ParameterKind.Format)),
+            Function("setflag", 1, RouteTypes.All, CoreFunctions.SetFlag, Param("flag", ParameterKind.FlagName)),
+            Function("resetflag", 1, RouteTypes.All, CoreFunctions.ResetFlag, Param("flag", ParameterKind.FlagName)),
+            Function("isflagset", 1, RouteTypes.All, CoreFunctions.IsFlagSet, Param("flag", ParameterKind.FlagName)),
+            Function("setbflag", 1, RouteTypes.All, CoreFunctions.SetBranchFlag, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+            Function("resetbflag", 1, RouteTypes.All, CoreFunctions.ResetBranchFlag, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
+            Function("isbflagset", 1, RouteTypes.All, CoreFunctions.IsBranchFlagSet, Param("flag", ParameterKind.BranchFlagName), Param("branch", ParameterKind.Int)),
         ];
         return new ModuleDeclaration(FunctionRegistry.CoreModuleName, functions,
         [

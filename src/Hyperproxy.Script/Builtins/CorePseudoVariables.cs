@@ -51,8 +51,6 @@ public static class CorePseudoVariables
         r.Register(new("return", PseudoVariableArgument.Required, writable: false) { ValidateArgument = ValidateIndex });
         r.Register(new("stat", PseudoVariableArgument.Required, writable: true));
         r.Register(new("time", PseudoVariableArgument.Required, writable: false));
-        // rr's $rr_params is declared here until the rr module registers itself.
-        r.Register(ReadOnly("rr_params"));
 
         foreach (string e in new[] { "err.class", "err.level", "err.info", "err.rcode", "err.rreason" })
             r.Register(new(e, PseudoVariableArgument.None, writable: false, RouteTypes.Error));

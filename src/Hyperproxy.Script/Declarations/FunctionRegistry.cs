@@ -15,34 +15,43 @@ public sealed class FunctionRegistry
     private readonly Dictionary<string, ModuleDeclaration> _modules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, FunctionDeclaration> _functions = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// The built-in declarations: core, sl, signaling, maxfwd, sipmsgops, plus placeholders
-    /// (known names, their modparams, no functions yet) for rr, path, registrar, usrloc, tm,
-    /// and the transport/management modules a stock config loads.
-    /// </summary>
+    /// <summary>The core functions only; the modules (Hyperproxy.Modules) register their own tables.</summary>
     public static FunctionRegistry CreateDefault()
     {
         var registry = new FunctionRegistry();
-        BuiltinModules.RegisterAll(registry);
+        registry.RegisterModule(CoreModule.Create());
         return registry;
     }
 
     public IEnumerable<ModuleDeclaration> Modules => _modules.Values;
 
     /// <summary>
-    /// Adds a module and its functions. A placeholder of the same name is replaced; any other
-    /// clash (module or function name) throws <see cref="InvalidOperationException"/>.
+    /// What <c>loadmodule</c> of a module that is not registered does: false (the default) stops start-up
+    /// naming the module and the ones that are built in; true (<c>--ignore-missing-modules</c>) warns once
+    /// per module and skips its modparams, so a call of one of its functions is still "unknown function".
     /// </summary>
+    public bool IgnoreMissingModules { get; set; }
+
+    /// <summary>The registered module names except core, sorted (for "built in: ..." messages).</summary>
+    public string BuiltInModuleNames()
+    {
+        var names = new List<string>();
+        foreach (string name in _modules.Keys)
+        {
+            if (name != CoreModuleName)
+                names.Add(name);
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return string.Join(", ", names);
+    }
+
+    /// <summary>Adds a module and its functions; a clash (module or function name) throws <see cref="InvalidOperationException"/>.</summary>
     public void RegisterModule(ModuleDeclaration module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        if (_modules.TryGetValue(module.Name, out var existing))
-        {
-            if (!existing.IsPlaceholder)
-                throw new InvalidOperationException($"module '{module.Name}' is already registered");
-            foreach (var f in existing.Functions)
-                _functions.Remove(f.Name);
-        }
+        if (_modules.ContainsKey(module.Name))
+            throw new InvalidOperationException($"module '{module.Name}' is already registered");
 
         foreach (var f in module.Functions)
         {

@@ -1,19 +1,18 @@
 namespace Hyperproxy.Script.Declarations;
 
 /// <summary>
-/// What a module exports to the script: functions and <c>modparam</c> parameters.
-/// A <see cref="IsPlaceholder"/> module is known by name (so <c>loadmodule</c> and its
-/// modparams work) but provides no functions yet; registering the real module replaces it.
+/// A module's export table (OpenSIPS's <c>module_exports</c>): its functions and its <c>modparam</c>
+/// parameters, the one place either is declared. Binding, configuration and <c>hyperproxy modules</c>
+/// all read it.
 /// </summary>
 public sealed class ModuleDeclaration
 {
     public ModuleDeclaration(string name, IReadOnlyList<FunctionDeclaration> functions,
-        IReadOnlyList<ModuleParameterDeclaration> parameters, bool isPlaceholder = false)
+        IReadOnlyList<ModuleParameterDeclaration> parameters)
     {
         Name = name;
         Functions = functions;
         Parameters = parameters;
-        IsPlaceholder = isPlaceholder;
     }
 
     /// <summary>The OpenSIPS name (<c>sl</c>, <c>maxfwd</c>); <c>core</c> for the core.</summary>
@@ -23,7 +22,14 @@ public sealed class ModuleDeclaration
 
     public IReadOnlyList<ModuleParameterDeclaration> Parameters { get; }
 
-    public bool IsPlaceholder { get; }
+    /// <summary>Pseudo-variables the module exports (rr's <c>$rr_params</c>); registered with its functions.</summary>
+    public IReadOnlyList<PseudoVariableDeclaration> PseudoVariables { get; init; } = [];
+
+    /// <summary>
+    /// Runs once after every parameter was stored (OpenSIPS's <c>mod_init</c>): settings that depend on
+    /// each other, callbacks into other modules. Returns null or why start-up must stop.
+    /// </summary>
+    public Func<string?>? Init { get; init; }
 
     public ModuleParameterDeclaration? FindParameter(string name)
     {

@@ -152,13 +152,13 @@ public sealed partial class ScriptCompiler
 
         object?[] fixedValues = call.FixedArguments.Length == values.Length ? call.FixedArguments : new object?[values.Length];
         var args = new CallArguments(values, fixedValues, call.Location, _current.DisplayName);
-        if (!_functions.TryGet(call.Name, out ScriptFunction body, out var prepare))
+        if (call.Function?.Body is not { } body)
         {
             Error(call.Location, $"function '{call.Name}' is declared but has no run-time implementation yet");
             return new FunctionCall((c, a) => -1, args);
         }
 
-        args.State = prepare?.Invoke(args);
+        args.State = call.Function.Prepare?.Invoke(args);
         return new FunctionCall(body, args);
     }
 }

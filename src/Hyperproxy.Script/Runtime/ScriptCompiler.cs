@@ -18,27 +18,27 @@ namespace Hyperproxy.Script.Runtime;
 public sealed partial class ScriptCompiler
 {
     private readonly ScriptProgram _program;
-    private readonly FunctionImplementations _functions;
     private readonly List<ScriptDiagnostic> _errors = [];
     private readonly Dictionary<RouteDefinition, RouteNode> _routes = [];
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private RouteDefinition _current = null!;
 
-    private ScriptCompiler(ScriptProgram program, FunctionImplementations functions)
+    private ScriptCompiler(ScriptProgram program)
     {
         _program = program;
-        _functions = functions;
     }
 
-    /// <summary>Compiles a program; on failure <paramref name="errors"/> lists what the runtime cannot run.</summary>
-    public static bool TryCompile(ScriptProgram program, FunctionImplementations functions, out CompiledScript? script,
-        out IReadOnlyList<ScriptDiagnostic> errors) => TryCompile(program, functions, emit: true, out script, out errors);
+    /// <summary>
+    /// Compiles a program; every call runs the body its declaration (the module's export table) names.
+    /// On failure <paramref name="errors"/> lists what the runtime cannot run.
+    /// </summary>
+    public static bool TryCompile(ScriptProgram program, out CompiledScript? script, out IReadOnlyList<ScriptDiagnostic> errors) =>
+        TryCompile(program, emit: true, out script, out errors);
 
     /// <summary>Compiles a program; <paramref name="emit"/> false keeps every route walking its nodes (tests compare the two).</summary>
-    internal static bool TryCompile(ScriptProgram program, FunctionImplementations functions, bool emit, out CompiledScript? script,
-        out IReadOnlyList<ScriptDiagnostic> errors)
+    internal static bool TryCompile(ScriptProgram program, bool emit, out CompiledScript? script, out IReadOnlyList<ScriptDiagnostic> errors)
     {
-        var compiler = new ScriptCompiler(program, functions);
+        var compiler = new ScriptCompiler(program);
         RouteNode? request = program.MainRoute is { } main ? compiler.CompileRoute(main) : null;
         RouteNode? reply = program.MainReplyRoute is { } r ? compiler.CompileRoute(r) : null;
         // Blocks that are not reachable from the main routes are still checked.
@@ -80,10 +80,10 @@ public sealed partial class ScriptCompiler
         return script is not null;
     }
 
-    /// <summary>Compiles with the built-in functions; throws <see cref="InvalidOperationException"/> listing the errors.</summary>
+    /// <summary>Compiles; throws <see cref="InvalidOperationException"/> listing the errors.</summary>
     public static CompiledScript Compile(ScriptProgram program)
     {
-        if (!TryCompile(program, FunctionImplementations.CreateDefault(), out CompiledScript? script, out var errors))
+        if (!TryCompile(program, out CompiledScript? script, out var errors))
         {
             throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
         }

@@ -41,6 +41,11 @@ public sealed class DiagnosticBag
         _items.Add(new ScriptDiagnostic(location, message));
     }
 
+    /// <summary>Warnings: what start-up goes on without (in the order found); they never stop it.</summary>
+    public List<ScriptDiagnostic> Warnings { get; } = new();
+
+    public void ReportWarning(SourceLocation location, string message) => Warnings.Add(new ScriptDiagnostic(location, message));
+
     /// <summary>All errors, sorted by position; a final note if some were left off.</summary>
     public IReadOnlyList<ScriptDiagnostic> ToSortedList()
     {

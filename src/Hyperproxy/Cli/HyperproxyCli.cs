@@ -64,6 +64,7 @@ public static class HyperproxyCli
         root.Add(BuildVersion());
         root.Add(BuildCheckConfig());
         root.Add(BuildDefaultConfig());
+        root.Add(BuildModules());
         return root;
     }
 
@@ -81,15 +82,22 @@ public static class HyperproxyCli
     private static Command BuildCheckConfig()
     {
         var file = new Argument<string>("FILE") { Description = "The routing script to check." };
+        var ignoreMissing = IgnoreMissingModules();
         var command = new Command("check-config", "Load and compile a routing script without starting; print every error as file:line:column: message. Exit 0 when it is good, 1 when not.")
         {
-            file,
+            file, ignoreMissing,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
             ScriptFile.RequireReadable("check-config", path);
-            CompiledScript? script = ScriptSetup.TryLoad(path, out var errors);
+            var catalog = new Modules.ModuleCatalog { IgnoreMissingModules = parse.GetValue(ignoreMissing) };
+            CompiledScript? script = ScriptSetup.TryLoad(path, catalog, out var errors);
+            foreach (var warning in catalog.Warnings)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + warning);
+            }
+
             if (script is null)
             {
                 foreach (var e in errors)
@@ -102,6 +110,24 @@ public static class HyperproxyCli
             }
 
             parse.InvocationConfiguration.Output.WriteLine($"{path}: OK ({script.Program.Routes.Count} route block(s), {script.Program.Modules.Count} module(s))");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Option<bool> IgnoreMissingModules() => new("--ignore-missing-modules")
+    {
+        Description = "A loadmodule of a module that is not built in (see 'hyperproxy modules') is one warning instead of a start-up error; "
+            + "its functions stay unknown.",
+    };
+
+    private static Command BuildModules()
+    {
+        var command = new Command("modules", "Print the built-in modules: their functions (arities, route blocks) and parameters (type, default).");
+        command.SetAction(parse =>
+        {
+            var catalog = new Modules.ModuleCatalog();
+            Modules.ModuleTableWriter.Write(parse.InvocationConfiguration.Output, catalog.CreateRegistry().Modules);
             return 0;
         });
         return command;
@@ -181,9 +207,10 @@ public static class HyperproxyCli
             HelpName = "LEVEL",
         };
 
+        var ignoreMissing = IgnoreMissingModules();
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, logLevel,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, logLevel, ignoreMissing,
         };
         run.SetAction(parse =>
         {
@@ -198,7 +225,8 @@ public static class HyperproxyCli
                 parse.GetValue(dataDir)!.FullName,
                 parse.GetValue(logLevel)!,
                 parse.GetValue(durability),
-                parse.GetValue(checkpointWalSize));
+                parse.GetValue(checkpointWalSize),
+                parse.GetValue(ignoreMissing));
             if (configPath is not null)
             {
                 ScriptFile.RequireReadable("--config", configPath);

@@ -7,16 +7,27 @@ namespace Hyperproxy.Hosting;
 
 /// <summary>
 /// The <see cref="IScriptHost"/> of the message-less blocks (startup_route, timer_route): there is
-/// no request to answer or relay, so the network actions fail (-1); "is this me", the sockets and
-/// logging work as on a worker.
+/// no request to answer or relay, so the network actions fail (-1); "is this me", the sockets,
+/// logging and the (global) statistics work as on a worker.
 /// </summary>
 public sealed class BackgroundScriptHost : IScriptHost
 {
     private readonly ProxyIdentity _identity;
+    private readonly ProxyCounters[] _counters;
+    private readonly Location.ILocationStore? _store;
+    private readonly Location.DurableReplyStats[]? _replyStats;
 
-    public BackgroundScriptHost(ProxyIdentity identity)
+    /// <param name="identity">The sockets and names of this proxy.</param>
+    /// <param name="counters">The workers' counters, which <c>$stat(...)</c> sums; none: every statistic reads 0.</param>
+    /// <param name="store">The location store, for the usrloc statistics (none: they are unknown).</param>
+    /// <param name="replyStats">The workers' durable-reply figures (usrloc's parked_reply_* statistics).</param>
+    public BackgroundScriptHost(ProxyIdentity identity, ProxyCounters[]? counters = null, Location.ILocationStore? store = null,
+        Location.DurableReplyStats[]? replyStats = null)
     {
         _identity = identity;
+        _counters = counters ?? [];
+        _store = store;
+        _replyStats = replyStats;
     }
 
     public int SocketCount => _identity.SocketCount;
@@ -38,6 +49,9 @@ public sealed class BackgroundScriptHost : IScriptHost
     public ReadOnlySpan<byte> AdvertisedHost(int socket) => _identity.AdvertisedHost(socket);
 
     public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
+
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
+        ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
 
     public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 

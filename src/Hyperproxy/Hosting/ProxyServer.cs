@@ -44,7 +44,7 @@ public sealed class ProxyServer : IDisposable
 
     public static ProxyServer Start(ServerOptions options)
     {
-        var catalog = new ModuleCatalog();
+        var catalog = new ModuleCatalog { IgnoreMissingModules = options.IgnoreMissingModules };
         CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
         ApplyScriptLogLevel(options, script);
         IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
@@ -82,13 +82,6 @@ public sealed class ProxyServer : IDisposable
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
-            // startup_route runs once, with no message, before any worker handles traffic.
-            var background = new BackgroundScriptHost(identity);
-            if (script.HasStartupRoute)
-            {
-                script.RunStartup(script.CreateContext(background));
-            }
-
             var replyStats = new DurableReplyStats[pool.Workers.Count];
             for (int i = 0; i < replyStats.Length; i++)
             {
@@ -96,6 +89,13 @@ public sealed class ProxyServer : IDisposable
             }
 
             server._replyStats = replyStats;
+            // startup_route runs once, with no message, before any worker handles traffic.
+            var background = new BackgroundScriptHost(identity, counters, store, replyStats);
+            if (script.HasStartupRoute)
+            {
+                script.RunStartup(script.CreateContext(background));
+            }
+
             pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats));
             server._timers = ScriptTimerThread.StartFor(script, background);
             return server;
@@ -135,6 +135,8 @@ public sealed class ProxyServer : IDisposable
                 DataDirectory = durability == Durability.None ? null : directory,
                 CheckpointWalBytes = walBytes,
                 Log = Log.Error,
+                ExpectedAors = catalog.Registrar.ExpectedAors(new LocationStoreOptions().ExpectedAors),
+                PurgeInterval = catalog.Registrar.PurgeInterval,
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)

@@ -20,7 +20,7 @@ public static class ScriptSetup
     /// <summary>Loads and compiles a script file with the modules of <paramref name="catalog"/> (which keeps their settings).</summary>
     public static CompiledScript? TryLoad(string path, ModuleCatalog catalog, out IReadOnlyList<ScriptDiagnostic> errors)
     {
-        // The modules (rr, path, ...) replace their placeholders and read their modparams from the script.
+        // The modules' export tables are the registry; their parameter rows read the script's modparams.
         return catalog.TryLoadFile(path, out errors);
     }
 
@@ -51,6 +51,11 @@ public static class ScriptSetup
             // The flag's line first, in the CLI's one form, then each error as file:line:column: message.
             throw new StartupException($"--config '{path}': the routing script has {errors.Count} error(s):" + Environment.NewLine
                 + string.Join(Environment.NewLine, errors));
+        }
+
+        foreach (ScriptDiagnostic warning in catalog.Warnings)
+        {
+            Log.Warning(warning.ToString());
         }
 
         return script;

@@ -50,6 +50,9 @@ public sealed class ServerOptions
     /// <summary>True when <c>--log-level</c> was given (it then wins over the script's <c>log_level</c>).</summary>
     public bool LogLevelGiven { get; init; }
 
+    /// <summary><c>--ignore-missing-modules</c>: a loadmodule of a module that is not built in is one warning, not a start-up error.</summary>
+    public bool IgnoreMissingModules { get; init; }
+
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
     public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
 
@@ -63,7 +66,8 @@ public sealed class ServerOptions
         string dataDir,
         string? logLevel,
         string? durability = null,
-        string? checkpointWalSize = null)
+        string? checkpointWalSize = null,
+        bool ignoreMissingModules = false)
     {
         Hyperproxy.Location.Durability? mode = null;
         if (durability is not null)
@@ -118,6 +122,7 @@ public sealed class ServerOptions
             LogLevelGiven = logLevel is not null,
             Durability = mode,
             CheckpointWalBytes = walBytes,
+            IgnoreMissingModules = ignoreMissingModules,
         };
     }
 

@@ -39,6 +39,23 @@ public sealed class SaveTests
     }
 
     [Fact]
+    public void ExpiresMaxDeviationSpreadsTheGrantedExpiresWithinTheDeviationThenClamps()
+    {
+        using var h = Make("\"location\"", "modparam(\"registrar\", \"expires_max_deviation\", 30)\nmodparam(\"registrar\", \"max_expires\", 3610)");
+        var granted = new HashSet<int>();
+        for (int cseq = 1; cseq <= 40; cseq++)
+        {
+            string contact = Assert.Single(h.Run(Register(expires: "3600", cseq: cseq))[0].Headers("Contact"));
+            int expires = int.Parse(contact[(contact.IndexOf("expires=", StringComparison.Ordinal) + 8)..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(expires, 3570, 3610);
+            granted.Add(expires);
+        }
+
+        Assert.True(granted.Count > 1, "the deviation never moved the expires");
+        Assert.Empty(h.Run(Register(expires: "0", cseq: 41))[0].Headers("Contact")); // a removal stays a removal
+    }
+
+    [Fact]
     public void PerCallMinAndMaxExpiresFlagsOverrideTheModuleInBothSyntaxes()
     {
         using var letters = Make("\"location\", \"e100E200\"");

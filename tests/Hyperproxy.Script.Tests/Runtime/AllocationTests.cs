@@ -58,7 +58,7 @@ public sealed class AllocationTests
     [Fact]
     public void ScriptWithVarsRegexConcatenationSwitchAndWhileAllocatesNothing()
     {
-        string script = ScriptTestHelper.Modules + "route {\n" + ComplexBody + "}\nroute[sub] { if ($param(1) =~ \"bob,\") return(2); return(-1); }\n";
+        string script = ScriptTestHelper.ModuleLines + "route {\n" + ComplexBody + "}\nroute[sub] { if ($param(1) =~ \"bob,\") return(2); return(-1); }\n";
         var run = new ScriptRun(script, wholeScript: true);
         run.Run(ScriptRun.Request(extra: "X-P: a=1;b=2\r\n"));
         Assert.Equal((200, "OK inv314", ""), run.Host.Replies[^1]);
@@ -81,7 +81,7 @@ public sealed class AllocationTests
     [Fact]
     public void ForEachReturnValuesAndStringTransformationsAllocateNothing()
     {
-        string script = ScriptTestHelper.Modules + "route {\n"
+        string script = ScriptTestHelper.ModuleLines + "route {\n"
             + "$avp(l) := NULL; $avp(l) = \"a\"; $avp(l) = $rU; $var(all) = \"\";\n"
             + "for ($var(v) in $(avp(l)[*])) { $var(all) = $var(all) + $var(v); }\n"
             + "for ($var(h) in $(hdr(X-P)[*])) { $var(all) = $var(all) + $(var(h){param.value,b}); }\n"

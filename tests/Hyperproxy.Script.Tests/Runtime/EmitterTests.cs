@@ -51,8 +51,8 @@ public sealed class EmitterTests
     [
         ScriptLoader.DefaultScriptText,
         EveryConstructTests.Script,
-        ScriptTestHelper.Modules + "max_while_loops = 50\n" + Loops,
-        ScriptTestHelper.Modules + "route {\n" + AllocationTests.ComplexBody + "}\nroute[sub] { if ($param(1) =~ \"bob,\") return(2); return(-1); }\n",
+        ScriptTestHelper.ModuleLines + "max_while_loops = 50\n" + Loops,
+        ScriptTestHelper.ModuleLines + "route {\n" + AllocationTests.ComplexBody + "}\nroute[sub] { if ($param(1) =~ \"bob,\") return(2); return(-1); }\n",
     ];
 
     [Theory]
@@ -83,7 +83,7 @@ public sealed class EmitterTests
     [Fact]
     public void LoopsSwitchAndShortCircuitsGiveTheDocumentedResults()
     {
-        var run = new ScriptRun(ScriptTestHelper.Modules + "max_while_loops = 50\n" + Loops, wholeScript: true);
+        var run = new ScriptRun(ScriptTestHelper.ModuleLines + "max_while_loops = 50\n" + Loops, wholeScript: true);
         run.Run(ScriptRun.Request("MESSAGE", "sip:carol@127.0.0.1", "X-P: a=1\r\n"));
         Assert.Equal(["-1 while 7 oeoeoe", "-1 bounded 50", "-1 message", "-1 rc=5 r=c", "-1 default", "-1 else"],
             run.Host.Logs.Where(l => !l.Contains("max_while_loops", StringComparison.Ordinal)).ToList());

@@ -20,9 +20,9 @@ public sealed class EveryConstructTests
         loadmodule "signaling.so"
         loadmodule "maxfwd.so"
         loadmodule "sipmsgops.so"
-        loadmodule "tm.so"
+        loadmodule "proto_udp.so"
         modparam("maxfwd", "max_limit", 70)
-        modparam("tm", "fr_timeout", 5)
+        modparam("proto_udp", "udp_port", 5060)
 
         route {
             if (!mf_process_maxfwd_header(10)) { send_reply(483, "Too Many Hops"); exit; }

@@ -64,8 +64,8 @@ public sealed class PseudoVariableStackTests
     [Fact]
     public void IndexedAvpCannotBeAssigned()
     {
-        var program = ScriptTestHelper.LoadOk(ScriptTestHelper.Modules + "route {\n$(avp(x)[1]) = 1;\n}\n");
-        Assert.False(ScriptCompiler.TryCompile(program, FunctionImplementations.CreateDefault(), out _, out var errors));
+        var program = ScriptTestHelper.LoadOk(ScriptTestHelper.ModuleLines + "route {\n$(avp(x)[1]) = 1;\n}\n");
+        Assert.False(ScriptCompiler.TryCompile(program, out _, out var errors));
         Assert.Contains(errors, e => e.ToString().Contains("indexed $avp cannot be written", StringComparison.Ordinal));
     }
 

@@ -15,9 +15,10 @@ internal sealed class ScriptRun
 
     public ScriptRun(string script, bool wholeScript = false, bool emit = true)
     {
-        string text = wholeScript ? script : ScriptTestHelper.Modules + "route {\n" + script + "\n}\n";
+        string text = wholeScript ? script : ScriptTestHelper.ModuleLines + "route {\n" + script + "\n}\n";
         var program = ScriptTestHelper.LoadOk(text);
-        Assert.True(ScriptCompiler.TryCompile(program, FunctionImplementations.CreateDefault(), emit, out CompiledScript? compiled, out var errors),
+        new Modules.ModuleCatalog().Configure(program);
+        Assert.True(ScriptCompiler.TryCompile(program, emit, out CompiledScript? compiled, out var errors),
             string.Join("\n", errors));
         Script = compiled!;
         Context = Script.CreateContext(Host);

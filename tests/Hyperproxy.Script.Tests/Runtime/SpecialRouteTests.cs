@@ -7,7 +7,7 @@ public sealed class SpecialRouteTests
 {
     private const string Main = "route {\n exit;\n}\n";
 
-    private static ScriptRun Whole(string routes) => new(ScriptTestHelper.Modules + Main + routes, wholeScript: true);
+    private static ScriptRun Whole(string routes) => new(ScriptTestHelper.ModuleLines + Main + routes, wholeScript: true);
 
     [Fact]
     public void StartupRouteRunsWithoutAMessageAndItsVarsAndXlogWork()
@@ -35,7 +35,7 @@ public sealed class SpecialRouteTests
     [InlineData("timer_route[t, 5] {\n sl_send_reply(200, \"OK\");\n}\n", "sl_send_reply")]
     public void MessageFunctionsAreRefusedInMessagelessRoutesAtLoadTime(string routes, string function)
     {
-        List<string> errors = ScriptTestHelper.Errors(ScriptTestHelper.Modules + Main + routes);
+        List<string> errors = ScriptTestHelper.Errors(ScriptTestHelper.ModuleLines + Main + routes);
         Assert.Contains(errors, e => e.Contains(function, StringComparison.Ordinal));
     }
 

@@ -59,7 +59,7 @@ public sealed class StatementTests
     [Fact]
     public void WhileStopsAtMaxWhileLoopsWithARuntimeError()
     {
-        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.Modules + "route { $var(i) = 0; while (1) { $var(i) += 1; } xlog(\"$var(i)\"); }\n", wholeScript: true);
+        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.ModuleLines + "route { $var(i) = 0; while (1) { $var(i) += 1; } xlog(\"$var(i)\"); }\n", wholeScript: true);
         run.Run(ScriptRun.Request());
         Assert.Equal(1, run.Context.RuntimeErrors);
         Assert.Contains("max_while_loops", run.Host.Logs[0], StringComparison.Ordinal);
@@ -88,7 +88,7 @@ public sealed class StatementTests
     [Fact]
     public void RouteCallsPassParamsAndReturnCodes()
     {
-        string script = ScriptTestHelper.Modules + "route {\n route(check, \"a\", 5);\n xlog(\"rc=$rc\");\n if (route(neg)) xlog(\"yes\"); else xlog(\"no\");\n}\n"
+        string script = ScriptTestHelper.ModuleLines + "route {\n route(check, \"a\", 5);\n xlog(\"rc=$rc\");\n if (route(neg)) xlog(\"yes\"); else xlog(\"no\");\n}\n"
             + "route[check] { xlog(\"$param(1) $param(2) $param(3)\"); return(7); }\n"
             + "route[neg] { return(-1); }\n";
         var run = new ScriptRun(script, wholeScript: true);
@@ -99,7 +99,7 @@ public sealed class StatementTests
     [Fact]
     public void ReturnValuesReachTheCallerAsReturnVariables()
     {
-        string script = ScriptTestHelper.Modules + "route {\n"
+        string script = ScriptTestHelper.ModuleLines + "route {\n"
             + " route(pair, \"bob\");\n xlog(\"rc=$rc 0=$return(0) 1=$return(1) 2=$return(2)\");\n"
             + " route(plain);\n xlog(\"after plain: $return(0)\");\n"
             + " route(outer);\n xlog(\"after outer: $rc $return(0)\");\n"
@@ -121,7 +121,7 @@ public sealed class StatementTests
     public void ReturnValuesOutliveTheArenaOfTheRoute()
     {
         // The returned string is built in the arena of the callee; later arena use must not change it.
-        string script = ScriptTestHelper.Modules + "route {\n route(build);\n $var(junk) = \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\" + $rU;\n xlog(\"$return(0)\");\n}\n"
+        string script = ScriptTestHelper.ModuleLines + "route {\n route(build);\n $var(junk) = \"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\" + $rU;\n xlog(\"$return(0)\");\n}\n"
             + "route[build] { return(1, $ru + \";built\"); }\n";
         var run = new ScriptRun(script, wholeScript: true);
         run.Run(ScriptRun.Request());
@@ -150,7 +150,7 @@ public sealed class StatementTests
     [Fact]
     public void ForEachOverAGrowingListStopsAtMaxWhileLoops()
     {
-        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.Modules
+        var run = new ScriptRun("max_while_loops = 5\n" + ScriptTestHelper.ModuleLines
             + "route { $avp(l) = 1; $var(n) = 0; for ($var(v) in $(avp(l)[*])) { $avp(l) = 1; $var(n) += 1; } xlog(\"$var(n)\"); }\n", wholeScript: true);
         run.Run(ScriptRun.Request());
         Assert.Equal(1, run.Context.RuntimeErrors);
@@ -170,7 +170,7 @@ public sealed class StatementTests
     [Fact]
     public void ReturnZeroAndExitStopTheWholeScript()
     {
-        string script = ScriptTestHelper.Modules + "route {\n route(stop);\n xlog(\"not reached\");\n}\nroute[stop] { return(0); }\n";
+        string script = ScriptTestHelper.ModuleLines + "route {\n route(stop);\n xlog(\"not reached\");\n}\nroute[stop] { return(0); }\n";
         var run = new ScriptRun(script, wholeScript: true);
         run.Run(ScriptRun.Request());
         Assert.Empty(run.Host.Logs);
@@ -180,7 +180,7 @@ public sealed class StatementTests
     [Fact]
     public void FunctionReturningZeroInAConditionStopsTheScript()
     {
-        string script = ScriptTestHelper.Modules + "route {\n if (route(zero) || 1) xlog(\"then\"); xlog(\"after\");\n}\nroute[zero] { exit; }\n";
+        string script = ScriptTestHelper.ModuleLines + "route {\n if (route(zero) || 1) xlog(\"then\"); xlog(\"after\");\n}\nroute[zero] { exit; }\n";
         var run = new ScriptRun(script, wholeScript: true);
         run.Run(ScriptRun.Request());
         Assert.Empty(run.Host.Logs);

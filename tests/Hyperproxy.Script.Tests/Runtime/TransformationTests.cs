@@ -112,8 +112,8 @@ public sealed class TransformationTests
     [InlineData("$(ru{s.select,1,$var(s)})", "transformation '{s.select}': the separator must be a constant character")]
     public void BadConstantArgumentsFailAtStartUp(string expression, string message)
     {
-        var program = ScriptTestHelper.LoadOk(ScriptTestHelper.Modules + "route {\n$var(x) = " + expression + ";\n}\n");
-        Assert.False(ScriptCompiler.TryCompile(program, FunctionImplementations.CreateDefault(), out _, out var errors));
+        var program = ScriptTestHelper.LoadOk(ScriptTestHelper.ModuleLines + "route {\n$var(x) = " + expression + ";\n}\n");
+        Assert.False(ScriptCompiler.TryCompile(program, out _, out var errors));
         Assert.Contains(errors, e => e.ToString().EndsWith(message, StringComparison.Ordinal) && e.ToString().StartsWith("test.cfg:", StringComparison.Ordinal));
     }
 

@@ -66,4 +66,38 @@ public sealed class LocationStoreSettingsTests : IDisposable
         StartupException e = Assert.Throws<StartupException>(() => ScriptSetup.Load(file));
         Assert.Contains(file + ":3:1: modparam usrloc durability: 'always' is not a mode; use none, checkpoint or sync", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void HashSizeAndTimerIntervalReachTheServersStore()
+    {
+        string file = Script("modparam(\"usrloc\", \"hash_size\", 18)\nmodparam(\"usrloc\", \"timer_interval\", 5)");
+        ServerOptions options = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, file, Path.Combine(_dir, "data"), "error");
+        using ProxyServer server = ProxyServer.Start(options);
+        var store = Assert.IsType<FasterLocationStore>(server.LocationStore);
+        Assert.Equal(1L << 18, store.Options.ExpectedAors);
+        Assert.Equal(TimeSpan.FromSeconds(5), store.Options.PurgeInterval);
+    }
+
+    [Fact]
+    public void ADatabaseUsrlocStopsStartUpAtItsLineSayingWhereBindingsLive()
+    {
+        string file = Script("modparam(\"usrloc\", \"db_mode\", 2)\nmodparam(\"usrloc\", \"db_url\", \"mysql://opensips:opensipsrw@localhost/opensips\")");
+        StartupException e = Assert.Throws<StartupException>(() => ScriptSetup.Load(file));
+        Assert.Contains(file + ":3:1: modparam usrloc db_mode: usrloc keeps bindings in its own store, not in a database; see --durability",
+            e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IgnoreMissingModulesLetsTheServerStartWithATmLine()
+    {
+        string file = Script("loadmodule \"tm.so\"\nmodparam(\"tm\", \"fr_timeout\", 5)");
+        ServerOptions refused = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, file, Path.Combine(_dir, "data"), "error");
+        StartupException e = Assert.Throws<StartupException>(() => ProxyServer.Start(refused));
+        Assert.Contains(file + ":3:12: module 'tm' is not built into Hyperproxy", e.Message, StringComparison.Ordinal);
+
+        ServerOptions ignoring = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, file, Path.Combine(_dir, "data"), "error",
+            ignoreMissingModules: true);
+        using ProxyServer server = ProxyServer.Start(ignoring);
+        Assert.NotNull(server.LocationStore);
+    }
 }

@@ -15,8 +15,7 @@ public sealed class Rfc5118ProxyTests : IDisposable
 {
     private static readonly NetAddress s_uac = NetAddress.IPv6Loopback(40000);
 
-    private readonly ProxyHarness _proxy = new(script: ScriptCompiler.Compile(
-        ScriptLoader.LoadDefault(FunctionRegistry.CreateDefault(), PseudoVariableRegistry.CreateDefault()).Program!));
+    private readonly ProxyHarness _proxy = new(script: global::Hyperproxy.Proxy.DefaultScript.Compiled);
 
     public void Dispose() => _proxy.Dispose();
 

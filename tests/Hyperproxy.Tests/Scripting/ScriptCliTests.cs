@@ -50,6 +50,39 @@ public sealed class ScriptCliTests : IDisposable
     }
 
     [Fact]
+    public void CheckConfigRefusesANotBuiltInModuleUnlessToldToIgnoreIt()
+    {
+        string path = Write("loadmodule \"sl.so\"\nloadmodule \"tm.so\"\nmodparam(\"tm\", \"fr_timeout\", 5)\nroute {\n    sl_send_reply(200, \"OK\");\n}\n");
+        (int code, _, string error) = Run("check-config", path);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"{path}:2:12: module 'tm' is not built into Hyperproxy (loadmodule \"tm.so\"); built in: maxfwd, path, proto_udp,", error, StringComparison.Ordinal);
+
+        (code, string output, error) = Run("check-config", "--ignore-missing-modules", path);
+        Assert.Equal(0, code);
+        Assert.Contains("OK", output, StringComparison.Ordinal);
+        Assert.StartsWith($"warning: {path}:2:12: module 'tm' is not built into Hyperproxy and is ignored (--ignore-missing-modules)", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void ModulesPrintsEveryModuleWithItsFunctionsAndParameterDefaults()
+    {
+        (int code, string output, _) = Run("modules");
+        Assert.Equal(0, code);
+        string[] lines = output.Split('\n', StringSplitOptions.TrimEntries);
+        foreach (string module in new[] { "core", "sl", "signaling", "maxfwd", "sipmsgops", "proto_udp", "rr", "path", "registrar", "usrloc" })
+        {
+            Assert.Contains(module, lines);
+        }
+
+        Assert.Contains(lines, l => l.StartsWith("sl_send_reply(code, reason)", StringComparison.Ordinal) && l.EndsWith("2     route|error_route", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("lookup(domain[, flags[, aor]])", StringComparison.Ordinal) && l.Contains(" 1-3 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("default_expires", StringComparison.Ordinal) && l.EndsWith("int     default 3600", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("received_param", StringComparison.Ordinal) && l.EndsWith("string  default \"received\"", StringComparison.Ordinal));
+        Assert.DoesNotContain("tm", lines);
+    }
+
+    [Fact]
     public void CheckConfigOfAMissingFileFails()
     {
         (int code, _, string error) = Run("check-config", Path.Combine(_dir, "none.cfg"));

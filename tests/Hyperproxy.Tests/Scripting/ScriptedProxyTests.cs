@@ -11,9 +11,8 @@ public sealed class ScriptedProxyTests
 {
     private static ProxyHarness Harness(string routes)
     {
-        var load = ScriptLoader.LoadFromText("loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\n" + routes, "t.cfg");
-        Assert.True(load.Succeeded, load.FormatDiagnostics());
-        return new ProxyHarness(script: ScriptCompiler.Compile(load.Program!));
+        string modules = "loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\n";
+        return new ProxyHarness(script: new global::Hyperproxy.Modules.ModuleCatalog().CompileText(modules + routes, "t.cfg"));
     }
 
     [Fact]

@@ -14,12 +14,7 @@ public sealed class SpecialRouteServerTests
 
     private const string Modules = "loadmodule \"sl.so\"\nloadmodule \"maxfwd.so\"\nloadmodule \"sipmsgops.so\"\n";
 
-    private static CompiledScript Compile(string routes)
-    {
-        var load = ScriptLoader.LoadFromText(Modules + routes, "t.cfg");
-        Assert.True(load.Succeeded, load.FormatDiagnostics());
-        return ScriptCompiler.Compile(load.Program!);
-    }
+    private static CompiledScript Compile(string routes) => new global::Hyperproxy.Modules.ModuleCatalog().CompileText(Modules + routes, "t.cfg");
 
     private static string BadCSeq() => StatelessProxyRequestTests.Options().Replace("CSeq: 1 OPTIONS", "CSeq: 1 INVITE", StringComparison.Ordinal);
 
@@ -109,6 +104,30 @@ public sealed class SpecialRouteServerTests
         thread.Dispose();
         long runs = thread.Runs;
         Assert.False(SpinWait.SpinUntil(() => thread.Runs != runs, TimeSpan.FromMilliseconds(1500)));
+    }
+
+    [Fact]
+    public void StatisticsReadTheWorkersCountersInATimerRoute()
+    {
+        CompiledScript script = Compile("route {\n exit;\n}\ntimer_route[stats, 60] {\n"
+            + " xlog(\"L_NOTICE\", \"rcv=$stat(rcv_requests) err=$stat(err_requests) none=$stat(nonesuch)\");\n}\n");
+        var identity = new Hyperproxy.Proxy.ProxyIdentity([Hyperproxy.Sip.NetAddress.IPv4Loopback(5060)], [null]);
+        var counters = new Hyperproxy.Proxy.ProxyCounters[2];
+        counters[0].RequestsReceived = 5;
+        counters[1].RequestsReceived = 2;
+        counters[1].BadRequests = 1;
+        var capture = new CapturingWriter();
+        Log.SetWriter(capture);
+        try
+        {
+            script.Timers[0].Run(script.CreateContext(new BackgroundScriptHost(identity, counters)));
+        }
+        finally
+        {
+            Log.SetWriter(Console.Error);
+        }
+
+        Assert.Contains("rcv=7 err=1 none=<null>", capture.Text, StringComparison.Ordinal);
     }
 
     private static int CountOf(string text, string what)
