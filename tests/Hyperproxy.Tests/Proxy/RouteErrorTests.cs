@@ -1,4 +1,5 @@
 using System.Text;
+using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Runtime;
@@ -65,10 +66,9 @@ public sealed class RouteErrorTests
     [InlineData("forward(\"nowhere.test\");", -4)]
     public void ForwardReturnsTheCodeOfItsOutcome(string call, int returnCode)
     {
-        var load = ScriptLoader.LoadFromText(
+        CompiledScript script = new ModuleCatalog().CompileText(
             "loadmodule \"sl.so\"\nroute {\n " + call + "\n if ($rc == " + returnCode + ") sl_send_reply(299, \"Matched\");\n}\n", "t.cfg");
-        Assert.True(load.Succeeded, load.FormatDiagnostics());
-        using var proxy = new ProxyHarness(script: ScriptCompiler.Compile(load.Program!));
+        using var proxy = new ProxyHarness(script: script);
         Assert.Contains(proxy.Send(StatelessProxyRequestTests.Invite()), s => s.StartLine == "SIP/2.0 299 Matched");
     }
 }
