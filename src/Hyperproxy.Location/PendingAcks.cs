@@ -81,6 +81,12 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
     /// durable or that the handler cannot take. Returns how many were released.</summary>
     public int Release<THandler>(ILocationStore store, ref THandler handler)
         where THandler : struct, IPendingAckHandler<TMeta>, allows ref struct
+        => Release(store, ref handler, commit: true);
+
+    /// <summary>As <see cref="Release{THandler}(ILocationStore, ref THandler)"/>; with <paramref name="commit"/>
+    /// false only replies already committed leave (nothing is written or synced).</summary>
+    public int Release<THandler>(ILocationStore store, ref THandler handler, bool commit)
+        where THandler : struct, IPendingAckHandler<TMeta>, allows ref struct
     {
         int released = 0;
         int deferred = 0;
@@ -88,7 +94,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         while (_count > 0)
         {
             ref Slot slot = ref _slots[_head];
-            if (!store.Commit(slot.Ticket))
+            if (!(commit ? store.Commit(slot.Ticket) : store.IsCommitted(slot.Ticket)))
                 break;
             if (!handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta))
                 break;

@@ -8,10 +8,10 @@ namespace Hyperproxy.Proxy;
 /// <summary>
 /// Replies held until a location-store write is durable (durability sync): the REGISTER's 200 OK is
 /// written as usual but parked in the worker's <see cref="PendingAcks{TMeta}"/> with the write's ticket.
-/// At the end of the batch the worker commits the parked tickets itself — one WAL write and one fdatasync
-/// for the whole batch, on the worker's thread, no hand-off to another thread — and sends the replies in
-/// the same outgoing batch. Replies that waited on another session's entry go at the next batch or on the
-/// worker's short idle polls (<see cref="IIdleHandler"/>).
+/// When the worker has gathered what else is arriving (<see cref="ICommitHandler"/>) it calls
+/// <see cref="Commit"/>: one WAL write and one fdatasync for the whole turn, on the worker's thread, no
+/// hand-off to another thread, and the replies go out with the turn's sendmmsg. Replies that waited on
+/// another session's entry go at a later turn or on the worker's short idle polls (<see cref="IIdleHandler"/>).
 /// </summary>
 public sealed partial class StatelessProxy
 {
@@ -31,10 +31,30 @@ public sealed partial class StatelessProxy
 
     public int SocketCount => _identity.SocketCount;
 
+    public bool HasUncommitted => _pendingReplies is { Count: > 0 };
+
+    /// <summary>
+    /// The end of a worker's turn: commits what the turn parked (the first uncommitted ticket syncs its
+    /// session's WAL, one pwrite + fdatasync for the whole turn) and releases the replies into
+    /// <paramref name="outgoing"/>; true when more are ready than fitted.
+    /// </summary>
+    public bool Commit(DatagramBatch outgoing)
+    {
+        ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        if (_pendingReplies is null || _pendingReplies.Count == 0 || outgoing.Count < outgoing.Capacity)
+        {
+            // Released all, or a ticket could not be committed (it stays parked: a later turn or idle poll).
+            _pendingReplies?.NewBatch();
+            return false;
+        }
+
+        return true;
+    }
+
     public void OnIdle(DatagramBatch outgoing)
     {
+        ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
         _pendingReplies?.NewBatch();
-        ReleaseCommitted(outgoing, outgoing.Capacity);
     }
 
     public int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket)
@@ -78,7 +98,7 @@ public sealed partial class StatelessProxy
     /// Moves committed replies into <paramref name="outgoing"/> while it holds fewer than
     /// <paramref name="limit"/> datagrams; the rest stay parked, in order, for the next call.
     /// </summary>
-    private void ReleaseCommitted(DatagramBatch outgoing, int limit)
+    private void ReleaseCommitted(DatagramBatch outgoing, int limit, bool commit)
     {
         if (_pendingReplies is null || _pendingReplies.Count == 0)
         {
@@ -86,7 +106,7 @@ public sealed partial class StatelessProxy
         }
 
         var sender = new ReplySender(outgoing, Math.Min(limit, outgoing.Capacity));
-        _pendingReplies.Release(_store!, ref sender);
+        _pendingReplies.Release(_store!, ref sender, commit);
     }
 
     /// <summary>Where a parked reply goes.</summary>

@@ -16,7 +16,7 @@ namespace Hyperproxy.Proxy;
 /// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScriptHost
+public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, IScriptHost
 {
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
@@ -69,8 +69,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
     {
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
-        _pendingReplies?.NewBatch();
-        ReleaseCommitted(outgoing, outgoing.Capacity - received.Count);
+        ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {
@@ -89,9 +88,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, IScrip
             }
         }
 
-        // The batch's REGISTERs are parked: one WAL write + fdatasync for all of them, and their 200 OKs
-        // leave with this batch's sendmmsg.
-        ReleaseCommitted(outgoing, outgoing.Capacity);
+        // Durable replies stay parked: the worker commits them (Commit) once it has gathered what else is
+        // arriving, one WAL write + fdatasync for all of it.
     }
 
     /// <summary>Handles one datagram; what it sends goes to <paramref name="outgoing"/>.</summary>

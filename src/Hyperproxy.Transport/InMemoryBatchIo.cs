@@ -107,6 +107,11 @@ public sealed class InMemoryBatchIo : IBatchIo
         if (Receive(_received, 0) > 0)
         {
             handler.Handle(_received, _outgoing);
+            if (handler is ICommitHandler { HasUncommitted: true } committer)
+            {
+                // What the commit releases beyond one batch waits for the next turn (replies stay in order).
+                committer.Commit(_outgoing);
+            }
         }
         else if (handler is IIdleHandler { HasPendingWork: true } idle)
         {

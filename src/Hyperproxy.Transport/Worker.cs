@@ -20,12 +20,28 @@ public sealed class Worker
     private readonly ManualResetEventSlim _started = new(false);
     private IBatchHandler? _handler;
     private IIdleHandler? _idle;
+    private ICommitHandler? _committer;
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
 
     /// <summary>Poll timeout while an <see cref="IIdleHandler"/> has parked work.</summary>
     private const int IdlePollMs = 1;
+
+    /// <summary>
+    /// Gathering for one commit (<see cref="ICommitHandler"/>) ends once no datagram has arrived for this long:
+    /// about the time a closed-loop client on loopback takes to answer the previous replies with new requests.
+    /// </summary>
+    public const int GatherQuietMicroseconds = 50;
+
+    /// <summary>Gathering for one commit ends after this long in all, so a steady stream still commits.</summary>
+    public const int GatherMaxMicroseconds = 500;
+
+    /// <summary>...or after this many extra receive batches.</summary>
+    public const int GatherMaxBatches = 8;
+
+    private static readonly long s_gatherQuietTicks = GatherQuietMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+    private static readonly long s_gatherMaxTicks = GatherMaxMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
 
     internal Worker(int index, int cpu, IBatchIo io, int batchSize, int slotSize, WorkerCounters[] counters,
         int pollTimeoutMs, Action<string> log, int logEvery)
@@ -66,6 +82,7 @@ public sealed class Worker
     {
         _handler = handler;
         _idle = handler as IIdleHandler;
+        _committer = handler as ICommitHandler;
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -140,8 +157,53 @@ public sealed class Worker
             counters.Received += count;
             counters.Batches++;
             handler.Handle(_received, _outgoing);
+            ICommitHandler? committer = _committer;
+            if (committer is not null && committer.HasUncommitted)
+                GatherAndCommit(handler, committer, ref counters);
         }
 
+        SendOutgoing(ref counters);
+    }
+
+    /// <summary>
+    /// Handles what keeps arriving (never waiting in the kernel) until a quiet gap, the time bound or the batch
+    /// bound, then commits once and sends what the commit released, a batch at a time. In a closed loop the
+    /// requests answered by the previous commit come back within microseconds, so one commit covers the
+    /// whole window instead of whatever happened to be in the first batch.
+    /// </summary>
+    private void GatherAndCommit(IBatchHandler handler, ICommitHandler committer, ref WorkerCounters counters)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long lastArrival = start;
+        for (int batches = 0; batches < GatherMaxBatches;)
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (now - lastArrival >= s_gatherQuietTicks || now - start >= s_gatherMaxTicks)
+                break;
+            int count = _io.Receive(_received, 0);
+            if (_received.Truncated != 0)
+                counters.Truncated += _received.Truncated;
+            if (_received.ReceiveErrors != 0)
+                counters.ReceiveErrors += _received.ReceiveErrors;
+            if (count == 0)
+            {
+                Thread.SpinWait(20);
+                continue;
+            }
+            counters.Received += count;
+            counters.Batches++;
+            if (_outgoing.Capacity - _outgoing.Count < count)
+                SendOutgoing(ref counters); // what needs no commit leaves now, and makes room
+            handler.Handle(_received, _outgoing);
+            lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
+            batches++;
+        }
+        while (committer.Commit(_outgoing))
+            SendOutgoing(ref counters);
+    }
+
+    private void SendOutgoing(ref WorkerCounters counters)
+    {
         int outgoing = _outgoing.Count;
         if (outgoing == 0)
             return;
@@ -149,6 +211,7 @@ public sealed class Worker
         counters.Sent += sent;
         if (sent != outgoing)
             counters.SendErrors += outgoing - sent;
+        _outgoing.Clear();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -1,0 +1,22 @@
+namespace Hyperproxy.Transport;
+
+/// <summary>
+/// Optional for an <see cref="IBatchHandler"/> whose replies wait for a commit (a REGISTER's 200 OK held
+/// until its binding is on disk). After a batch leaves such work, the worker gathers what is already
+/// arriving into the same commit — it keeps receiving without waiting and hands each batch to the handler
+/// for as long as datagrams keep coming within <see cref="Worker.GatherQuietMicroseconds"/> (bounded in
+/// batches and time) — then calls <see cref="Commit"/> once: one disk sync for all of it, on the worker's
+/// own thread. Called on the worker's thread; must not allocate.
+/// </summary>
+public interface ICommitHandler
+{
+    /// <summary>True when work handled since the last <see cref="Commit"/> waits for one.</summary>
+    bool HasUncommitted { get; }
+
+    /// <summary>
+    /// Commits everything handled so far and moves the replies it releases into <paramref name="outgoing"/>
+    /// while it has room. True when more are ready than fitted: the caller sends the batch, clears it and
+    /// calls again.
+    /// </summary>
+    bool Commit(DatagramBatch outgoing);
+}
