@@ -47,7 +47,9 @@ public static class CpuList
             string lastText = dash < 0 ? item : item.Substring(dash + 1);
             if (!TryParseCpu(firstText, out int first) || !TryParseCpu(lastText, out int last))
             {
-                error = prefix + $"'{item}' is not a CPU number or range (expected N or N-M)";
+                // A list names the bad item; a single item is already quoted in the flag's value.
+                error = prefix + (item == text.Trim() ? "not a CPU number or range (expected N, N-M or a list such as 0,2-3)"
+                    : $"'{item}' is not a CPU number or range (expected N or N-M)");
                 return false;
             }
             if (first > MaxCpu || last > MaxCpu)

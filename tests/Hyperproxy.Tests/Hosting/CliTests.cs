@@ -50,7 +50,7 @@ public sealed class CliTests
     [InlineData("--log-level", "5", "not a level; use error")]
     [InlineData("--durability", "always", "not a mode; use none, checkpoint or sync")]
     [InlineData("--checkpoint-wal-size", "12X", "not a WAL size; use 0 (checkpoints on the timer only)")]
-    [InlineData("--cpus", "x", "'x' is not a CPU number or range")]
+    [InlineData("--cpus", "x", "not a CPU number or range (expected N, N-M or a list such as 0,2-3)")]
     [InlineData("--listen", "udp:localhost:5060", "'localhost' is not a numeric IPv4 address")]
     public void ABadFlagValueIsOneUsageLineNamingTheFlagTheValueAndWhy(string flag, string value, string why)
     {
