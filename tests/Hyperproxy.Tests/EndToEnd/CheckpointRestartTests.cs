@@ -29,21 +29,9 @@ public sealed class CheckpointRestartTests : IDisposable
     // FASTER's hybrid-log checkpoints: one folder per checkpoint token, metadata in info.dat.0.
     private string CheckpointFolder => Path.Combine(_dir, "data", "location", "checkpoints", "cpr-checkpoints");
 
-    private static string Script(int port) => $$"""
-        socket = udp:127.0.0.1:{{port}}
-        udp_workers = 1
-        loadmodule "sl.so"
-        loadmodule "sipmsgops.so"
-        loadmodule "usrloc.so"
-        loadmodule "registrar.so"
-        route {
-            if (is_method("REGISTER")) {
-                save("location");
-                exit;
-            }
-            sl_send_reply(404, "Not Found");
-        }
-        """;
+    private static string Script(int port) => RegisterClient.RegistrarScript(port, """
+                sl_send_reply(404, "Not Found");
+            """);
 
     [Fact]
     public void CleanStopWithSigtermKeepsEveryBinding()

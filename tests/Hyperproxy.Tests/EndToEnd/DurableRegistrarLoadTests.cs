@@ -20,26 +20,14 @@ public sealed partial class DurableRegistrarLoadTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     // OPTIONS answers with the usrloc statistics, so the test reads them from the running server.
-    private static string Script(int port) => $$"""
-        socket = udp:127.0.0.1:{{port}}
-        udp_workers = 1
-        loadmodule "sl.so"
-        loadmodule "sipmsgops.so"
-        loadmodule "usrloc.so"
-        loadmodule "registrar.so"
-        route {
-            if (is_method("REGISTER")) {
-                save("location");
-                exit;
-            }
-            if (is_method("OPTIONS")) {
-                append_to_reply("X-Released: $stat(parked_replies_released)\r\nX-Deferred: $stat(parked_replies_deferred)\r\nX-Wait-P99: $stat(parked_reply_wait_p99_us)\r\nX-Wait-Max: $stat(parked_reply_wait_max_us)\r\nX-Commit-P99: $stat(wal_commit_p99_us)\r\nX-Commit-Max: $stat(wal_commit_max_us)\r\nX-Commits: $stat(wal_commits)\r\n");
-                sl_send_reply(200, "OK");
-                exit;
-            }
-            sl_send_reply(404, "Not Here");
-        }
-        """;
+    private static string Script(int port) => RegisterClient.RegistrarScript(port, """
+                if (is_method("OPTIONS")) {
+                    append_to_reply("X-Released: $stat(parked_replies_released)\r\nX-Deferred: $stat(parked_replies_deferred)\r\nX-Wait-P99: $stat(parked_reply_wait_p99_us)\r\nX-Wait-Max: $stat(parked_reply_wait_max_us)\r\nX-Commit-P99: $stat(wal_commit_p99_us)\r\nX-Commit-Max: $stat(wal_commit_max_us)\r\nX-Commits: $stat(wal_commits)\r\n");
+                    sl_send_reply(200, "OK");
+                    exit;
+                }
+                sl_send_reply(404, "Not Here");
+            """);
 
     private static bool TwoCpus => CpuAffinity.IsSupported && Environment.ProcessorCount >= 2;
 

@@ -28,6 +28,27 @@ internal static class RegisterClient
     }
 
     /// <summary>
+    /// The registrar script of the process tests: one worker on 127.0.0.1:<paramref name="port"/>, sl, sipmsgops,
+    /// usrloc and registrar, REGISTER saved into "location", then <paramref name="rest"/> (the route's other
+    /// statements, indented by the caller).
+    /// </summary>
+    public static string RegistrarScript(int port, string rest) => $$"""
+        socket = udp:127.0.0.1:{{port}}
+        udp_workers = 1
+        loadmodule "sl.so"
+        loadmodule "sipmsgops.so"
+        loadmodule "usrloc.so"
+        loadmodule "registrar.so"
+        route {
+            if (is_method("REGISTER")) {
+                save("location");
+                exit;
+            }
+        {{rest}}
+        }
+        """;
+
+    /// <summary>
     /// A REGISTER for user u<paramref name="user"/> (one Call-ID per user, named by <paramref name="callIdPrefix"/>);
     /// with a Contact on port 5000 + user (mod 50000), without one it is a query.
     /// </summary>

@@ -19,28 +19,16 @@ public sealed class RegistrarProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Script(int port) => $$"""
-        socket = udp:127.0.0.1:{{port}}
-        udp_workers = 1
-        loadmodule "sl.so"
-        loadmodule "sipmsgops.so"
-        loadmodule "usrloc.so"
-        loadmodule "registrar.so"
-        route {
-            if (is_method("REGISTER")) {
-                save("location");
-                exit;
-            }
-            if (is_method("ACK")) {
-                exit;
-            }
-            if (!lookup("location")) {
-                sl_send_reply(404, "Not Found");
-                exit;
-            }
-            forward();
-        }
-        """;
+    private static string Script(int port) => RegisterClient.RegistrarScript(port, """
+                if (is_method("ACK")) {
+                    exit;
+                }
+                if (!lookup("location")) {
+                    sl_send_reply(404, "Not Found");
+                    exit;
+                }
+                forward();
+            """);
 
     [Fact]
     public void SipsakUsrlocModeSucceeds()
