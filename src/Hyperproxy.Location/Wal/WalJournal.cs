@@ -138,12 +138,15 @@ internal sealed class WalJournal : IDisposable
     public string SegmentPath(int writer, int segment)
         => Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"{_generation:D6}-{writer:D4}-{segment:D6}.wal"));
 
-    internal void OnWritten(int bytes)
+    internal void OnWritten(int bytes, bool notify)
     {
         Interlocked.Add(ref _written, bytes);
         Interlocked.Add(ref _onDisk, bytes);
-        WrittenBytesChanged?.Invoke();
+        if (notify)
+            NotifyWritten();
     }
+
+    internal void NotifyWritten() => WrittenBytesChanged?.Invoke();
 
     internal void OnSegmentClosed(string path, long bytes, long lastSeq) => _closed.Enqueue(new ClosedSegment(path, bytes, lastSeq));
 

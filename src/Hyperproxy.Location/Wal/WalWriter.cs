@@ -70,8 +70,9 @@ internal sealed class WalWriter
         int payload = WalEntry.HeaderSize + key.Length + record.Length;
         int frame = WalFrame.HeaderSize + payload;
         Enter();
+        bool flushed = false;
         if (frame > _buffer.Length - _pending)
-            FlushHeld();
+            flushed = FlushHeld(notify: false);
         if (frame > _buffer.Length - _pending)
         {
             // Only a broken writer gets here (its buffer could not be written): the change stays in memory,
@@ -94,6 +95,9 @@ internal sealed class WalWriter
         long position = _appended + frame;
         _appended = position;
         Exit();
+        // Only now may a checkpoint the flush asked for take its cookie: this change is then in it.
+        if (flushed)
+            _journal.NotifyWritten();
         return position;
     }
 
@@ -127,7 +131,7 @@ internal sealed class WalWriter
         Exit();
     }
 
-    private bool FlushHeld()
+    private bool FlushHeld(bool notify = true)
     {
         if (_pending == 0)
             return !_broken;
@@ -158,7 +162,7 @@ internal sealed class WalWriter
         if (ticks > _maxCommitTicks)
             Volatile.Write(ref _maxCommitTicks, ticks);
         Volatile.Write(ref _commits, _commits + 1);
-        _journal.OnWritten(written);
+        _journal.OnWritten(written, notify);
         if (_fileOffset >= _journal.SegmentBytes)
             CloseSegment();
         return true;
