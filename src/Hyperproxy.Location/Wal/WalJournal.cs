@@ -18,7 +18,7 @@ namespace Hyperproxy.Location.Wal;
 /// (one checkpoint of slack, as the FASTER checkpoint files keep).
 /// </para>
 /// </summary>
-internal sealed class WalJournal : IDisposable
+internal sealed class WalJournal
 {
     private const int PositionBits = 48;
     private const long PositionMask = (1L << PositionBits) - 1;
@@ -219,8 +219,6 @@ internal sealed class WalJournal : IDisposable
         foreach (WalWriter writer in Volatile.Read(ref _writers))
             writer.Close(flush);
     }
-
-    public void Dispose() => Close(flush: true);
 
     private readonly record struct ClosedSegment(string Path, long Bytes, long LastSeq);
 }

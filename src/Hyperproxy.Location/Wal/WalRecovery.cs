@@ -21,9 +21,6 @@ internal sealed class WalRecovery
     /// <summary>The generation the next open must use: one past the highest found.</summary>
     public long NextGeneration { get; private set; } = 1;
 
-    /// <summary>Frames found in the segments, replayed or not.</summary>
-    public long Frames { get; private set; }
-
     public static WalRecovery Read(string directory)
     {
         var recovery = new WalRecovery();
@@ -46,7 +43,6 @@ internal sealed class WalRecovery
                 segment.LastSeq = Math.Max(segment.LastSeq, seq);
                 offset += frameLength;
             }
-            recovery.Frames += segment.Frames.Count;
             recovery.LastSeq = Math.Max(recovery.LastSeq, segment.LastSeq);
             recovery._segments.Add(segment);
         }
