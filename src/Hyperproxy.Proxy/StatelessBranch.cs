@@ -13,8 +13,8 @@ namespace Hyperproxy.Proxy;
 /// Call-ID, CSeq number, Request-URI, top Via), mixed with Call-ID and CSeq number.
 /// Output: <c>z9hG4bKhp</c> + 16 hex digits of that transaction key + "." + 8 hex digits of the
 /// loop key (RFC 3261 §16.6 step 8): a hash of what steers routing (Request-URI, Call-ID, From
-/// tag, To tag, CSeq number), so a request that comes back unchanged is a loop (482) while one
-/// whose Request-URI changed is a spiral and passes (§16.3 step 4).
+/// tag, To tag, CSeq number, Route set), so a request that comes back unchanged is a loop (482)
+/// while one whose Request-URI or Route set changed is a spiral and passes (§16.3 step 4).
 /// </summary>
 public static class StatelessBranch
 {
@@ -53,7 +53,12 @@ public static class StatelessBranch
         branch.Length == Length && branch.StartsWith(Prefix)
         && branch.Slice(LoopKeyOffset).SequenceEqual(ours.Slice(LoopKeyOffset, 8));
 
-    /// <summary>The 32-bit hash of what steers this request's routing.</summary>
+    /// <summary>
+    /// The 32-bit hash of what steers this request's routing: Request-URI, Call-ID, tags, CSeq number and the
+    /// Route set as received. A loose-routed request that passes us twice on its way (an in-dialog ACK going
+    /// edge → registrar → edge, with the same Request-URI both times) carries a shorter Route set the second
+    /// time, so it is a spiral; one that comes back with the same Route set is a loop.
+    /// </summary>
     public static uint LoopKey(SipMessage request)
     {
         ulong h = Mix(0x13198A2E03707344UL, request.Span(request.RequestUri));
@@ -61,6 +66,11 @@ public static class StatelessBranch
         h = Mix(h, request.Span(request.FromTag));
         h = Mix(h, request.Span(request.ToTag));
         h = Step(h, request.CSeqNumber);
+        foreach (HeaderValue route in request.Values(HeaderId.Route))
+        {
+            h = Mix(h, request.Span(route.Value));
+        }
+
         return (uint)Finish(h);
     }
 

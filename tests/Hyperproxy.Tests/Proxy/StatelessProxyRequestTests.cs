@@ -149,6 +149,24 @@ public sealed class StatelessProxyRequestTests : IDisposable
     }
 
     [Fact]
+    public void InDialogRequestPassingUsTwiceWithAShorterRouteSetIsASpiral()
+    {
+        // Edge → registrar → edge: the registrar removed its own Route and sent it back; same Request-URI.
+        ProxyHarness.Sent fwd = Assert.Single(_proxy.Send(Invite(extra: "Route: <sip:127.0.0.1;lr>, <sip:127.0.0.2:5070;lr>\n")));
+        Assert.Equal(NetAddress.FromIPv4(127, 0, 0, 2, 5070), fwd.Destination);
+        string back = fwd.Text.Replace("Via: SIP/2.0/UDP 127.0.0.1:5060", "Via: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bK-reg\r\nVia: SIP/2.0/UDP 127.0.0.1:5060", StringComparison.Ordinal)
+            .Replace("Route: <sip:127.0.0.2:5070;lr>", "Route: <sip:127.0.0.1;lr>", StringComparison.Ordinal);
+        ProxyHarness.Sent again = Assert.Single(_proxy.Send(back, NetAddress.FromIPv4(127, 0, 0, 2, 5070)));
+        Assert.StartsWith("INVITE sip:bob@127.0.0.2:5070", again.Text, StringComparison.Ordinal);
+        Assert.Equal(0, _proxy.Counters.LoopsDetected);
+
+        // The same request with the same Route set once more is a loop.
+        string looped = again.Text.Replace("Via: SIP/2.0/UDP 127.0.0.1:5060", "Via: SIP/2.0/UDP 127.0.0.2:5070;branch=z9hG4bK-reg2\r\nVia: SIP/2.0/UDP 127.0.0.1:5060", StringComparison.Ordinal)
+            .Replace("Content-Length", "Route: <sip:127.0.0.1;lr>\r\nContent-Length", StringComparison.Ordinal);
+        Assert.Equal("SIP/2.0 482 Loop Detected", Assert.Single(_proxy.Send(looped, NetAddress.FromIPv4(127, 0, 0, 2, 5070))).StartLine);
+    }
+
+    [Fact]
     public void OwnTopRouteIsRemovedAndNextRouteIsTheNextHop()
     {
         ProxyHarness.Sent fwd = Assert.Single(_proxy.Send(Invite(ruri: "sip:bob@example.com",
