@@ -19,7 +19,7 @@ public interface ILocationStore : IDisposable
     /// Makes the write behind <paramref name="ticket"/> durable now, on the calling thread: the WAL entries
     /// it waits for are written and synced (one write and one fdatasync per session concerned). True once
     /// the ticket is committed; false when the disk failed (the write is then never acknowledged). A worker
-    /// calls it once per receive batch for the replies it parked, which is the group commit.
+    /// calls it once per turn (the batches it gathered) for the replies it parked: the group commit.
     /// </summary>
     bool Commit(CommitTicket ticket);
 

@@ -37,8 +37,7 @@ public static class LocationStatistics
         {
             if (field == 11)
             {
-                for (int i = 0; replies is not null && i < replies.Count; i++)
-                    value += replies[i].Deferred;
+                value = SumDeferred(replies);
                 return true;
             }
             LatencyHistogram waits = SumWaits(replies);
@@ -74,6 +73,14 @@ public static class LocationStatistics
         return sum;
     }
 
+    private static long SumDeferred(IReadOnlyList<DurableReplyStats>? replies)
+    {
+        long sum = 0;
+        for (int i = 0; replies is not null && i < replies.Count; i++)
+            sum += replies[i].Deferred;
+        return sum;
+    }
+
     /// <summary>One line for the log: WAL commits and reply waits, when the store has a WAL.</summary>
     public static string? Describe(ILocationStore store, IReadOnlyList<DurableReplyStats>? replies)
     {
@@ -81,9 +88,7 @@ public static class LocationStatistics
             return null;
         LocationStats s = store.GetStats();
         LatencyHistogram waits = SumWaits(replies);
-        long deferred = 0;
-        for (int i = 0; replies is not null && i < replies.Count; i++)
-            deferred += replies[i].Deferred;
+        long deferred = SumDeferred(replies);
         return $"location store: {s.WalCommits} WAL commits (write + fdatasync) p50 {Us(s.WalCommitP50)} p99 {Us(s.WalCommitP99)} "
             + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";

@@ -3,8 +3,8 @@ namespace Hyperproxy.Location;
 /// <summary>
 /// A worker's replies held back until their write is durable (the 200 OK of a REGISTER in
 /// <see cref="Durability.Sync"/>). The worker parks the reply bytes with the write's ticket and some
-/// metadata (destination address, socket...), and at the end of every batch calls <see cref="Release"/>,
-/// which commits the tickets (one WAL write + fdatasync for the whole batch) and hands over, in parking
+/// metadata (destination address, socket...), and at the end of every turn calls <see cref="Release"/>,
+/// which commits the tickets (one WAL write + fdatasync for the whole turn) and hands over, in parking
 /// order, every reply whose ticket is committed. Single-threaded (one per worker); fixed capacity chosen
 /// up front; allocation-free. How long replies waited is kept in <see cref="WaitLatency"/>.
 /// </summary>

@@ -24,9 +24,6 @@ public sealed partial class StatelessProxy
     /// <summary>Replies parked and not yet released (tests, counters).</summary>
     public int ParkedReplies => _pendingReplies?.Count ?? 0;
 
-    /// <summary>How long this worker's durable replies waited for their commit (null without durability sync).</summary>
-    public DurableReplyStats? ParkedReplyStats => _pendingReplies?.Stats;
-
     public bool HasPendingWork => _pendingReplies is { Count: > 0 };
 
     public int SocketCount => _identity.SocketCount;
