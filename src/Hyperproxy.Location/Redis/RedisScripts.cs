@@ -13,7 +13,7 @@ namespace Hyperproxy.Location.Redis;
 /// <para>Answers: integer 1 = stored; integer 0 = the record is gone meanwhile; a string = the record is
 /// now that.</para>
 /// </summary>
-internal static class RedisScripts
+public static class RedisScripts
 {
     public const string CompareAndSet = """
         local cur = redis.call('GET', KEYS[1])
