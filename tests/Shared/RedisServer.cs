@@ -182,6 +182,18 @@ internal sealed class RedisServer : IDisposable
         _process = null;
     }
 
+    /// <summary>SIGSTOP: the server keeps its connections but answers nothing until <see cref="Continue"/>.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Continue() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        using Process kill = Process.Start("kill", [signal, _process!.Id.ToString()]) ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit(10_000);
+    }
+
     /// <summary>One inline command (e.g. <c>PTTL key</c>) through redis-cli; its output trimmed.</summary>
     public string Command(string command)
     {

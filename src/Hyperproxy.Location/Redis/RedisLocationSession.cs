@@ -14,7 +14,7 @@ namespace Hyperproxy.Location.Redis;
 /// <para>Each call waits for its answer on the calling thread (one round trip for a read, two for a save),
 /// and StackExchange.Redis allocates a few small objects per call (its message, the key, the result).</para>
 /// </summary>
-internal sealed class RedisLocationSession : ILocationSession
+internal sealed partial class RedisLocationSession : ILocationSession, IFetchingSession
 {
     private static readonly RedisValue s_absent = "0";
     private static readonly RedisValue s_present = "1";
@@ -192,7 +192,9 @@ internal sealed class RedisLocationSession : ILocationSession
         return latest == 0 ? s_permanent : Math.Max(1, (latest - now) * 1000);
     }
 
-    private RedisKey Key(ReadOnlySpan<byte> aor)
+    private RedisKey Key(ReadOnlySpan<byte> aor) => KeyBytes(aor);
+
+    private byte[] KeyBytes(ReadOnlySpan<byte> aor)
     {
         byte[] key = new byte[_prefix.Length + aor.Length + 2];
         _prefix.CopyTo(key, 0);

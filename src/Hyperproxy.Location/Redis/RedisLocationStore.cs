@@ -77,6 +77,8 @@ public sealed class RedisLocationStore : ILocationStore
 
     public Durability Durability => Durability.None;
 
+    public bool ReadsCanPark => true;
+
     public RedisLocationOptions Options => _options;
 
     /// <summary>True while a connection to (every primary of) the server is up.</summary>

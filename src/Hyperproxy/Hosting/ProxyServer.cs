@@ -269,6 +269,9 @@ public sealed class ProxyServer : IDisposable
             sum.OutputFull += Volatile.Read(ref c.OutputFull);
             sum.RepliesDropped += Volatile.Read(ref c.RepliesDropped);
             sum.DatagramFaults += Volatile.Read(ref c.DatagramFaults);
+            sum.RequestsParked += Volatile.Read(ref c.RequestsParked);
+            sum.RequestsResumed += Volatile.Read(ref c.RequestsResumed);
+            sum.ParkingFull += Volatile.Read(ref c.ParkingFull);
         }
 
         return sum;
@@ -296,7 +299,8 @@ public sealed class ProxyServer : IDisposable
             + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}";
+            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
+            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}");
 
     public void Dispose()
     {

@@ -116,6 +116,48 @@ public sealed class SharedLocationProcessTests : IDisposable
         reply = RegisterClient.Exchange(caller, a, Message(1, "2"));
         Assert.StartsWith("SIP/2.0 404 Not Found", reply, StringComparison.Ordinal);
         Assert.Equal("0", redis.Command("DBSIZE"));
+
+        // Node B's lookup did not wait on its worker: the MESSAGE was parked and run again once its record came.
+        Assert.Equal(0, nodeB.Terminate(10_000));
+        Assert.Contains("parked for the location store 1, run again 1, parking full 0", nodeB.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LookupWhoseFetchOutlivesQueryTimeoutGetsTheScriptsReplyAndTheNodeRecovers()
+    {
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = StartNode(redis.Url);
+        using UdpClient ua = Client();
+        using UdpClient caller = Client();
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+        Assert.StartsWith("SIP/2.0 200 OK", RegisterClient.Exchange(ua, target, Register(4, PortOf(ua), 600, "r4", 1)), StringComparison.Ordinal);
+
+        // Redis stops answering (the connection stays up): the parked MESSAGE fails after query_timeout (1 s).
+        redis.Pause();
+        try
+        {
+            byte[] message = Encoding.ASCII.GetBytes(Message(4, "p"));
+            caller.Send(message, message.Length, target);
+            Assert.StartsWith("SIP/2.0 503 Location Store Unavailable", Receive(caller), StringComparison.Ordinal);
+        }
+        finally
+        {
+            redis.Continue();
+        }
+
+        RedisServer.WaitFor(() =>
+        {
+            byte[] again = Encoding.ASCII.GetBytes(Message(4, "q" + Environment.TickCount64));
+            caller.Send(again, again.Length, target);
+            try
+            {
+                return Receive(ua).StartsWith("MESSAGE sip:u4@", StringComparison.Ordinal);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }, "delivery once Redis answers again");
     }
 
     [Fact]
