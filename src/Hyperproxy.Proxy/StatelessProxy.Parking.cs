@@ -43,6 +43,7 @@ public sealed partial class StatelessProxy
     private void ProcessOrPark(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing)
     {
         int mark = outgoing.Count;
+        _context.ClearSuspension();
         Process(buffer, offset, length, source, socket, outgoing);
         if (_parked is null || !_message.IsRequest || !_context.Suspended)
         {
@@ -60,6 +61,7 @@ public sealed partial class StatelessProxy
         // No room: this request waits for its answer on the worker.
         _counters[_index].ParkingFull++;
         _noParking = true;
+        _context.ClearSuspension();
         try
         {
             Process(buffer, offset, length, source, socket, outgoing);
@@ -96,6 +98,7 @@ public sealed partial class StatelessProxy
         {
             int length = _parked.Take(buffer, out NetAddress from, out int socket, out long parkedAt);
             int mark = outgoing.Count;
+            _context.ClearSuspension();
             try
             {
                 Process(buffer, 0, length, from, socket, outgoing);

@@ -116,6 +116,10 @@ public sealed partial class ScriptContext
         return 0;
     }
 
+    /// <summary>Forgets a suspension before the host handles the next datagram (a malformed request or a reply
+    /// never reaches <see cref="Begin"/>, and must not look suspended).</summary>
+    public void ClearSuspension() => Suspended = false;
+
     /// <summary>Binds the context to a freshly parsed message; resets everything per-message.</summary>
     public void Begin(SipMessage message, SipEdits edits, in NetAddress source, int socket)
     {
