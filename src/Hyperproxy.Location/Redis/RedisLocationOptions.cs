@@ -16,7 +16,7 @@ public sealed class RedisLocationOptions
     public string KeyPrefix { get; init; } = "loc:";
 
     /// <summary>Compare-and-set attempts of one update before it fails (other nodes kept changing the AoR).</summary>
-    public int MaxAttempts { get; init; } = 16;
+    public int MaxAttempts { get; init; } = 64;
 
     /// <summary>Where reconnects and failures are reported (rarely; never per message when things work).</summary>
     public Action<string> Log { get; init; } = static _ => { };

@@ -129,8 +129,10 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
                 return decision == UpdateDecision.Delete ? UpdateStatus.Deleted : UpdateStatus.Written;
             }
 
-            // Another node changed the AoR since it was read: run the update again on what it is now.
+            // Another node changed the AoR since it was read: run the update again on what it is now, after
+            // a spin that grows with each loss (at most ~1k iterations) so that racing writers spread out.
             Interlocked.Increment(ref _store.Counters.Conflicts);
+            Thread.SpinWait(1 << Math.Min(attempt + 2, 10));
             current = result.Resp2Type == ResultType.BulkString ? (RedisValue)result : RedisValue.Null;
         }
 
