@@ -5,8 +5,8 @@ namespace Hyperproxy.Location.Redis;
 
 /// <summary>
 /// Reads that do not hold up the worker (<see cref="IFetchingSession"/>): a fetch is an asynchronous
-/// <c>GET</c>; StackExchange.Redis's writer sends every command queued meanwhile in one write, so the
-/// fetches a worker starts in one receive batch share a round trip. At most <see cref="MaxFetches"/> at once.
+/// <c>GET</c>, pipelined with the others (none waits for another's answer), so the fetches a worker starts
+/// in one receive batch cost about one round trip. At most <see cref="MaxFetches"/> at once.
 /// </summary>
 internal sealed partial class RedisLocationSession
 {
