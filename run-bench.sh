@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync]
+#                  [--scenarios options,forward,rr-forward,register,register-sync,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -17,6 +17,10 @@
 # spinning on CPU 1, Hyperproxy three ways — worker pinned (--cpus 0, its other threads free), the
 # whole process on CPU 0 (taskset), unpinned — next to Kamailio's in-memory registrar (on CPU 0);
 # each Hyperproxy row also reports its WAL commit and parked-reply wait percentiles from its log.
+# register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
+# with its embedded FASTER store (durability none) and then with --location-store on a redis-server
+# started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
+# the row is added to it (redis_cpu_s).
 # --readme: also keep this run as the one the README quotes: perf/readme-run.json (the raw results,
 # committed) and the README's table printed from it (perf/results/DATE.readme.md is written anyway).
 # --base-port P: the first UDP port on 127.0.0.1 (default $BENCH_BASE_PORT, else 15100); each row
@@ -135,6 +139,32 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# start_redis: a redis-server for register-cluster on the next free port pair; REDIS_PID/REDIS_PORT, or
+# returns 1 with SKIP_WHY
+REDIS_PID=""
+REDIS_PORT=0
+start_redis() {
+    command -v redis-server >/dev/null 2>&1 || { SKIP_WHY="redis-server not installed (apt-get install redis-server)"; return 1; }
+    REDIS_PORT=$PORT_NEXT
+    PORT_NEXT=$((PORT_NEXT + 2))
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --protected-mode no \
+        --dir "$LOGS" --logfile "$LOGS/redis-$REDIS_PORT.log" > /dev/null 2>&1 &
+    REDIS_PID=$!
+    STARTED+=("$REDIS_PID")
+    local i
+    for i in $(seq 50); do
+        redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+        sleep 0.1
+    done
+    SKIP_WHY="redis-server did not answer on port $REDIS_PORT (see $LOGS/redis-$REDIS_PORT.log)"
+    return 1
+}
+
+# redis_cpu: user + system CPU seconds of REDIS_PID so far
+redis_cpu() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$REDIS_PID/stat" 2>/dev/null || echo 0
+}
 
 udp_port_bound() {
     local hex
@@ -285,6 +315,8 @@ start_server() {
                 data=$(mktemp -d "${TMPDIR:-/tmp}/$RUN_TAG-location-XXXXXX")
                 HP_DATA_DIRS+=("$data")
                 args="${!var:-$HP_ARGS_REGISTER_DEFAULT}"
+                # register-cluster's Redis row: the table on the redis-server, no durability of our own
+                [[ $HP_DURABILITY == redis ]] && args="${args//--durability \{DURABILITY\}/--location-store redis://127.0.0.1:$REDIS_PORT/}"
                 args="${args//\{CONFIG\}/$cfg}"
                 args="${args//\{DURABILITY\}/$HP_DURABILITY}"
                 args="${args//\{DATA_DIR\}/$data}"
@@ -476,6 +508,30 @@ if has "$SCENARIOS" register-sync; then
         if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" register "${REGW[@]}"; fi
         LOG_TAG=""
     done
+fi
+if has "$SCENARIOS" register-cluster && has "$SYSTEMS" hyperproxy; then
+    HP_DURABILITY=none
+    system_rows hyperproxy "Hyperproxy (FASTER store)" "$HP_SKIP" register-cluster register "${REG[@]}"
+    if [[ -n $HP_SKIP ]]; then
+        skip_row "Hyperproxy (Redis store)" register-cluster "$HP_SKIP"
+    elif start_redis; then
+        HP_DURABILITY=redis
+        redis-cli -p "$REDIS_PORT" flushall > /dev/null
+        cpu_before=$(redis_cpu)
+        rows_before=$(wc -l < "$JSONL")
+        system_rows hyperproxy "Hyperproxy (Redis store)" "" register-cluster register "${REG[@]}"
+        cpu_after=$(redis_cpu)
+        if (( $(wc -l < "$JSONL") > rows_before )); then
+            last=$(tail -n 1 "$JSONL" | jq -c --argjson c "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" '. + {redis_cpu_s: $c}')
+            sed -i '$ d' "$JSONL"
+            echo "$last" >> "$JSONL"
+        fi
+        kill -TERM "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
+        HP_DURABILITY=none
+    else
+        skip_row "Hyperproxy (Redis store)" register-cluster "$SKIP_WHY"
+    fi
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"

@@ -3,11 +3,15 @@ namespace Hyperproxy.Location;
 /// <summary>
 /// The usrloc table: address-of-record (normalised bytes, as the registrar produced them) to one record
 /// holding all of its bindings (<see cref="Records.LocationRecord"/>). The embedded implementation is
-/// <see cref="Faster.FasterLocationStore"/>; a Redis/Garnet-backed one can follow for clusters.
+/// <see cref="Faster.FasterLocationStore"/>; <see cref="Redis.RedisLocationStore"/> shares one table between nodes.
 /// </summary>
 public interface ILocationStore : IDisposable
 {
     Durability Durability { get; }
+
+    /// <summary>True when the sessions are <see cref="IFetchingSession"/>s: a worker can park a request while its
+    /// record is fetched (a store across the network) instead of waiting for it.</summary>
+    bool ReadsCanPark => false;
 
     /// <summary>A session for one worker thread.</summary>
     ILocationSession NewSession();

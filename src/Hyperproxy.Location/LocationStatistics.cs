@@ -6,7 +6,9 @@ namespace Hyperproxy.Location;
 /// <c>wal_commits</c>, <c>wal_commit_p50_us</c> / <c>_p99_us</c> / <c>_max_us</c> (one write + fdatasync of a
 /// session's batch), <c>wal_failures</c>, and <c>parked_reply_wait_p50_us</c> / <c>_p99_us</c> / <c>_max_us</c>
 /// (from a 200 OK being parked to its release) and <c>parked_replies_deferred</c> (released later than the
-/// batch that parked them) summed over the workers. Reading takes the store's stats
+/// batch that parked them) summed over the workers; with a Redis store <c>cachedb_operations</c>,
+/// <c>cachedb_failures</c>, <c>cachedb_conflicts</c> (compare-and-set lost to another node, retried) and
+/// <c>cachedb_reconnects</c>. Reading takes the store's stats
 /// snapshot: fine for a timer_route or a management request, too dear to do per message.
 /// </summary>
 public static class LocationStatistics
@@ -17,6 +19,7 @@ public static class LocationStatistics
         "registered_users", "location-contacts", "wal_commits", "wal_commit_p50_us", "wal_commit_p99_us",
         "wal_commit_max_us", "wal_failures", "parked_replies_released", "parked_reply_wait_p50_us",
         "parked_reply_wait_p99_us", "parked_reply_wait_max_us", "parked_replies_deferred",
+        "cachedb_operations", "cachedb_failures", "cachedb_conflicts", "cachedb_reconnects",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -33,7 +36,7 @@ public static class LocationStatistics
         }
         if (field < 0 || store is null)
             return false;
-        if (field >= 7)
+        if (field is >= 7 and < 12)
         {
             if (field == 11)
             {
@@ -59,7 +62,11 @@ public static class LocationStatistics
             3 => (long)stats.WalCommitP50.TotalMicroseconds,
             4 => (long)stats.WalCommitP99.TotalMicroseconds,
             5 => (long)stats.MaxWalCommitDuration.TotalMicroseconds,
-            _ => stats.WalFailures,
+            6 => stats.WalFailures,
+            12 => stats.CachedbOperations,
+            13 => stats.CachedbFailures,
+            14 => stats.CachedbConflicts,
+            _ => stats.CachedbReconnects,
         };
         return true;
     }

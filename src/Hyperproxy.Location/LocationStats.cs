@@ -40,4 +40,16 @@ public sealed record LocationStats
     public long WalBytesSinceCheckpoint { get; init; }
     public long LogBytes { get; init; }
     public long LogMemoryBytes { get; init; }
+
+    /// <summary>Redis store: commands sent (GETs, compare-and-set scripts, deletes).</summary>
+    public long CachedbOperations { get; init; }
+
+    /// <summary>Redis store: operations that failed (not connected, timeout, server error, too many conflicts).</summary>
+    public long CachedbFailures { get; init; }
+
+    /// <summary>Redis store: compare-and-set attempts lost to another node's write of the same AoR (then retried).</summary>
+    public long CachedbConflicts { get; init; }
+
+    /// <summary>Redis store: connections restored after a loss.</summary>
+    public long CachedbReconnects { get; init; }
 }

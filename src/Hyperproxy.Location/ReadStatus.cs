@@ -14,4 +14,8 @@ public enum ReadStatus : byte
 
     /// <summary>The store failed the read (I/O error).</summary>
     Failed,
+
+    /// <summary><see cref="IFetchingSession.ReadOrFetch"/>: the record is being fetched; ask again once
+    /// <see cref="IFetchingSession.HasAnswers"/> says so.</summary>
+    Pending,
 }

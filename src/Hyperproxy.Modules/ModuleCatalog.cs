@@ -1,3 +1,4 @@
+using Hyperproxy.Modules.CachedbRedis;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.ProtoUdp;
@@ -32,10 +33,11 @@ public sealed class ModuleCatalog
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
+        CachedbRedis = new CachedbRedisModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
-            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
+            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
         ];
     }
 
@@ -54,6 +56,8 @@ public sealed class ModuleCatalog
     public PathModule Path { get; }
 
     public RegistrarModule Registrar { get; }
+
+    public CachedbRedisModule CachedbRedis { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }

@@ -32,6 +32,12 @@ public struct ProxyCounters
     /// <summary>Datagrams whose handling threw (a bug): each dropped alone, the rest of its batch kept.</summary>
     public long DatagramFaults;
 
+    /// <summary>Requests parked while the location store fetched their record, run again once it came, and
+    /// the ones that found the parking full (they waited for the store on the worker).</summary>
+    public long RequestsParked;
+    public long RequestsResumed;
+    public long ParkingFull;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

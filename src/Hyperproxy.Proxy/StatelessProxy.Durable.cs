@@ -24,7 +24,7 @@ public sealed partial class StatelessProxy
     /// <summary>Replies parked and not yet released (tests, counters).</summary>
     public int ParkedReplies => _pendingReplies?.Count ?? 0;
 
-    public bool HasPendingWork => _pendingReplies is { Count: > 0 };
+    public bool HasPendingWork => _pendingReplies is { Count: > 0 } || _parked is { Count: > 0 };
 
     public int SocketCount => _identity.SocketCount;
 
@@ -51,6 +51,7 @@ public sealed partial class StatelessProxy
     public void OnIdle(DatagramBatch outgoing)
     {
         ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        ResumeParked(outgoing, outgoing.Capacity);
         _pendingReplies?.NewBatch();
     }
 

@@ -54,6 +54,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
                 replyStats is not null && index < replyStats.Length ? replyStats[index] : null);
         }
 
+        EnableParking(store);
         _identity = identity;
         _resolver = resolver;
         _counters = counters;
@@ -70,6 +71,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
+        ResumeParked(outgoing, outgoing.Capacity - received.Count);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {
@@ -77,7 +79,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             int mark = outgoing.Count;
             try
             {
-                Process(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
+                ProcessOrPark(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
             }
             catch (Exception e)
             {

@@ -1,4 +1,5 @@
 using Hyperproxy.Location;
+using Hyperproxy.Location.Redis;
 using Hyperproxy.Script.Declarations;
 using static Hyperproxy.Script.Builtins.Declare;
 
@@ -71,6 +72,11 @@ public sealed partial class RegistrarModule
             v => v is null || ParseDurability(v) is not null ? null : $"'{v}' is not a mode; use none, checkpoint or sync"),
         String("checkpoint_wal_size", null, v => ConfiguredCheckpointWalBytes = v is null ? null : ParseWalBytes(v),
             v => v is null || LocationStoreOptions.TryParseCheckpointWalBytes(v, out _, out string error) ? null : error),
+        String("cluster_mode", "none", v => ClusterMode = v ?? "none", RefuseClusterMode),
+        String("cachedb_url", null, v => CachedbUrl = v,
+            v => v is null || RedisLocationUrl.TryParse(v, out _, out string error) ? null : error),
+        Unsupported("location_cluster", null,
+            "Hyperproxy needs no clusterer: in cluster_mode full-sharing-cachedb the nodes share the table through the cachedb_url server alone; remove location_cluster"),
         OnlyDefault("db_mode", 0, StoreInstead),
         Unsupported("db_url", null, StoreInstead),
         String("working_mode_preset", null, _ => { }, v => v is null or "single-instance-no-db" ? null : StoreInstead),
@@ -78,6 +84,16 @@ public sealed partial class RegistrarModule
             "Hyperproxy keeps a NAT'ed contact's source as its received (add_path_received, received_avp); lookup() sets no branch flag"),
         OnlyDefault("desc_time_order", 0, "bindings are kept in q order, equal q oldest first (desc_time_order 0)"),
     ]);
+
+    /// <summary>The cluster modes OpenSIPS knows and why Hyperproxy does not do the others (spec §4.1).</summary>
+    private static string? RefuseClusterMode(string? mode) => mode switch
+    {
+        null or "none" or FullSharingCachedb => null,
+        "federation" or "federation-cachedb" or "full-sharing" =>
+            $"cluster_mode \"{mode}\" is not supported: Hyperproxy shares a location table through a Redis server only; use \"none\" or \"" + FullSharingCachedb + "\"",
+        "sql-only" => "cluster_mode \"sql-only\" is not supported: Hyperproxy has no SQL back-end; use \"" + FullSharingCachedb + "\" with a Redis cachedb_url",
+        _ => $"'{mode}' is not a cluster mode; use \"none\" or \"" + FullSharingCachedb + "\"",
+    };
 
     private static string? NotNegative(int value) => value >= 0 ? null : $"{value} is negative";
 

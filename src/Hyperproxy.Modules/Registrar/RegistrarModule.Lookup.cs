@@ -1,3 +1,4 @@
+using Hyperproxy.Location;
 using Hyperproxy.Location.Records;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
@@ -34,7 +35,22 @@ public sealed partial class RegistrarModule
             return RegistrarResult.InternalError;
         }
 
-        if (!ReadRecord(s, s.Aor.AsSpan(0, s.AorLength)))
+        if (context.Host.CanPark && s.EnsureSession() is IFetchingSession fetching)
+        {
+            // A store across the network: the worker does not wait; the request is parked and runs again
+            // once the record is here (or the fetch failed or timed out: then -3, and the script replies).
+            ReadStatus read = FetchRecord(s, fetching);
+            if (read == ReadStatus.Pending)
+            {
+                return context.Suspend(s.Parking(fetching));
+            }
+
+            if (read == ReadStatus.Failed)
+            {
+                return RegistrarResult.InternalError;
+            }
+        }
+        else if (!ReadRecord(s, s.Aor.AsSpan(0, s.AorLength)))
         {
             return RegistrarResult.InternalError;
         }
@@ -90,6 +106,28 @@ public sealed partial class RegistrarModule
         }
 
         return valid > 0 ? RegistrarResult.MethodNotAllowed : RegistrarResult.NotFound;
+    }
+
+    /// <summary>The AoR's record from a fetch (growing the buffer when needed): Found (or NotFound: empty), Pending, Failed.</summary>
+    private static ReadStatus FetchRecord(RegistrarState s, IFetchingSession fetching)
+    {
+        ReadOnlySpan<byte> aor = s.Aor.AsSpan(0, s.AorLength);
+        while (true)
+        {
+            ReadStatus read = fetching.ReadOrFetch(aor, s.RecordBuffer, out int length);
+            switch (read)
+            {
+                case ReadStatus.Found:
+                    s.SetRecordLength(length);
+                    return read;
+                case ReadStatus.BufferTooSmall:
+                    s.Grow(length);
+                    continue;
+                default:
+                    s.SetRecordLength(0);
+                    return read;
+            }
+        }
     }
 
     /// <summary>Branch 0: R-URI, next hop (first Path URI, else received), Route set, socket and branch flags.</summary>

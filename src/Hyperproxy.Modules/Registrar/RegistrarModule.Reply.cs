@@ -63,11 +63,12 @@ public sealed partial class RegistrarModule
             w.Append(RegistrarStrings.RegistrarErrorHeader);
             w.Append(RegistrarErrors.Text(error));
             w.Append(RegistrarStrings.Crlf);
-            if (code >= 500 && RetryAfter > 0)
+            int retryAfter = RetryAfter > 0 ? RetryAfter : error == RegistrarError.StoreFailed ? StoreRetryAfter : 0;
+            if (code >= 500 && retryAfter > 0)
             {
                 w.Append(RegistrarStrings.RetryAfterHeader);
                 Span<byte> digits = stackalloc byte[12];
-                w.Append(digits[..ScriptText.WriteInt(RetryAfter, digits)]);
+                w.Append(digits[..ScriptText.WriteInt(retryAfter, digits)]);
                 w.Append(RegistrarStrings.Crlf);
             }
         }

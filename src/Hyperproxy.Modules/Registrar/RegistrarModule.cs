@@ -83,6 +83,22 @@ public sealed partial class RegistrarModule
     /// null when not set; <c>--checkpoint-wal-size</c> wins.</summary>
     public long? ConfiguredCheckpointWalBytes { get; private set; }
 
+    /// <summary>usrloc <c>cluster_mode</c> value for a table shared through a cachedb server.</summary>
+    public const string FullSharingCachedb = "full-sharing-cachedb";
+
+    /// <summary>usrloc <c>cluster_mode</c>: "none" (the embedded store) or <see cref="FullSharingCachedb"/>.</summary>
+    public string ClusterMode { get; private set; } = "none";
+
+    /// <summary>usrloc <c>cachedb_url</c> (a cachedb_redis URL), null when not set.</summary>
+    public string? CachedbUrl { get; private set; }
+
+    /// <summary>Retry-After (seconds) of the 500 that answers a REGISTER when a shared store cannot be reached and
+    /// <c>retry_after</c> is 0: a node must not let UAs re-register at once into a store that is down.</summary>
+    public int StoreRetryAfter { get; set; }
+
+    /// <summary>The <see cref="StoreRetryAfter"/> a Redis-backed server uses: 5 s.</summary>
+    public const int DefaultStoreRetryAfter = 5;
+
     /// <summary>Unix time for expiry (tests substitute a manual clock).</summary>
     public LocationClock Clock { get; set; } = LocationClock.System;
 

@@ -21,6 +21,10 @@ public interface IScriptHost
     /// </summary>
     int ReplyWhenDurable(ScriptContext context, int code, ReadOnlySpan<byte> reason, long commitTicket) => Reply(context, code, reason);
 
+    /// <summary>True when the host can park a request that a module suspends (<see cref="ScriptContext.Suspend"/>)
+    /// and run it again later; otherwise modules wait for their answers.</summary>
+    bool CanPark => false;
+
     /// <summary>Number of listening sockets (valid socket indexes are 0 .. SocketCount-1).</summary>
     int SocketCount => int.MaxValue;
 

@@ -97,6 +97,29 @@ public sealed partial class ScriptContext
 
     internal char[] CharBuffer => _chars;
 
+    /// <summary>
+    /// Set by a module function that cannot answer yet without waiting on the network (a location lookup
+    /// whose record is being fetched): the function returns 0, which ends the route, and the host parks the
+    /// request and runs it again from the start once <see cref="SuspendedOn"/> has answers. Only when
+    /// <see cref="IScriptHost.CanPark"/>.
+    /// </summary>
+    public bool Suspended { get; private set; }
+
+    /// <summary>What the suspended request waits for.</summary>
+    public IParkingSource? SuspendedOn { get; private set; }
+
+    /// <summary>Suspends the request (see <see cref="Suspended"/>); returns 0, the code that ends the route.</summary>
+    public int Suspend(IParkingSource source)
+    {
+        Suspended = true;
+        SuspendedOn = source;
+        return 0;
+    }
+
+    /// <summary>Forgets a suspension before the host handles the next datagram (a malformed request or a reply
+    /// never reaches <see cref="Begin"/>, and must not look suspended).</summary>
+    public void ClearSuspension() => Suspended = false;
+
     /// <summary>Binds the context to a freshly parsed message; resets everything per-message.</summary>
     public void Begin(SipMessage message, SipEdits edits, in NetAddress source, int socket)
     {
@@ -109,6 +132,7 @@ public sealed partial class ScriptContext
         BranchFlags = 0;
         RetCode = 1;
         Dropped = false;
+        Suspended = false;
         RportForced = false;
         AddLocalRport = false;
         Answered = false;

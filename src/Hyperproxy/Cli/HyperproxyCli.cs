@@ -201,6 +201,14 @@ public static class HyperproxyCli
                 + "1M; 0 = checkpoints on the timer only). Default: usrloc's \"checkpoint_wal_size\" modparam, else 64M.",
             HelpName = "SIZE",
         };
+        var locationStore = new Option<string?>("--location-store")
+        {
+            Description = "Where the location table lives: faster (the embedded store) or a Redis URL, "
+                + "redis://[user:]password@HOST[:PORT][,HOST[:PORT]...]/[DB] (standalone, a primary among replicas, or any node "
+                + "of a Redis Cluster; Garnet too), shared by every node given the same URL. Default: usrloc's cluster_mode "
+                + "and cachedb_url modparams, else faster.",
+            HelpName = "faster|redis://HOST:PORT/",
+        };
         var logLevel = new Option<string?>("--log-level")
         {
             Description = Log.LevelsHelp + ". Default: the script's log_level, else notice.",
@@ -210,7 +218,7 @@ public static class HyperproxyCli
         var ignoreMissing = IgnoreMissingModules();
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, logLevel, ignoreMissing,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, locationStore, logLevel, ignoreMissing,
         };
         run.SetAction(parse =>
         {
@@ -226,7 +234,8 @@ public static class HyperproxyCli
                 parse.GetValue(logLevel)!,
                 parse.GetValue(durability),
                 parse.GetValue(checkpointWalSize),
-                parse.GetValue(ignoreMissing));
+                parse.GetValue(ignoreMissing),
+                parse.GetValue(locationStore));
             if (configPath is not null)
             {
                 ScriptFile.RequireReadable("--config", configPath);

@@ -1,6 +1,9 @@
 using Hyperproxy.Location;
 using Hyperproxy.Location.Faster;
+using Hyperproxy.Location.Redis;
 using Hyperproxy.Modules;
+using Hyperproxy.Modules.CachedbRedis;
+using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Proxy;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
@@ -123,6 +126,11 @@ public sealed class ProxyServer : IDisposable
             return null;
         }
 
+        if (OpenSharedStore(options, script, catalog) is { } shared)
+        {
+            return shared;
+        }
+
         Durability durability = options.Durability ?? catalog.Registrar.ConfiguredDurability ?? ServerOptions.DefaultDurability;
         long walBytes = options.CheckpointWalBytes ?? catalog.Registrar.ConfiguredCheckpointWalBytes ?? LocationStoreOptions.DefaultCheckpointWalBytes;
         string directory = System.IO.Path.Combine(options.DataDir, "location");
@@ -149,6 +157,72 @@ public sealed class ProxyServer : IDisposable
             : walBytes == 0 ? ", checkpoints on the timer only" : $", early checkpoint after {ByteSize.Format(walBytes)} of WAL";
         Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
             + (durability == Durability.None ? "]" : $", data in {directory}{early}]"));
+        return store;
+    }
+
+    /// <summary>
+    /// The location table on a Redis server when <c>--location-store redis://...</c> or usrloc's
+    /// <c>cluster_mode "full-sharing-cachedb"</c> says so (null: the embedded store). The script must then load
+    /// cachedb_redis and give <c>cachedb_url</c>; durability settings belong to the Redis server and are refused.
+    /// </summary>
+    private static RedisLocationStore? OpenSharedStore(ServerOptions options, CompiledScript script, ModuleCatalog catalog)
+    {
+        RegistrarModule registrar = catalog.Registrar;
+        bool scriptShared = registrar.ClusterMode == RegistrarModule.FullSharingCachedb;
+        if (options.LocationStore == "faster" || (options.LocationStore is null && !scriptShared))
+        {
+            if (options.LocationStore is null && registrar.CachedbUrl is not null)
+            {
+                throw new StartupException("usrloc: cachedb_url is set but cluster_mode is \"" + registrar.ClusterMode
+                    + "\"; set modparam(\"usrloc\", \"cluster_mode\", \"" + RegistrarModule.FullSharingCachedb + "\") to keep the location table there");
+            }
+
+            return null;
+        }
+
+        string? text = options.LocationStore ?? registrar.CachedbUrl;
+        if (text is null)
+        {
+            throw new StartupException("usrloc: cluster_mode \"" + RegistrarModule.FullSharingCachedb
+                + "\" needs modparam(\"usrloc\", \"cachedb_url\", \"redis://HOST:PORT/\") (or --location-store redis://HOST:PORT/)");
+        }
+
+        if (options.LocationStore is null && !script.Program.IsModuleLoaded(CachedbRedisModule.Name))
+        {
+            throw new StartupException("usrloc: cachedb_url \"" + text + "\" needs loadmodule \"cachedb_redis.so\"");
+        }
+
+        if (options.Durability is not null || registrar.ConfiguredDurability is not null || options.CheckpointWalBytes is not null)
+        {
+            throw new StartupException("usrloc: durability and checkpoint_wal_size apply to the embedded store; with a Redis location "
+                + "store what a crash loses is the Redis server's own persistence (appendonly); remove them");
+        }
+
+        if (!RedisLocationUrl.TryParse(text, out RedisLocationUrl? url, out string error))
+        {
+            throw new StartupException("usrloc: cachedb_url " + error);
+        }
+
+        RedisLocationStore store;
+        try
+        {
+            store = RedisLocationStore.Open(new RedisLocationOptions
+            {
+                Url = url!,
+                ConnectTimeout = catalog.CachedbRedis.ConnectTimeout,
+                QueryTimeout = catalog.CachedbRedis.QueryTimeout,
+                Log = Log.Error,
+            });
+        }
+        catch (Exception e) when (e is ArgumentException or StackExchange.Redis.RedisException)
+        {
+            throw new StartupException($"location store {url!.Describe()}: {e.Message}", e);
+        }
+
+        registrar.UseStore(store);
+        registrar.StoreRetryAfter = RegistrarModule.DefaultStoreRetryAfter;
+        Log.Notice($"location store: redis {url!.Describe()} ({(store.IsConnected ? "connected" : "not reachable yet, retrying")}); "
+            + "bindings expire in the server, shared by every node with this URL");
         return store;
     }
 
@@ -195,6 +269,9 @@ public sealed class ProxyServer : IDisposable
             sum.OutputFull += Volatile.Read(ref c.OutputFull);
             sum.RepliesDropped += Volatile.Read(ref c.RepliesDropped);
             sum.DatagramFaults += Volatile.Read(ref c.DatagramFaults);
+            sum.RequestsParked += Volatile.Read(ref c.RequestsParked);
+            sum.RequestsResumed += Volatile.Read(ref c.RequestsResumed);
+            sum.ParkingFull += Volatile.Read(ref c.ParkingFull);
         }
 
         return sum;
@@ -222,7 +299,8 @@ public sealed class ProxyServer : IDisposable
             + $"no-route replies {c.NoRouteReplies}, replies not for us {c.RepliesNotForUs}, without next Via {c.RepliesWithoutNextVia}, "
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
-            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}";
+            + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
+            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}");
 
     public void Dispose()
     {

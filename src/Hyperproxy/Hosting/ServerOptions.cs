@@ -45,6 +45,11 @@ public sealed class ServerOptions
     /// only); null: usrloc's <c>checkpoint_wal_size</c> modparam, else 64 MiB.</summary>
     public long? CheckpointWalBytes { get; init; }
 
+    /// <summary><c>--location-store</c>: a cachedb_redis URL (the table on a Redis server, as usrloc's
+    /// <c>cluster_mode "full-sharing-cachedb"</c> with that <c>cachedb_url</c>), "faster" (the embedded store
+    /// whatever the script says), or null: the script decides.</summary>
+    public string? LocationStore { get; init; }
+
     public LogLevel LogLevel { get; init; } = LogLevel.Notice;
 
     /// <summary>True when <c>--log-level</c> was given (it then wins over the script's <c>log_level</c>).</summary>
@@ -67,8 +72,15 @@ public sealed class ServerOptions
         string? logLevel,
         string? durability = null,
         string? checkpointWalSize = null,
-        bool ignoreMissingModules = false)
+        bool ignoreMissingModules = false,
+        string? locationStore = null)
     {
+        if (locationStore is not null && locationStore != "faster"
+            && !Hyperproxy.Location.Redis.RedisLocationUrl.TryParse(locationStore, out _, out string storeError))
+        {
+            throw StartupException.Usage(FlagError("--location-store", locationStore, storeError + "; or use faster (the embedded store)"));
+        }
+
         Hyperproxy.Location.Durability? mode = null;
         if (durability is not null)
         {
@@ -123,6 +135,7 @@ public sealed class ServerOptions
             Durability = mode,
             CheckpointWalBytes = walBytes,
             IgnoreMissingModules = ignoreMissingModules,
+            LocationStore = locationStore,
         };
     }
 

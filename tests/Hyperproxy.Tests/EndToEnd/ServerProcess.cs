@@ -60,16 +60,17 @@ internal sealed partial class ServerProcess : IDisposable
     /// <summary>
     /// <c>hyperproxy run</c> on the script <paramref name="script"/>(port), written to the folder, with its store in
     /// <c>folder/data</c> (the same store on every start, so a restart recovers it) and <paramref name="durability"/>,
-    /// plus <paramref name="extraArguments"/> (e.g. <c>--cpus 0</c>).
+    /// plus <paramref name="extraArguments"/> (e.g. <c>--cpus 0</c>); a null durability gives no <c>--durability</c>.
     /// </summary>
-    public static ServerProcess StartScript(Func<int, string> script, string folder, string durability, Func<int>? freePort = null,
+    public static ServerProcess StartScript(Func<int, string> script, string folder, string? durability, Func<int>? freePort = null,
         params string[] extraArguments) =>
         Start(
             port =>
             {
                 string config = Path.Combine(folder, $"hyperproxy-{port}.cfg");
                 File.WriteAllText(config, script(port));
-                return ["run", "--config", config, "--data-dir", Path.Combine(folder, "data"), "--durability", durability, .. extraArguments];
+                string[] mode = durability is null ? [] : ["--durability", durability];
+                return ["run", "--config", config, "--data-dir", Path.Combine(folder, "data"), .. mode, .. extraArguments];
             },
             folder,
             freePort);

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace Hyperproxy.Location.Redis;
+
+/// <summary>
+/// Reads that do not hold up the worker (<see cref="IFetchingSession"/>): a fetch is an asynchronous
+/// <c>GET</c>, pipelined with the others (none waits for another's answer), so the fetches a worker starts
+/// in one receive batch cost about one round trip. At most <see cref="MaxFetches"/> at once.
+/// </summary>
+internal sealed partial class RedisLocationSession
+{
+    /// <summary>Fetches one session keeps at once; past that, reads are synchronous.</summary>
+    public const int MaxFetches = 256;
+
+    private readonly Fetch[] _fetches = new Fetch[MaxFetches];
+    private int _fetchCount;
+
+    private struct Fetch
+    {
+        public byte[] Key;
+        public Task<RedisValue>? Task;
+        public long Started;
+        public bool Failed;
+
+        public readonly bool Done => Failed || Task is null || Task.IsCompleted;
+    }
+
+    public int Fetches => _fetchCount;
+
+    public TimeSpan FetchTimeout => _store.Options.QueryTimeout;
+
+    public bool HasAnswers
+    {
+        get
+        {
+            for (int i = 0; i < _fetchCount; i++)
+            {
+                if (_fetches[i].Done)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    public ReadStatus ReadOrFetch(ReadOnlySpan<byte> aor, Span<byte> buffer, out int length)
+    {
+        length = 0;
+        if (aor.IsEmpty)
+        {
+            return ReadStatus.NotFound;
+        }
+
+        int index = FindFetch(aor);
+        if (index >= 0)
+        {
+            ref Fetch f = ref _fetches[index];
+            if (!f.Done)
+            {
+                return ReadStatus.Pending;
+            }
+
+            if (f.Failed || f.Task is null || !f.Task.IsCompletedSuccessfully)
+            {
+                _ = f.Task?.Exception; // observed: a failed fetch is counted, not rethrown on the finalizer
+                Interlocked.Increment(ref _store.Counters.Failures);
+                return ReadStatus.Failed;
+            }
+
+            return CopyOut(f.Task.Result, buffer, out length);
+        }
+
+        if (!_store.IsConnected)
+        {
+            Interlocked.Increment(ref _store.Counters.Failures);
+            return ReadStatus.Failed;
+        }
+
+        if (_fetchCount == MaxFetches)
+        {
+            return Read(aor, buffer, out length);
+        }
+
+        byte[] key = KeyBytes(aor);
+        Interlocked.Increment(ref _store.Counters.Operations);
+        _fetches[_fetchCount++] = new Fetch { Key = key, Task = _database.StringGetAsync(key), Started = Stopwatch.GetTimestamp() };
+        return ReadStatus.Pending;
+    }
+
+    public void FailFetchesStartedBefore(long stopwatchTimestamp)
+    {
+        for (int i = 0; i < _fetchCount; i++)
+        {
+            ref Fetch f = ref _fetches[i];
+            if (!f.Done && f.Started < stopwatchTimestamp)
+            {
+                f.Failed = true;
+            }
+        }
+    }
+
+    public void ForgetAnswers()
+    {
+        int kept = 0;
+        for (int i = 0; i < _fetchCount; i++)
+        {
+            if (_fetches[i].Done)
+            {
+                _ = _fetches[i].Task?.Exception;
+                continue;
+            }
+
+            _fetches[kept++] = _fetches[i];
+        }
+
+        Array.Clear(_fetches, kept, _fetchCount - kept);
+        _fetchCount = kept;
+    }
+
+    private int FindFetch(ReadOnlySpan<byte> aor)
+    {
+        int keyLength = _prefix.Length + aor.Length + 2;
+        for (int i = 0; i < _fetchCount; i++)
+        {
+            byte[] key = _fetches[i].Key;
+            if (key.Length == keyLength && key.AsSpan(_prefix.Length + 1, aor.Length).SequenceEqual(aor))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static ReadStatus CopyOut(RedisValue value, Span<byte> buffer, out int length)
+    {
+        length = 0;
+        if (value.IsNull)
+        {
+            return ReadStatus.NotFound;
+        }
+
+        ReadOnlyMemory<byte> bytes = (ReadOnlyMemory<byte>)value;
+        length = bytes.Length;
+        if (bytes.Length > buffer.Length)
+        {
+            return ReadStatus.BufferTooSmall;
+        }
+
+        bytes.Span.CopyTo(buffer);
+        return ReadStatus.Found;
+    }
+}

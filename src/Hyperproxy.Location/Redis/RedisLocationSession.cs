@@ -1,0 +1,252 @@
+using System.Buffers.Binary;
+using Hyperproxy.Location.Records;
+using StackExchange.Redis;
+
+namespace Hyperproxy.Location.Redis;
+
+/// <summary>
+/// A worker's handle on the Redis store. Read is one <c>GET</c>; Update is a <c>GET</c>, the updater run
+/// locally, and one compare-and-set script (<see cref="RedisScripts.CompareAndSet"/>), repeated on the
+/// record the script answers when another node changed the AoR in between (at most
+/// <see cref="RedisLocationOptions.MaxAttempts"/> times). When the connection is down every call fails at once
+/// without waiting; a timeout or a server error fails the call after <c>query_timeout</c>. Errors are
+/// counted, never thrown.
+/// <para>Each call waits for its answer on the calling thread (one round trip for a read, two for a save),
+/// and StackExchange.Redis allocates a few small objects per call (its message, the key, the result).</para>
+/// </summary>
+internal sealed partial class RedisLocationSession : ILocationSession, IFetchingSession
+{
+    private static readonly RedisValue s_absent = "0";
+    private static readonly RedisValue s_present = "1";
+    private static readonly RedisValue s_delete = "D";
+    private static readonly RedisValue s_permanent = "0";
+
+    private readonly RedisLocationStore _store;
+    private readonly IDatabase _database;
+    private readonly byte[] _prefix;
+    private readonly RedisKey[] _keys = new RedisKey[1];
+    private readonly RedisValue[] _arguments = new RedisValue[4];
+    private readonly byte[] _scratch = new byte[MaxRecordBytes];
+
+    /// <summary>Largest record an updater may write, as <see cref="LocationStoreOptions.MaxRecordBytes"/> in the embedded store.</summary>
+    public const int MaxRecordBytes = 32 * 1024;
+
+    public RedisLocationSession(RedisLocationStore store, IDatabase database, byte[] prefix)
+    {
+        _store = store;
+        _database = database;
+        _prefix = prefix;
+    }
+
+    public ReadStatus Read(ReadOnlySpan<byte> aor, Span<byte> buffer, out int length)
+    {
+        length = 0;
+        if (aor.IsEmpty)
+        {
+            return ReadStatus.NotFound;
+        }
+
+        if (!TryGet(Key(aor), out RedisValue value))
+        {
+            return ReadStatus.Failed;
+        }
+
+        if (value.IsNull)
+        {
+            return ReadStatus.NotFound;
+        }
+
+        ReadOnlyMemory<byte> bytes = (ReadOnlyMemory<byte>)value;
+        length = bytes.Length;
+        if (bytes.Length > buffer.Length)
+        {
+            return ReadStatus.BufferTooSmall;
+        }
+
+        bytes.Span.CopyTo(buffer);
+        return ReadStatus.Found;
+    }
+
+    public UpdateStatus Update<TUpdater>(ReadOnlySpan<byte> aor, ref TUpdater updater, out CommitTicket ticket)
+        where TUpdater : struct, ILocationUpdater, allows ref struct
+    {
+        ticket = CommitTicket.None;
+        if (aor.IsEmpty)
+        {
+            return UpdateStatus.Failed;
+        }
+
+        RedisKey key = Key(aor);
+        if (!TryGet(key, out RedisValue current))
+        {
+            return UpdateStatus.Failed;
+        }
+
+        int attempts = _store.Options.MaxAttempts;
+        for (int attempt = 0; attempt < attempts; attempt++)
+        {
+            ReadOnlyMemory<byte> record = current.IsNull ? default : (ReadOnlyMemory<byte>)current;
+            UpdateDecision decision = updater.Update(record.Span, _scratch, out int length);
+            RedisValue ttl;
+            RedisValue written;
+            switch (decision)
+            {
+                case UpdateDecision.Keep:
+                    return UpdateStatus.Unchanged;
+                case UpdateDecision.Delete:
+                    if (current.IsNull)
+                    {
+                        return UpdateStatus.Unchanged;
+                    }
+
+                    ttl = s_delete;
+                    written = RedisValue.EmptyString;
+                    break;
+                default:
+                    if ((uint)length > (uint)_scratch.Length)
+                    {
+                        return UpdateStatus.BadLength;
+                    }
+
+                    byte[] copy = _scratch.AsSpan(0, length).ToArray();
+                    ttl = TimeToLive(copy, _store.Options.Clock.UnixSeconds);
+                    written = copy;
+                    break;
+            }
+
+            _keys[0] = key;
+            _arguments[0] = current.IsNull ? s_absent : s_present;
+            _arguments[1] = current.IsNull ? RedisValue.EmptyString : current;
+            _arguments[2] = written;
+            _arguments[3] = ttl;
+            if (!TryEvaluate(out RedisResult result))
+            {
+                return UpdateStatus.Failed;
+            }
+
+            if (result.Resp2Type == ResultType.Integer && (long)result == 1)
+            {
+                return decision == UpdateDecision.Delete ? UpdateStatus.Deleted : UpdateStatus.Written;
+            }
+
+            // Another node changed the AoR since it was read: run the update again on what it is now, after
+            // a spin that grows with each loss (at most ~1k iterations) so that racing writers spread out.
+            Interlocked.Increment(ref _store.Counters.Conflicts);
+            Thread.SpinWait(1 << Math.Min(attempt + 2, 10));
+            current = result.Resp2Type == ResultType.BulkString ? (RedisValue)result : RedisValue.Null;
+        }
+
+        Interlocked.Increment(ref _store.Counters.Failures);
+        _store.Options.Log($"location store: gave up updating an AoR after {attempts} conflicting writes by other nodes");
+        return UpdateStatus.Failed;
+    }
+
+    public UpdateStatus Delete(ReadOnlySpan<byte> aor, out CommitTicket ticket)
+    {
+        ticket = CommitTicket.None;
+        if (aor.IsEmpty)
+        {
+            return UpdateStatus.Unchanged;
+        }
+
+        if (!_store.IsConnected)
+        {
+            return Fail();
+        }
+
+        try
+        {
+            Interlocked.Increment(ref _store.Counters.Operations);
+            return _database.KeyDelete(Key(aor)) ? UpdateStatus.Deleted : UpdateStatus.Unchanged;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return Fail();
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+
+    /// <summary>
+    /// The key's time-to-live in ms: until the latest binding expires ("0" when one is permanent). A record
+    /// whose bindings have all expired is given 1 ms (the updater should have deleted it instead).
+    /// </summary>
+    internal static RedisValue TimeToLive(ReadOnlySpan<byte> record, long now)
+    {
+        if (LocationRecord.TryOpen(record, out LocationRecordReader reader) != RecordError.None)
+        {
+            return s_permanent;
+        }
+
+        long latest = 0;
+        foreach (ContactView c in reader.GetAllContacts())
+        {
+            if (c.Expires == 0)
+            {
+                return s_permanent;
+            }
+
+            latest = Math.Max(latest, c.Expires);
+        }
+
+        return latest == 0 ? s_permanent : Math.Max(1, (latest - now) * 1000);
+    }
+
+    private RedisKey Key(ReadOnlySpan<byte> aor) => KeyBytes(aor);
+
+    private byte[] KeyBytes(ReadOnlySpan<byte> aor)
+    {
+        byte[] key = new byte[_prefix.Length + aor.Length + 2];
+        _prefix.CopyTo(key, 0);
+        key[_prefix.Length] = (byte)'{';
+        aor.CopyTo(key.AsSpan(_prefix.Length + 1));
+        key[^1] = (byte)'}';
+        return key;
+    }
+
+    private bool TryGet(RedisKey key, out RedisValue value)
+    {
+        value = RedisValue.Null;
+        if (!_store.IsConnected)
+        {
+            Fail();
+            return false;
+        }
+
+        try
+        {
+            Interlocked.Increment(ref _store.Counters.Operations);
+            value = _database.StringGet(key);
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Fail();
+            return false;
+        }
+    }
+
+    private bool TryEvaluate(out RedisResult result)
+    {
+        result = RedisResult.Create(RedisValue.Null);
+        try
+        {
+            Interlocked.Increment(ref _store.Counters.Operations);
+            result = _database.ScriptEvaluate(RedisScripts.CompareAndSet, _keys, _arguments);
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Fail();
+            return false;
+        }
+    }
+
+    private UpdateStatus Fail()
+    {
+        Interlocked.Increment(ref _store.Counters.Failures);
+        return UpdateStatus.Failed;
+    }
+}

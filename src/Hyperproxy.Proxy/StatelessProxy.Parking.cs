@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Hyperproxy.Script.Runtime;
+using Hyperproxy.Sip;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// Requests parked while the location store fetches across the network (a Redis store): lookup() starts
+/// the fetch and suspends the request (<see cref="ScriptContext.Suspend"/>); whatever the route had
+/// written for it is taken back and a copy of the datagram waits here. The fetches a batch starts go out
+/// together. At the start of every batch and on the worker's idle polls, once answers are in, every parked
+/// request runs again from the start of the route, on a fresh parse, with its record at hand; one that is
+/// still waiting parks again. A request parked longer than the store's timeout runs again with its fetch
+/// failed (lookup returns -3: the script's reply). Full (or a datagram larger than a slot): the request runs
+/// again at once and this once waits for its answer on the worker.
+/// </summary>
+public sealed partial class StatelessProxy
+{
+    private const int MaxParkedRequests = 256;
+    private const int ParkedRequestBytes = 8192;
+
+    private ParkedRequests? _parked;
+    private byte[]? _resumeBuffer;
+    private IParkingSource? _parkingSource;
+    private bool _noParking;
+
+    /// <summary>Requests parked for a store read (tests, counters).</summary>
+    public int ParkedRequestCount => _parked?.Count ?? 0;
+
+    public bool CanPark => _parked is not null && !_noParking;
+
+    private void EnableParking(Location.ILocationStore? store)
+    {
+        if (store is not null && store.ReadsCanPark)
+        {
+            _parked = new ParkedRequests(MaxParkedRequests, ParkedRequestBytes);
+            _resumeBuffer = GC.AllocateUninitializedArray<byte>(ParkedRequestBytes, pinned: true);
+        }
+    }
+
+    /// <summary>Handles one datagram; a request the script suspended is taken back from <paramref name="outgoing"/> and parked.</summary>
+    private void ProcessOrPark(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing)
+    {
+        int mark = outgoing.Count;
+        _context.ClearSuspension();
+        Process(buffer, offset, length, source, socket, outgoing);
+        if (_parked is null || !_message.IsRequest || !_context.Suspended)
+        {
+            return;
+        }
+
+        outgoing.TruncateTo(mark);
+        _parkingSource = _context.SuspendedOn;
+        if (_parked.TryPark(buffer.AsSpan(offset, length), source, socket, Stopwatch.GetTimestamp()))
+        {
+            _counters[_index].RequestsParked++;
+            return;
+        }
+
+        // No room: this request waits for its answer on the worker.
+        _counters[_index].ParkingFull++;
+        _noParking = true;
+        _context.ClearSuspension();
+        try
+        {
+            Process(buffer, offset, length, source, socket, outgoing);
+        }
+        finally
+        {
+            _noParking = false;
+        }
+    }
+
+    /// <summary>Runs the parked requests again once answers are in (or their time is up), while
+    /// <paramref name="outgoing"/> holds fewer than <paramref name="limit"/> datagrams.</summary>
+    private void ResumeParked(DatagramBatch outgoing, int limit)
+    {
+        if (_parked is null || _parked.Count == 0 || _parkingSource is not { } source)
+        {
+            return;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        long timeoutTicks = (long)(source.Timeout.TotalSeconds * Stopwatch.Frequency);
+        if (now - _parked.OldestParkedAt >= timeoutTicks)
+        {
+            source.FailStartedBefore(now - timeoutTicks + 1);
+        }
+
+        if (!source.HasAnswers)
+        {
+            return;
+        }
+
+        byte[] buffer = _resumeBuffer!;
+        for (int n = _parked.Count; n > 0 && outgoing.Count < limit; n--)
+        {
+            int length = _parked.Take(buffer, out NetAddress from, out int socket, out long parkedAt);
+            int mark = outgoing.Count;
+            _context.ClearSuspension();
+            try
+            {
+                Process(buffer, 0, length, from, socket, outgoing);
+            }
+            catch (Exception e)
+            {
+                outgoing.TruncateTo(mark);
+                Fault(e);
+                continue;
+            }
+
+            if (_message.IsRequest && _context.Suspended)
+            {
+                // Still waiting (its fetch was started after the answers came): back in line, same park time.
+                outgoing.TruncateTo(mark);
+                _parked.TryPark(buffer.AsSpan(0, length), from, socket, parkedAt);
+            }
+            else
+            {
+                _counters[_index].RequestsResumed++;
+            }
+        }
+
+        source.ForgetAnswers();
+    }
+}

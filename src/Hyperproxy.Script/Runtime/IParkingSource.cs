@@ -1,0 +1,21 @@
+namespace Hyperproxy.Script.Runtime;
+
+/// <summary>
+/// What a suspended request waits for (<see cref="ScriptContext.Suspend"/>): a module's outstanding
+/// network reads. The host parks the request and runs it again, from the start of the route, once
+/// <see cref="HasAnswers"/> says something came back, or after <see cref="Timeout"/> with the reads failed.
+/// </summary>
+public interface IParkingSource
+{
+    /// <summary>True when at least one read has an answer (or has failed).</summary>
+    bool HasAnswers { get; }
+
+    /// <summary>How long a request may stay parked.</summary>
+    TimeSpan Timeout { get; }
+
+    /// <summary>Fails the reads started before <paramref name="stopwatchTimestamp"/> that have no answer yet.</summary>
+    void FailStartedBefore(long stopwatchTimestamp);
+
+    /// <summary>Drops the answers once the parked requests have run again.</summary>
+    void ForgetAnswers();
+}
