@@ -1,3 +1,6 @@
+using Hyperproxy.Modules.Auth;
+using Hyperproxy.Modules.AuthDb;
+using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.ProtoUdp;
@@ -32,10 +35,14 @@ public sealed class ModuleCatalog
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
+        DbText = new DbTextModule();
+        Auth = new AuthModule();
+        AuthDb = new AuthDbModule(Auth);
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
+            DbText.Exports, Auth.Exports, AuthDb.Exports,
         ];
     }
 
@@ -54,6 +61,12 @@ public sealed class ModuleCatalog
     public PathModule Path { get; }
 
     public RegistrarModule Registrar { get; }
+
+    public DbTextModule DbText { get; }
+
+    public AuthModule Auth { get; }
+
+    public AuthDbModule AuthDb { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -128,14 +141,19 @@ public sealed class ModuleCatalog
         if (script is not null)
         {
             Registrar.Bind(script);
+            Auth.Bind(script);
+            AuthDb.Bind(script);
         }
 
         return script;
     }
 
     /// <summary>Loads a script file with these modules and compiles it.</summary>
-    public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
+    public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors)
+    {
+        AuthDb.ConfigDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? Environment.CurrentDirectory;
+        return TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
+    }
 
     /// <summary>Loads script text with these modules and compiles it.</summary>
     public CompiledScript? TryLoadText(string text, string fileName, out IReadOnlyList<ScriptDiagnostic> errors) =>

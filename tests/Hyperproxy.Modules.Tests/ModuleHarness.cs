@@ -70,7 +70,7 @@ internal sealed class ModuleHarness : IScriptHost
     {
         if (Recording)
         {
-            Sent.Add(new Sent($"SIP/2.0 {code} {Encoding.UTF8.GetString(reason)}", default, context.Socket));
+            Sent.Add(new Sent($"SIP/2.0 {code} {Encoding.UTF8.GetString(reason)}\r\n{Encoding.UTF8.GetString(context.ReplyHeaders)}", default, context.Socket));
         }
 
         return 1;
