@@ -288,6 +288,42 @@ public sealed class AuthorizeTests
     }
 
     [Fact]
+    public void AuthVariablesReadTheCredentials()
+    {
+        const string Script = """
+            route {
+                if (!www_authorize("", "subscriber")) { www_challenge("", "auth"); exit; }
+                sl_send_reply(200, "$au|$ad|$aU|$ar|$adu|$auth.qop|$auth.nc|$auth.alg");
+            }
+            """;
+        using var rig = new AuthRig(script: Script);
+        string c = Challenge(rig);
+        Assert.Equal("SIP/2.0 200 alice|example.com|alice|example.com|sip:example.com|auth|00000001|<null>", One(rig, AuthRig.Register(AuthRig.Answer(c))).StartLine);
+    }
+
+    [Fact]
+    public void PvWwwAuthorizeTakesThePasswordFromAVariable()
+    {
+        const string Script = """
+            route {
+                $avp(user) = "alice";
+                $avp(pass) = "secret";
+                if (!pv_www_authorize("")) { www_challenge("", "auth"); exit; }
+                sl_send_reply(200, "OK");
+            }
+            """;
+        using var rig = new AuthRig(script: Script, extraModparams: """
+            modparam("auth", "username_spec", "$avp(user)")
+            modparam("auth", "password_spec", "$avp(pass)")
+            modparam("auth", "calculate_ha1", 1)
+            """);
+        string c = Challenge(rig);
+        Assert.Equal("SIP/2.0 200 OK", One(rig, AuthRig.Register(AuthRig.Answer(c))).StartLine);
+        c = Challenge(rig);
+        Assert.Equal("SIP/2.0 401 Unauthorized", One(rig, AuthRig.Register(AuthRig.Answer(c, password: "nope"))).StartLine);
+    }
+
+    [Fact]
     public void AckAndCancelPassWithoutCredentials()
     {
         using var rig = new AuthRig();
