@@ -3,6 +3,7 @@ using Hyperproxy.Modules.AuthDb;
 using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.Pike;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
@@ -38,11 +39,12 @@ public sealed class ModuleCatalog
         DbText = new DbTextModule();
         Auth = new AuthModule();
         AuthDb = new AuthDbModule(Auth);
+        Pike = new PikeModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
-            DbText.Exports, Auth.Exports, AuthDb.Exports,
+            DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports,
         ];
     }
 
@@ -67,6 +69,8 @@ public sealed class ModuleCatalog
     public AuthModule Auth { get; }
 
     public AuthDbModule AuthDb { get; }
+
+    public PikeModule Pike { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
