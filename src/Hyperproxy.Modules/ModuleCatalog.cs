@@ -3,6 +3,7 @@ using Hyperproxy.Modules.AuthDb;
 using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.Permissions;
 using Hyperproxy.Modules.Pike;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
@@ -40,11 +41,12 @@ public sealed class ModuleCatalog
         Auth = new AuthModule();
         AuthDb = new AuthDbModule(Auth);
         Pike = new PikeModule();
+        Permissions = new PermissionsModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
-            DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports,
+            DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
         ];
     }
 
@@ -71,6 +73,8 @@ public sealed class ModuleCatalog
     public AuthDbModule AuthDb { get; }
 
     public PikeModule Pike { get; }
+
+    public PermissionsModule Permissions { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -156,6 +160,7 @@ public sealed class ModuleCatalog
     public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors)
     {
         AuthDb.ConfigDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? Environment.CurrentDirectory;
+        Permissions.ConfigDirectory = AuthDb.ConfigDirectory;
         return TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
     }
 
