@@ -150,6 +150,21 @@ public sealed class AuthorizeTests
     }
 
     [Fact]
+    public void NonceIssuedOnOneWorkerIsAcceptedOnceOnAnother()
+    {
+        using var rig = new AuthRig();
+        string c = Challenge(rig); // issued by the harness's context (worker 1)
+        var worker2 = rig.Harness.Script.CreateContext(rig.Harness);
+        byte[] request = System.Text.Encoding.UTF8.GetBytes(AuthRig.Register(AuthRig.Answer(c)).ReplaceLineEndings("\r\n"));
+        rig.Harness.Sent.Clear();
+        rig.Harness.RunBytes(request, request.Length, 0, ModuleHarness.Uac, worker2);
+        Assert.Equal("SIP/2.0 200 OK", Assert.Single(rig.Harness.Sent).StartLine);
+        rig.Harness.Sent.Clear();
+        rig.Harness.RunBytes(request, request.Length, 0, ModuleHarness.Uac); // the replay, back on worker 1
+        Assert.Equal("SIP/2.0 401 Unauthorized", Assert.Single(rig.Harness.Sent).StartLine);
+    }
+
+    [Fact]
     public void NonceOfAnotherStartIsStale()
     {
         using var first = new AuthRig();
