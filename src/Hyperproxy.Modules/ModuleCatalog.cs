@@ -1,6 +1,11 @@
+using Hyperproxy.Modules.Auth;
+using Hyperproxy.Modules.AuthDb;
 using Hyperproxy.Modules.CachedbRedis;
+using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.Permissions;
+using Hyperproxy.Modules.Pike;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
@@ -34,10 +39,16 @@ public sealed class ModuleCatalog
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
         CachedbRedis = new CachedbRedisModule();
+        DbText = new DbTextModule();
+        Auth = new AuthModule();
+        AuthDb = new AuthDbModule(Auth);
+        Pike = new PikeModule();
+        Permissions = new PermissionsModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
+            DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
         ];
     }
 
@@ -58,6 +69,16 @@ public sealed class ModuleCatalog
     public RegistrarModule Registrar { get; }
 
     public CachedbRedisModule CachedbRedis { get; }
+
+    public DbTextModule DbText { get; }
+
+    public AuthModule Auth { get; }
+
+    public AuthDbModule AuthDb { get; }
+
+    public PikeModule Pike { get; }
+
+    public PermissionsModule Permissions { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -132,14 +153,20 @@ public sealed class ModuleCatalog
         if (script is not null)
         {
             Registrar.Bind(script);
+            Auth.Bind(script);
+            AuthDb.Bind(script);
         }
 
         return script;
     }
 
     /// <summary>Loads a script file with these modules and compiles it.</summary>
-    public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors) =>
-        TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
+    public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors)
+    {
+        AuthDb.ConfigDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? Environment.CurrentDirectory;
+        Permissions.ConfigDirectory = AuthDb.ConfigDirectory;
+        return TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
+    }
 
     /// <summary>Loads script text with these modules and compiles it.</summary>
     public CompiledScript? TryLoadText(string text, string fileName, out IReadOnlyList<ScriptDiagnostic> errors) =>

@@ -58,19 +58,22 @@ internal sealed class ModuleHarness : IScriptHost
         return Sent;
     }
 
-    public void RunBytes(byte[] bytes, int length, int socket, in NetAddress from)
+    public void RunBytes(byte[] bytes, int length, int socket, in NetAddress from) => RunBytes(bytes, length, socket, from, Context);
+
+    /// <summary>As <see cref="RunBytes(byte[], int, int, in NetAddress)"/> in another context of the same script (another worker).</summary>
+    public void RunBytes(byte[] bytes, int length, int socket, in NetAddress from, ScriptContext context)
     {
         Check(_message.Parse(bytes, 0, length) == SipError.None);
         _edits.Reset(_message);
-        Context.Begin(_message, _edits, from, socket);
-        Script.RunRequest(Context);
+        context.Begin(_message, _edits, from, socket);
+        Script.RunRequest(context);
     }
 
     public int Reply(ScriptContext context, int code, ReadOnlySpan<byte> reason)
     {
         if (Recording)
         {
-            Sent.Add(new Sent($"SIP/2.0 {code} {Encoding.UTF8.GetString(reason)}", default, context.Socket));
+            Sent.Add(new Sent($"SIP/2.0 {code} {Encoding.UTF8.GetString(reason)}\r\n{Encoding.UTF8.GetString(context.ReplyHeaders)}", default, context.Socket));
         }
 
         return 1;

@@ -24,13 +24,19 @@ public class HyperproxyPeer : IDisposable
     /// same time: when the free port picked is taken before the server binds it, another one is tried.
     /// </summary>
     protected HyperproxyPeer(string host)
+        : this(host, string.Empty)
+    {
+    }
+
+    /// <summary>The server on <paramref name="host"/> with more <c>run</c> arguments (<c>--config FILE</c>).</summary>
+    protected HyperproxyPeer(string host, string extraArguments)
     {
         Host = host;
         string error = "";
         for (int attempt = 0; attempt < PortAttempts; attempt++)
         {
             Port = Peers.FreeFourDigitUdpPort();
-            _process = Start(host, Port, out bool ready, out error);
+            _process = Start(host, Port, extraArguments, out bool ready, out error);
             if (ready)
             {
                 return;
@@ -65,9 +71,9 @@ public class HyperproxyPeer : IDisposable
     private void Stop() => Peers.Stop(_process);
 
     /// <summary>Starts the server and waits (bounded) until it is ready or has exited; <paramref name="error"/> is its stderr so far.</summary>
-    private static Process Start(string host, int port, out bool ready, out string error)
+    private static Process Start(string host, int port, string extraArguments, out bool ready, out string error)
     {
-        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:{host}:{port}")
+        var psi = new ProcessStartInfo(Binary(), $"run --listen udp:{host}:{port} {extraArguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -36,7 +36,7 @@ public static class CorePseudoVariables
         r.Register(new("socket_in", PseudoVariableArgument.Optional, writable: false) { ValidateArgument = ValidateSocketField });
         r.Register(new("socket_out", PseudoVariableArgument.Optional, writable: true) { ValidateArgument = ValidateSocketField });
 
-        foreach (string n in new[] { "fu", "fU", "fd", "fn", "ft", "tu", "tU", "td", "tn", "tt", "ci", "cs", "cl", "cT", "ua", "ct", "rb", "mb", "ml", "mi", "path", "Ts", "Tsm", "TS", "bf", "mf" })
+        foreach (string n in new[] { "fu", "fU", "fd", "fn", "ft", "tu", "tU", "td", "tn", "tt", "ci", "cs", "cl", "cT", "ua", "ct", "rb", "mb", "ml", "mi", "path", "au", "ad", "aU", "ar", "adu", "an", "auth.nonce", "auth.resp", "auth.opaque", "auth.alg", "auth.qop", "auth.nc", "auth.cnonce", "Ts", "Tsm", "TS", "bf", "mf" })
             r.Register(ReadOnly(n));
         r.Register(new("hdr", PseudoVariableArgument.Required, writable: false, indexable: true));
         r.Register(new("hdrcnt", PseudoVariableArgument.Required, writable: false));

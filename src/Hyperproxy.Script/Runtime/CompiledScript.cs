@@ -93,6 +93,10 @@ public sealed class CompiledScript
     public int AvpSlot(string name) =>
         _slotNames is not null && _slotNames.TryGetValue("avp:" + name, out int slot) ? slot : -1; // keys as ScriptCompiler.Slot makes them
 
+    /// <summary>The slot of <c>$var(<paramref name="name"/>)</c> for <see cref="ScriptContext.VarValue"/>, or -1 when the script never names it.</summary>
+    public int VarSlot(string name) =>
+        _slotNames is not null && _slotNames.TryGetValue("var:" + name, out int slot) ? slot : -1;
+
     public bool HasReplyRoute => _reply is not null;
 
     /// <summary>

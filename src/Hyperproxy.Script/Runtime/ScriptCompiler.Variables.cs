@@ -25,6 +25,10 @@ public sealed partial class ScriptCompiler
         ["retcode"] = VariableId.RetCode, ["Ts"] = VariableId.TimeSeconds, ["Tsm"] = VariableId.TimeMicros, ["TS"] = VariableId.StartTime,
         ["bf"] = VariableId.BranchFlags, ["mf"] = VariableId.MessageFlags,
         // $err.* are set for error_route.
+        ["au"] = VariableId.AuthUser, ["ad"] = VariableId.AuthDomain, ["aU"] = VariableId.AuthWholeUser, ["ar"] = VariableId.AuthRealm,
+        ["adu"] = VariableId.AuthUri, ["an"] = VariableId.AuthNonce, ["auth.nonce"] = VariableId.AuthNonce, ["auth.resp"] = VariableId.AuthResponse,
+        ["auth.opaque"] = VariableId.AuthOpaque, ["auth.alg"] = VariableId.AuthAlgorithm, ["auth.qop"] = VariableId.AuthQop,
+        ["auth.nc"] = VariableId.AuthNc, ["auth.cnonce"] = VariableId.AuthCnonce,
         ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["err.class"] = VariableId.ErrorClass,
         ["err.level"] = VariableId.ErrorLevel, ["err.info"] = VariableId.ErrorInfo, ["err.rcode"] = VariableId.ErrorReplyCode, ["err.rreason"] = VariableId.ErrorReplyReason,
     };

@@ -62,6 +62,15 @@ public sealed partial class ScriptContext
     /// For modules that read an AVP a modparam names.</summary>
     public ScriptValue AvpValue(int slot) => (uint)slot < (uint)_avpHead.Length ? GetAvp(slot, 0) : ScriptValue.Null;
 
+    /// <summary>The value of the <c>$var</c> in <paramref name="slot"/> (<see cref="CompiledScript.VarSlot"/>), or NULL.</summary>
+    public ScriptValue VarValue(int slot) => (uint)slot < (uint)_vars.Length ? _vars[slot] : ScriptValue.Null;
+
+    /// <summary>
+    /// Adds a value to the <c>$avp</c> in <paramref name="slot"/>; <paramref name="bytes"/> must outlive the message
+    /// (a loaded table's field). For modules that load values into AVPs a modparam names (auth_db's load_credentials).
+    /// </summary>
+    public bool AddAvp(int slot, byte[] bytes) => (uint)slot < (uint)_avpHead.Length && PushAvp(slot, ScriptValue.FromBytes(bytes));
+
     /// <summary>The value at <paramref name="index"/> (0 = last added; negative counts from the oldest), or NULL.</summary>
     internal ScriptValue GetAvp(int slot, int index)
     {

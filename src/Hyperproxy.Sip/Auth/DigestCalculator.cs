@@ -4,8 +4,9 @@ using System.Security.Cryptography;
 namespace Hyperproxy.Sip.Auth;
 
 /// <summary>
-/// MD5 digest arithmetic of RFC 2617 / RFC 7616 as used by SIP (RFC 3261 §22.4): HA1, HA2, request-digest with or
-/// without qop=auth, lowercase hex. Spans in, spans out; no allocation (inputs over 1 KiB go through a pooled buffer).
+/// Digest arithmetic of RFC 2617 / RFC 7616 as used by SIP (RFC 3261 §22.4): HA1, HA2, request-digest with or
+/// without qop, lowercase hex; MD5 by default, SHA-256 through the <see cref="DigestAlgorithm"/> overloads. Spans in,
+/// spans out; no allocation (inputs over 1 KiB go through a pooled buffer).
 /// </summary>
 public static class DigestCalculator
 {
@@ -78,12 +79,50 @@ public static class DigestCalculator
         return diff == 0;
     }
 
+    /// <summary>HA1 = H(username ":" realm ":" password); <paramref name="hex"/> gets <see cref="DigestAlgorithms.HexLength"/> bytes.</summary>
+    public static void Ha1(DigestAlgorithm algorithm, ReadOnlySpan<byte> username, ReadOnlySpan<byte> realm, ReadOnlySpan<byte> password, Span<byte> hex) =>
+        HashJoined(algorithm, username, realm, password, default, default, default, 3, hex);
+
+    /// <summary>The -sess HA1 = H(HA1 ":" nonce ":" cnonce).</summary>
+    public static void Ha1Session(DigestAlgorithm algorithm, ReadOnlySpan<byte> ha1Hex, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> cnonce, Span<byte> hex) =>
+        HashJoined(algorithm, ha1Hex, nonce, cnonce, default, default, default, 3, hex);
+
+    /// <summary>HA2 = H(method ":" digest-uri), or H(method ":" digest-uri ":" H(body)) for qop=auth-int (<paramref name="bodyHashHex"/> not empty).</summary>
+    public static void Ha2(DigestAlgorithm algorithm, ReadOnlySpan<byte> method, ReadOnlySpan<byte> digestUri, ReadOnlySpan<byte> bodyHashHex, Span<byte> hex) =>
+        HashJoined(algorithm, method, digestUri, bodyHashHex, default, default, default, bodyHashHex.IsEmpty ? 2 : 3, hex);
+
+    /// <summary>H(bytes) in hex (the body hash of qop=auth-int).</summary>
+    public static void Hash(DigestAlgorithm algorithm, ReadOnlySpan<byte> bytes, Span<byte> hex)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        int n = algorithm >= DigestAlgorithm.Sha256 ? SHA256.HashData(bytes, digest) : MD5.HashData(bytes, digest);
+        ToHex(digest[..n], hex);
+    }
+
+    /// <summary>request-digest with qop (not empty) or without (RFC 2069), in the algorithm's hash.</summary>
+    public static void Response(DigestAlgorithm algorithm, ReadOnlySpan<byte> ha1Hex, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> nc,
+        ReadOnlySpan<byte> cnonce, ReadOnlySpan<byte> qop, ReadOnlySpan<byte> ha2Hex, Span<byte> hex)
+    {
+        if (qop.IsEmpty)
+        {
+            HashJoined(algorithm, ha1Hex, nonce, ha2Hex, default, default, default, 3, hex);
+        }
+        else
+        {
+            HashJoined(algorithm, ha1Hex, nonce, nc, cnonce, qop, ha2Hex, 6, hex);
+        }
+    }
+
     private static void Md5Joined(ReadOnlySpan<byte> p0, ReadOnlySpan<byte> p1, ReadOnlySpan<byte> p2, ReadOnlySpan<byte> p3,
+        ReadOnlySpan<byte> p4, ReadOnlySpan<byte> p5, int parts, Span<byte> hex) =>
+        HashJoined(DigestAlgorithm.Md5, p0, p1, p2, p3, p4, p5, parts, hex);
+
+    private static void HashJoined(DigestAlgorithm algorithm, ReadOnlySpan<byte> p0, ReadOnlySpan<byte> p1, ReadOnlySpan<byte> p2, ReadOnlySpan<byte> p3,
         ReadOnlySpan<byte> p4, ReadOnlySpan<byte> p5, int parts, Span<byte> hex)
     {
-        if (hex.Length < HexLength)
+        if (hex.Length < DigestAlgorithms.HexLength(algorithm))
         {
-            throw new ArgumentException("Destination shorter than 32 bytes.", nameof(hex));
+            throw new ArgumentException("Destination shorter than the hash in hex.", nameof(hex));
         }
 
         int length = p0.Length + p1.Length + p2.Length + p3.Length + p4.Length + p5.Length + parts - 1;
@@ -104,17 +143,23 @@ public static class DigestCalculator
             Append(buffer, ref o, p5, true);
         }
 
-        Span<byte> digest = stackalloc byte[16];
-        MD5.HashData(buffer[..o], digest);
+        Span<byte> digest = stackalloc byte[32];
+        int n = algorithm >= DigestAlgorithm.Sha256 ? SHA256.HashData(buffer[..o], digest) : MD5.HashData(buffer[..o], digest);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
 
-        for (int i = 0; i < 16; i++)
+        ToHex(digest[..n], hex);
+    }
+
+    /// <summary>Lower-case hex of <paramref name="bytes"/> into <paramref name="hex"/> (twice as long).</summary>
+    public static void ToHex(ReadOnlySpan<byte> bytes, Span<byte> hex)
+    {
+        for (int i = 0; i < bytes.Length; i++)
         {
-            hex[2 * i] = HexDigit(digest[i] >> 4);
-            hex[(2 * i) + 1] = HexDigit(digest[i] & 0xF);
+            hex[2 * i] = HexDigit(bytes[i] >> 4);
+            hex[(2 * i) + 1] = HexDigit(bytes[i] & 0xF);
         }
     }
 

@@ -98,6 +98,18 @@ internal sealed class VariableReader : ValueNode
             case VariableId.Statistic:
                 return context.Host.TryGetStatistic(_name, out long stat) ? ScriptValue.FromInt((int)Math.Clamp(stat, int.MinValue, int.MaxValue)) : ScriptValue.Null;
             case VariableId.PathVector: return context.PathVectorValue;
+            case VariableId.AuthUser:
+            case VariableId.AuthDomain:
+            case VariableId.AuthWholeUser:
+            case VariableId.AuthRealm:
+            case VariableId.AuthUri:
+            case VariableId.AuthNonce:
+            case VariableId.AuthResponse:
+            case VariableId.AuthOpaque:
+            case VariableId.AuthAlgorithm:
+            case VariableId.AuthQop:
+            case VariableId.AuthNc:
+            case VariableId.AuthCnonce: return AuthField(m, _id);
             case VariableId.ErrorClass:
             case VariableId.ErrorLevel:
             case VariableId.ErrorInfo:
@@ -105,6 +117,56 @@ internal sealed class VariableReader : ValueNode
             case VariableId.ErrorReplyReason: return context.ParseErrorValue(_id);
             default: return ScriptValue.Null;
         }
+    }
+
+    /// <summary>
+    /// <c>$au</c>, <c>$ar</c>, <c>$adu</c> ... (OpenSIPS's auth variables): a field of the digest credentials —
+    /// Authorization for REGISTER, Proxy-Authorization otherwise, each falling back to the other. <c>$au</c> is the
+    /// username before '@', <c>$ad</c> after it (the realm when there is no '@'), <c>$aU</c> the whole username.
+    /// </summary>
+    private static ScriptValue AuthField(SipMessage m, VariableId id)
+    {
+        if (!m.IsRequest)
+        {
+            return ScriptValue.Null;
+        }
+
+        bool register = m.Method == SipMethod.Register;
+        int h = m.FindHeader(register ? HeaderId.Authorization : HeaderId.ProxyAuthorization);
+        if (h < 0)
+        {
+            h = m.FindHeader(register ? HeaderId.ProxyAuthorization : HeaderId.Authorization);
+        }
+
+        if (h < 0)
+        {
+            return ScriptValue.Null;
+        }
+
+        TextRange value = m.Header(h).Value;
+        if (!DigestHeader.TryParse(m.Span(value), value.Start, out DigestHeader d) || !d.IsDigest)
+        {
+            return ScriptValue.Null;
+        }
+
+        TextRange user = d.Username;
+        int at = user.IsPresent ? m.Span(user).IndexOf((byte)'@') : -1;
+        TextRange r = id switch
+        {
+            VariableId.AuthUser => at < 0 ? user : new TextRange(user.Start, at),
+            VariableId.AuthDomain => at < 0 ? d.Realm : new TextRange(user.Start + at + 1, user.Length - at - 1),
+            VariableId.AuthWholeUser => user,
+            VariableId.AuthRealm => d.Realm,
+            VariableId.AuthUri => d.Uri,
+            VariableId.AuthNonce => d.Nonce,
+            VariableId.AuthResponse => d.Response,
+            VariableId.AuthOpaque => d.Opaque,
+            VariableId.AuthAlgorithm => d.Algorithm,
+            VariableId.AuthQop => d.Qop,
+            VariableId.AuthNc => d.Nc,
+            _ => d.Cnonce,
+        };
+        return ScriptValue.FromMessage(m, r);
     }
 
     private static ScriptValue WithInt(in ScriptValue s, int value) =>
