@@ -1,5 +1,6 @@
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
+using Hyperproxy.Modules.ProtoTcp;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
@@ -29,12 +30,16 @@ public sealed class ModuleCatalog
         Maxfwd = new MaxfwdModule();
         Sipmsgops = new SipmsgopsModule();
         ProtoUdp = new ProtoUdpModule();
+        ProtoTcp = new ProtoTcpModule();
+        ProtoTls = new Tls.ProtoTlsModule();
+        TlsMgm = new Tls.TlsMgmModule();
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
         Exports =
         [
-            Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
+            Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
+            ProtoTls.Exports, TlsMgm.Exports, new Tls.TlsOpensslModule().Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
         ];
     }
@@ -48,6 +53,12 @@ public sealed class ModuleCatalog
     public SipmsgopsModule Sipmsgops { get; }
 
     public ProtoUdpModule ProtoUdp { get; }
+
+    public ProtoTcpModule ProtoTcp { get; }
+
+    public Tls.ProtoTlsModule ProtoTls { get; }
+
+    public Tls.TlsMgmModule TlsMgm { get; }
 
     public RrModule Rr { get; }
 
@@ -102,6 +113,9 @@ public sealed class ModuleCatalog
         {
             ModuleTable.Configure(module, program);
         }
+
+        // tls_mgm attributes repeat once per domain ("[name]value"): read every line in order.
+        TlsMgm.Configure(program);
     }
 
     /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>

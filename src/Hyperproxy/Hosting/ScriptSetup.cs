@@ -63,7 +63,7 @@ public static class ScriptSetup
 
     /// <summary>
     /// The sockets to serve: <c>--listen</c> when given, else the script's <c>socket=</c>/<c>listen=</c>
-    /// lines (udp only), else the options' default.
+    /// lines (udp, tcp, tls: each needs its proto_ module loaded), else the options' default.
     /// </summary>
     public static IReadOnlyList<ListenSpec> Sockets(ServerOptions options, CompiledScript script)
     {
@@ -78,13 +78,21 @@ public static class ScriptSetup
         foreach (SocketDefinition socket in settings.Sockets)
         {
             SocketSpec address = socket.Address;
-            if (address.Protocol is not (null or "udp"))
+            string protocol = address.Protocol ?? "udp";
+            if (protocol is not ("udp" or "tcp" or "tls"))
             {
-                throw new StartupException($"socket {address}: only udp sockets are served so far");
+                throw new StartupException($"socket {address}: transport '{protocol}' is not served (udp, tcp, tls)");
+            }
+
+            string module = "proto_" + protocol;
+            if (!script.Program.IsModuleLoaded(module))
+            {
+                // OpenSIPS: "listeners found for protocol X, but no module can handle it".
+                throw new StartupException($"socket {address}: listeners found for protocol {protocol}, but no module can handle it; loadmodule \"{module}.so\"");
             }
 
             string host = address.Host.Contains(':') ? "[" + address.Host + "]" : address.Host == "*" ? "0.0.0.0" : address.Host;
-            string text = $"udp:{host}:{address.PortOrDefault}";
+            string text = $"{protocol}:{host}:{address.PortOrDefault}";
             string? advertised = socket.AdvertisedAs is { } adv ? (adv.Host.Contains(':') ? "[" + adv.Host + "]" : adv.Host) + (adv.Port > 0 ? ":" + adv.Port : string.Empty) : advertise;
             specs.Add(ServerOptions.ParseListen(advertised is null ? text : text + " as " + advertised, null));
         }

@@ -30,6 +30,7 @@ public enum VariableId : byte
     ReceivedIp,
     ReceivedPort,
     SocketIn,
+    SocketOut,
     Proto,
     AddressFamily,
     FromUri,

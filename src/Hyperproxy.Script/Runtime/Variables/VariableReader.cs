@@ -1,3 +1,4 @@
+using System.Text;
 using Hyperproxy.Script.Runtime.Nodes;
 using Hyperproxy.Script.Syntax;
 using Hyperproxy.Sip;
@@ -54,9 +55,9 @@ internal sealed class VariableReader : ValueNode
             case VariableId.SourcePort: return ScriptValue.FromInt(context.Source.Port);
             case VariableId.ReceivedIp: return FormatHost(context, context.Host.SocketAddress(context.Socket));
             case VariableId.ReceivedPort: return ScriptValue.FromInt(context.Host.SocketAddress(context.Socket).Port);
-            case VariableId.SocketIn: return SocketField(context);
+            case VariableId.SocketIn or VariableId.SocketOut: return SocketField(context);
             case VariableId.RouteParams: return context.RouteParamsValue;
-            case VariableId.Proto: return Constants.Udp;
+            case VariableId.Proto: return ProtoOf(context, context.Socket, upper: false);
             case VariableId.AddressFamily: return context.Source.IsIPv6 ? Constants.Inet6 : Constants.Inet;
             case VariableId.FromUri: return NameAddrPart(context, HeaderId.From, 0);
             case VariableId.FromUser: return UriParts.User(NameAddrPart(context, HeaderId.From, 0));
@@ -123,17 +124,36 @@ internal sealed class VariableReader : ValueNode
     }
 
     /// <summary><c>$socket_in</c> (proto:ip:port) and its fields: 0 whole, 1 ip, 2 port, 3 proto, 4 af, 5 advertised ip, 6 advertised port.</summary>
+    /// <summary>The transport of a socket: <c>udp</c>/<c>tcp</c>/<c>tls</c> ($proto), upper case for <c>$socket_in(proto)</c>.</summary>
+    private static ScriptValue ProtoOf(ScriptContext context, int socket, bool upper)
+    {
+        ReadOnlySpan<byte> name = context.Host.SocketTransport(socket);
+        if (name.IsEmpty)
+        {
+            return upper ? Constants.UdpUpper : Constants.Udp;
+        }
+
+        if (Ascii.EqualsIgnoreCase(name, "tcp"u8))
+        {
+            return upper ? Constants.TcpUpper : Constants.Tcp;
+        }
+
+        return upper ? Constants.TlsUpper : Constants.Tls;
+    }
+
     private ScriptValue SocketField(ScriptContext context)
     {
-        NetAddress a = context.Host.SocketAddress(context.Socket);
+        // $socket_out is the forced socket when one is forced, else (as $socket_in) the receiving one.
+        int socket = _id == VariableId.SocketOut && context.ForcedSocket >= 0 ? context.ForcedSocket : context.Socket;
+        NetAddress a = context.Host.SocketAddress(socket);
         switch (_index)
         {
             case 1: return FormatHost(context, a);
             case 2: return ScriptValue.FromInt(a.Port);
-            case 3: return Constants.Udp;
+            case 3: return ProtoOf(context, socket, upper: true);
             case 4: return a.IsIPv6 ? Constants.Inet6 : Constants.Inet;
-            case 5: return context.Store(context.Host.AdvertisedHost(context.Socket));
-            case 6: return ScriptValue.FromInt(context.Host.AdvertisedPort(context.Socket));
+            case 5: return context.Store(context.Host.AdvertisedHost(socket));
+            case 6: return ScriptValue.FromInt(context.Host.AdvertisedPort(socket));
             case 0:
                 Span<byte> free = context.ArenaFree;
                 if (free.Length < 80 || !a.TryFormat(free[4..], out int n))
@@ -141,7 +161,15 @@ internal sealed class VariableReader : ValueNode
                     return ScriptValue.Null;
                 }
 
-                "udp:"u8.CopyTo(free);
+                ReadOnlySpan<byte> proto = context.Host.SocketTransport(socket);
+                proto = proto.IsEmpty ? "udp"u8 : proto;
+                if (proto.Length != 3)
+                {
+                    return ScriptValue.Null;
+                }
+
+                proto.CopyTo(free);
+                free[3] = (byte)':';
                 return context.Commit(4 + n);
             default: return ScriptValue.Null;
         }
