@@ -323,12 +323,20 @@ public sealed class StreamTransport : IDisposable
     {
         Socket socket = connection.Socket;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ClosedToken, _stop.Token);
-        timeout.CancelAfter(Options.ConnectTimeout);
         try
         {
             if (!listener.Address.IsAny)
                 socket.Bind(listener.Address.WithPort(0).ToIPEndPoint()); // leave from the listener's address
-            await socket.ConnectAsync(connection.Peer.ToIPEndPoint(), timeout.Token).ConfigureAwait(false);
+            // The bound is checked after the fact: a connect the kernel completed in time is not thrown away because
+            // its continuation ran late on a loaded machine.
+            Task connect = socket.ConnectAsync(connection.Peer.ToIPEndPoint(), connection.ClosedToken).AsTask();
+            await Task.WhenAny(connect, Task.Delay(Options.ConnectTimeout, timeout.Token)).ConfigureAwait(false);
+            if (!connect.IsCompletedSuccessfully && !socket.Connected)
+            {
+                throw new OperationCanceledException("connect timed out");
+            }
+
+            await connect.ConfigureAwait(false);
             Tune(socket);
             Interlocked.Increment(ref _counters.Connected);
             Stream stream = new NetworkStream(socket, ownsSocket: false);

@@ -70,6 +70,15 @@ public static class ScriptSetup
         GlobalSettings settings = script.Program.Settings;
         if (options.ListenGiven || options.ConfigPath is null || settings.Sockets.Count == 0)
         {
+            foreach (ListenSpec spec in options.Listen)
+            {
+                string module = "proto_" + spec.Protocol;
+                if (options.ConfigPath is not null && spec.Transport.IsStream() && !script.Program.IsModuleLoaded(module))
+                {
+                    throw new StartupException($"--listen {spec}: the script loads no module for {spec.Protocol}; loadmodule \"{module}.so\"");
+                }
+            }
+
             return options.Listen;
         }
 
