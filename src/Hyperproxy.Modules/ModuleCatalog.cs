@@ -33,13 +33,14 @@ public sealed class ModuleCatalog
         ProtoTcp = new ProtoTcpModule();
         ProtoTls = new Tls.ProtoTlsModule();
         TlsMgm = new Tls.TlsMgmModule();
+        ProtoWs = new ProtoWs.ProtoWsModule();
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
-            ProtoTls.Exports, TlsMgm.Exports, new Tls.TlsOpensslModule().Exports,
+            ProtoTls.Exports, TlsMgm.Exports, new Tls.TlsOpensslModule().Exports, ProtoWs.WsExports, ProtoWs.WssExports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
         ];
     }
@@ -59,6 +60,8 @@ public sealed class ModuleCatalog
     public Tls.ProtoTlsModule ProtoTls { get; }
 
     public Tls.TlsMgmModule TlsMgm { get; }
+
+    public ProtoWs.ProtoWsModule ProtoWs { get; }
 
     public RrModule Rr { get; }
 

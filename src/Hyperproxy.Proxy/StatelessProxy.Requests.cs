@@ -189,6 +189,8 @@ public sealed partial class StatelessProxy
         {
             TransportProtocol.Tcp => "TCP "u8,
             TransportProtocol.Tls => "TLS "u8,
+            TransportProtocol.Ws => "WS "u8,
+            TransportProtocol.Wss => "WSS "u8,
             _ => "UDP "u8,
         };
         token.CopyTo(via[n..]);

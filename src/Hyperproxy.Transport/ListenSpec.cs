@@ -69,7 +69,7 @@ public sealed class ListenSpec
         }
         if (!TransportProtocols.TryParse(scheme, out TransportProtocol transport))
         {
-            error = prefix + $"transport '{scheme}' is not supported (udp, tcp, tls)";
+            error = prefix + $"transport '{scheme}' is not supported (udp, tcp, tls, ws, wss)";
             return false;
         }
         scheme = transport.Name();

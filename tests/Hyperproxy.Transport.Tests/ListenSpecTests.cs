@@ -32,7 +32,7 @@ public class ListenSpecTests
     [InlineData("127.0.0.1:5060", "listen '127.0.0.1:5060': missing transport; write udp:127.0.0.1:5060")]
     [InlineData("[::1]:5060", "listen '[::1]:5060': missing transport; write udp:[::1]:5060")]
     [InlineData("localhost", "listen 'localhost': missing transport; write udp:localhost")]
-    [InlineData("ws:127.0.0.1:5060", "listen 'ws:127.0.0.1:5060': transport 'ws' is not supported (udp, tcp, tls)")]
+    [InlineData("sctp:127.0.0.1:5060", "listen 'sctp:127.0.0.1:5060': transport 'sctp' is not supported (udp, tcp, tls, ws, wss)")]
     [InlineData("tcp:127.0.0.1", "listen 'tcp:127.0.0.1': missing port; write tcp:127.0.0.1:5060")]
     [InlineData("udp:127.0.0.1", "listen 'udp:127.0.0.1': missing port; write udp:127.0.0.1:5060")]
     [InlineData("udp:127.0.0.1:", "listen 'udp:127.0.0.1:': missing port after ':'")]

@@ -20,6 +20,7 @@ internal sealed class StreamConnection
     private Stream? _stream;
     private int _closing;
     private volatile bool _closeAfterWrites;
+    private bool _webSocketOpen;
 
     public StreamConnection(StreamTransport transport, long id, Socket socket, TransportProtocol protocol, int socketIndex,
         NetAddress peer, int worker, bool inbound)
@@ -73,14 +74,28 @@ internal sealed class StreamConnection
 
     public CancellationToken ClosedToken => _closed.Token;
 
+    /// <summary>Queues a SIP message for the writer: as it is, or in a text frame on a WebSocket (RFC 7118 §5; OpenSIPS sends text).</summary>
+    public bool EnqueueMessage(ReadOnlySpan<byte> payload)
+    {
+        if (!Protocol.IsWebSocket())
+            return Enqueue(payload);
+        Span<byte> header = stackalloc byte[10];
+        int n = WebSocketFrames.WriteHeader(WebSocketFrames.Text, payload.Length, header);
+        return Enqueue(header[..n], payload);
+    }
+
     /// <summary>Queues a copy of <paramref name="payload"/> for the writer; false (and the connection closed) when its queue is full.</summary>
-    public bool Enqueue(ReadOnlySpan<byte> payload)
+    public bool Enqueue(ReadOnlySpan<byte> payload) => Enqueue(default, payload);
+
+    private bool Enqueue(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
     {
         if (IsClosed)
             return false;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
-        payload.CopyTo(buffer);
-        if (_writes.Writer.TryWrite(new OutboundChunk(buffer, payload.Length)))
+        int length = prefix.Length + payload.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        prefix.CopyTo(buffer);
+        payload.CopyTo(buffer.AsSpan(prefix.Length));
+        if (_writes.Writer.TryWrite(new OutboundChunk(buffer, length)))
             return true;
         ArrayPool<byte>.Shared.Return(buffer);
         if (!IsClosed)
@@ -192,10 +207,21 @@ internal sealed class StreamConnection
             }
             else
             {
-                int n = (int)Math.Min(buffer.Length, options.MaxMessageBytes + 4L);
-                scratch ??= ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 4);
+                int n = (int)Math.Min(buffer.Length, options.MaxMessageBytes + 16L);
+                scratch ??= ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 16);
                 buffer.Slice(0, n).CopyTo(scratch);
                 data = scratch.AsSpan(0, n);
+            }
+
+            if (Protocol.IsWebSocket())
+            {
+                int used = _webSocketOpen ? CutFrame(data, options) : Handshake(data, options);
+                if (used < 0)
+                    return false;
+                if (used == 0)
+                    return true;
+                buffer = buffer.Slice(used);
+                continue;
             }
 
             FrameResult frame = SipStreamFramer.Frame(data, Math.Min(options.MaxHeaderBytes, options.MaxMessageBytes), options.MaxMessageBytes, out int length);
@@ -238,6 +264,89 @@ internal sealed class StreamConnection
             }
         }
         return true;
+    }
+
+    /// <summary>The HTTP upgrade (RFC 6455 §4.2.2): bytes used, 0 for more, -1 when the connection ends (400 sent).</summary>
+    private int Handshake(ReadOnlySpan<byte> data, StreamOptions options)
+    {
+        int window = Math.Min(data.Length, options.MaxHeaderBytes + 4);
+        int end = data[..window].IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            if (data.Length < options.MaxHeaderBytes + 4)
+                return 0;
+            Interlocked.Increment(ref _transport.CountersRef.ClosedTooLarge);
+            Close();
+            return -1;
+        }
+
+        if (!WebSocketHandshake.TryAccept(data[..(end + 4)], options.WebSocketRequireOrigin, out byte[] response, out _))
+        {
+            Interlocked.Increment(ref _transport.CountersRef.WebSocketHandshakeFailures);
+            EnqueueAndClose(response);
+            return -1;
+        }
+
+        Enqueue(response);
+        _webSocketOpen = true;
+        return end + 4;
+    }
+
+    /// <summary>One WebSocket frame: a SIP message to the worker, a pong, or the close handshake. Bytes used, 0 for more, -1 when closing.</summary>
+    private int CutFrame(ReadOnlySpan<byte> data, StreamOptions options)
+    {
+        switch (WebSocketFrames.Decode(data, options.MaxMessageBytes, out WebSocketFrame frame, out ushort code))
+        {
+            case WebSocketFrameStatus.NeedMore:
+                return 0;
+            case WebSocketFrameStatus.Fail:
+                Interlocked.Increment(ref _transport.CountersRef.WebSocketProtocolErrors);
+                SendCloseAndClose(code);
+                return -1;
+        }
+
+        int used = frame.HeaderLength + frame.PayloadLength;
+        switch (frame.Opcode)
+        {
+            case WebSocketFrames.Text or WebSocketFrames.Binary:
+                byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(frame.PayloadLength, 1));
+                WebSocketFrames.Unmask(data, frame, copy);
+                Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
+                _transport.Deliver(new InboundMessage(copy, frame.PayloadLength, Id, Peer, SocketIndex), Worker);
+                return used;
+            case WebSocketFrames.Ping:
+            {
+                Span<byte> payload = stackalloc byte[125];
+                WebSocketFrames.Unmask(data, frame, payload);
+                Span<byte> header = stackalloc byte[2];
+                WebSocketFrames.WriteHeader(WebSocketFrames.Pong, frame.PayloadLength, header);
+                Interlocked.Increment(ref _transport.CountersRef.Pings);
+                Enqueue(header, payload[..frame.PayloadLength]);
+                return used;
+            }
+
+            case WebSocketFrames.Close:
+            {
+                // Echo the close with the same code (1000 when none) and drop the connection (RFC 6455 §5.5.1).
+                Span<byte> payload = stackalloc byte[125];
+                WebSocketFrames.Unmask(data, frame, payload);
+                ushort echo = frame.PayloadLength >= 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload) : WebSocketFrames.NormalClosure;
+                SendCloseAndClose(echo);
+                return -1;
+            }
+
+            default:
+                return used; // a pong: nothing to do
+        }
+    }
+
+    private void SendCloseAndClose(ushort code)
+    {
+        Span<byte> close = stackalloc byte[4];
+        close[0] = 0x80 | WebSocketFrames.Close;
+        close[1] = 2;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(close[2..], code);
+        EnqueueAndClose(close);
     }
 
     private async Task WriteLoop()

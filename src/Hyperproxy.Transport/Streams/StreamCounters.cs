@@ -15,6 +15,8 @@ public struct StreamCounters
     public long ClosedMissingContentLength;
     public long ClosedWriteOverflow;
     public long TlsHandshakeFailures;
+    public long WebSocketHandshakeFailures;
+    public long WebSocketProtocolErrors;
     public long MessagesIn;
     public long MessagesOut;
     public long Pings;
@@ -23,6 +25,6 @@ public struct StreamCounters
     public override readonly string ToString() =>
         $"connections accepted {Accepted}, connected {Connected}, connect failures {ConnectFailures}, refused {RefusedTotalLimit}/{RefusedSourceLimit} (total/source), "
         + $"closed {Closed} (idle {ClosedIdle}, slow {ClosedSlow}, too large {ClosedTooLarge}, no Content-Length {ClosedMissingContentLength}, "
-        + $"write overflow {ClosedWriteOverflow}, TLS handshake {TlsHandshakeFailures}), messages in {MessagesIn}, out {MessagesOut}, pings {Pings}, "
+        + $"write overflow {ClosedWriteOverflow}, TLS handshake {TlsHandshakeFailures}, WebSocket handshake {WebSocketHandshakeFailures}, WebSocket protocol {WebSocketProtocolErrors}), messages in {MessagesIn}, out {MessagesOut}, pings {Pings}, "
         + $"no connection {SendNoConnection}";
 }

@@ -51,6 +51,9 @@ public sealed record StreamOptions
     /// <summary><c>tcp_socket_backlog</c>: listen() backlog.</summary>
     public int Backlog { get; init; } = 1024;
 
+    /// <summary>proto_ws/proto_wss <c>require_origin</c>: the WebSocket handshake must carry an Origin header.</summary>
+    public bool WebSocketRequireOrigin { get; init; } = true;
+
     /// <summary>How often idle, slow and handshaking connections are checked.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 }

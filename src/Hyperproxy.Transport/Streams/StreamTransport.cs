@@ -51,8 +51,8 @@ public sealed class StreamTransport : IDisposable
                 (TransportProtocol protocol, NetAddress address) = listeners[i];
                 if (!protocol.IsStream())
                     throw new ArgumentException("only stream transports", nameof(listeners));
-                if (protocol == TransportProtocol.Tls && tls is null)
-                    throw new TransportException($"tls:{address}: no TLS certificate; give --tls-cert/--tls-key or load tls_mgm with a server_domain");
+                if (protocol.IsSecure() && tls is null)
+                    throw new TransportException($"{protocol.Name()}:{address}: no TLS certificate; give --tls-cert/--tls-key or load tls_mgm with a server_domain");
                 _listeners[i] = new Listener(protocol, Bind(protocol, address, options.Backlog), firstSocketIndex + i);
             }
         }
@@ -99,6 +99,8 @@ public sealed class StreamTransport : IDisposable
         c.ClosedMissingContentLength = Interlocked.Read(ref _counters.ClosedMissingContentLength);
         c.ClosedWriteOverflow = Interlocked.Read(ref _counters.ClosedWriteOverflow);
         c.TlsHandshakeFailures = Interlocked.Read(ref _counters.TlsHandshakeFailures);
+        c.WebSocketHandshakeFailures = Interlocked.Read(ref _counters.WebSocketHandshakeFailures);
+        c.WebSocketProtocolErrors = Interlocked.Read(ref _counters.WebSocketProtocolErrors);
         c.MessagesIn = Interlocked.Read(ref _counters.MessagesIn);
         c.MessagesOut = Interlocked.Read(ref _counters.MessagesOut);
         c.Pings = Interlocked.Read(ref _counters.Pings);
@@ -121,7 +123,7 @@ public sealed class StreamTransport : IDisposable
             connection = byId;
         if (connection is null && (!_byPeer.TryGetValue((listener.Protocol, peer), out connection) || connection.IsClosed))
             connection = Connect(listener, peer);
-        if (connection is null || !connection.Enqueue(payload))
+        if (connection is null || !connection.EnqueueMessage(payload))
         {
             Interlocked.Increment(ref _counters.SendNoConnection);
             return false;
@@ -248,7 +250,7 @@ public sealed class StreamTransport : IDisposable
             _connections[id] = connection;
             // Every accepted connection has the alias src_ip:src_port (replies and requests to the source reuse it).
             _byPeer[(listener.Protocol, peer)] = connection;
-            if (listener.Protocol == TransportProtocol.Tls)
+            if (listener.Protocol.IsSecure())
                 _ = Task.Run(() => HandshakeAsServer(connection, listener.Address));
             else
                 connection.Run(new NetworkStream(socket, ownsSocket: false));
@@ -301,7 +303,8 @@ public sealed class StreamTransport : IDisposable
     /// <summary>A new outgoing connection to <paramref name="peer"/> (or the one another thread registered first).</summary>
     private StreamConnection? Connect(Listener listener, NetAddress peer)
     {
-        if (_disposed || peer.Family != listener.Address.Family)
+        // A WebSocket client cannot be connected to (RFC 7118 §5): only its own connection reaches it.
+        if (_disposed || peer.Family != listener.Address.Family || listener.Protocol.IsWebSocket())
             return null;
         var socket = new Socket(peer.IsIPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         long id = Interlocked.Increment(ref _nextId);

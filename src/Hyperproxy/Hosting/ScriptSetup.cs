@@ -88,20 +88,21 @@ public static class ScriptSetup
         {
             SocketSpec address = socket.Address;
             string protocol = address.Protocol ?? "udp";
-            if (protocol is not ("udp" or "tcp" or "tls"))
+            if (protocol is not ("udp" or "tcp" or "tls" or "ws" or "wss"))
             {
-                throw new StartupException($"socket {address}: transport '{protocol}' is not served (udp, tcp, tls)");
+                throw new StartupException($"socket {address}: transport '{protocol}' is not served (udp, tcp, tls, ws, wss)");
             }
 
             string module = "proto_" + protocol;
-            if (!script.Program.IsModuleLoaded(module))
+            if (protocol != "udp" && !script.Program.IsModuleLoaded(module))
             {
                 // OpenSIPS: "listeners found for protocol X, but no module can handle it".
                 throw new StartupException($"socket {address}: listeners found for protocol {protocol}, but no module can handle it; loadmodule \"{module}.so\"");
             }
 
             string host = address.Host.Contains(':') ? "[" + address.Host + "]" : address.Host == "*" ? "0.0.0.0" : address.Host;
-            string text = $"{protocol}:{host}:{address.PortOrDefault}";
+            int port = address.Port != 0 ? address.Port : protocol switch { "ws" => 80, "wss" => 443, _ => address.PortOrDefault };
+            string text = $"{protocol}:{host}:{port}";
             string? advertised = socket.AdvertisedAs is { } adv ? (adv.Host.Contains(':') ? "[" + adv.Host + "]" : adv.Host) + (adv.Port > 0 ? ":" + adv.Port : string.Empty) : advertise;
             specs.Add(ServerOptions.ParseListen(advertised is null ? text : text + " as " + advertised, null));
         }

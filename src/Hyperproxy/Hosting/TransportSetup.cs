@@ -32,6 +32,8 @@ public static class TransportSetup
             KeepCount = s.TcpKeepCount,
             CrlfPingPong = catalog.ProtoTcp.CrlfPingPong,
             HandshakeTimeout = TimeSpan.FromMilliseconds(catalog.ProtoTls.HandshakeTimeoutMs),
+            WebSocketRequireOrigin = script.Program.IsModuleLoaded(Modules.ProtoWs.ProtoWsModule.WssName) ? catalog.ProtoWs.WssRequireOrigin && catalog.ProtoWs.WsRequireOrigin
+                : catalog.ProtoWs.WsRequireOrigin,
         };
     }
 
@@ -42,7 +44,7 @@ public static class TransportSetup
     /// </summary>
     public static ITlsProvider? Tls(ServerOptions options, CompiledScript script, ModuleCatalog catalog, IReadOnlyList<ListenSpec> listen)
     {
-        bool tlsSockets = listen.Any(l => l.Transport == TransportProtocol.Tls);
+        bool tlsSockets = listen.Any(l => l.Transport.IsSecure());
         ScriptProgram program = script.Program;
         bool protoTls = program.IsModuleLoaded(ProtoTlsModule.Name);
         if (protoTls && !program.IsModuleLoaded(TlsMgmModule.Name))
@@ -50,12 +52,12 @@ public static class TransportSetup
             throw new StartupException($"{options.ConfigPath}: proto_tls needs tls_mgm (its TLS domains); loadmodule \"tls_mgm.so\"");
         }
 
-        if (tlsSockets && options.ConfigPath is not null && options.ListenGiven is false && !protoTls)
+        if (listen.Any(l => l.Transport == TransportProtocol.Tls) && options.ConfigPath is not null && options.ListenGiven is false && !protoTls)
         {
             throw new StartupException("socket tls:...: listeners found for protocol tls, but no module can handle it; loadmodule \"proto_tls.so\"");
         }
 
-        if (protoTls && catalog.TlsMgm.Domains.Count > 0)
+        if (program.IsModuleLoaded(TlsMgmModule.Name) && catalog.TlsMgm.Domains.Count > 0)
         {
             var servers = new List<TlsDomain>();
             var clients = new List<TlsDomain>();

@@ -138,6 +138,16 @@ internal sealed class VariableReader : ValueNode
             return upper ? Constants.TcpUpper : Constants.Tcp;
         }
 
+        if (Ascii.EqualsIgnoreCase(name, "ws"u8))
+        {
+            return upper ? Constants.WsUpper : Constants.Ws;
+        }
+
+        if (Ascii.EqualsIgnoreCase(name, "wss"u8))
+        {
+            return upper ? Constants.WssUpper : Constants.Wss;
+        }
+
         return upper ? Constants.TlsUpper : Constants.Tls;
     }
 
@@ -163,14 +173,19 @@ internal sealed class VariableReader : ValueNode
 
                 ReadOnlySpan<byte> proto = context.Host.SocketTransport(socket);
                 proto = proto.IsEmpty ? "udp"u8 : proto;
-                if (proto.Length != 3)
+                // "proto:" then the address (written at free[4..]); a two-letter proto closes the gap.
+                if (proto.Length == 2)
                 {
-                    return ScriptValue.Null;
+                    free.Slice(4, n).CopyTo(free[3..]);
+                    proto.CopyTo(free);
+                    free[2] = (byte)':';
+                    return context.Commit(3 + n);
                 }
 
+                free.Slice(4, n).CopyTo(free[(proto.Length + 1)..]);
                 proto.CopyTo(free);
-                free[3] = (byte)':';
-                return context.Commit(4 + n);
+                free[proto.Length] = (byte)':';
+                return context.Commit(proto.Length + 1 + n);
             default: return ScriptValue.Null;
         }
     }
