@@ -208,6 +208,30 @@ public sealed class TcpTransportTests
     }
 
     [Fact]
+    public async Task RecordRouteIsDoubledWithTheTransportWhenARequestCrossesFromUdpToTcp()
+    {
+        using var peer = new TcpListener(IPAddress.Loopback, 0);
+        peer.Start();
+        int peerPort = ((IPEndPoint)peer.LocalEndpoint).Port;
+        await using HyperproxyProcess server = await StartAsync(script: "loadmodule \"rr.so\"\nloadmodule \"sl.so\"\nroute {\n    record_route();\n    if (!forward()) { sl_reply_error(); }\n}\n");
+        using UdpPeer ua = UdpPeer.V4();
+
+        ua.Send(SipText.Request("OPTIONS", $"sip:bob@127.0.0.1:{peerPort};transport=tcp", ua, SipText.NewBranch(), SipText.NewCallId()),
+            new IPEndPoint(IPAddress.Loopback, server.Port));
+        using var accept = new CancellationTokenSource(s_bound);
+        using Socket accepted = await peer.AcceptSocketAsync(accept.Token);
+        await using TcpSipClient far = TcpSipClient.Accepted(accepted);
+        string? forwarded = await far.ReceiveAsync();
+
+        Assert.NotNull(forwarded);
+        List<string> rr = SipText.Headers(forwarded, "Record-Route");
+        Assert.Equal(2, rr.Count);
+        Assert.Contains(";transport=tcp", rr[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("transport=", rr[1], StringComparison.Ordinal);
+        Assert.All(rr, r => Assert.Contains("r2=on", r, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SipsakPingsOverTcp()
     {
         await using HyperproxyProcess server = await StartAsync();
@@ -243,7 +267,7 @@ public sealed class TcpTransportTests
             if (script is not null)
             {
                 string path = Path.Combine(Path.GetTempPath(), $"hp-tcp-{Guid.NewGuid():N}.cfg");
-                await File.WriteAllTextAsync(path, script + "loadmodule \"proto_tcp.so\"\n" + DefaultRouting());
+                await File.WriteAllTextAsync(path, "loadmodule \"proto_tcp.so\"\n" + script + (script.Contains("route {", StringComparison.Ordinal) ? "" : DefaultRouting()));
                 args.Add("--config");
                 args.Add(path);
             }
