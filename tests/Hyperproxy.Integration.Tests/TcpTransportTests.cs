@@ -231,6 +231,30 @@ public sealed class TcpTransportTests
         Assert.All(rr, r => Assert.Contains("r2=on", r, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("t1")]
+    [InlineData("tn")]
+    public async Task SippOptionsOverTcpGet200ForEveryRequest(string mode)
+    {
+        await using HyperproxyProcess server = await StartAsync();
+        string folder = SippRun.NewWorkFolder();
+        try
+        {
+            SippResult r = await SippRun.RunAsync(folder, "options-tcp", 30,
+                "-sf", SippRun.Scenario("options.xml"), $"127.0.0.1:{server.Port}", "-i", "127.0.0.1", "-t", mode,
+                "-m", "200", "-r", "200", "-l", "50", "-max_socket", "60");
+
+            Assert.True(r.Run.ExitCode == 0, r.ToString());
+            Assert.Equal(200, r.Successful);
+            string log = await server.StopAndReadLogAsync();
+            Assert.Contains("messages in 200,", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task SipsakPingsOverTcp()
     {
