@@ -231,6 +231,61 @@ public sealed class TcpTransportTests
         Assert.All(rr, r => Assert.Contains("r2=on", r, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ARegistrarReachesATcpClientOverTheConnectionItRegisteredOn()
+    {
+        string data = Path.Combine(Path.GetTempPath(), $"hp-tcp-reg-{Guid.NewGuid():N}");
+        await using HyperproxyProcess server = await StartAsync(script: """
+            loadmodule "sl.so"
+            loadmodule "sipmsgops.so"
+            loadmodule "usrloc.so"
+            loadmodule "registrar.so"
+            modparam("registrar", "received_avp", "$avp(rcv)")
+            route {
+                if (is_method("REGISTER")) {
+                    $avp(rcv) = "sip:" + $si + ":" + $sp + ";transport=" + $proto;
+                    save("location");
+                    exit;
+                }
+                if (!lookup("location")) {
+                    sl_send_reply(404, "Not Found");
+                    exit;
+                }
+                if (!forward()) { sl_reply_error(); }
+            }
+
+            """, "--data-dir", data, "--durability", "none");
+        try
+        {
+            await using TcpSipClient phone = await TcpSipClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port));
+            // The phone listens nowhere: its Contact port is closed; only its own connection reaches it.
+            await phone.SendAsync($"REGISTER sip:127.0.0.1:{server.Port} SIP/2.0\r\nVia: SIP/2.0/TCP {phone.SentBy};branch={SipText.NewBranch()}\r\n"
+                + "Max-Forwards: 70\r\nFrom: <sip:phone@127.0.0.1>;tag=r1\r\nTo: <sip:phone@127.0.0.1>\r\nCall-ID: reg-tcp\r\nCSeq: 1 REGISTER\r\n"
+                + "Contact: <sip:phone@127.0.0.1:9;transport=tcp>;expires=600\r\nContent-Length: 0\r\n\r\n");
+            string? registered = await phone.ReceiveAsync();
+            Assert.NotNull(registered);
+            Assert.Equal(200, SipText.StatusCode(registered));
+
+            using UdpPeer caller = UdpPeer.V4();
+            caller.Send(SipText.Request("OPTIONS", $"sip:phone@127.0.0.1:{server.Port}", caller, SipText.NewBranch(), "call-to-tcp"),
+                new IPEndPoint(IPAddress.Loopback, server.Port));
+            string? request = await phone.ReceiveAsync();
+
+            Assert.NotNull(request);
+            Assert.StartsWith("OPTIONS sip:phone@127.0.0.1:9;transport=tcp SIP/2.0", request, StringComparison.Ordinal);
+            await phone.SendAsync(SipText.ResponseTo(request, 200, "OK"));
+            Assert.Equal(200, SipText.StatusCode(await caller.ExpectAsync("the phone's 200 relayed back to UDP")));
+        }
+        finally
+        {
+            await server.StopAsync();
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("t1")]
     [InlineData("tn")]
