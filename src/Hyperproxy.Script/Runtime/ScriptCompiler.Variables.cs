@@ -149,6 +149,8 @@ public sealed partial class ScriptCompiler
             case "socket_in":
             case "socket_out":
                 return new VariableReader(name == "socket_in" ? VariableId.SocketIn : VariableId.SocketOut, index: Math.Max(Array.IndexOf(s_socketFields, arg ?? string.Empty), 0));
+            case "fs":
+                return new VariableReader(VariableId.ForcedSocket);
             case "ct.fields":
                 return new VariableReader(VariableId.ContactField, index: Array.IndexOf(s_contactFields, arg!));
             default:
@@ -178,7 +180,7 @@ public sealed partial class ScriptCompiler
                 id = VariableId.Avp;
                 slot = Slot(name, pv.Argument!);
                 break;
-            case "socket_out":
+            case "socket_out" or "fs":
                 id = VariableId.SocketIn;
                 break;
             case "stat":

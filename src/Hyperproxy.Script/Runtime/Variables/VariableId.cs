@@ -31,6 +31,7 @@ public enum VariableId : byte
     ReceivedPort,
     SocketIn,
     SocketOut,
+    ForcedSocket,
     Proto,
     AddressFamily,
     FromUri,

@@ -56,6 +56,7 @@ internal sealed class VariableReader : ValueNode
             case VariableId.ReceivedIp: return FormatHost(context, context.Host.SocketAddress(context.Socket));
             case VariableId.ReceivedPort: return ScriptValue.FromInt(context.Host.SocketAddress(context.Socket).Port);
             case VariableId.SocketIn or VariableId.SocketOut: return SocketField(context);
+            case VariableId.ForcedSocket: return context.ForcedSocket < 0 ? ScriptValue.Null : SocketField(context);
             case VariableId.RouteParams: return context.RouteParamsValue;
             case VariableId.Proto: return ProtoOf(context, context.Socket, upper: false);
             case VariableId.AddressFamily: return context.Source.IsIPv6 ? Constants.Inet6 : Constants.Inet;
@@ -154,7 +155,7 @@ internal sealed class VariableReader : ValueNode
     private ScriptValue SocketField(ScriptContext context)
     {
         // $socket_out is the forced socket when one is forced, else (as $socket_in) the receiving one.
-        int socket = _id == VariableId.SocketOut && context.ForcedSocket >= 0 ? context.ForcedSocket : context.Socket;
+        int socket = _id is VariableId.SocketOut or VariableId.ForcedSocket && context.ForcedSocket >= 0 ? context.ForcedSocket : context.Socket;
         NetAddress a = context.Host.SocketAddress(socket);
         switch (_index)
         {
