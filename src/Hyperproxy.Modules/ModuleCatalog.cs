@@ -6,6 +6,7 @@ using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.Permissions;
 using Hyperproxy.Modules.Pike;
+using Hyperproxy.Modules.ProtoTcp;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
@@ -35,6 +36,10 @@ public sealed class ModuleCatalog
         Maxfwd = new MaxfwdModule();
         Sipmsgops = new SipmsgopsModule();
         ProtoUdp = new ProtoUdpModule();
+        ProtoTcp = new ProtoTcpModule();
+        ProtoTls = new Tls.ProtoTlsModule();
+        TlsMgm = new Tls.TlsMgmModule();
+        ProtoWs = new ProtoWs.ProtoWsModule();
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
@@ -46,7 +51,8 @@ public sealed class ModuleCatalog
         Permissions = new PermissionsModule();
         Exports =
         [
-            Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
+            Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
+            ProtoTls.Exports, TlsMgm.Exports, new Tls.TlsOpensslModule().Exports, ProtoWs.WsExports, ProtoWs.WssExports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
         ];
@@ -61,6 +67,14 @@ public sealed class ModuleCatalog
     public SipmsgopsModule Sipmsgops { get; }
 
     public ProtoUdpModule ProtoUdp { get; }
+
+    public ProtoTcpModule ProtoTcp { get; }
+
+    public Tls.ProtoTlsModule ProtoTls { get; }
+
+    public Tls.TlsMgmModule TlsMgm { get; }
+
+    public ProtoWs.ProtoWsModule ProtoWs { get; }
 
     public RrModule Rr { get; }
 
@@ -127,6 +141,9 @@ public sealed class ModuleCatalog
         {
             ModuleTable.Configure(module, program);
         }
+
+        // tls_mgm attributes repeat once per domain ("[name]value"): read every line in order.
+        TlsMgm.Configure(program);
     }
 
     /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>

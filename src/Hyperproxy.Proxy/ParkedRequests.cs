@@ -20,6 +20,7 @@ internal sealed class ParkedRequests
         public int Length;
         public NetAddress Source;
         public int Socket;
+        public long Connection;
         public long ParkedAt;
     }
 
@@ -36,7 +37,7 @@ internal sealed class ParkedRequests
     public long OldestParkedAt => _count == 0 ? 0 : _slots[_head].ParkedAt;
 
     /// <summary>Copies the request in; false when full or larger than a slot.</summary>
-    public bool TryPark(ReadOnlySpan<byte> datagram, in NetAddress source, int socket, long parkedAt)
+    public bool TryPark(ReadOnlySpan<byte> datagram, in NetAddress source, int socket, long connection, long parkedAt)
     {
         if (_count == _slots.Length || datagram.Length > _slotBytes)
         {
@@ -45,18 +46,19 @@ internal sealed class ParkedRequests
 
         int index = (_head + _count) % _slots.Length;
         datagram.CopyTo(_bytes.AsSpan(index * _slotBytes));
-        _slots[index] = new Slot { Length = datagram.Length, Source = source, Socket = socket, ParkedAt = parkedAt };
+        _slots[index] = new Slot { Length = datagram.Length, Source = source, Socket = socket, Connection = connection, ParkedAt = parkedAt };
         _count++;
         return true;
     }
 
     /// <summary>Takes the oldest request out, copied into <paramref name="destination"/> (at least one slot long).</summary>
-    public int Take(byte[] destination, out NetAddress source, out int socket, out long parkedAt)
+    public int Take(byte[] destination, out NetAddress source, out int socket, out long connection, out long parkedAt)
     {
         ref Slot slot = ref _slots[_head];
         _bytes.AsSpan(_head * _slotBytes, slot.Length).CopyTo(destination);
         source = slot.Source;
         socket = slot.Socket;
+        connection = slot.Connection;
         parkedAt = slot.ParkedAt;
         int length = slot.Length;
         _head = (_head + 1) % _slots.Length;

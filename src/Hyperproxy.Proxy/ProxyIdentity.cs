@@ -15,7 +15,8 @@ public sealed class ProxyIdentity
     private readonly List<(byte[] Host, int Port)> _names = [];
     private readonly List<NetAddress> _addresses = [];
 
-    public ProxyIdentity(IReadOnlyList<NetAddress> bound, IReadOnlyList<AdvertisedAddress?> advertised, IReadOnlyList<string>? aliases = null)
+    public ProxyIdentity(IReadOnlyList<NetAddress> bound, IReadOnlyList<AdvertisedAddress?> advertised, IReadOnlyList<string>? aliases = null,
+        IReadOnlyList<TransportProtocol>? protocols = null)
     {
         if (bound.Count != advertised.Count)
         {
@@ -29,7 +30,9 @@ public sealed class ProxyIdentity
             AdvertisedAddress? adv = advertised[i];
             byte[] host = adv is null ? Encoding.ASCII.GetBytes(address.HostToString()) : adv.HostUtf8.ToArray();
             int port = adv?.Port ?? address.Port;
-            _sockets[i] = new Socket(address, host, port, BuildViaPrefix(host, port));
+            TransportProtocol protocol = protocols is not null && i < protocols.Count ? protocols[i] : TransportProtocol.Udp;
+            _sockets[i] = new Socket(address, host, port, BuildViaPrefix(protocol, host, port), protocol,
+                protocol == TransportProtocol.Udp ? [] : Encoding.ASCII.GetBytes(protocol.Name()));
             AddMe(host, port);
             if (!address.IsAny)
             {
@@ -58,23 +61,43 @@ public sealed class ProxyIdentity
 
     public int AdvertisedPort(int socket) => _sockets[socket].Port;
 
-    /// <summary><c>"Via: SIP/2.0/UDP host:port;branch="</c> for the socket, ready to copy.</summary>
+    /// <summary><c>"Via: SIP/2.0/UDP host:port;branch="</c> (TCP, TLS for stream sockets) for the socket, ready to copy.</summary>
     public ReadOnlySpan<byte> ViaPrefix(int socket) => _sockets[socket].ViaPrefix;
 
-    /// <summary>
-    /// The socket a datagram to <paramref name="destination"/> leaves from: the receiving socket
-    /// when its family matches, else the first socket of the destination's family; -1 when none.
-    /// </summary>
-    public int OutgoingSocket(int receivedOn, in NetAddress destination)
+    /// <summary>The transport of a socket.</summary>
+    public TransportProtocol Protocol(int socket) => _sockets[socket].Protocol;
+
+    /// <summary>The lower-case transport name of a socket that is not UDP (<c>tcp</c>, <c>tls</c>); empty for UDP.</summary>
+    public ReadOnlySpan<byte> TransportName(int socket) => (uint)socket < (uint)_sockets.Length ? _sockets[socket].TransportName : default;
+
+    /// <summary>True when some socket serves <paramref name="protocol"/>.</summary>
+    public bool Serves(TransportProtocol protocol)
     {
-        if ((uint)receivedOn < (uint)_sockets.Length && _sockets[receivedOn].Address.Family == destination.Family)
+        foreach (Socket s in _sockets)
+        {
+            if (s.Protocol == protocol)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The socket a message for <paramref name="destination"/> over <paramref name="protocol"/> leaves from: the
+    /// receiving socket when its transport and family match, else the first socket of that transport and family; -1 when none.
+    /// </summary>
+    public int OutgoingSocket(int receivedOn, in NetAddress destination, TransportProtocol protocol)
+    {
+        if ((uint)receivedOn < (uint)_sockets.Length && _sockets[receivedOn].Protocol == protocol && _sockets[receivedOn].Address.Family == destination.Family)
         {
             return receivedOn;
         }
 
         for (int i = 0; i < _sockets.Length; i++)
         {
-            if (_sockets[i].Address.Family == destination.Family)
+            if (_sockets[i].Protocol == protocol && _sockets[i].Address.Family == destination.Family)
             {
                 return i;
             }
@@ -82,6 +105,12 @@ public sealed class ProxyIdentity
 
         return -1;
     }
+
+    /// <summary>
+    /// The socket a datagram to <paramref name="destination"/> leaves from: the receiving socket
+    /// when its family matches, else the first socket of the destination's family; -1 when none.
+    /// </summary>
+    public int OutgoingSocket(int receivedOn, in NetAddress destination) => OutgoingSocket(receivedOn, destination, TransportProtocol.Udp);
 
     /// <summary>
     /// True when host:port names this proxy. An absent port (0) means 5060; an alias written without a
@@ -179,8 +208,8 @@ public sealed class ProxyIdentity
     private static bool HasPort(string alias) =>
         alias.StartsWith('[') ? alias.Contains("]:", StringComparison.Ordinal) : alias.IndexOf(':') >= 0 && alias.IndexOf(':') == alias.LastIndexOf(':');
 
-    private static byte[] BuildViaPrefix(byte[] host, int port) =>
-        Encoding.ASCII.GetBytes("Via: SIP/2.0/UDP " + Encoding.ASCII.GetString(host) + ":" + port + ";branch=");
+    private static byte[] BuildViaPrefix(TransportProtocol protocol, byte[] host, int port) =>
+        Encoding.ASCII.GetBytes("Via: SIP/2.0/" + protocol.ViaToken() + " " + Encoding.ASCII.GetString(host) + ":" + port + ";branch=");
 
-    private sealed record Socket(NetAddress Address, byte[] Host, int Port, byte[] ViaPrefix);
+    private sealed record Socket(NetAddress Address, byte[] Host, int Port, byte[] ViaPrefix, TransportProtocol Protocol, byte[] TransportName);
 }

@@ -74,7 +74,7 @@ public sealed partial class StatelessProxy
 
         int last = outgoing.Count - 1;
         ref readonly DatagramInfo info = ref outgoing.Info(last);
-        var meta = new ParkedReply(info.Peer, info.SocketIndex);
+        var meta = new ParkedReply(info.Peer, info.SocketIndex, info.ConnectionId);
         if (_pendingReplies.TryPark(ticket, outgoing.Payload(last), in meta))
         {
             outgoing.RemoveLast();
@@ -108,11 +108,11 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>Where a parked reply goes.</summary>
-    private readonly record struct ParkedReply(NetAddress Peer, int Socket);
+    private readonly record struct ParkedReply(NetAddress Peer, int Socket, long Connection);
 
     private readonly struct ReplySender(DatagramBatch outgoing, int limit) : IPendingAckHandler<ParkedReply>
     {
         public bool Release(ReadOnlySpan<byte> reply, in ParkedReply meta) =>
-            outgoing.Count < limit && outgoing.TryAdd(reply, meta.Peer, meta.Socket);
+            outgoing.Count < limit && outgoing.TryAdd(reply, meta.Peer, meta.Socket, meta.Connection);
     }
 }

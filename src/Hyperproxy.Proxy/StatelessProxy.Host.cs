@@ -39,13 +39,14 @@ public sealed partial class StatelessProxy
         ref ProxyCounters c = ref _counters[_index];
         NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
         // send() answers nothing (no sl_reply_error); whatever stops it is dropped and only counted.
-        if (ResolveHostPort(destinationText, preferred, out NetAddress destination) != RouteError.None)
+        RouteError resolved = ResolveHostPort(destinationText, preferred, out NetAddress destination, out TransportProtocol protocol);
+        if (resolved != RouteError.None)
         {
             c.UnresolvedDrops++;
-            return RouteErrors.ReturnCode(RouteError.Unresolvable);
+            return RouteErrors.ReturnCode(resolved == RouteError.UnsupportedTransport ? resolved : RouteError.Unresolvable);
         }
 
-        int outSocket = context.ForcedSocket >= 0 ? context.ForcedSocket : _identity.OutgoingSocket(context.Socket, destination);
+        int outSocket = SendSocket(context, destination, protocol);
         if (outSocket < 0 || context.CompleteDeferred(outSocket) != SipError.None || (!headers.IsEmpty && _edits.AddHeader(headers) != SipError.None) || context.CommitRequestUri() != SipError.None)
         {
             return RouteErrors.ReturnCode(RouteError.Internal);
@@ -66,7 +67,9 @@ public sealed partial class StatelessProxy
     {
         ReadOnlySpan<byte> rest = socket;
         int colon = rest.IndexOf((byte)':');
-        if (colon > 0 && rest[0] != (byte)'[' && Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
+        TransportProtocol protocol = TransportProtocol.Udp;
+        bool named = colon > 0 && rest[0] != (byte)'[' && TransportProtocols.TryParse(rest[..colon], out protocol);
+        if (named)
         {
             rest = rest[(colon + 1)..];
         }
@@ -79,7 +82,7 @@ public sealed partial class StatelessProxy
         for (int i = 0; i < _identity.SocketCount; i++)
         {
             NetAddress bound = _identity.Bound(i);
-            if (bound.HostEquals(wanted) && (port == 0 || bound.Port == port))
+            if (bound.HostEquals(wanted) && (port == 0 || bound.Port == port) && (!named || _identity.Protocol(i) == protocol))
             {
                 return i;
             }
@@ -124,20 +127,23 @@ public sealed partial class StatelessProxy
 
     public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
 
+    public ReadOnlySpan<byte> SocketTransport(int socket) => _identity.TransportName(socket);
+
     public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 
     public void Log(int level, ReadOnlySpan<byte> text) => Hosting.Log.WriteScript(level, text);
 
-    /// <summary><c>[proto:]host[:port]</c> (only udp, or no protocol) to an address.</summary>
-    private RouteError ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination)
+    /// <summary><c>[proto:]host[:port]</c> (udp, tcp, tls — a transport some socket serves — or no protocol: udp) to an address.</summary>
+    private RouteError ResolveHostPort(ReadOnlySpan<byte> text, NetAddressFamily preferred, out NetAddress destination, out TransportProtocol protocol)
     {
         destination = default;
+        protocol = TransportProtocol.Udp;
         ReadOnlySpan<byte> rest = text;
         int colon = rest.IndexOf((byte)':');
         // "udp:127.0.0.1:5060" names a protocol; "udp:5060" is a host called udp with a port.
         if (colon > 0 && IsTransportName(rest[..colon]) && !IsAllDigits(rest[(colon + 1)..]))
         {
-            if (!Ascii.EqualsIgnoreCase(rest[..colon], "udp"u8))
+            if (!TransportProtocols.TryParse(rest[..colon], out protocol) || !_identity.Serves(protocol))
             {
                 return RouteError.UnsupportedTransport;
             }
@@ -155,7 +161,7 @@ public sealed partial class StatelessProxy
             host = host[1..^1];
         }
 
-        return ResolveHost(host, port, preferred, out destination);
+        return ResolveHost(host, port != 0 ? port : protocol.DefaultPort(), preferred, out destination);
     }
 
     private static bool IsTransportName(ReadOnlySpan<byte> name) =>

@@ -7,7 +7,14 @@ namespace Hyperproxy.Proxy;
 public sealed partial class StatelessProxy
 {
     /// <summary>Writes the edited message into the next free send slot, addressed to <paramref name="destination"/>.</summary>
-    private bool TryWriteOut(in NetAddress destination, int outSocket, ref ProxyCounters c)
+    private bool TryWriteOut(in NetAddress destination, int outSocket, ref ProxyCounters c) => TryWriteOut(destination, outSocket, ref c, 0);
+
+    /// <summary>
+    /// The one output seam for a forwarded request or relayed reply: the edited message goes into the next send slot
+    /// for <paramref name="outSocket"/>; on a stream socket <paramref name="connection"/> names the connection to use
+    /// (0: the transport finds a live connection to <paramref name="destination"/> or opens one).
+    /// </summary>
+    private bool TryWriteOut(in NetAddress destination, int outSocket, ref ProxyCounters c, long connection)
     {
         if (!_outgoing.TryGetFreeSlot(out Span<byte> slot))
         {
@@ -22,7 +29,7 @@ public sealed partial class StatelessProxy
             return false;
         }
 
-        _outgoing.Commit(written, destination, outSocket);
+        _outgoing.Commit(written, destination, outSocket, connection);
         return true;
     }
 

@@ -40,11 +40,11 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>Handles one datagram; a request the script suspended is taken back from <paramref name="outgoing"/> and parked.</summary>
-    private void ProcessOrPark(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing)
+    private void ProcessOrPark(byte[] buffer, int offset, int length, in NetAddress source, int socket, long connection, DatagramBatch outgoing)
     {
         int mark = outgoing.Count;
         _context.ClearSuspension();
-        Process(buffer, offset, length, source, socket, outgoing);
+        Process(buffer, offset, length, source, socket, connection, outgoing);
         if (_parked is null || !_message.IsRequest || !_context.Suspended)
         {
             return;
@@ -52,7 +52,7 @@ public sealed partial class StatelessProxy
 
         outgoing.TruncateTo(mark);
         _parkingSource = _context.SuspendedOn;
-        if (_parked.TryPark(buffer.AsSpan(offset, length), source, socket, Stopwatch.GetTimestamp()))
+        if (_parked.TryPark(buffer.AsSpan(offset, length), source, socket, connection, Stopwatch.GetTimestamp()))
         {
             _counters[_index].RequestsParked++;
             return;
@@ -64,7 +64,7 @@ public sealed partial class StatelessProxy
         _context.ClearSuspension();
         try
         {
-            Process(buffer, offset, length, source, socket, outgoing);
+            Process(buffer, offset, length, source, socket, connection, outgoing);
         }
         finally
         {
@@ -96,12 +96,12 @@ public sealed partial class StatelessProxy
         byte[] buffer = _resumeBuffer!;
         for (int n = _parked.Count; n > 0 && outgoing.Count < limit; n--)
         {
-            int length = _parked.Take(buffer, out NetAddress from, out int socket, out long parkedAt);
+            int length = _parked.Take(buffer, out NetAddress from, out int socket, out long connection, out long parkedAt);
             int mark = outgoing.Count;
             _context.ClearSuspension();
             try
             {
-                Process(buffer, 0, length, from, socket, outgoing);
+                Process(buffer, 0, length, from, socket, connection, outgoing);
             }
             catch (Exception e)
             {
@@ -114,7 +114,7 @@ public sealed partial class StatelessProxy
             {
                 // Still waiting (its fetch was started after the answers came): back in line, same park time.
                 outgoing.TruncateTo(mark);
-                _parked.TryPark(buffer.AsSpan(0, length), from, socket, parkedAt);
+                _parked.TryPark(buffer.AsSpan(0, length), from, socket, connection, parkedAt);
             }
             else
             {

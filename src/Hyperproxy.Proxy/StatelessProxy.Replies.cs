@@ -115,27 +115,59 @@ public sealed partial class StatelessProxy
             return false;
         }
 
-        outgoing.Commit(written, source.WithPort(port), socket);
+        // RFC 3261 §18.2.2: on a stream, the reply goes back on the request's connection (the transport falls back to
+        // a live connection to source:port, then to a new one) — the same seam a forward uses.
+        outgoing.Commit(written, source.WithPort(port), socket, _connection);
         c.LocalReplies++;
         _context.Answered = true;
         return true;
     }
 
-    private RouteError ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination)
+    private RouteError ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination) =>
+        ResolveUri(text, uri, preferred, out destination, out _);
+
+    /// <summary>
+    /// A sip:/sips: URI to an address and transport: <c>;transport=</c> (udp, tcp, tls), sips: means TLS (RFC 3261
+    /// §26.2.2), else UDP; a transport no socket serves is 503 Transport Not Supported. No port: 5060, 5061 for TLS.
+    /// </summary>
+    private RouteError ResolveUri(ReadOnlySpan<byte> text, in SipUri uri, NetAddressFamily preferred, out NetAddress destination,
+        out TransportProtocol protocol)
     {
         destination = default;
-        if (uri.Scheme != UriScheme.Sip)
+        protocol = TransportProtocol.Udp;
+        if (uri.Scheme is not (UriScheme.Sip or UriScheme.Sips))
         {
             return RouteError.UnsupportedScheme;
         }
 
-        if (uri.Transport.IsPresent && !Ascii.EqualsIgnoreCase(text.Slice(uri.Transport.Start, uri.Transport.Length), "udp"u8))
+        if (uri.Transport.IsPresent && !TransportProtocols.TryParse(text.Slice(uri.Transport.Start, uri.Transport.Length), out protocol))
+        {
+            return RouteError.UnsupportedTransport;
+        }
+
+        if (uri.Scheme == UriScheme.Sips)
+        {
+            if (!_identity.Serves(TransportProtocol.Tls))
+            {
+                return RouteError.UnsupportedScheme;
+            }
+
+            if (uri.Transport.IsPresent && protocol == TransportProtocol.Udp)
+            {
+                return RouteError.UnsupportedTransport;
+            }
+
+            protocol = TransportProtocol.Tls;
+        }
+
+        if (!_identity.Serves(protocol))
         {
             return RouteError.UnsupportedTransport;
         }
 
         TextRange hostRange = uri.Maddr.IsPresent ? uri.Maddr : uri.Host;
-        return ResolveHost(text.Slice(hostRange.Start, hostRange.Length), uri.PortNumber, preferred, out destination);
+        int port = uri.PortNumber != 0 ? uri.PortNumber : protocol.DefaultPort();
+        return ResolveHost(text.Slice(hostRange.Start, hostRange.Length), port, preferred, out destination);
     }
 
     private RouteError ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination)

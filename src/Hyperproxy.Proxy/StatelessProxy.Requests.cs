@@ -44,9 +44,10 @@ public sealed partial class StatelessProxy
         NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
         RouteError error;
         NetAddress destination;
+        TransportProtocol protocol;
         if (!destinationText.IsEmpty)
         {
-            error = ResolveHostPort(destinationText, preferred, out destination);
+            error = ResolveHostPort(destinationText, preferred, out destination, out protocol);
         }
         else if (context.HasDestination || context.RoutesProcessed)
         {
@@ -58,11 +59,11 @@ public sealed partial class StatelessProxy
                 return du ? RouteError.BadDestination : RouteError.BadRequestUri;
             }
 
-            error = ResolveUri(target, targetUri, preferred, out destination);
+            error = ResolveUri(target, targetUri, preferred, out destination, out protocol);
         }
         else
         {
-            error = NextHopFromRoutes(context, preferred, out destination);
+            error = NextHopFromRoutes(context, preferred, out destination, out protocol);
         }
 
         if (error != RouteError.None)
@@ -70,15 +71,27 @@ public sealed partial class StatelessProxy
             return error;
         }
 
-        int outSocket = context.ForcedSocket >= 0 && _identity.Bound(context.ForcedSocket).Family == destination.Family
-            ? context.ForcedSocket
-            : _identity.OutgoingSocket(context.Socket, destination);
+        int outSocket = SendSocket(context, destination, protocol);
         if (outSocket < 0)
         {
             return RouteError.NoSocket;
         }
 
         return SendForwarded(context, destination, outSocket, ref c);
+    }
+
+    /// <summary>
+    /// The socket a message to <paramref name="destination"/> over <paramref name="protocol"/> leaves from: the forced one
+    /// (force_send_socket, <c>$socket_out</c>, a Route's socket) when its transport and family fit, else the receiving
+    /// socket when it fits, else the first socket of that transport and family (OpenSIPS: the closest socket of the right
+    /// protocol).
+    /// </summary>
+    private int SendSocket(ScriptContext context, in NetAddress destination, TransportProtocol protocol)
+    {
+        int forced = context.ForcedSocket;
+        return forced >= 0 && forced < _identity.SocketCount && _identity.Bound(forced).Family == destination.Family && _identity.Protocol(forced) == protocol
+            ? forced
+            : _identity.OutgoingSocket(context.Socket, destination, protocol);
     }
 
     /// <summary>Counts a routing failure, records its reply for sl_reply_error(), and gives the script its return code.</summary>
@@ -121,6 +134,15 @@ public sealed partial class StatelessProxy
         }
 
         viaLength += StatelessBranch.Length;
+        if (_connection != 0)
+        {
+            // OpenSIPS's ;i=<connection id, hex>: the reply finds the request's connection again.
+            ";i="u8.CopyTo(via[viaLength..]);
+            viaLength += 3;
+            System.Buffers.Text.Utf8Formatter.TryFormat((ulong)_connection, via[viaLength..], out int idLength, new System.Buffers.StandardFormat('x'));
+            viaLength += idLength;
+        }
+
         if (context.AddLocalRport)
         {
             ";rport"u8.CopyTo(via[viaLength..]);
@@ -161,8 +183,18 @@ public sealed partial class StatelessProxy
         }
 
         int n = 0;
-        "Via: SIP/2.0/UDP "u8.CopyTo(via);
-        n += 17;
+        "Via: SIP/2.0/"u8.CopyTo(via);
+        n += 13;
+        ReadOnlySpan<byte> token = _identity.Protocol(outSocket) switch
+        {
+            TransportProtocol.Tcp => "TCP "u8,
+            TransportProtocol.Tls => "TLS "u8,
+            TransportProtocol.Ws => "WS "u8,
+            TransportProtocol.Wss => "WSS "u8,
+            _ => "UDP "u8,
+        };
+        token.CopyTo(via[n..]);
+        n += token.Length;
         ReadOnlySpan<byte> host = context.AdvertisedAddress.IsEmpty ? _identity.AdvertisedHost(outSocket) : context.AdvertisedAddress;
         host.CopyTo(via[n..]);
         n += host.Length;
@@ -173,10 +205,11 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>Route processing of a stateless proxy: pop our own top entry; the next entry, or the R-URI, is the target.</summary>
-    private RouteError NextHopFromRoutes(ScriptContext context, NetAddressFamily preferred, out NetAddress destination)
+    private RouteError NextHopFromRoutes(ScriptContext context, NetAddressFamily preferred, out NetAddress destination, out TransportProtocol protocol)
     {
         SipMessage m = _message;
         destination = default;
+        protocol = TransportProtocol.Udp;
         int routes = FirstTwo(HeaderId.Route, out HeaderValue topRoute, out HeaderValue nextRoute);
 
         ReadOnlySpan<byte> target = context.RequestUri;
@@ -211,7 +244,7 @@ public sealed partial class StatelessProxy
             return RouteError.BadRequestUri;
         }
 
-        return ResolveUri(target, next, preferred, out destination);
+        return ResolveUri(target, next, preferred, out destination, out protocol);
     }
 
     /// <summary>RFC 3261 §16.3 step 4: one of the Vias is ours with the loop key this request would get again.</summary>

@@ -63,17 +63,43 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        int outSocket = _identity.OutgoingSocket(socket, destination);
+        // The next Via's transport picks the socket; on a stream, our Via's ;i= names the request's connection
+        // (RFC 3261 §18.2.2: the same connection while it lives; else the transport finds or opens one to the address).
+        if (!TransportProtocols.TryParse(m.Span(via.Transport), out TransportProtocol protocol))
+        {
+            protocol = TransportProtocol.Udp;
+        }
+
+        int outSocket = _identity.OutgoingSocket(socket, destination, protocol);
         if (outSocket < 0)
         {
             c.OutputFull++;
             return;
         }
 
-        if (TryWriteOut(destination, outSocket, ref c))
+        if (TryWriteOut(destination, outSocket, ref c, ConnectionParam(m.Span(ours.Params))))
         {
             c.RepliesForwarded++;
         }
+    }
+
+    /// <summary>The value of an <c>;i=</c> parameter (hex connection id) among Via parameters; 0 when absent or not hex.</summary>
+    private static long ConnectionParam(ReadOnlySpan<byte> parameters)
+    {
+        int at = parameters.IndexOf(";i="u8);
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<byte> value = parameters[(at + 3)..];
+        int end = value.IndexOfAny((byte)';', (byte)' ', (byte)',');
+        if (end >= 0)
+        {
+            value = value[..end];
+        }
+
+        return System.Buffers.Text.Utf8Parser.TryParse(value, out ulong id, out int consumed, 'x') && consumed == value.Length ? (long)id : 0;
     }
 
     private static bool TryParsePort(ReadOnlySpan<byte> digits, out int port)

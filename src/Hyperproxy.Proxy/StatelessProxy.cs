@@ -29,6 +29,9 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     private readonly ScriptContext _context;
     private DatagramBatch _outgoing = null!;
 
+    /// <summary>The stream connection the current message arrived on (0: a datagram).</summary>
+    private long _connection;
+
     /// <summary>A worker running the built-in default script.</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index)
         : this(identity, resolver, counters, index, DefaultScript.Compiled)
@@ -79,7 +82,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             int mark = outgoing.Count;
             try
             {
-                ProcessOrPark(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, outgoing);
+                ProcessOrPark(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, info.ConnectionId, outgoing);
             }
             catch (Exception e)
             {
@@ -95,10 +98,15 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     }
 
     /// <summary>Handles one datagram; what it sends goes to <paramref name="outgoing"/>.</summary>
-    public void Process(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing)
+    public void Process(byte[] buffer, int offset, int length, in NetAddress source, int socket, DatagramBatch outgoing) =>
+        Process(buffer, offset, length, source, socket, 0, outgoing);
+
+    /// <summary>Handles one message that arrived on stream connection <paramref name="connection"/> (0: a datagram).</summary>
+    public void Process(byte[] buffer, int offset, int length, in NetAddress source, int socket, long connection, DatagramBatch outgoing)
     {
         ref ProxyCounters c = ref _counters[_index];
         _outgoing = outgoing;
+        _connection = connection;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)

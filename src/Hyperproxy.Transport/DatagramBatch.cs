@@ -130,8 +130,14 @@ public sealed unsafe class DatagramBatch
             _count = count;
     }
 
+    /// <summary>The stream connection of message <paramref name="index"/> (0 for a datagram).</summary>
+    public long ConnectionId(int index) => Info(index).ConnectionId;
+
     /// <summary>Adds the datagram written into the slot from <see cref="TryGetFreeSlot"/>.</summary>
-    public void Commit(int length, in NetAddress peer, int socketIndex)
+    public void Commit(int length, in NetAddress peer, int socketIndex) => Commit(length, peer, socketIndex, 0);
+
+    /// <summary>Adds the message written into the slot from <see cref="TryGetFreeSlot"/>, for a stream connection (0: none named).</summary>
+    public void Commit(int length, in NetAddress peer, int socketIndex, long connectionId)
     {
         if (_count == Capacity)
             ThrowFull();
@@ -141,15 +147,19 @@ public sealed unsafe class DatagramBatch
         info.Length = length;
         info.Peer = peer;
         info.SocketIndex = socketIndex;
+        info.ConnectionId = connectionId;
     }
 
     /// <summary>Copies a datagram in; false when the batch is full or the payload exceeds a slot.</summary>
-    public bool TryAdd(ReadOnlySpan<byte> payload, in NetAddress peer, int socketIndex)
+    public bool TryAdd(ReadOnlySpan<byte> payload, in NetAddress peer, int socketIndex) => TryAdd(payload, peer, socketIndex, 0);
+
+    /// <summary>Copies a message in for a stream connection (0: none named); false when the batch is full or the payload exceeds a slot.</summary>
+    public bool TryAdd(ReadOnlySpan<byte> payload, in NetAddress peer, int socketIndex, long connectionId)
     {
         if (_count == Capacity || payload.Length > SlotSize)
             return false;
         payload.CopyTo(new Span<byte>(_base + (nint)_count * SlotSize, SlotSize));
-        Commit(payload.Length, peer, socketIndex);
+        Commit(payload.Length, peer, socketIndex, connectionId);
         return true;
     }
 
@@ -162,6 +172,7 @@ public sealed unsafe class DatagramBatch
         info.Length = length;
         info.Peer = peer;
         info.SocketIndex = socketIndex;
+        info.ConnectionId = 0;
         _count = slot + 1;
     }
 

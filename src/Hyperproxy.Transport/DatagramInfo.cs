@@ -18,4 +18,10 @@ public struct DatagramInfo
     /// listen address in the transport options.
     /// </summary>
     public int SocketIndex;
+
+    /// <summary>
+    /// The stream connection (TCP/TLS) the message arrived on or must leave by; 0 for a datagram, and for an
+    /// outgoing message to a stream socket that names no connection (the transport finds or opens one to <see cref="Peer"/>).
+    /// </summary>
+    public long ConnectionId;
 }

@@ -10,14 +10,18 @@ namespace Hyperproxy.Transport;
 /// </summary>
 public sealed class ListenSpec
 {
-    private ListenSpec(NetAddress address, AdvertisedAddress? advertised)
+    private ListenSpec(TransportProtocol transport, NetAddress address, AdvertisedAddress? advertised)
     {
+        Transport = transport;
         Address = address;
         Advertised = advertised;
     }
 
-    /// <summary>The only transport so far.</summary>
-    public string Protocol => "udp";
+    /// <summary>The transport's name: udp, tcp or tls.</summary>
+    public string Protocol => Transport.Name();
+
+    /// <summary>The transport of the socket.</summary>
+    public TransportProtocol Transport { get; }
 
     /// <summary>The numeric address and port to bind.</summary>
     public NetAddress Address { get; }
@@ -26,11 +30,14 @@ public sealed class ListenSpec
     public AdvertisedAddress? Advertised { get; }
 
     /// <summary>A spec for an address (no advertised override).</summary>
-    public static ListenSpec ForAddress(NetAddress address)
+    public static ListenSpec ForAddress(NetAddress address) => ForAddress(TransportProtocol.Udp, address);
+
+    /// <summary>A spec for a transport and address (no advertised override).</summary>
+    public static ListenSpec ForAddress(TransportProtocol transport, NetAddress address)
     {
         if (address.IsNone)
             throw new ArgumentException("address has no family", nameof(address));
-        return new ListenSpec(address, null);
+        return new ListenSpec(transport, address, null);
     }
 
     /// <summary>Parses a --listen value; throws <see cref="TransportException"/> saying what is wrong.</summary>
@@ -60,11 +67,12 @@ public sealed class ListenSpec
             error = prefix + $"missing transport; write udp:{text}";
             return false;
         }
-        if (!scheme.Equals("udp", StringComparison.OrdinalIgnoreCase))
+        if (!TransportProtocols.TryParse(scheme, out TransportProtocol transport))
         {
-            error = prefix + $"transport '{scheme}' is not supported (only udp)";
+            error = prefix + $"transport '{scheme}' is not supported (udp, tcp, tls, ws, wss)";
             return false;
         }
+        scheme = transport.Name();
 
         string rest = text.Substring(colon + 1);
         string host;
@@ -74,14 +82,14 @@ public sealed class ListenSpec
             int close = rest.IndexOf(']');
             if (close < 0)
             {
-                error = prefix + "'[' without ']'; write IPv6 as udp:[::1]:5060";
+                error = prefix + "'[' without ']'; write IPv6 as " + scheme + ":[::1]:5060";
                 return false;
             }
             host = rest.Substring(0, close + 1);
             string after = rest.Substring(close + 1);
             if (after.Length == 0)
             {
-                error = prefix + "missing port after the address; write udp:" + host + ":5060";
+                error = prefix + "missing port after the address; write " + scheme + ":" + host + ":5060";
                 return false;
             }
             if (after[0] != ':')
@@ -96,14 +104,14 @@ public sealed class ListenSpec
             int last = rest.LastIndexOf(':');
             if (last < 0)
             {
-                error = prefix + "missing port; write udp:" + rest + ":5060";
+                error = prefix + "missing port; write " + scheme + ":" + rest + ":5060";
                 return false;
             }
             host = rest.Substring(0, last);
             portText = rest.Substring(last + 1);
             if (host.Contains(':'))
             {
-                error = prefix + $"an IPv6 address must be in brackets: udp:[{host}]:{portText}";
+                error = prefix + $"an IPv6 address must be in brackets: {scheme}:[{host}]:{portText}";
                 return false;
             }
         }
@@ -126,19 +134,19 @@ public sealed class ListenSpec
                     + "host names are not allowed here, use --advertise for a name)";
             return false;
         }
-        spec = new ListenSpec(address, null);
+        spec = new ListenSpec(transport, address, null);
         return true;
     }
 
     /// <summary>This spec with an advertised address parsed from an --advertise value.</summary>
     public ListenSpec WithAdvertise(string advertise) =>
-        new(Address, AdvertisedAddress.Parse(advertise, Address.Port));
+        new(Transport, Address, AdvertisedAddress.Parse(advertise, Address.Port));
 
     /// <summary>This spec with an advertised address.</summary>
-    public ListenSpec WithAdvertise(AdvertisedAddress advertised) => new(Address, advertised);
+    public ListenSpec WithAdvertise(AdvertisedAddress advertised) => new(Transport, Address, advertised);
 
-    /// <summary>The canonical form: "udp:127.0.0.1:5060", "udp:[::1]:5060".</summary>
-    public override string ToString() => "udp:" + Address.ToString();
+    /// <summary>The canonical form: "udp:127.0.0.1:5060", "tcp:[::1]:5060".</summary>
+    public override string ToString() => Protocol + ":" + Address.ToString();
 
     internal static bool TryParsePort(string text, out int port, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
     {

@@ -8,6 +8,17 @@ public sealed record TransportOptions
     /// <summary>Addresses to bind; the index of each is the socket index in batches. Port 0 picks one.</summary>
     public IReadOnlyList<NetAddress> Listen { get; init; } = [];
 
+    /// <summary>
+    /// Stream listeners (TCP, TLS), numbered after the UDP sockets: the first has socket index <c>Listen.Count</c>.
+    /// </summary>
+    public IReadOnlyList<(TransportProtocol Protocol, NetAddress Address)> Streams { get; init; } = [];
+
+    /// <summary>Limits and timers of the stream transports.</summary>
+    public Streams.StreamOptions StreamOptions { get; init; } = new();
+
+    /// <summary>The TLS handshakes of <c>tls:</c> listeners and of connections we open to TLS peers.</summary>
+    public Streams.ITlsProvider? Tls { get; init; }
+
     /// <summary>Worker threads; 0 means one per CPU (the listed CPUs, or all available).</summary>
     public int Workers { get; init; }
 

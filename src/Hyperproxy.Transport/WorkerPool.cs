@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Hyperproxy.Sip;
+using Hyperproxy.Transport.Streams;
 
 namespace Hyperproxy.Transport;
 
@@ -20,7 +21,7 @@ public sealed class WorkerPool : IDisposable
     public WorkerPool(TransportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Listen.Count == 0)
+        if (options.Listen.Count == 0 && options.Streams.Count == 0)
             throw new TransportException("no listen address; give at least one, e.g. --listen udp:127.0.0.1:5060");
         if (options.BatchSize < 1 || options.BatchSize > 1024)
             throw new TransportException($"--batch {options.BatchSize}: expected 1-1024");
@@ -38,8 +39,25 @@ public sealed class WorkerPool : IDisposable
         if (!CpuAffinity.IsSupported)
             cpus = null;
 
-        LocalAddresses = ResolveAddresses(options);
+        List<NetAddress> udpAddresses = ResolveAddresses(options);
         Action<string> log = options.Log ?? (line => Console.Error.WriteLine(line));
+        var protocols = new List<TransportProtocol>();
+        foreach (NetAddress _ in udpAddresses)
+            protocols.Add(TransportProtocol.Udp);
+        if (options.Streams.Count > 0)
+        {
+            StreamOptions streamOptions = options.StreamOptions with
+            {
+                MaxMessageBytes = Math.Min(options.StreamOptions.MaxMessageBytes, options.SlotSize),
+            };
+            Streams = new StreamTransport(streamOptions, options.Streams, udpAddresses.Count, workerCount, options.Tls, log);
+            udpAddresses.AddRange(Streams.LocalAddresses);
+            foreach ((TransportProtocol protocol, NetAddress _) in options.Streams)
+                protocols.Add(protocol);
+        }
+        LocalAddresses = udpAddresses;
+        Protocols = protocols;
+        int udpCount = options.Listen.Count;
         _counters = new WorkerCounters[workerCount];
         _workers = new Worker[workerCount];
         var opened = new List<IBatchIo>();
@@ -47,7 +65,7 @@ public sealed class WorkerPool : IDisposable
         {
             for (int w = 0; w < workerCount; w++)
             {
-                var sockets = new Socket[LocalAddresses.Count];
+                var sockets = new Socket[udpCount];
                 try
                 {
                     for (int s = 0; s < sockets.Length; s++)
@@ -59,7 +77,8 @@ public sealed class WorkerPool : IDisposable
                         socket?.Dispose();
                     throw;
                 }
-                IBatchIo io = BatchIo.Create(IoKind, sockets, options.BatchSize);
+                IBatchIo? udp = udpCount == 0 ? null : BatchIo.Create(IoKind, sockets, options.BatchSize);
+                IBatchIo io = Streams is null ? udp! : new StreamBatchIo(udp, Streams, w, options.Streams.Count);
                 opened.Add(io);
                 _workers[w] = new Worker(w, cpus is null ? -1 : cpus[w], io, options.BatchSize, options.SlotSize,
                     _counters, _pollTimeoutMs, log, options.LogEveryNthFault);
@@ -69,11 +88,18 @@ public sealed class WorkerPool : IDisposable
         {
             foreach (IBatchIo io in opened)
                 io.Dispose();
+            Streams?.Dispose();
             throw;
         }
     }
 
-    /// <summary>The bound addresses, in listen order (ports resolved when 0 was asked for).</summary>
+    /// <summary>The transport of each socket, in socket-index order (UDP first, then the stream listeners).</summary>
+    public IReadOnlyList<TransportProtocol> Protocols { get; }
+
+    /// <summary>The TCP/TLS connections, when stream listeners are configured.</summary>
+    public StreamTransport? Streams { get; }
+
+    /// <summary>The bound addresses in socket-index order: UDP in listen order, then the stream listeners (ports resolved when 0 was asked for).</summary>
     public IReadOnlyList<NetAddress> LocalAddresses { get; }
 
     /// <summary>The I/O implementation in use.</summary>
@@ -93,6 +119,7 @@ public sealed class WorkerPool : IDisposable
         {
             foreach (Worker worker in _workers)
                 worker.Start(handlerFactory(worker.Index));
+            Streams?.Start();
         }
         catch
         {
@@ -112,6 +139,7 @@ public sealed class WorkerPool : IDisposable
             return true;
         _stopped = true;
         TimeSpan bound = timeout ?? TimeSpan.FromMilliseconds(_pollTimeoutMs + 2000);
+        Streams?.Dispose();
         foreach (Worker worker in _workers)
             worker.RequestStop();
         bool all = true;

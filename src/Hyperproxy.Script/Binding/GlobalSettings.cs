@@ -18,6 +18,31 @@ public sealed class GlobalSettings
 
     public int TcpWorkers { get; internal set; } = 8;
 
+    /// <summary><c>tcp_connection_lifetime</c> seconds (OpenSIPS default 120): an idle connection is closed after it.</summary>
+    public int TcpConnectionLifetime { get; internal set; } = 120;
+
+    /// <summary><c>tcp_connect_timeout</c> milliseconds (OpenSIPS default 100).</summary>
+    public int TcpConnectTimeout { get; internal set; } = 100;
+
+    /// <summary><c>tcp_max_connections</c> (OpenSIPS default 2048): accepted connections at once.</summary>
+    public int TcpMaxConnections { get; internal set; } = 2048;
+
+    /// <summary><c>tcp_max_msg_time</c> seconds (OpenSIPS default 4): a message must arrive whole within it.</summary>
+    public int TcpMaxMessageTime { get; internal set; } = 4;
+
+    /// <summary><c>tcp_socket_backlog</c> (OpenSIPS default 10).</summary>
+    public int TcpSocketBacklog { get; internal set; } = 10;
+
+    /// <summary><c>tcp_keepalive</c> (default on): SO_KEEPALIVE on every connection.</summary>
+    public bool TcpKeepAlive { get; internal set; } = true;
+
+    /// <summary><c>tcp_keepidle</c>/<c>tcp_keepinterval</c> seconds, <c>tcp_keepcount</c> probes; 0: the system's.</summary>
+    public int TcpKeepIdle { get; internal set; }
+
+    public int TcpKeepInterval { get; internal set; }
+
+    public int TcpKeepCount { get; internal set; }
+
     /// <summary>-3 alert … 4 debug; default 2 (notice).</summary>
     public int LogLevel { get; internal set; } = 2;
 

@@ -58,6 +58,15 @@ internal static class GlobalsBinder
         ["tos"] = Kind.Int,
         ["mpath"] = Kind.String,
         ["open_files_limit"] = Kind.Int,
+        ["tcp_connection_lifetime"] = Kind.Int,
+        ["tcp_connect_timeout"] = Kind.Int,
+        ["tcp_max_connections"] = Kind.Int,
+        ["tcp_max_msg_time"] = Kind.Int,
+        ["tcp_socket_backlog"] = Kind.Int,
+        ["tcp_keepalive"] = Kind.Bool,
+        ["tcp_keepidle"] = Kind.Int,
+        ["tcp_keepinterval"] = Kind.Int,
+        ["tcp_keepcount"] = Kind.Int,
     };
 
     public static GlobalSettings Bind(List<GlobalParameterSyntax> globals, DiagnosticBag diagnostics)
@@ -156,6 +165,39 @@ internal static class GlobalsBinder
             case "max_while_loops":
                 s.MaxWhileLoops = n;
                 break;
+            case "tcp_connection_lifetime" or "tcp_max_msg_time" or "tcp_keepidle" or "tcp_keepinterval" or "tcp_keepcount" when n < 0:
+                diagnostics.Report(g.ValueLocation, $"'{g.Name}' must not be negative");
+                break;
+            case "tcp_connect_timeout" or "tcp_max_connections" or "tcp_socket_backlog" when n < 1:
+                diagnostics.Report(g.ValueLocation, $"'{g.Name}' must be at least 1");
+                break;
+            case "tcp_connection_lifetime":
+                s.TcpConnectionLifetime = n;
+                break;
+            case "tcp_connect_timeout":
+                s.TcpConnectTimeout = n;
+                break;
+            case "tcp_max_connections":
+                s.TcpMaxConnections = n;
+                break;
+            case "tcp_max_msg_time":
+                s.TcpMaxMessageTime = n;
+                break;
+            case "tcp_socket_backlog":
+                s.TcpSocketBacklog = n;
+                break;
+            case "tcp_keepidle":
+                s.TcpKeepIdle = n;
+                s.TcpKeepAlive = true; // setting any keep-alive timer enables it (OpenSIPS)
+                break;
+            case "tcp_keepinterval":
+                s.TcpKeepInterval = n;
+                s.TcpKeepAlive = true;
+                break;
+            case "tcp_keepcount":
+                s.TcpKeepCount = n;
+                s.TcpKeepAlive = true;
+                break;
         }
     }
 
@@ -168,6 +210,7 @@ internal static class GlobalsBinder
             case "auto_aliases": s.AutoAliases = b; break;
             case "disable_503_translation": s.Disable503Translation = b; break;
             case "disable_stateless_fwd": s.DisableStatelessForward = b; break;
+            case "tcp_keepalive": s.TcpKeepAlive = b; break;
         }
     }
 

@@ -35,6 +35,7 @@ public static class CorePseudoVariables
         r.Register(ReadOnly("af"));
         r.Register(new("socket_in", PseudoVariableArgument.Optional, writable: false) { ValidateArgument = ValidateSocketField });
         r.Register(new("socket_out", PseudoVariableArgument.Optional, writable: true) { ValidateArgument = ValidateSocketField });
+        r.Register(new("fs", PseudoVariableArgument.None, writable: true)); // the forced send socket, proto:ip:port
 
         foreach (string n in new[] { "fu", "fU", "fd", "fn", "ft", "tu", "tU", "td", "tn", "tt", "ci", "cs", "cl", "cT", "ua", "ct", "rb", "mb", "ml", "mi", "path", "au", "ad", "aU", "ar", "adu", "an", "auth.nonce", "auth.resp", "auth.opaque", "auth.alg", "auth.qop", "auth.nc", "auth.cnonce", "Ts", "Tsm", "TS", "bf", "mf" })
             r.Register(ReadOnly(n));

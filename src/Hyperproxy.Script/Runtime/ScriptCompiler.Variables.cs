@@ -152,7 +152,9 @@ public sealed partial class ScriptCompiler
                 return new VariableReader(VariableId.ReturnValue, index: int.Parse(arg!, System.Globalization.CultureInfo.InvariantCulture));
             case "socket_in":
             case "socket_out":
-                return new VariableReader(VariableId.SocketIn, index: Math.Max(Array.IndexOf(s_socketFields, arg ?? string.Empty), 0));
+                return new VariableReader(name == "socket_in" ? VariableId.SocketIn : VariableId.SocketOut, index: Math.Max(Array.IndexOf(s_socketFields, arg ?? string.Empty), 0));
+            case "fs":
+                return new VariableReader(VariableId.ForcedSocket);
             case "ct.fields":
                 return new VariableReader(VariableId.ContactField, index: Array.IndexOf(s_contactFields, arg!));
             default:
@@ -182,7 +184,7 @@ public sealed partial class ScriptCompiler
                 id = VariableId.Avp;
                 slot = Slot(name, pv.Argument!);
                 break;
-            case "socket_out":
+            case "socket_out" or "fs":
                 id = VariableId.SocketIn;
                 break;
             case "stat":

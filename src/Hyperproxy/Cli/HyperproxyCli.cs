@@ -148,10 +148,10 @@ public static class HyperproxyCli
     {
         var listen = new Option<string[]>("--listen", "-l")
         {
-            Description = "A socket to serve: udp:ADDR:PORT or udp:[ADDR6]:PORT, optionally followed by \" as HOST[:PORT]\" "
+            Description = "A socket to serve: PROTO:ADDR:PORT or PROTO:[ADDR6]:PORT with PROTO udp, tcp or tls, optionally followed by \" as HOST[:PORT]\" "
                 + "for the address advertised in Via/Record-Route/Path. Repeat for several sockets. Default: udp:127.0.0.1:5060.",
             AllowMultipleArgumentsPerToken = false,
-            HelpName = "udp:ADDR:PORT[ as HOST[:PORT]]",
+            HelpName = "PROTO:ADDR:PORT[ as HOST[:PORT]]",
         };
         var advertise = new Option<string?>("--advertise")
         {
@@ -215,10 +215,21 @@ public static class HyperproxyCli
             HelpName = "LEVEL",
         };
 
+        var tlsCert = new Option<string?>("--tls-cert")
+        {
+            Description = "PEM certificate (chain) of the tls: sockets when the script configures no tls_mgm server domain; needs --tls-key.",
+            HelpName = "FILE",
+        };
+        var tlsKey = new Option<string?>("--tls-key")
+        {
+            Description = "PEM private key of --tls-cert.",
+            HelpName = "FILE",
+        };
+
         var ignoreMissing = IgnoreMissingModules();
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, locationStore, logLevel, ignoreMissing,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, locationStore, logLevel, tlsCert, tlsKey, ignoreMissing,
         };
         run.SetAction(parse =>
         {
@@ -235,7 +246,16 @@ public static class HyperproxyCli
                 parse.GetValue(durability),
                 parse.GetValue(checkpointWalSize),
                 parse.GetValue(ignoreMissing),
-                parse.GetValue(locationStore));
+                parse.GetValue(locationStore)) with
+            {
+                TlsCertificate = parse.GetValue(tlsCert) is { } cert ? Path.GetFullPath(cert) : null,
+                TlsKey = parse.GetValue(tlsKey) is { } key ? Path.GetFullPath(key) : null,
+            };
+            if ((options.TlsCertificate is null) != (options.TlsKey is null))
+            {
+                throw StartupException.Usage(options.TlsCertificate is null ? "--tls-key: needs --tls-cert" : "--tls-cert: needs --tls-key");
+            }
+
             if (configPath is not null)
             {
                 ScriptFile.RequireReadable("--config", configPath);

@@ -50,10 +50,15 @@ public sealed class ProxyServer : IDisposable
         var catalog = new ModuleCatalog { IgnoreMissingModules = options.IgnoreMissingModules };
         CompiledScript script = ScriptSetup.Load(options.ConfigPath, catalog);
         ApplyScriptLogLevel(options, script);
-        IReadOnlyList<ListenSpec> listen = ScriptSetup.Sockets(options, script);
+        IReadOnlyList<ListenSpec> sockets = ScriptSetup.Sockets(options, script);
+        // Socket indexes: the UDP sockets first (each worker binds its own), then the stream listeners.
+        ListenSpec[] listen = [.. sockets.Where(l => l.Transport == TransportProtocol.Udp), .. sockets.Where(l => l.Transport.IsStream())];
         var transport = new TransportOptions
         {
-            Listen = listen.Select(l => l.Address).ToArray(),
+            Listen = listen.Where(l => l.Transport == TransportProtocol.Udp).Select(l => l.Address).ToArray(),
+            Streams = listen.Where(l => l.Transport.IsStream()).Select(l => (l.Transport, l.Address)).ToArray(),
+            StreamOptions = TransportSetup.StreamOptions(script, catalog),
+            Tls = TransportSetup.Tls(options, script, catalog, listen),
             Workers = options.Workers != 0 ? options.Workers : ScriptWorkers(options, script),
             Cpus = options.Cpus,
             BatchSize = options.Batch,
@@ -75,13 +80,13 @@ public sealed class ProxyServer : IDisposable
         NextHopResolver? resolver = null;
         try
         {
-            var advertised = new AdvertisedAddress?[listen.Count];
+            var advertised = new AdvertisedAddress?[listen.Length];
             for (int i = 0; i < advertised.Length; i++)
             {
                 advertised[i] = listen[i].Advertised;
             }
 
-            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses));
+            var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses), pool.Protocols);
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
             var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
@@ -279,11 +284,18 @@ public sealed class ProxyServer : IDisposable
 
     public TransportCounters ReadTransportCounters() => _pool.ReadCounters();
 
+    /// <summary>The TCP/TLS counters, or null when no stream socket is served.</summary>
+    public Transport.Streams.StreamCounters? ReadStreamCounters() => _pool.Streams?.ReadCounters();
+
+    /// <summary>The TCP/TLS connections, or null when no stream socket is served.</summary>
+    public Transport.Streams.StreamTransport? Streams => _pool.Streams;
+
     /// <summary>One line for logs and the "ready" line: sockets, workers, CPUs, I/O.</summary>
     public string Describe()
     {
+        WorkerPool pool = _pool;
         string sockets = string.Join(" ", _pool.LocalAddresses.Select((a, i) =>
-            "udp:" + a + (Identity.AdvertisedHost(i).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(a.HostToString())) && Identity.AdvertisedPort(i) == a.Port
+            pool.Protocols[i].Name() + ":" + a + (Identity.AdvertisedHost(i).SequenceEqual(System.Text.Encoding.ASCII.GetBytes(a.HostToString())) && Identity.AdvertisedPort(i) == a.Port
                 ? "" : " as " + System.Text.Encoding.ASCII.GetString(Identity.AdvertisedHost(i)) + ":" + Identity.AdvertisedPort(i))));
         string cpus = string.Join(",", _pool.Workers.Select(w => w.Cpu < 0 ? "-" : w.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return $"listening on {sockets}; {_pool.Workers.Count} worker(s), cpus [{cpus}], io {_pool.IoKind}";
@@ -321,5 +333,9 @@ public sealed class ProxyServer : IDisposable
         }
 
         Log.Notice(DescribeCounters(c, _pool.ReadCounters()));
+        if (ReadStreamCounters() is { } streams)
+        {
+            Log.Notice("streams: " + streams);
+        }
     }
 }

@@ -63,13 +63,22 @@ public static class ScriptSetup
 
     /// <summary>
     /// The sockets to serve: <c>--listen</c> when given, else the script's <c>socket=</c>/<c>listen=</c>
-    /// lines (udp only), else the options' default.
+    /// lines (udp, tcp, tls: each needs its proto_ module loaded), else the options' default.
     /// </summary>
     public static IReadOnlyList<ListenSpec> Sockets(ServerOptions options, CompiledScript script)
     {
         GlobalSettings settings = script.Program.Settings;
         if (options.ListenGiven || options.ConfigPath is null || settings.Sockets.Count == 0)
         {
+            foreach (ListenSpec spec in options.Listen)
+            {
+                string module = "proto_" + spec.Protocol;
+                if (options.ConfigPath is not null && spec.Transport.IsStream() && !script.Program.IsModuleLoaded(module))
+                {
+                    throw new StartupException($"--listen {spec}: the script loads no module for {spec.Protocol}; loadmodule \"{module}.so\"");
+                }
+            }
+
             return options.Listen;
         }
 
@@ -78,13 +87,22 @@ public static class ScriptSetup
         foreach (SocketDefinition socket in settings.Sockets)
         {
             SocketSpec address = socket.Address;
-            if (address.Protocol is not (null or "udp"))
+            string protocol = address.Protocol ?? "udp";
+            if (protocol is not ("udp" or "tcp" or "tls" or "ws" or "wss"))
             {
-                throw new StartupException($"socket {address}: only udp sockets are served so far");
+                throw new StartupException($"socket {address}: transport '{protocol}' is not served (udp, tcp, tls, ws, wss)");
+            }
+
+            string module = "proto_" + protocol;
+            if (protocol != "udp" && !script.Program.IsModuleLoaded(module))
+            {
+                // OpenSIPS: "listeners found for protocol X, but no module can handle it".
+                throw new StartupException($"socket {address}: listeners found for protocol {protocol}, but no module can handle it; loadmodule \"{module}.so\"");
             }
 
             string host = address.Host.Contains(':') ? "[" + address.Host + "]" : address.Host == "*" ? "0.0.0.0" : address.Host;
-            string text = $"udp:{host}:{address.PortOrDefault}";
+            int port = address.Port != 0 ? address.Port : protocol switch { "ws" => 80, "wss" => 443, _ => address.PortOrDefault };
+            string text = $"{protocol}:{host}:{port}";
             string? advertised = socket.AdvertisedAs is { } adv ? (adv.Host.Contains(':') ? "[" + adv.Host + "]" : adv.Host) + (adv.Port > 0 ? ":" + adv.Port : string.Empty) : advertise;
             specs.Add(ServerOptions.ParseListen(advertised is null ? text : text + " as " + advertised, null));
         }

@@ -6,7 +6,7 @@ namespace Hyperproxy.Hosting;
 /// Everything <c>hyperproxy run</c> was told, validated: each bad value becomes a
 /// <see cref="StartupException"/> that names the flag and says why.
 /// </summary>
-public sealed class ServerOptions
+public sealed record ServerOptions
 {
     public const int DefaultBatch = 64;
     public const string DefaultListen = "udp:127.0.0.1:5060";
@@ -57,6 +57,12 @@ public sealed class ServerOptions
 
     /// <summary><c>--ignore-missing-modules</c>: a loadmodule of a module that is not built in is one warning, not a start-up error.</summary>
     public bool IgnoreMissingModules { get; init; }
+
+    /// <summary><c>--tls-cert</c>: PEM certificate of the tls: sockets (with <see cref="TlsKey"/>), when tls_mgm has no server domain.</summary>
+    public string? TlsCertificate { get; init; }
+
+    /// <summary><c>--tls-key</c>: PEM private key of <see cref="TlsCertificate"/>.</summary>
+    public string? TlsKey { get; init; }
 
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
     public BatchIoKind Io { get; init; } = BatchIoKind.Auto;

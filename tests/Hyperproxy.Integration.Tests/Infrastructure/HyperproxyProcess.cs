@@ -164,6 +164,14 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
         return ServerCounters.Parse(StandardError);
     }
 
+    /// <summary>Stops the server (exit code 0 asserted) and returns its log (standard error).</summary>
+    public async Task<string> StopAndReadLogAsync()
+    {
+        int exit = await StopAsync();
+        Assert.True(exit == 0, $"hyperproxy exit code {exit}\n{StandardError}");
+        return StandardError;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -19,7 +19,7 @@ public sealed class VariableTests
     [InlineData("$socket_in", "udp:127.0.0.1:5060")]
     [InlineData("$socket_in(ip)", "127.0.0.1")]
     [InlineData("$socket_in(port)", "5060")]
-    [InlineData("$socket_in(proto)", "udp")]
+    [InlineData("$socket_in(proto)", "UDP")]
     [InlineData("$fu", "sip:alice@atlanta.example.com")]
     [InlineData("$fU", "alice")]
     [InlineData("$fd", "atlanta.example.com")]

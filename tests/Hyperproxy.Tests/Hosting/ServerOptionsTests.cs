@@ -29,7 +29,7 @@ public sealed class ServerOptionsTests
     [Theory]
     [InlineData("udp:1.2.3.4.5:7000", "'1.2.3.4.5' is not a numeric IPv4 address")]
     [InlineData("udp:::1:5060", "must be in brackets")]
-    [InlineData("tcp:127.0.0.1:5060", "transport 'tcp' is not supported")]
+    [InlineData("sctp:127.0.0.1:5060", "transport 'sctp' is not supported")]
     [InlineData("udp:127.0.0.1:70000", "out of range")]
     [InlineData("udp:127.0.0.1:5060 as ", "nothing after 'as'")]
     public void BadListenValuesSayWhatIsWrong(string listen, string message)

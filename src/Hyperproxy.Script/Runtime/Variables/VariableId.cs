@@ -30,6 +30,8 @@ public enum VariableId : byte
     ReceivedIp,
     ReceivedPort,
     SocketIn,
+    SocketOut,
+    ForcedSocket,
     Proto,
     AddressFamily,
     FromUri,

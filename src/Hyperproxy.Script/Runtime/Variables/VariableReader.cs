@@ -1,3 +1,4 @@
+using System.Text;
 using Hyperproxy.Script.Runtime.Nodes;
 using Hyperproxy.Script.Syntax;
 using Hyperproxy.Sip;
@@ -54,9 +55,10 @@ internal sealed class VariableReader : ValueNode
             case VariableId.SourcePort: return ScriptValue.FromInt(context.Source.Port);
             case VariableId.ReceivedIp: return FormatHost(context, context.Host.SocketAddress(context.Socket));
             case VariableId.ReceivedPort: return ScriptValue.FromInt(context.Host.SocketAddress(context.Socket).Port);
-            case VariableId.SocketIn: return SocketField(context);
+            case VariableId.SocketIn or VariableId.SocketOut: return SocketField(context);
+            case VariableId.ForcedSocket: return context.ForcedSocket < 0 ? ScriptValue.Null : SocketField(context);
             case VariableId.RouteParams: return context.RouteParamsValue;
-            case VariableId.Proto: return Constants.Udp;
+            case VariableId.Proto: return ProtoOf(context, context.Socket, upper: false);
             case VariableId.AddressFamily: return context.Source.IsIPv6 ? Constants.Inet6 : Constants.Inet;
             case VariableId.FromUri: return NameAddrPart(context, HeaderId.From, 0);
             case VariableId.FromUser: return UriParts.User(NameAddrPart(context, HeaderId.From, 0));
@@ -185,17 +187,46 @@ internal sealed class VariableReader : ValueNode
     }
 
     /// <summary><c>$socket_in</c> (proto:ip:port) and its fields: 0 whole, 1 ip, 2 port, 3 proto, 4 af, 5 advertised ip, 6 advertised port.</summary>
+    /// <summary>The transport of a socket: <c>udp</c>/<c>tcp</c>/<c>tls</c> ($proto), upper case for <c>$socket_in(proto)</c>.</summary>
+    private static ScriptValue ProtoOf(ScriptContext context, int socket, bool upper)
+    {
+        ReadOnlySpan<byte> name = context.Host.SocketTransport(socket);
+        if (name.IsEmpty)
+        {
+            return upper ? Constants.UdpUpper : Constants.Udp;
+        }
+
+        if (Ascii.EqualsIgnoreCase(name, "tcp"u8))
+        {
+            return upper ? Constants.TcpUpper : Constants.Tcp;
+        }
+
+        if (Ascii.EqualsIgnoreCase(name, "ws"u8))
+        {
+            return upper ? Constants.WsUpper : Constants.Ws;
+        }
+
+        if (Ascii.EqualsIgnoreCase(name, "wss"u8))
+        {
+            return upper ? Constants.WssUpper : Constants.Wss;
+        }
+
+        return upper ? Constants.TlsUpper : Constants.Tls;
+    }
+
     private ScriptValue SocketField(ScriptContext context)
     {
-        NetAddress a = context.Host.SocketAddress(context.Socket);
+        // $socket_out is the forced socket when one is forced, else (as $socket_in) the receiving one.
+        int socket = _id is VariableId.SocketOut or VariableId.ForcedSocket && context.ForcedSocket >= 0 ? context.ForcedSocket : context.Socket;
+        NetAddress a = context.Host.SocketAddress(socket);
         switch (_index)
         {
             case 1: return FormatHost(context, a);
             case 2: return ScriptValue.FromInt(a.Port);
-            case 3: return Constants.Udp;
+            case 3: return ProtoOf(context, socket, upper: true);
             case 4: return a.IsIPv6 ? Constants.Inet6 : Constants.Inet;
-            case 5: return context.Store(context.Host.AdvertisedHost(context.Socket));
-            case 6: return ScriptValue.FromInt(context.Host.AdvertisedPort(context.Socket));
+            case 5: return context.Store(context.Host.AdvertisedHost(socket));
+            case 6: return ScriptValue.FromInt(context.Host.AdvertisedPort(socket));
             case 0:
                 Span<byte> free = context.ArenaFree;
                 if (free.Length < 80 || !a.TryFormat(free[4..], out int n))
@@ -203,8 +234,21 @@ internal sealed class VariableReader : ValueNode
                     return ScriptValue.Null;
                 }
 
-                "udp:"u8.CopyTo(free);
-                return context.Commit(4 + n);
+                ReadOnlySpan<byte> proto = context.Host.SocketTransport(socket);
+                proto = proto.IsEmpty ? "udp"u8 : proto;
+                // "proto:" then the address (written at free[4..]); a two-letter proto closes the gap.
+                if (proto.Length == 2)
+                {
+                    free.Slice(4, n).CopyTo(free[3..]);
+                    proto.CopyTo(free);
+                    free[2] = (byte)':';
+                    return context.Commit(3 + n);
+                }
+
+                free.Slice(4, n).CopyTo(free[(proto.Length + 1)..]);
+                proto.CopyTo(free);
+                free[proto.Length] = (byte)':';
+                return context.Commit(proto.Length + 1 + n);
             default: return ScriptValue.Null;
         }
     }

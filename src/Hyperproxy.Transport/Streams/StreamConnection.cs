@@ -1,0 +1,382 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Hyperproxy.Sip;
+
+namespace Hyperproxy.Transport.Streams;
+
+/// <summary>
+/// One TCP or TLS connection. Its reader (a <see cref="PipeReader"/> over the socket's stream, on the thread pool,
+/// never on a worker) cuts messages with <see cref="SipStreamFramer"/> and hands each to the owning worker's
+/// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill. Closing is idempotent
+/// and never touches another connection.
+/// </summary>
+internal sealed class StreamConnection
+{
+    private readonly StreamTransport _transport;
+    private readonly Channel<OutboundChunk> _writes;
+    private readonly CancellationTokenSource _closed = new();
+    private Stream? _stream;
+    private int _closing;
+    private volatile bool _closeAfterWrites;
+    private bool _webSocketOpen;
+
+    public StreamConnection(StreamTransport transport, long id, Socket socket, TransportProtocol protocol, int socketIndex,
+        NetAddress peer, int worker, bool inbound)
+    {
+        _transport = transport;
+        Id = id;
+        Socket = socket;
+        Protocol = protocol;
+        SocketIndex = socketIndex;
+        Peer = peer;
+        Worker = worker;
+        Inbound = inbound;
+        _writes = Channel.CreateBounded<OutboundChunk>(new BoundedChannelOptions(transport.Options.MaxQueuedWrites)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        long now = Environment.TickCount64;
+        CreatedAt = now;
+        LastActivity = now;
+    }
+
+    public long Id { get; }
+
+    public Socket Socket { get; }
+
+    public TransportProtocol Protocol { get; }
+
+    /// <summary>The listening socket (index in the worker's socket numbering) it belongs to.</summary>
+    public int SocketIndex { get; }
+
+    public NetAddress Peer { get; }
+
+    public int Worker { get; }
+
+    /// <summary>Accepted (true) or opened by us (false).</summary>
+    public bool Inbound { get; }
+
+    public long CreatedAt { get; }
+
+    /// <summary>Environment.TickCount64 of the last byte read or written.</summary>
+    public long LastActivity;
+
+    /// <summary>When the unread bytes started to be a partial message (0: none).</summary>
+    public long PartialSince;
+
+    /// <summary>True until the stream is usable (connect / TLS handshake done).</summary>
+    public volatile bool Establishing = true;
+
+    public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
+    public CancellationToken ClosedToken => _closed.Token;
+
+    /// <summary>Queues a SIP message for the writer: as it is, or in a text frame on a WebSocket (RFC 7118 §5; OpenSIPS sends text).</summary>
+    public bool EnqueueMessage(ReadOnlySpan<byte> payload)
+    {
+        if (!Protocol.IsWebSocket())
+            return Enqueue(payload);
+        Span<byte> header = stackalloc byte[10];
+        int n = WebSocketFrames.WriteHeader(WebSocketFrames.Text, payload.Length, header);
+        return Enqueue(header[..n], payload);
+    }
+
+    /// <summary>Queues a copy of <paramref name="payload"/> for the writer; false (and the connection closed) when its queue is full.</summary>
+    public bool Enqueue(ReadOnlySpan<byte> payload) => Enqueue(default, payload);
+
+    private bool Enqueue(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
+    {
+        if (IsClosed)
+            return false;
+        int length = prefix.Length + payload.Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        prefix.CopyTo(buffer);
+        payload.CopyTo(buffer.AsSpan(prefix.Length));
+        if (_writes.Writer.TryWrite(new OutboundChunk(buffer, length)))
+            return true;
+        ArrayPool<byte>.Shared.Return(buffer);
+        if (!IsClosed)
+        {
+            Interlocked.Increment(ref _transport.CountersRef.ClosedWriteOverflow);
+            Close();
+        }
+        return false;
+    }
+
+    /// <summary>Queues <paramref name="payload"/> and closes the connection once everything queued is written.</summary>
+    public void EnqueueAndClose(ReadOnlySpan<byte> payload)
+    {
+        _closeAfterWrites = true;
+        if (!Enqueue(payload))
+            return;
+        _writes.Writer.TryComplete();
+    }
+
+    /// <summary>Starts reading and writing over <paramref name="stream"/> (the socket's, or a TLS stream over it).</summary>
+    public void Run(Stream stream)
+    {
+        _stream = stream;
+        Establishing = false;
+        LastActivity = Environment.TickCount64;
+        _ = Task.Run(ReadLoop);
+        _ = Task.Run(WriteLoop);
+    }
+
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+            return;
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (AggregateException)
+        {
+        }
+        _writes.Writer.TryComplete();
+        try
+        {
+            Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        try
+        {
+            _stream?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+        }
+        Socket.Dispose();
+        while (_writes.Reader.TryRead(out OutboundChunk chunk))
+            ArrayPool<byte>.Shared.Return(chunk.Buffer);
+        _transport.Forget(this);
+    }
+
+    private async Task ReadLoop()
+    {
+        StreamOptions options = _transport.Options;
+        PipeReader reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        byte[]? scratch = null;
+        try
+        {
+            while (!IsClosed)
+            {
+                ReadResult result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                LastActivity = Environment.TickCount64;
+                bool keepGoing = Cut(ref buffer, options, ref scratch);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (!keepGoing)
+                    return;
+                if (buffer.IsEmpty)
+                    PartialSince = 0;
+                else if (PartialSince == 0)
+                    PartialSince = Environment.TickCount64;
+                if (result.IsCompleted)
+                    break;
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+            or System.Security.Authentication.AuthenticationException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            if (scratch is not null)
+                ArrayPool<byte>.Shared.Return(scratch);
+            await reader.CompleteAsync().ConfigureAwait(false);
+            if (!_closeAfterWrites)
+                Close(); // the writer closes a connection that ends with a last reply
+        }
+    }
+
+    /// <summary>Cuts every complete message out of <paramref name="buffer"/> (which is left at the unread rest); false: stop reading.</summary>
+    private bool Cut(ref ReadOnlySequence<byte> buffer, StreamOptions options, ref byte[]? scratch)
+    {
+        while (!buffer.IsEmpty)
+        {
+            ReadOnlySpan<byte> data;
+            if (buffer.IsSingleSegment)
+            {
+                data = buffer.FirstSpan;
+            }
+            else
+            {
+                int n = (int)Math.Min(buffer.Length, options.MaxMessageBytes + 16L);
+                scratch ??= ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 16);
+                buffer.Slice(0, n).CopyTo(scratch);
+                data = scratch.AsSpan(0, n);
+            }
+
+            if (Protocol.IsWebSocket())
+            {
+                int used = _webSocketOpen ? CutFrame(data, options) : Handshake(data, options);
+                if (used < 0)
+                    return false;
+                if (used == 0)
+                    return true;
+                buffer = buffer.Slice(used);
+                continue;
+            }
+
+            FrameResult frame = SipStreamFramer.Frame(data, Math.Min(options.MaxHeaderBytes, options.MaxMessageBytes), options.MaxMessageBytes, out int length);
+            switch (frame)
+            {
+                case FrameResult.NeedMore:
+                    return true;
+                case FrameResult.Skip:
+                    buffer = buffer.Slice(length);
+                    break;
+                case FrameResult.Ping:
+                    Interlocked.Increment(ref _transport.CountersRef.Pings);
+                    if (options.CrlfPingPong)
+                        Enqueue("\r\n"u8);
+                    buffer = buffer.Slice(length);
+                    break;
+                case FrameResult.Message:
+                    byte[] copy = ArrayPool<byte>.Shared.Rent(length);
+                    data[..length].CopyTo(copy);
+                    Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
+                    _transport.Deliver(new InboundMessage(copy, length, Id, Peer, SocketIndex), Worker);
+                    buffer = buffer.Slice(length);
+                    break;
+                case FrameResult.MissingContentLength:
+                case FrameResult.BadContentLength:
+                    // RFC 3261 §18.3: a stream message MUST carry Content-Length; answer 400 and close (framing is lost).
+                    Interlocked.Increment(ref _transport.CountersRef.ClosedMissingContentLength);
+                    Span<byte> reply = new byte[8192];
+                    ReadOnlySpan<byte> reason = frame == FrameResult.MissingContentLength ? "Missing Content-Length"u8 : "Bad Content-Length"u8;
+                    int written = StreamReplies.WriteBadRequest(data[..length], reason, reply);
+                    if (written > 0)
+                        EnqueueAndClose(reply[..written]);
+                    else
+                        Close();
+                    return false;
+                default:
+                    Interlocked.Increment(ref _transport.CountersRef.ClosedTooLarge);
+                    Close();
+                    return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The HTTP upgrade (RFC 6455 §4.2.2): bytes used, 0 for more, -1 when the connection ends (400 sent).</summary>
+    private int Handshake(ReadOnlySpan<byte> data, StreamOptions options)
+    {
+        int window = Math.Min(data.Length, options.MaxHeaderBytes + 4);
+        int end = data[..window].IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+        {
+            if (data.Length < options.MaxHeaderBytes + 4)
+                return 0;
+            Interlocked.Increment(ref _transport.CountersRef.ClosedTooLarge);
+            Close();
+            return -1;
+        }
+
+        if (!WebSocketHandshake.TryAccept(data[..(end + 4)], options.WebSocketRequireOrigin, out byte[] response, out _))
+        {
+            Interlocked.Increment(ref _transport.CountersRef.WebSocketHandshakeFailures);
+            EnqueueAndClose(response);
+            return -1;
+        }
+
+        Enqueue(response);
+        _webSocketOpen = true;
+        return end + 4;
+    }
+
+    /// <summary>One WebSocket frame: a SIP message to the worker, a pong, or the close handshake. Bytes used, 0 for more, -1 when closing.</summary>
+    private int CutFrame(ReadOnlySpan<byte> data, StreamOptions options)
+    {
+        switch (WebSocketFrames.Decode(data, options.MaxMessageBytes, out WebSocketFrame frame, out ushort code))
+        {
+            case WebSocketFrameStatus.NeedMore:
+                return 0;
+            case WebSocketFrameStatus.Fail:
+                Interlocked.Increment(ref _transport.CountersRef.WebSocketProtocolErrors);
+                SendCloseAndClose(code);
+                return -1;
+        }
+
+        int used = frame.HeaderLength + frame.PayloadLength;
+        switch (frame.Opcode)
+        {
+            case WebSocketFrames.Text or WebSocketFrames.Binary:
+                byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(frame.PayloadLength, 1));
+                WebSocketFrames.Unmask(data, frame, copy);
+                Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
+                _transport.Deliver(new InboundMessage(copy, frame.PayloadLength, Id, Peer, SocketIndex), Worker);
+                return used;
+            case WebSocketFrames.Ping:
+            {
+                Span<byte> payload = stackalloc byte[125];
+                WebSocketFrames.Unmask(data, frame, payload);
+                Span<byte> header = stackalloc byte[2];
+                WebSocketFrames.WriteHeader(WebSocketFrames.Pong, frame.PayloadLength, header);
+                Interlocked.Increment(ref _transport.CountersRef.Pings);
+                Enqueue(header, payload[..frame.PayloadLength]);
+                return used;
+            }
+
+            case WebSocketFrames.Close:
+            {
+                // Echo the close with the same code (1000 when none) and drop the connection (RFC 6455 §5.5.1).
+                Span<byte> payload = stackalloc byte[125];
+                WebSocketFrames.Unmask(data, frame, payload);
+                ushort echo = frame.PayloadLength >= 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload) : WebSocketFrames.NormalClosure;
+                SendCloseAndClose(echo);
+                return -1;
+            }
+
+            default:
+                return used; // a pong: nothing to do
+        }
+    }
+
+    private void SendCloseAndClose(ushort code)
+    {
+        Span<byte> close = stackalloc byte[4];
+        close[0] = 0x80 | WebSocketFrames.Close;
+        close[1] = 2;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(close[2..], code);
+        EnqueueAndClose(close);
+    }
+
+    private async Task WriteLoop()
+    {
+        ChannelReader<OutboundChunk> reader = _writes.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out OutboundChunk chunk))
+                {
+                    try
+                    {
+                        await _stream!.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), _closed.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    }
+                    LastActivity = Environment.TickCount64;
+                }
+                await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
+            or InvalidOperationException or NotSupportedException)
+        {
+        }
+        Close(); // the queue ends only when the connection closes (or ends with a last reply)
+    }
+
+    private readonly record struct OutboundChunk(byte[] Buffer, int Length);
+}
