@@ -6,6 +6,7 @@ using Hyperproxy.Modules.Rr;
 using Hyperproxy.Modules.Signaling;
 using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
+using Hyperproxy.Modules.Statistics;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -32,10 +33,11 @@ public sealed class ModuleCatalog
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
+        Statistics = new StatisticsModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
-            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
+            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, Statistics.Exports,
         ];
     }
 
@@ -54,6 +56,8 @@ public sealed class ModuleCatalog
     public PathModule Path { get; }
 
     public RegistrarModule Registrar { get; }
+
+    public StatisticsModule Statistics { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }

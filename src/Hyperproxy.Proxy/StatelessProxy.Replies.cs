@@ -117,6 +117,7 @@ public sealed partial class StatelessProxy
 
         outgoing.Commit(written, source.WithPort(port), socket);
         c.LocalReplies++;
+        CountReplyClass(status, ref c);
         _context.Answered = true;
         return true;
     }
@@ -174,5 +175,18 @@ public sealed partial class StatelessProxy
 
         at += bytes.Length;
         return true;
+    }
+
+    private static void CountReplyClass(int status, ref ProxyCounters c)
+    {
+        switch (status / 100)
+        {
+            case 1: c.Replies1xx++; break;
+            case 2: c.Replies2xx++; break;
+            case 3: c.Replies3xx++; break;
+            case 4: c.Replies4xx++; break;
+            case 5: c.Replies5xx++; break;
+            default: c.Replies6xx++; break;
+        }
     }
 }

@@ -43,6 +43,12 @@ public sealed partial class ScriptContext
 
     public IScriptHost Host { get; }
 
+    /// <summary>
+    /// The index of the worker this context belongs to (its row of per-worker counters:
+    /// <see cref="Statistics.Statistic.Add"/>); -1 for startup/timer contexts, which count atomically in a shared row.
+    /// </summary>
+    public int Worker { get; set; } = -1;
+
     public SipMessage Message { get; private set; } = null!;
 
     public SipEdits Edits { get; private set; } = null!;

@@ -31,6 +31,20 @@ public sealed class ProxyServer : IDisposable
 
     public ProxyIdentity Identity { get; }
 
+    /// <summary>Every statistic of this server by group (docs/statistics.md).</summary>
+    public Script.Statistics.StatisticsRegistry Statistics { get; private set; } = null!;
+
+    /// <summary>The workers' busy percentages (the load group).</summary>
+    public Management.LoadMeter Load { get; private set; } = null!;
+
+    /// <summary>When the server started (core:timestamp, MI uptime).</summary>
+    public DateTimeOffset Started { get; private set; }
+
+    /// <summary>The modules of the running script (their settings: httpd, tracer, ...).</summary>
+    public ModuleCatalog Catalog { get; private set; } = null!;
+
+    public CompiledScript Script { get; private set; } = null!;
+
     /// <summary>The bound addresses in listen order (ports filled in when 0 was asked for).</summary>
     public IReadOnlyList<NetAddress> LocalAddresses => _pool.LocalAddresses;
 
@@ -89,14 +103,21 @@ public sealed class ProxyServer : IDisposable
             }
 
             server._replyStats = replyStats;
+            catalog.Registrar.DurableReplies = replyStats;
+            server.Started = DateTimeOffset.UtcNow;
+            server.Load = new Management.LoadMeter(pool.Workers);
+            var statistics = Management.ServerStatistics.Build(counters, pool, catalog, script, server.Started, server.Load);
+            server.Statistics = statistics;
+            server.Catalog = catalog;
+            server.Script = script;
             // startup_route runs once, with no message, before any worker handles traffic.
-            var background = new BackgroundScriptHost(identity, counters, store, replyStats);
+            var background = new BackgroundScriptHost(identity, counters, store, replyStats, statistics);
             if (script.HasStartupRoute)
             {
                 script.RunStartup(script.CreateContext(background));
             }
 
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats));
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats, statistics));
             server._timers = ScriptTimerThread.StartFor(script, background);
             return server;
         }
