@@ -1,3 +1,4 @@
+using Hyperproxy.Modules.Httpd;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.ProtoUdp;
@@ -7,6 +8,7 @@ using Hyperproxy.Modules.Signaling;
 using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
 using Hyperproxy.Modules.Statistics;
+using Hyperproxy.Modules.Tracer;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -34,10 +36,13 @@ public sealed class ModuleCatalog
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
         Statistics = new StatisticsModule();
+        Httpd = new HttpdModule();
+        Tracer = new TracerModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, Statistics.Exports,
+            Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
         ];
     }
 
@@ -58,6 +63,10 @@ public sealed class ModuleCatalog
     public RegistrarModule Registrar { get; }
 
     public StatisticsModule Statistics { get; }
+
+    public HttpdModule Httpd { get; }
+
+    public TracerModule Tracer { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }

@@ -116,6 +116,8 @@ public sealed partial class StatelessProxy
         }
 
         outgoing.Commit(written, source.WithPort(port), socket);
+        if (_context.TraceId != 0)
+            TraceOut(slot[..written], source.WithPort(port), socket);
         c.LocalReplies++;
         CountReplyClass(status, ref c);
         _context.Answered = true;

@@ -102,6 +102,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     {
         ref ProxyCounters c = ref _counters[_index];
         _outgoing = outgoing;
+        _context.TraceId = 0;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)

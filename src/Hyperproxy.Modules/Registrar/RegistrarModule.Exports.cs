@@ -91,6 +91,7 @@ public sealed partial class RegistrarModule
     {
         // OpenSIPS usrloc's statistics for its one table, "location", plus what durability costs (LocationStatistics).
         Statistics = UsrlocStatistics(),
+        MiCommands = UsrlocMiCommands(),
     };
 
     private Statistic[] UsrlocStatistics()
