@@ -110,7 +110,11 @@ public sealed class HttpServer : IDisposable
             {
                 Interlocked.Increment(ref _rejected);
                 if (error is not null)
+                {
                     TryWrite(client, error);
+                    Drain(client);
+                }
+
                 return;
             }
 
@@ -183,8 +187,11 @@ public sealed class HttpServer : IDisposable
         byte[] head = new byte[MaxHead];
         int length = 0;
         int end;
+        long deadline = Environment.TickCount64 + (long)Timeout.TotalMilliseconds;
         while ((end = head.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
         {
+            if (length > 0 && Environment.TickCount64 > deadline)
+                return (null, HttpResponse.Text(408, "the request did not arrive in time"));
             if (length == head.Length)
                 return (null, HttpResponse.Text(431, $"the request head is larger than {MaxHead} bytes"));
             int n;
@@ -230,6 +237,8 @@ public sealed class HttpServer : IDisposable
         head.AsSpan(end + 4, have).CopyTo(body);
         while (have < contentLength)
         {
+            if (Environment.TickCount64 > deadline)
+                return (null, HttpResponse.Text(408, "the request body did not arrive in time"));
             int n;
             try
             {
@@ -271,6 +280,24 @@ public sealed class HttpServer : IDisposable
             sb.Append(h).Append("\r\n");
         sb.Append("\r\n");
         return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    /// <summary>After an error answer: stop sending, then read what the client still sends (bounded) so that closing
+    /// does not reset the connection before the client has read the answer.</summary>
+    private static void Drain(Socket client)
+    {
+        try
+        {
+            client.Shutdown(SocketShutdown.Send);
+            client.ReceiveTimeout = 500;
+            byte[] sink = new byte[16 * 1024];
+            for (int i = 0; i < 64 && client.Receive(sink) > 0; i++)
+            {
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
     }
 
     private static void TryWrite(Socket client, HttpResponse response)
