@@ -53,6 +53,8 @@ public sealed class StatisticsModule
 
     private string? Declare(string? spec)
     {
+        if (spec is null)
+            return null; // the row's default: nothing declared
         if (string.IsNullOrWhiteSpace(spec))
             return "a statistic needs a name";
         string name = spec.Trim();

@@ -96,7 +96,9 @@ public sealed partial class TracerModule
 
     private string? AddTraceId(string? spec)
     {
-        // [name]uri=hep:hep1  (also accepted: [name]hep:hep1)
+        // [name]uri=hep:hep1  (also accepted: [name]hep:hep1); null is the row's default: nothing declared
+        if (spec is null)
+            return null;
         Match m = TraceIdPattern().Match(spec ?? "");
         if (!m.Success)
             return $"'{spec}' is not a trace_id; use \"[name]uri=hep:hep_id_name\"";
@@ -117,6 +119,8 @@ public sealed partial class TracerModule
     private string? AddHepId(string? spec)
     {
         // [name] host:port; transport=udp; version=3
+        if (spec is null)
+            return null;
         Match m = HepIdPattern().Match(spec ?? "");
         if (!m.Success)
             return $"'{spec}' is not a hep_id; use \"[name] host:port; transport=udp; version=3\"";
