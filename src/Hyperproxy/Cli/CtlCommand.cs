@@ -26,9 +26,15 @@ internal static class CtlCommand
         var url = new Option<string>("--url", "-u") { Description = $"mi_http's address (default {DefaultUrl}).", DefaultValueFactory = _ => DefaultUrl };
         var json = new Option<bool>("--json", "-j") { Description = "Print the result as JSON, unformatted (for scripts)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the answer (default 10).", DefaultValueFactory = _ => 10 };
-        var ctl = new Command("ctl", "Run one management (MI) command on a running server, as 'opensips-cli -x mi' does: 'ctl get_statistics core:', 'ctl ps', 'ctl ul_dump'.")
+        var busyWarning = new Option<double>("--busy-warning") { Description = "check: WARNING when a worker is this busy (%, default 80).", DefaultValueFactory = _ => 80 };
+        var busyCritical = new Option<double>("--busy-critical") { Description = "check: CRITICAL when a worker is this busy (%, default 95).", DefaultValueFactory = _ => 95 };
+        var dropWarning = new Option<double>("--drop-warning") { Description = "check: WARNING when this share of received messages was dropped or malformed (%, default 1).", DefaultValueFactory = _ => 1 };
+        var dropCritical = new Option<double>("--drop-critical") { Description = "check: CRITICAL at this share (%, default 5).", DefaultValueFactory = _ => 5 };
+        var minRegistered = new Option<long>("--min-registered") { Description = "check: WARNING when fewer AoRs are registered (default 0).", DefaultValueFactory = _ => 0 };
+        var ctl = new Command("ctl", "Run one management (MI) command on a running server, as 'opensips-cli -x mi' does: 'ctl get_statistics core:', 'ctl ps', 'ctl ul_dump'; "
+            + "'ctl check' is a Nagios check (exit 0 OK, 1 WARNING, 2 CRITICAL).")
         {
-            command, parameters, url, json, timeout,
+            command, parameters, url, json, timeout, busyWarning, busyCritical, dropWarning, dropCritical, minRegistered,
         };
         ctl.Aliases.Add("mi");
         ctl.SetAction(parse =>
@@ -37,7 +43,8 @@ internal static class CtlCommand
             TextWriter error = parse.InvocationConfiguration.Error;
             string method = parse.GetValue(command)!;
             string target = parse.GetValue(url)!;
-            JsonNode? request = Request(method, parse.GetValue(parameters) ?? []);
+            bool check = method == "check";
+            JsonNode? request = check ? Request("get_statistics", ["all"]) : Request(method, parse.GetValue(parameters) ?? []);
             string body;
             try
             {
@@ -50,6 +57,11 @@ internal static class CtlCommand
                     error.WriteLine($"hyperproxy ctl: {target} answered {(int)response.StatusCode} {response.ReasonPhrase}: {body.Trim()}");
                     return HyperproxyCli.FailureExit;
                 }
+            }
+            catch (Exception e) when (check && e is HttpRequestException or TaskCanceledException or UriFormatException or InvalidOperationException)
+            {
+                output.WriteLine($"HYPERPROXY CRITICAL - cannot reach {target}: {e.Message}");
+                return 2;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or UriFormatException or InvalidOperationException)
             {
@@ -76,6 +88,12 @@ internal static class CtlCommand
             }
 
             JsonNode? result = answer is JsonObject o ? o["result"] : null;
+            if (check)
+            {
+                return CtlCheck.Evaluate(result as JsonObject ?? [], new CtlCheck.Thresholds(parse.GetValue(busyWarning), parse.GetValue(busyCritical),
+                    parse.GetValue(dropWarning), parse.GetValue(dropCritical), parse.GetValue(minRegistered)), output);
+            }
+
             if (parse.GetValue(json))
                 output.WriteLine(result?.ToJsonString() ?? "null");
             else

@@ -52,10 +52,27 @@ public sealed class CtlTests(ManagedServerFixture fixture) : IClassFixture<Manag
     }
 
     [Fact]
+    public async Task CheckAnswersInNagiosFormWithPerfdataAndExitCodes()
+    {
+        Assert.Equal(0, (await S.PingAsync()).ExitCode);
+        ToolResult ok = await Ctl("check");
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Matches(@"^HYPERPROXY OK - busy \d+%, drops 0\.00%, \d+ registered \| busy=\d+%;80;95;0;100 drops=0\.00%;1;5;0;100 registered=\d+;0;;0 rcv_requests=\d+c rcv_replies=\d+c$", ok.Output.Trim());
+
+        ToolResult warning = await Ctl("check", "--min-registered", "1000000");
+        Assert.Equal(1, warning.ExitCode);
+        Assert.StartsWith("HYPERPROXY WARNING - ", warning.Output, StringComparison.Ordinal);
+
+        ToolResult down = await ToolRun.RunAsync("dotnet", [HyperproxyProcess.DllPath, "ctl", "--url", "http://127.0.0.1:1/mi", "check"], ManagedServer.Bound);
+        Assert.Equal(2, down.ExitCode);
+        Assert.StartsWith("HYPERPROXY CRITICAL - cannot reach", down.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnUnreachableServerIsSaidPlainly()
     {
-        int closed = Ports.FreeUdpPort(); // nothing listens on TCP there either in practice; the message is what matters
-        ToolResult r = await ToolRun.RunAsync("dotnet", [HyperproxyProcess.DllPath, "mi", "--url", $"http://127.0.0.1:{closed}/mi", "ps"], ManagedServer.Bound);
+        // Port 1 (tcpmux) is privileged and nothing here serves it: the connection is refused.
+        ToolResult r = await ToolRun.RunAsync("dotnet", [HyperproxyProcess.DllPath, "mi", "--url", "http://127.0.0.1:1/mi", "ps"], ManagedServer.Bound);
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("cannot reach the management interface", r.Error, StringComparison.Ordinal);
     }
