@@ -65,7 +65,7 @@ public sealed partial class TracerModule
             foreach (TraceDestination d in _destinations)
             {
                 if (id is null || d.Name == id)
-                    list.Add(new JsonObject { ["id"] = d.Name, ["uri"] = d.HepId is not null ? "hep:" + d.HepId : "file:" + d.File, ["state"] = hub.Enabled ? "on" : "off" });
+                    list.Add(new JsonObject { ["id"] = d.Name, ["uri"] = d.HepId is not null ? "hep:" + d.HepId : d.Pcap is not null ? "pcap:" + d.Pcap : "file:" + d.File, ["state"] = hub.Enabled ? "on" : "off" });
             }
 
             return new JsonObject { ["global"] = hub.Enabled ? "on" : "off", ["trace_ids"] = list };

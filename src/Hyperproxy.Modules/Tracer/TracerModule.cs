@@ -111,8 +111,10 @@ public sealed partial class TracerModule
             _destinations.Add(new TraceDestination(name, uri[4..], null));
         else if (uri.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
             _destinations.Add(new TraceDestination(name, null, uri[5..]));
+        else if (uri.StartsWith("pcap:", StringComparison.OrdinalIgnoreCase))
+            _destinations.Add(new TraceDestination(name, null, null, uri[5..]));
         else
-            return $"trace_id destination '{uri}' is not supported; use hep:NAME (proto_hep's hep_id) or file:PATH";
+            return $"trace_id destination '{uri}' is not supported; use hep:NAME (proto_hep's hep_id), file:PATH or pcap:PATH";
         return null;
     }
 

@@ -48,6 +48,51 @@ public sealed class HepTests
         Assert.Contains("Call-ID: " + callId, Encoding.ASCII.GetString(request[0x0f]), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task APcapDestinationWritesWhatTcpdumpsReaderTakes()
+    {
+        string script = ManagedServer.Script("modparam(\"tracer\", \"trace_id\", \"[p]uri=pcap:{DIR}/sip.pcap\")\n",
+            "route {\n  trace(\"p\", \"t\");\n  sl_send_reply(200, \"OK\");\n}\n");
+        string pcap;
+        await using (ManagedServer s = await ManagedServer.StartAsync(script))
+        {
+            Assert.Equal(0, (await s.PingAsync()).ExitCode);
+            await s.WaitStatAsync("tracer:traced_messages", 2);
+            JsonNodeTrace state = new((await s.MiAsync("trace"))!.ToJsonString());
+            pcap = state.PcapPath();
+            Assert.True(File.Exists(pcap), pcap);
+            byte[] bytes = await File.ReadAllBytesAsync(pcap);
+            // pcap header: magic, version 2.4, snaplen, link type RAW (101); then records of IPv4 + UDP + SIP.
+            Assert.Equal(0xa1b2c3d4u, BinaryPrimitives.ReadUInt32LittleEndian(bytes));
+            Assert.Equal(101u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
+            int at = 24;
+            var payloads = new List<string>();
+            while (at < bytes.Length)
+            {
+                int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8));
+                ReadOnlySpan<byte> ip = bytes.AsSpan(at + 16, length);
+                Assert.Equal(0x45, ip[0]);
+                Assert.Equal(17, ip[9]);
+                Assert.Equal(length, BinaryPrimitives.ReadUInt16BigEndian(ip[2..]));
+                payloads.Add(Encoding.ASCII.GetString(ip[28..]));
+                at += 16 + length;
+            }
+
+            Assert.Contains(payloads, p => p.StartsWith("OPTIONS ", StringComparison.Ordinal));
+            Assert.Contains(payloads, p => p.StartsWith("SIP/2.0 200 OK", StringComparison.Ordinal));
+        }
+    }
+
+    private sealed record JsonNodeTrace(string Json)
+    {
+        public string PcapPath()
+        {
+            var ids = (System.Text.Json.Nodes.JsonArray)System.Text.Json.Nodes.JsonNode.Parse(Json)!["trace_ids"]!;
+            string uri = (string)ids.First(i => (string)i!["id"]! == "p")!["uri"]!;
+            return uri["pcap:".Length..];
+        }
+    }
+
     /// <summary>HEPv3 by its definition: "HEP3", total length, then (vendor, type, length incl. header, payload) chunks.</summary>
     private static Dictionary<int, byte[]> Decode(byte[] packet)
     {

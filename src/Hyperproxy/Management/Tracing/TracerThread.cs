@@ -22,6 +22,7 @@ public sealed class TracerThread : IDisposable
     private readonly Socket? _hep6;
     private readonly IPEndPoint?[] _hepTargets;
     private readonly StreamWriter?[] _files;
+    private readonly PcapWriter?[] _pcaps;
     private readonly Thread _thread;
     private volatile bool _stop;
 
@@ -32,6 +33,7 @@ public sealed class TracerThread : IDisposable
         _buffer = new TraceBuffer(hub, module.KeepMessages);
         _hepTargets = new IPEndPoint?[module.Destinations.Count];
         _files = new StreamWriter?[module.Destinations.Count];
+        _pcaps = new PcapWriter?[module.Destinations.Count];
         for (int i = 0; i < module.Destinations.Count; i++)
         {
             TraceDestination d = module.Destinations[i];
@@ -45,6 +47,17 @@ public sealed class TracerThread : IDisposable
                     _hep6 ??= new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
                 else
                     _hep4 ??= new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            }
+            else if (d.Pcap is { } pcap)
+            {
+                try
+                {
+                    _pcaps[i] = new PcapWriter(pcap);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new StartupException($"tracer trace_id [{d.Name}]: cannot create {pcap}: {e.Message}", e);
+                }
             }
             else if (d.File is { } path)
             {
@@ -106,6 +119,10 @@ public sealed class TracerThread : IDisposable
                         SendErrors++;
                     }
                 }
+                else if (_pcaps[id] is { } pcap)
+                {
+                    pcap.Write(h, message);
+                }
                 else if (_files[id] is { } file)
                 {
                     file.Write($"{DateTimeOffset.FromUnixTimeMilliseconds(h.UnixMicros / 1000):O} {(h.Outgoing ? "out" : "in")} udp:{h.Source} -> udp:{h.Destination}\n{Encoding.UTF8.GetString(message)}\n\n");
@@ -124,5 +141,7 @@ public sealed class TracerThread : IDisposable
         _hep6?.Dispose();
         foreach (StreamWriter? f in _files)
             f?.Dispose();
+        foreach (PcapWriter? p in _pcaps)
+            p?.Dispose();
     }
 }
