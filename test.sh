@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 
 need=()
 command -v sipsak   >/dev/null 2>&1 || need+=(sipsak)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sipp     >/dev/null 2>&1 || need+=(sip-tester)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
 command -v cmake    >/dev/null 2>&1 || need+=(cmake)

@@ -2,6 +2,7 @@ using Hyperproxy.Modules.Auth;
 using Hyperproxy.Modules.AuthDb;
 using Hyperproxy.Modules.CachedbRedis;
 using Hyperproxy.Modules.DbText;
+using Hyperproxy.Modules.Httpd;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.Permissions;
@@ -13,6 +14,8 @@ using Hyperproxy.Modules.Rr;
 using Hyperproxy.Modules.Signaling;
 using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
+using Hyperproxy.Modules.Statistics;
+using Hyperproxy.Modules.Tracer;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -49,12 +52,16 @@ public sealed class ModuleCatalog
         AuthDb = new AuthDbModule(Auth);
         Pike = new PikeModule();
         Permissions = new PermissionsModule();
+        Statistics = new StatisticsModule();
+        Httpd = new HttpdModule();
+        Tracer = new TracerModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
             ProtoTls.Exports, TlsMgm.Exports, new Tls.TlsOpensslModule().Exports, ProtoWs.WsExports, ProtoWs.WssExports,
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
+            Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
         ];
     }
 
@@ -93,6 +100,12 @@ public sealed class ModuleCatalog
     public PikeModule Pike { get; }
 
     public PermissionsModule Permissions { get; }
+
+    public StatisticsModule Statistics { get; }
+
+    public HttpdModule Httpd { get; }
+
+    public TracerModule Tracer { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }

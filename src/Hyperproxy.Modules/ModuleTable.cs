@@ -14,7 +14,7 @@ public static class ModuleTable
     {
         foreach (ModuleParameterDeclaration p in module.Parameters)
         {
-            if (p.Store?.Invoke(p.DefaultValue) is { } why)
+            if (!p.Repeatable && p.Store?.Invoke(p.DefaultValue) is { } why)
             {
                 throw new InvalidOperationException($"module {module.Name}: the default of {p.Name} is refused by its own table: {why}");
             }
@@ -29,6 +29,17 @@ public static class ModuleTable
     {
         foreach (ModuleParameterDeclaration p in module.Parameters)
         {
+            if (p.Repeatable)
+            {
+                foreach (ModuleParameterValue set in program.ModuleParameters)
+                {
+                    if (set.Module.Name == module.Name && set.Parameter.Name == p.Name && p.Store?.Invoke(set.Value) is { } refused)
+                        throw ModuleParameterException.For(program, module.Name, p.Name, refused);
+                }
+
+                continue;
+            }
+
             object? value = program.GetModuleParameter(module.Name, p.Name) ?? p.DefaultValue;
             if (p.Store?.Invoke(value) is { } why)
             {

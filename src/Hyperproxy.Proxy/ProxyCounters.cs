@@ -38,6 +38,22 @@ public struct ProxyCounters
     public long RequestsResumed;
     public long ParkingFull;
 
+    /// <summary>Requests dropped because a stateless forward/send could not go anywhere (core:drop_requests).</summary>
+    public long RequestsDropped;
+
+    /// <summary>Malformed requests by what was wrong (core:bad_URIs_rcvd, bad_msg_hdr, unsupported_methods).</summary>
+    public long BadUris;
+    public long BadHeaders;
+    public long BadMethods;
+
+    /// <summary>Local (stateless) replies by class, 1xx .. 6xx (the sl group).</summary>
+    public long Replies1xx;
+    public long Replies2xx;
+    public long Replies3xx;
+    public long Replies4xx;
+    public long Replies5xx;
+    public long Replies6xx;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

@@ -43,6 +43,7 @@ public sealed partial class StatelessProxy
         if (resolved != RouteError.None)
         {
             c.UnresolvedDrops++;
+            c.RequestsDropped++;
             return RouteErrors.ReturnCode(resolved == RouteError.UnsupportedTransport ? resolved : RouteError.Unresolvable);
         }
 
@@ -193,6 +194,15 @@ public sealed partial class StatelessProxy
     /// <c>$stat(name)</c>: the core statistics summed over the workers (<see cref="ProxyCounters.TryGetStatistic"/>)
     /// and the usrloc group (<see cref="Location.LocationStatistics"/>) when a location store is open.
     /// </summary>
-    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
-        ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
+    {
+        if (Statistics is { } registry)
+        {
+            Script.Statistics.Statistic? s = registry.Find(name);
+            value = s is null ? 0 : registry.Read(s);
+            return s is not null;
+        }
+
+        return ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
+    }
 }

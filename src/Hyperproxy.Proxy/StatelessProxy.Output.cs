@@ -30,8 +30,15 @@ public sealed partial class StatelessProxy
         }
 
         _outgoing.Commit(written, destination, outSocket, connection);
+        if (_context.TraceId != 0)
+            TraceOut(slot[..written], destination, outSocket);
         return true;
     }
+
+    /// <summary>tracer: a message sent for a traced one (scope t), as it left, from the socket it left by.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void TraceOut(ReadOnlySpan<byte> bytes, in NetAddress destination, int socket) =>
+        _context.Tracer?.Capture(_index, _context.TraceId - 1, outgoing: true, _identity.Bound(socket), destination, bytes);
 
     /// <summary>The first two comma-separated elements of a header list; returns how many there are (0, 1 or 2+ as 2).</summary>
     private int FirstTwo(HeaderId id, out HeaderValue first, out HeaderValue second)

@@ -118,7 +118,10 @@ public sealed partial class StatelessProxy
         // RFC 3261 §18.2.2: on a stream, the reply goes back on the request's connection (the transport falls back to
         // a live connection to source:port, then to a new one) — the same seam a forward uses.
         outgoing.Commit(written, source.WithPort(port), socket, _connection);
+        if (_context.TraceId != 0)
+            TraceOut(slot[..written], source.WithPort(port), socket);
         c.LocalReplies++;
+        CountReplyClass(status, ref c);
         _context.Answered = true;
         return true;
     }
@@ -206,5 +209,18 @@ public sealed partial class StatelessProxy
 
         at += bytes.Length;
         return true;
+    }
+
+    private static void CountReplyClass(int status, ref ProxyCounters c)
+    {
+        switch (status / 100)
+        {
+            case 1: c.Replies1xx++; break;
+            case 2: c.Replies2xx++; break;
+            case 3: c.Replies3xx++; break;
+            case 4: c.Replies4xx++; break;
+            case 5: c.Replies5xx++; break;
+            default: c.Replies6xx++; break;
+        }
     }
 }

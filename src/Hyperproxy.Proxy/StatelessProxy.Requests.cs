@@ -101,6 +101,7 @@ public sealed partial class StatelessProxy
         {
             case RouteError.ResolutionPending:
                 c.UnresolvedDrops++; // the retransmission will find the answer
+                c.RequestsDropped++;
                 break;
             case RouteError.Unresolvable or RouteError.UnsupportedScheme or RouteError.UnsupportedTransport
                 or RouteError.NotUnicast or RouteError.NoSocket:

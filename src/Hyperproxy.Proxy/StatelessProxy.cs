@@ -47,8 +47,9 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <paramref name="replyStats"/>, one per worker, records how long they waited (this worker's is
     /// <c>replyStats[index]</c>; all of them feed <c>$stat(parked_reply_*)</c>).</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
-        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null)
+        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null, Script.Statistics.StatisticsRegistry? statistics = null)
     {
+        Statistics = statistics;
         _store = store;
         _replyStats = replyStats;
         if (store is not null && store.Durability == Location.Durability.Sync)
@@ -64,7 +65,11 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         _index = index;
         _script = script;
         _context = script.CreateContext(this);
+        _context.Worker = index;
     }
+
+    /// <summary>The server's statistics (<c>$stat</c>, update_stat, module counters); null in tests without a registry.</summary>
+    public Script.Statistics.StatisticsRegistry? Statistics { get; }
 
     /// <summary>The worker's script context (tests read its state after a message).</summary>
     public ScriptContext Context => _context;
@@ -107,6 +112,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         ref ProxyCounters c = ref _counters[_index];
         _outgoing = outgoing;
         _connection = connection;
+        _context.TraceId = 0;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)
@@ -158,6 +164,20 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     private void RejectMalformed(SipError error, in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         c.BadRequests++;
+        switch (error)
+        {
+            case SipError.BadRequestUri or SipError.BadUri:
+                c.BadUris++;
+                break;
+            case SipError.BadMethod:
+                c.BadMethods++;
+                break;
+            case >= SipError.HeaderWithoutColon and <= SipError.DuplicateHeader:
+            case >= SipError.BadCSeq and <= SipError.BadAuthorization:
+                c.BadHeaders++;
+                break;
+        }
+
         if (_script.HasErrorRoute)
         {
             // error_route decides (OpenSIPS): $err.* describe the problem, sl_send_reply answers; no automatic reply.

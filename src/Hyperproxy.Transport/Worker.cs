@@ -75,6 +75,9 @@ public sealed class Worker
     /// </summary>
     public long AllocatedBytes => Volatile.Read(ref _counters[Index].AllocatedBytes);
 
+    /// <summary>Stopwatch ticks this worker spent handling and sending (not waiting for datagrams); the <c>load</c> statistics sample it.</summary>
+    public long BusyTicks => Volatile.Read(ref _counters[Index].BusyTicks);
+
     internal IBatchIo Io => _io;
 
     /// <summary>Starts the thread and waits until it is pinned and looping; throws if pinning fails.</summary>
@@ -146,6 +149,7 @@ public sealed class Worker
         if (_received.ReceiveErrors != 0)
             counters.ReceiveErrors += _received.ReceiveErrors;
         _outgoing.Clear();
+        long busyFrom = System.Diagnostics.Stopwatch.GetTimestamp();
         if (count == 0)
         {
             if (!pending)
@@ -163,6 +167,7 @@ public sealed class Worker
         }
 
         SendOutgoing(ref counters);
+        counters.BusyTicks += System.Diagnostics.Stopwatch.GetTimestamp() - busyFrom;
     }
 
     /// <summary>

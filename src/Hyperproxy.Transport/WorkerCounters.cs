@@ -3,10 +3,10 @@ using System.Runtime.InteropServices;
 namespace Hyperproxy.Transport;
 
 /// <summary>
-/// One worker's counters, written only by that worker. 128 bytes with the fields in the first 64,
+/// One worker's counters, written only by that worker. 192 bytes with the fields in the first 72,
 /// so neighbours in an array never share a cache line whatever the array's alignment.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 128)]
+[StructLayout(LayoutKind.Explicit, Size = 192)]
 internal struct WorkerCounters
 {
     [FieldOffset(0)] public long Received;
@@ -19,4 +19,7 @@ internal struct WorkerCounters
 
     /// <summary>GC.GetAllocatedBytesForCurrentThread() on the worker at the end of its last loop.</summary>
     [FieldOffset(56)] public long AllocatedBytes;
+
+    /// <summary>Stopwatch ticks spent handling and sending batches (not waiting in the kernel): the load statistics.</summary>
+    [FieldOffset(64)] public long BusyTicks;
 }

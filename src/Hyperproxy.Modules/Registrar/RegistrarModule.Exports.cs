@@ -1,6 +1,7 @@
 using Hyperproxy.Location;
 using Hyperproxy.Location.Redis;
 using Hyperproxy.Script.Declarations;
+using Hyperproxy.Script.Statistics;
 using static Hyperproxy.Script.Builtins.Declare;
 
 namespace Hyperproxy.Modules.Registrar;
@@ -53,6 +54,15 @@ public sealed partial class RegistrarModule
         OnlyDefault("disable_gruu", 1, "Hyperproxy builds no GRUUs (RFC 5627); leave disable_gruu at 1"),
     ])
     {
+        // OpenSIPS registrar's statistics: the configuration echoed, and every save() outcome.
+        Statistics =
+        [
+            Statistic.Gauge("max_expires", () => MaxExpires),
+            Statistic.Gauge("max_contacts", () => MaxContacts),
+            Statistic.Gauge("default_expire", () => DefaultExpires),
+            _acceptedRegs,
+            _rejectedRegs,
+        ],
         Init = () =>
         {
             NormaliseExpires();
@@ -83,7 +93,31 @@ public sealed partial class RegistrarModule
         Unsupported("nat_bflag", null,
             "Hyperproxy keeps a NAT'ed contact's source as its received (add_path_received, received_avp); lookup() sets no branch flag"),
         OnlyDefault("desc_time_order", 0, "bindings are kept in q order, equal q oldest first (desc_time_order 0)"),
-    ]);
+    ])
+    {
+        // OpenSIPS usrloc's statistics for its one table, "location", plus what durability costs (LocationStatistics).
+        Statistics = UsrlocStatistics(),
+        MiCommands = UsrlocMiCommands(),
+    };
+
+    private Statistic[] UsrlocStatistics()
+    {
+        var rows = new List<Statistic>
+        {
+            Statistic.Gauge("registered_users", () => _store?.GetStats().Aors ?? 0),
+            Statistic.Gauge("location-users", () => _store?.GetStats().Aors ?? 0),
+            Statistic.Gauge("location-contacts", () => _store?.GetStats().Contacts ?? 0),
+            Statistic.SummedCounter("location-expires", () => _store?.GetStats().PurgedContacts ?? 0),
+        };
+        for (int i = 2; i < LocationStatistics.Names.Count; i++)
+        {
+            byte[] name = System.Text.Encoding.ASCII.GetBytes(LocationStatistics.Names[i]);
+            rows.Add(Statistic.Gauge(LocationStatistics.Names[i],
+                () => LocationStatistics.TryGet(name, _store, DurableReplies, out long v) ? v : 0));
+        }
+
+        return [.. rows];
+    }
 
     /// <summary>The cluster modes OpenSIPS knows and why Hyperproxy does not do the others (spec §4.1).</summary>
     private static string? RefuseClusterMode(string? mode) => mode switch

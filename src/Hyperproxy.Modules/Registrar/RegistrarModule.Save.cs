@@ -12,7 +12,9 @@ public sealed partial class RegistrarModule
     private int SaveFunction(ScriptContext context, CallArguments a)
     {
         SaveFlags flags = a.Count > 1 && a.Fixed(1) is SaveFlags f ? f : SaveFlags.Default;
-        return Save(context, flags, a.Count > 2 ? a.Bytes(context, 2) : default);
+        int result = Save(context, flags, a.Count > 2 ? a.Bytes(context, 2) : default);
+        (result == -2 ? _rejectedRegs : _acceptedRegs).Increment(context.Worker);
+        return result;
     }
 
     /// <summary>

@@ -21,6 +21,11 @@ public sealed partial class RegistrarModule
 
     private readonly object _storeLock = new();
     private ILocationStore? _store;
+    private readonly Script.Statistics.Statistic _acceptedRegs = Script.Statistics.Statistic.Counter("accepted_regs");
+    private readonly Script.Statistics.Statistic _rejectedRegs = Script.Statistics.Statistic.Counter("rejected_regs");
+
+    /// <summary>The workers' durable-reply figures, for usrloc's parked_reply_* statistics (set by the server).</summary>
+    public IReadOnlyList<DurableReplyStats>? DurableReplies { get; set; }
     private int _receivedAvpSlot = -1;
 
     public int DefaultExpires { get; private set; }

@@ -60,6 +60,12 @@ public sealed class FunctionRegistry
         }
 
         _modules[module.Name] = module;
+        foreach (string alias in module.Aliases)
+        {
+            if (!_modules.TryAdd(alias, module))
+                throw new InvalidOperationException($"module alias '{alias}' of '{module.Name}' is already registered");
+        }
+
         foreach (var f in module.Functions)
         {
             f.Module = module.Name;

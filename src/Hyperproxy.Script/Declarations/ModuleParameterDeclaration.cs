@@ -27,6 +27,12 @@ public sealed class ModuleParameterDeclaration
     /// </summary>
     public Func<object?, string?>? Store { get; }
 
+    /// <summary>
+    /// The parameter may be set many times and every value counts, in script order (tracer's <c>trace_id</c>,
+    /// statistics' <c>variable</c>); the default is not stored when the script sets none.
+    /// </summary>
+    public bool Repeatable { get; init; }
+
     /// <summary>The default as a script would write it: <c>3600</c>, <c>"received"</c>, <c>NULL</c>.</summary>
     public string FormatDefault() => DefaultValue switch
     {

@@ -65,6 +65,9 @@ public interface IScriptHost
         return false;
     }
 
+    /// <summary>The server's statistics (update_stat/reset_stat, module counters); null when the host has none (tests).</summary>
+    Statistics.StatisticsRegistry? Statistics => null;
+
     /// <summary>True when messages of this level (-3 alert .. 4 debug) would be written.</summary>
     bool IsLogEnabled(int level);
 

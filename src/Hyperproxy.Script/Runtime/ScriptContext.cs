@@ -43,6 +43,21 @@ public sealed partial class ScriptContext
 
     public IScriptHost Host { get; }
 
+    /// <summary>
+    /// The index of the worker this context belongs to (its row of per-worker counters:
+    /// <see cref="Statistics.Statistic.Add"/>); -1 for startup/timer contexts, which count atomically in a shared row.
+    /// </summary>
+    public int Worker { get; set; } = -1;
+
+    /// <summary>
+    /// Set by tracer's trace() with a transaction scope: the messages this proxy sends for the current one (local
+    /// replies, the relayed request) are captured too, to trace_id <see cref="TraceId"/> - 1. Cleared per message.
+    /// </summary>
+    public Tracing.TraceHub? Tracer { get; set; }
+
+    /// <summary>1 + the trace_id index the outgoing messages go to; 0: not traced.</summary>
+    public int TraceId { get; set; }
+
     public SipMessage Message { get; private set; } = null!;
 
     public SipEdits Edits { get; private set; } = null!;
@@ -137,6 +152,7 @@ public sealed partial class ScriptContext
         AddLocalRport = false;
         Answered = false;
         ExtraBranches = 0;
+        TraceId = 0;
         MessageId++;
         Depth = 0;
         _arenaUsed = 0;

@@ -65,6 +65,7 @@ public static class HyperproxyCli
         root.Add(BuildCheckConfig());
         root.Add(BuildDefaultConfig());
         root.Add(BuildModules());
+        root.Add(CtlCommand.Build());
         return root;
     }
 

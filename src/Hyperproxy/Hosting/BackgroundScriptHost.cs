@@ -22,8 +22,9 @@ public sealed class BackgroundScriptHost : IScriptHost
     /// <param name="store">The location store, for the usrloc statistics (none: they are unknown).</param>
     /// <param name="replyStats">The workers' durable-reply figures (usrloc's parked_reply_* statistics).</param>
     public BackgroundScriptHost(ProxyIdentity identity, ProxyCounters[]? counters = null, Location.ILocationStore? store = null,
-        Location.DurableReplyStats[]? replyStats = null)
+        Location.DurableReplyStats[]? replyStats = null, Script.Statistics.StatisticsRegistry? statistics = null)
     {
+        Statistics = statistics;
         _identity = identity;
         _counters = counters ?? [];
         _store = store;
@@ -50,8 +51,20 @@ public sealed class BackgroundScriptHost : IScriptHost
 
     public int AdvertisedPort(int socket) => _identity.AdvertisedPort(socket);
 
-    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
-        ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
+    /// <summary>The server's statistics; startup_route and timer_route count in the registry's shared row.</summary>
+    public Script.Statistics.StatisticsRegistry? Statistics { get; }
+
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
+    {
+        if (Statistics is { } registry)
+        {
+            Script.Statistics.Statistic? s = registry.Find(name);
+            value = s is null ? 0 : registry.Read(s);
+            return s is not null;
+        }
+
+        return ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
+    }
 
     public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 

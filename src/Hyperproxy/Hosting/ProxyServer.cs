@@ -23,6 +23,8 @@ public sealed class ProxyServer : IDisposable
     private ILocationStore? _store;
     private DurableReplyStats[] _replyStats = [];
     private ScriptTimerThread? _timers;
+    private Hyperproxy.Management.ManagementServer? _management;
+    private Hyperproxy.Management.Tracing.TracerThread? _tracer;
 
     private ProxyServer(WorkerPool pool, NextHopResolver resolver, ProxyIdentity identity, ProxyCounters[] counters)
     {
@@ -33,6 +35,29 @@ public sealed class ProxyServer : IDisposable
     }
 
     public ProxyIdentity Identity { get; }
+
+    /// <summary>Every statistic of this server by group (docs/statistics.md).</summary>
+    public Script.Statistics.StatisticsRegistry Statistics { get; private set; } = null!;
+
+    /// <summary>The workers' busy percentages (the load group).</summary>
+    public Hyperproxy.Management.LoadMeter Load { get; private set; } = null!;
+
+    /// <summary>When the server started (core:timestamp, MI uptime).</summary>
+    public DateTimeOffset Started { get; private set; }
+
+    /// <summary>The modules of the running script (their settings: httpd, tracer, ...).</summary>
+    public ModuleCatalog Catalog { get; private set; } = null!;
+
+    public CompiledScript Script { get; private set; } = null!;
+
+    /// <summary>The management HTTP server, when the script loads httpd.</summary>
+    public Hyperproxy.Management.ManagementServer? ManagementHttp => _management;
+
+    /// <summary>The last traced messages (the dashboard's trace page), when the script loads tracer.</summary>
+    public Hyperproxy.Management.Tracing.TraceBuffer? Trace { get; private set; }
+
+    /// <summary>Set by MI <c>shutdown</c>: the host stops the server as on SIGTERM.</summary>
+    public ManualResetEventSlim StopRequested { get; } = new();
 
     /// <summary>The bound addresses in listen order (ports filled in when 0 was asked for).</summary>
     public IReadOnlyList<NetAddress> LocalAddresses => _pool.LocalAddresses;
@@ -78,6 +103,7 @@ public sealed class ProxyServer : IDisposable
         }
 
         NextHopResolver? resolver = null;
+        ProxyServer? server = null;
         try
         {
             var advertised = new AdvertisedAddress?[listen.Length];
@@ -89,7 +115,7 @@ public sealed class ProxyServer : IDisposable
             var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses), pool.Protocols);
             resolver = new NextHopResolver();
             var counters = new ProxyCounters[pool.Workers.Count];
-            var server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
+            server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
             var replyStats = new DurableReplyStats[pool.Workers.Count];
             for (int i = 0; i < replyStats.Length; i++)
             {
@@ -97,19 +123,36 @@ public sealed class ProxyServer : IDisposable
             }
 
             server._replyStats = replyStats;
+            catalog.Registrar.DurableReplies = replyStats;
+            server.Started = DateTimeOffset.UtcNow;
+            server.Load = new Hyperproxy.Management.LoadMeter(pool.Workers);
+            var statistics = Hyperproxy.Management.ServerStatistics.Build(counters, pool, catalog, script, server.Started, server.Load);
+            server.Statistics = statistics;
+            server.Catalog = catalog;
+            server.Script = script;
+            if (script.Program.IsModuleLoaded(Modules.Tracer.TracerModule.Name))
+            {
+                server._tracer = new Hyperproxy.Management.Tracing.TracerThread(catalog.Tracer, catalog.Tracer.Start(pool.Workers.Count));
+                server.Trace = server._tracer.Buffer;
+            }
+
             // startup_route runs once, with no message, before any worker handles traffic.
-            var background = new BackgroundScriptHost(identity, counters, store, replyStats);
+            var background = new BackgroundScriptHost(identity, counters, store, replyStats, statistics);
             if (script.HasStartupRoute)
             {
                 script.RunStartup(script.CreateContext(background));
             }
 
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats));
+            NextHopResolver shared = resolver;
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics));
             server._timers = ScriptTimerThread.StartFor(script, background);
+            server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
             return server;
         }
         catch
         {
+            server?._management?.Dispose();
+            server?._tracer?.Dispose();
             pool.Dispose();
             resolver?.Dispose();
             store?.Dispose();
@@ -317,8 +360,10 @@ public sealed class ProxyServer : IDisposable
     public void Dispose()
     {
         ProxyCounters c = ReadCounters();
+        _management?.Dispose();
         _timers?.Dispose();
         _pool.Stop();
+        _tracer?.Dispose();
         _resolver.Dispose();
         if (_store is not null)
         {

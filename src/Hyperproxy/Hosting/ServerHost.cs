@@ -43,9 +43,9 @@ public static class ServerHost
             // Tests and scripts wait for this line: every socket is bound and every worker runs.
             output.WriteLine($"hyperproxy: ready, {server.Describe()}");
             output.Flush();
-            stop.Wait();
+            bool byMi = WaitHandle.WaitAny([stop.WaitHandle, server.StopRequested.WaitHandle]) == 1;
             Volatile.Write(ref running, null);
-            Log.Notice("signal received, stopping");
+            Log.Notice(byMi ? "MI shutdown, stopping" : "signal received, stopping");
         }
 
         Log.Notice("stopped");

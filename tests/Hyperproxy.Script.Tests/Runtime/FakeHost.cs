@@ -62,9 +62,18 @@ internal sealed class FakeHost : IScriptHost
 
     public bool IsLogEnabled(int level) => Recording;
 
-    /// <summary><c>$stat(rcv_requests)</c> reads 42; every other statistic is unknown.</summary>
+    /// <summary>A registry when a test gives one (update_stat, reset_stat, $stat read it).</summary>
+    public Hyperproxy.Script.Statistics.StatisticsRegistry? Statistics { get; set; }
+
+    /// <summary><c>$stat(rcv_requests)</c> reads 42 (without a registry); every other statistic is unknown.</summary>
     public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
     {
+        if (Statistics?.Find(name) is { } s)
+        {
+            value = s.Read();
+            return true;
+        }
+
         value = name.SequenceEqual("rcv_requests"u8) ? 42 : 0;
         return value != 0;
     }

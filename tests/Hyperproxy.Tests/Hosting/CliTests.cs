@@ -61,7 +61,7 @@ public sealed class CliTests
 
     [Theory]
     [InlineData("hyperproxy: --frobnicate: not a flag of 'run'; see 'hyperproxy run --help'", "run", "--frobnicate")]
-    [InlineData("hyperproxy: 'frobnicate': not a command; use run, version, check-config, default-config or modules", "frobnicate")]
+    [InlineData("hyperproxy: 'frobnicate': not a command; use run, version, check-config, default-config, modules or ctl", "frobnicate")]
     [InlineData("hyperproxy: 'extra': unexpected argument to 'run'; see 'hyperproxy run --help'", "run", "extra")]
     [InlineData("hyperproxy: --workers: needs a value (N)", "run", "--workers")]
     [InlineData("hyperproxy: check-config: needs FILE; see 'hyperproxy check-config --help'", "check-config")]

@@ -1,0 +1,62 @@
+using Hyperproxy.Script.Statistics;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// The OpenSIPS groups the stateless core counts (docs/statistics.md): <c>core</c> (rcv_requests, fwd_replies,
+/// err_requests, bad_URIs_rcvd, ..., timestamp) and <c>sl</c> (1xx_replies .. 6xx_replies, sent_replies,
+/// sent_err_replies, received_ACKs), read by summing the workers' <see cref="ProxyCounters"/>.
+/// </summary>
+public static class ProxyStatistics
+{
+    private delegate long Field(ref ProxyCounters c);
+
+    public static IReadOnlyList<Statistic> Core(ProxyCounters[] counters, DateTimeOffset started) =>
+    [
+        Sum(counters, "rcv_requests", static (ref c) => c.RequestsReceived),
+        Sum(counters, "rcv_replies", static (ref c) => c.RepliesReceived),
+        Sum(counters, "fwd_requests", static (ref c) => c.RequestsForwarded),
+        Sum(counters, "fwd_replies", static (ref c) => c.RepliesForwarded),
+        Sum(counters, "drop_requests", static (ref c) => c.RequestsDropped),
+        Sum(counters, "drop_replies", static (ref c) => c.RepliesDropped),
+        Sum(counters, "err_requests", static (ref c) => c.BadRequests),
+        Sum(counters, "err_replies", static (ref c) => c.BadReplies + c.RepliesWithoutNextVia),
+        Sum(counters, "bad_URIs_rcvd", static (ref c) => c.BadUris),
+        Sum(counters, "unsupported_methods", static (ref c) => c.BadMethods),
+        Sum(counters, "bad_msg_hdr", static (ref c) => c.BadHeaders),
+        Statistic.Gauge("timestamp", () => (long)(DateTimeOffset.UtcNow - started).TotalSeconds),
+        // Hyperproxy's own, beyond OpenSIPS's list: what the stop log has always shown.
+        Sum(counters, "garbage", static (ref c) => c.Garbage),
+        Sum(counters, "too_many_hops", static (ref c) => c.TooManyHops),
+        Sum(counters, "loops_detected", static (ref c) => c.LoopsDetected),
+        Sum(counters, "replies_not_for_us", static (ref c) => c.RepliesNotForUs),
+        Sum(counters, "output_full", static (ref c) => c.OutputFull),
+        Sum(counters, "datagram_faults", static (ref c) => c.DatagramFaults),
+    ];
+
+    public static IReadOnlyList<Statistic> Sl(ProxyCounters[] counters) =>
+    [
+        Sum(counters, "1xx_replies", static (ref c) => c.Replies1xx),
+        Sum(counters, "2xx_replies", static (ref c) => c.Replies2xx),
+        Sum(counters, "3xx_replies", static (ref c) => c.Replies3xx),
+        Sum(counters, "4xx_replies", static (ref c) => c.Replies4xx),
+        Sum(counters, "5xx_replies", static (ref c) => c.Replies5xx),
+        Sum(counters, "6xx_replies", static (ref c) => c.Replies6xx),
+        Sum(counters, "sent_replies", static (ref c) => c.LocalReplies),
+        Sum(counters, "sent_err_replies", static (ref c) => c.Replies3xx + c.Replies4xx + c.Replies5xx + c.Replies6xx),
+        Sum(counters, "received_ACKs", static (ref c) => c.AcksAbsorbed),
+    ];
+
+    private static Statistic Sum(ProxyCounters[] counters, string name, Field field) => Statistic.SummedCounter(name, () =>
+    {
+        long sum = 0;
+        for (int i = 0; i < counters.Length; i++)
+        {
+            // A torn read of a neighbour field is harmless: each field is one aligned long.
+            ProxyCounters copy = counters[i];
+            sum += field(ref copy);
+        }
+
+        return sum;
+    });
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Hyperproxy.Hosting;
+using Hyperproxy.Modules.Tracer;
+using Hyperproxy.Script.Tracing;
+
+namespace Hyperproxy.Management.Tracing;
+
+/// <summary>
+/// The tracer thread (<c>hp-tracer</c>): drains the workers' rings every few milliseconds, counts each message
+/// (tracer:traced_messages), keeps it for the dashboard, sends it as HEPv3 over UDP to its trace_id's hep_id
+/// (from an ephemeral UDP socket) or appends it to its file. Never on a worker; a slow destination only makes
+/// the rings fill, which the workers count as drops.
+/// </summary>
+public sealed class TracerThread : IDisposable
+{
+    private readonly TracerModule _module;
+    private readonly TraceHub _hub;
+    private readonly TraceBuffer _buffer;
+    private readonly Socket? _hep4;
+    private readonly Socket? _hep6;
+    private readonly IPEndPoint?[] _hepTargets;
+    private readonly StreamWriter?[] _files;
+    private readonly PcapWriter?[] _pcaps;
+    private readonly Thread _thread;
+    private volatile bool _stop;
+
+    public TracerThread(TracerModule module, TraceHub hub)
+    {
+        _module = module;
+        _hub = hub;
+        _buffer = new TraceBuffer(hub, module.KeepMessages);
+        _hepTargets = new IPEndPoint?[module.Destinations.Count];
+        _files = new StreamWriter?[module.Destinations.Count];
+        _pcaps = new PcapWriter?[module.Destinations.Count];
+        for (int i = 0; i < module.Destinations.Count; i++)
+        {
+            TraceDestination d = module.Destinations[i];
+            if (d.HepId is { } id)
+            {
+                HepDestination hep = module.HepIds.First(h => h.Name == id);
+                IPAddress address = IPAddress.TryParse(hep.Host, out IPAddress? ip) ? ip
+                    : Dns.GetHostAddresses(hep.Host).FirstOrDefault() ?? throw new StartupException($"proto_hep hep_id [{hep.Name}]: {hep.Host} does not resolve");
+                _hepTargets[i] = new IPEndPoint(address, hep.Port);
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                    _hep6 ??= new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                else
+                    _hep4 ??= new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            }
+            else if (d.Pcap is { } pcap)
+            {
+                try
+                {
+                    _pcaps[i] = new PcapWriter(pcap);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new StartupException($"tracer trace_id [{d.Name}]: cannot create {pcap}: {e.Message}", e);
+                }
+            }
+            else if (d.File is { } path)
+            {
+                try
+                {
+                    _files[i] = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new StartupException($"tracer trace_id [{d.Name}]: cannot open {path}: {e.Message}", e);
+                }
+            }
+        }
+
+        _thread = new Thread(Run) { Name = "hp-tracer", IsBackground = true };
+        _thread.Start();
+    }
+
+    public TraceBuffer Buffer => _buffer;
+
+    /// <summary>HEP packets that could not be sent (the destination refused them).</summary>
+    public long SendErrors { get; private set; }
+
+    private void Run()
+    {
+        while (!_stop)
+        {
+            if (DrainOnce() == 0)
+                Thread.Sleep(5);
+        }
+
+        DrainOnce();
+    }
+
+    /// <summary>Takes everything in the rings now; returns how many messages.</summary>
+    public int DrainOnce()
+    {
+        int taken = 0;
+        foreach (TraceRing ring in _hub.Rings)
+        {
+            while (ring.TryRead(out TraceHeader h, out byte[] message))
+            {
+                taken++;
+                _module.TracedCounter.Add(-1, 1);
+                int id = h.TraceId;
+                string name = id < _module.Destinations.Count ? _module.Destinations[id].Name : "";
+                _buffer.Add(h, message, name);
+                if (id >= _hepTargets.Length)
+                    continue;
+                if (_hepTargets[id] is { } target)
+                {
+                    byte[] packet = HepEncoder.Encode(h, message, (uint)_module.CaptureId, Encoding.UTF8.GetBytes(TraceText.CallId(message)));
+                    try
+                    {
+                        (target.AddressFamily == AddressFamily.InterNetworkV6 ? _hep6 : _hep4)!.SendTo(packet, target);
+                    }
+                    catch (SocketException)
+                    {
+                        SendErrors++;
+                    }
+                }
+                else if (_pcaps[id] is { } pcap)
+                {
+                    pcap.Write(h, message);
+                }
+                else if (_files[id] is { } file)
+                {
+                    file.Write($"{DateTimeOffset.FromUnixTimeMilliseconds(h.UnixMicros / 1000):O} {(h.Outgoing ? "out" : "in")} udp:{h.Source} -> udp:{h.Destination}\n{Encoding.UTF8.GetString(message)}\n\n");
+                }
+            }
+        }
+
+        return taken;
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join(TimeSpan.FromSeconds(2));
+        _hep4?.Dispose();
+        _hep6?.Dispose();
+        foreach (StreamWriter? f in _files)
+            f?.Dispose();
+        foreach (PcapWriter? p in _pcaps)
+            p?.Dispose();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Hyperproxy.Integration.Tests.Infrastructure;
+
+namespace Hyperproxy.Integration.Tests.Management;
+
+/// <summary>trace() to a proto_hep hep_id: the HEPv3 packets a Homer capture server would receive, decoded here independently.</summary>
+public sealed class HepTests
+{
+    [Fact]
+    public async Task TracedOptionsArriveAsHepV3WithAddressesPortsTimeAndTheMessage()
+    {
+        int hepPort = Ports.FreeUdpPort();
+        using var capture = new UdpClient(new IPEndPoint(IPAddress.Loopback, hepPort));
+        string script = ManagedServer.Script(
+            $"modparam(\"proto_hep\", \"hep_id\", \"[homer] 127.0.0.1:{hepPort}; transport=udp; version=3\")\n"
+            + "modparam(\"proto_hep\", \"hep_capture_id\", 1234)\n"
+            + "modparam(\"tracer\", \"trace_id\", \"[h]uri=hep:homer\")\n",
+            "route {\n  trace(\"h\", \"t\");\n  sl_send_reply(200, \"OK\");\n}\n");
+        await using ManagedServer s = await ManagedServer.StartAsync(script);
+        ToolResult ping = await s.PingAsync();
+        Assert.Equal(0, ping.ExitCode);
+
+        var packets = new List<Dictionary<int, byte[]>>();
+        using var cts = new CancellationTokenSource(ManagedServer.Bound);
+        while (packets.Count < 2)
+        {
+            UdpReceiveResult r = await capture.ReceiveAsync(cts.Token);
+            packets.Add(Decode(r.Buffer));
+        }
+
+        Dictionary<int, byte[]> request = packets.Single(p => Encoding.ASCII.GetString(p[0x0f]).StartsWith("OPTIONS ", StringComparison.Ordinal));
+        Dictionary<int, byte[]> reply = packets.Single(p => Encoding.ASCII.GetString(p[0x0f]).StartsWith("SIP/2.0 200", StringComparison.Ordinal));
+        Assert.Equal(2, request[0x01][0]);          // IPv4
+        Assert.Equal(17, request[0x02][0]);         // UDP
+        Assert.Equal(new byte[] { 127, 0, 0, 1 }, request[0x03]);
+        Assert.Equal(s.SipPort, BinaryPrimitives.ReadUInt16BigEndian(request[0x08])); // to the proxy
+        Assert.Equal(s.SipPort, BinaryPrimitives.ReadUInt16BigEndian(reply[0x07]));   // from the proxy
+        Assert.Equal(BinaryPrimitives.ReadUInt16BigEndian(request[0x07]), BinaryPrimitives.ReadUInt16BigEndian(reply[0x08]));
+        Assert.Equal(1, request[0x0b][0]);          // SIP
+        Assert.Equal(1234u, BinaryPrimitives.ReadUInt32BigEndian(request[0x0c]));
+        uint seconds = BinaryPrimitives.ReadUInt32BigEndian(request[0x09]);
+        Assert.InRange(seconds, (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60, (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 5);
+        Assert.InRange(BinaryPrimitives.ReadUInt32BigEndian(request[0x0a]), 0u, 999_999u);
+        string callId = Encoding.ASCII.GetString(request[0x11]);
+        Assert.Contains("Call-ID: " + callId, Encoding.ASCII.GetString(request[0x0f]), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task APcapDestinationWritesWhatTcpdumpsReaderTakes()
+    {
+        string script = ManagedServer.Script("modparam(\"tracer\", \"trace_id\", \"[p]uri=pcap:{DIR}/sip.pcap\")\n",
+            "route {\n  trace(\"p\", \"t\");\n  sl_send_reply(200, \"OK\");\n}\n");
+        string pcap;
+        await using (ManagedServer s = await ManagedServer.StartAsync(script))
+        {
+            Assert.Equal(0, (await s.PingAsync()).ExitCode);
+            await s.WaitStatAsync("tracer:traced_messages", 2);
+            JsonNodeTrace state = new((await s.MiAsync("trace"))!.ToJsonString());
+            pcap = state.PcapPath();
+            Assert.True(File.Exists(pcap), pcap);
+            byte[] bytes = await File.ReadAllBytesAsync(pcap);
+            // pcap header: magic, version 2.4, snaplen, link type RAW (101); then records of IPv4 + UDP + SIP.
+            Assert.Equal(0xa1b2c3d4u, BinaryPrimitives.ReadUInt32LittleEndian(bytes));
+            Assert.Equal(101u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(20)));
+            int at = 24;
+            var payloads = new List<string>();
+            while (at < bytes.Length)
+            {
+                int length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 8));
+                ReadOnlySpan<byte> ip = bytes.AsSpan(at + 16, length);
+                Assert.Equal(0x45, ip[0]);
+                Assert.Equal(17, ip[9]);
+                Assert.Equal(length, BinaryPrimitives.ReadUInt16BigEndian(ip[2..]));
+                payloads.Add(Encoding.ASCII.GetString(ip[28..]));
+                at += 16 + length;
+            }
+
+            Assert.Contains(payloads, p => p.StartsWith("OPTIONS ", StringComparison.Ordinal));
+            Assert.Contains(payloads, p => p.StartsWith("SIP/2.0 200 OK", StringComparison.Ordinal));
+        }
+    }
+
+    private sealed record JsonNodeTrace(string Json)
+    {
+        public string PcapPath()
+        {
+            var ids = (System.Text.Json.Nodes.JsonArray)System.Text.Json.Nodes.JsonNode.Parse(Json)!["trace_ids"]!;
+            string uri = (string)ids.First(i => (string)i!["id"]! == "p")!["uri"]!;
+            return uri["pcap:".Length..];
+        }
+    }
+
+    /// <summary>HEPv3 by its definition: "HEP3", total length, then (vendor, type, length incl. header, payload) chunks.</summary>
+    private static Dictionary<int, byte[]> Decode(byte[] packet)
+    {
+        Assert.Equal("HEP3", Encoding.ASCII.GetString(packet, 0, 4));
+        Assert.Equal(packet.Length, BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(4)));
+        var chunks = new Dictionary<int, byte[]>();
+        int at = 6;
+        while (at < packet.Length)
+        {
+            Assert.Equal(0, BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(at)));
+            int type = BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(at + 2));
+            int length = BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(at + 4));
+            Assert.InRange(length, 6, packet.Length - at);
+            chunks[type] = packet.AsSpan(at + 6, length - 6).ToArray();
+            at += length;
+        }
+
+        Assert.Equal(packet.Length, at);
+        return chunks;
+    }
+}
