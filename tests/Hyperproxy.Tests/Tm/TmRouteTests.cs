@@ -42,6 +42,19 @@ public sealed class TmRouteTests
     }
 
     [Fact]
+    public void SendReplyInAFailureRouteAnswersStatefully()
+    {
+        using var tm = new TmHarness(Head + "loadmodule \"signaling.so\"\n"
+            + "route { t_on_failure(\"f\"); $du = \"sip:127.0.0.2:5070\"; t_relay(); }\n"
+            + "failure_route[f] { send_reply(404, \"Nobody Home\"); }\n");
+        Sent invite = Relay(tm);
+        Sent[] sent = tm.Send(ResponseTo(invite, 500, "Oops"), Uas1);
+        Sent up = Assert.Single(sent, s => s.Destination == Uac);
+        Assert.Equal("SIP/2.0 404 Nobody Home", up.StartLine);
+        Assert.Single(up.Headers("Via"));
+    }
+
+    [Fact]
     public void TheFailureRouteIsDisarmedWhenItStarts()
     {
         using var tm = new TmHarness(Head
