@@ -16,6 +16,7 @@ using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
 using Hyperproxy.Modules.Statistics;
 using Hyperproxy.Modules.Tracer;
+using Hyperproxy.Modules.Tm;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -55,6 +56,7 @@ public sealed class ModuleCatalog
         Statistics = new StatisticsModule();
         Httpd = new HttpdModule();
         Tracer = new TracerModule();
+        Tm = new TmModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
@@ -62,6 +64,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
+            Tm.Exports,
         ];
     }
 
@@ -106,6 +109,8 @@ public sealed class ModuleCatalog
     public HttpdModule Httpd { get; }
 
     public TracerModule Tracer { get; }
+
+    public TmModule Tm { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -185,6 +190,7 @@ public sealed class ModuleCatalog
             Registrar.Bind(script);
             Auth.Bind(script);
             AuthDb.Bind(script);
+            Tm.Bind(script);
         }
 
         return script;

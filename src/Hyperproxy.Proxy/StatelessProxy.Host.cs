@@ -30,6 +30,11 @@ public sealed partial class StatelessProxy
             c.TooManyHops++;
         }
 
+        if (_inFailureRoute && _tmCurrent is not null)
+        {
+            return TReply(context, code, reason); // send_reply in failure_route: the transaction answers (signaling)
+        }
+
         return SendReply(code, reason, context.ReplyHeaders, context.Source, context.Socket, _outgoing, ref c, context.RportForced) ? 1 : -1;
     }
 

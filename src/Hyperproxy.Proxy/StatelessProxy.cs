@@ -16,14 +16,15 @@ namespace Hyperproxy.Proxy;
 /// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, IScriptHost
+public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, ITimerHandler, IScriptHost, ITmHost
 {
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
     private readonly int _index;
-    private readonly SipMessage _message = new();
-    private readonly SipEdits _edits = new();
+    // The message in hand and its edits; a failure_route or a relayed stored reply swaps in the transaction's copies.
+    private SipMessage _message = new();
+    private SipEdits _edits = new();
     private readonly byte[] _scratch = new byte[1024];
     private readonly CompiledScript _script;
     private readonly ScriptContext _context;
@@ -47,7 +48,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <paramref name="replyStats"/>, one per worker, records how long they waited (this worker's is
     /// <c>replyStats[index]</c>; all of them feed <c>$stat(parked_reply_*)</c>).</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
-        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null, Script.Statistics.StatisticsRegistry? statistics = null)
+        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null, Script.Statistics.StatisticsRegistry? statistics = null,
+        Hyperproxy.Proxy.Transactions.TmClock? clock = null, Hyperproxy.Proxy.Transactions.TransactionHub? hub = null)
     {
         Statistics = statistics;
         _store = store;
@@ -66,6 +68,14 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         _script = script;
         _context = script.CreateContext(this);
         _context.Worker = index;
+        _tm = script.Transactions;
+        _clock = clock ?? Hyperproxy.Proxy.Transactions.TmClock.System;
+        if (_tm is not null)
+        {
+            _transactions = new Hyperproxy.Proxy.Transactions.TransactionTable(_tm.MaxTransactionsPerWorker, _clock.NowMs);
+            _hub = hub;
+            hub?.Register(index);
+        }
     }
 
     /// <summary>The server's statistics (<c>$stat</c>, update_stat, module counters); null in tests without a registry.</summary>
@@ -80,6 +90,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
         ResumeParked(outgoing, outgoing.Capacity - received.Count);
+        DrainHandoffs(outgoing);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {

@@ -153,6 +153,7 @@ public sealed partial class ScriptContext
         Answered = false;
         ExtraBranches = 0;
         TraceId = 0;
+        BranchCount = 0;
         MessageId++;
         Depth = 0;
         _arenaUsed = 0;

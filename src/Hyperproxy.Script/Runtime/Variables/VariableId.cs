@@ -83,4 +83,10 @@ public enum VariableId : byte
     AuthQop,
     AuthNc,
     AuthCnonce,
+    TmReplyCode,
+    TmReplyReason,
+    TmBranchIndex,
+    TmRequestUri,
+    TmFrTimeout,
+    TmFrInvTimeout,
 }
