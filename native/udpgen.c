@@ -343,11 +343,13 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
         int sl = snprintf(sdp, sizeof sdp,
                           "v=0\r\no=udpgen 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n", ip,
                           bare, ip, bare);
+        /* the Call-ID names the caller's port too: a stateful proxy still holding the calls of an
+         * earlier run (wait timer) must not take this run's INVITEs for their retransmissions */
         snprintf(buf, sizeof buf,
                  "INVITE sip:callee@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:callee@%s>\r\n"
-                 "Call-ID: ug\001@udpgen\r\nCSeq: 1 INVITE\r\nContact: <sip:udpgen@%s:%d>\r\nUser-Agent: udpgen\r\n"
+                 "Call-ID: ug\001-%d@udpgen\r\nCSeq: 1 INVITE\r\nContact: <sip:udpgen@%s:%d>\r\nUser-Agent: udpgen\r\n"
                  "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
-                 o->ruri, vbuf, lhost, o->ruri, lhost, lport, sl, sdp);
+                 o->ruri, vbuf, lhost, o->ruri, lport, lhost, lport, sl, sdp);
     } else if (strcmp(o->scenario, "register") == 0) {
         char path[160] = "";
         if (o->path)
