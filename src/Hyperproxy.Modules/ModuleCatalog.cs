@@ -6,6 +6,7 @@ using Hyperproxy.Modules.Rr;
 using Hyperproxy.Modules.Signaling;
 using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
+using Hyperproxy.Modules.Tm;
 using Hyperproxy.Script;
 using Hyperproxy.Script.Binding;
 using Hyperproxy.Script.Declarations;
@@ -32,10 +33,11 @@ public sealed class ModuleCatalog
         Rr = new RrModule();
         Path = new PathModule(Rr);
         Registrar = new RegistrarModule();
+        Tm = new TmModule();
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports,
-            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports,
+            Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, Tm.Exports,
         ];
     }
 
@@ -54,6 +56,8 @@ public sealed class ModuleCatalog
     public PathModule Path { get; }
 
     public RegistrarModule Registrar { get; }
+
+    public TmModule Tm { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -128,6 +132,7 @@ public sealed class ModuleCatalog
         if (script is not null)
         {
             Registrar.Bind(script);
+            Tm.Bind(script);
         }
 
         return script;

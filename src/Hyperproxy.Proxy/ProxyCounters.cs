@@ -32,6 +32,20 @@ public struct ProxyCounters
     /// <summary>Datagrams whose handling threw (a bug): each dropped alone, the rest of its batch kept.</summary>
     public long DatagramFaults;
 
+    // tm (group "tm" in $stat): transactions created, in use now, the table full, retransmissions absorbed and sent,
+    // final-response timeouts, replies relayed and generated, and the hand-off of replies between workers.
+    public long TmTransactions;
+    public long TmInUse;
+    public long TmTableFull;
+    public long TmRetransmissionsAbsorbed;
+    public long TmRetransmissionsSent;
+    public long TmTimeouts;
+    public long TmRelayedReplies;
+    public long TmLocalReplies;
+    public long TmHandoffsSent;
+    public long TmHandoffsReceived;
+    public long TmHandoffDrops;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>
@@ -44,7 +58,10 @@ public struct ProxyCounters
         value = 0;
         int field = name.SequenceEqual("rcv_requests"u8) ? 0 : name.SequenceEqual("rcv_replies"u8) ? 1
             : name.SequenceEqual("fwd_requests"u8) ? 2 : name.SequenceEqual("fwd_replies"u8) ? 3
-            : name.SequenceEqual("err_requests"u8) ? 4 : name.SequenceEqual("err_replies"u8) ? 5 : -1;
+            : name.SequenceEqual("err_requests"u8) ? 4 : name.SequenceEqual("err_replies"u8) ? 5
+            : name.SequenceEqual("UAS_transactions"u8) ? 6 : name.SequenceEqual("inuse_transactions"u8) ? 7
+            : name.SequenceEqual("relayed_replies"u8) ? 8 : name.SequenceEqual("local_replies"u8) ? 9
+            : name.SequenceEqual("timeout_finalresponse"u8) ? 10 : -1;
         if (field < 0)
         {
             return false;
@@ -60,7 +77,12 @@ public struct ProxyCounters
                 2 => Volatile.Read(ref c.RequestsForwarded),
                 3 => Volatile.Read(ref c.RepliesForwarded),
                 4 => Volatile.Read(ref c.BadRequests),
-                _ => Volatile.Read(ref c.BadReplies),
+                5 => Volatile.Read(ref c.BadReplies),
+                6 => Volatile.Read(ref c.TmTransactions),
+                7 => Volatile.Read(ref c.TmInUse),
+                8 => Volatile.Read(ref c.TmRelayedReplies),
+                9 => Volatile.Read(ref c.TmLocalReplies),
+                _ => Volatile.Read(ref c.TmTimeouts),
             };
         }
 

@@ -12,6 +12,7 @@ public sealed partial class StatelessProxy
     private void ProcessRequest(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         StampTopVia(source);
+        BeginTm();
         _context.Begin(_message, _edits, source, socket);
         _script.RunRequest(_context);
         if (!_context.Answered && _message.Method == SipMethod.Ack)
@@ -33,7 +34,11 @@ public sealed partial class StatelessProxy
         return error == RouteError.None ? RouteErrors.Routed : Fail(context, error, ref c);
     }
 
-    private RouteError TryForward(ScriptContext context, ReadOnlySpan<byte> destinationText, ref ProxyCounters c)
+    private RouteError TryForward(ScriptContext context, ReadOnlySpan<byte> destinationText, ref ProxyCounters c) =>
+        TryForward(context, destinationText, default, ref c);
+
+    /// <summary>As forward(); a non-empty <paramref name="branch"/> is tm's branch id for our Via (no stateless loop key then).</summary>
+    private RouteError TryForward(ScriptContext context, ReadOnlySpan<byte> destinationText, ReadOnlySpan<byte> branch, ref ProxyCounters c)
     {
         SipMessage m = _message;
         if (!m.IsRequest)
@@ -78,7 +83,7 @@ public sealed partial class StatelessProxy
             return RouteError.NoSocket;
         }
 
-        return SendForwarded(context, destination, outSocket, ref c);
+        return SendForwarded(context, destination, outSocket, branch, ref c);
     }
 
     /// <summary>Counts a routing failure, records its reply for sl_reply_error(), and gives the script its return code.</summary>
@@ -108,19 +113,28 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>Our Via (stateless branch, loop check), the R-URI rewrite, then one copy into the outgoing batch.</summary>
-    private RouteError SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ref ProxyCounters c)
+    private RouteError SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ReadOnlySpan<byte> tmBranch, ref ProxyCounters c)
     {
         SipMessage m = _message;
         Span<byte> via = _scratch;
         int viaLength = WriteViaPrefix(context, outSocket, via);
-        Span<byte> branch = via.Slice(viaLength, StatelessBranch.Length);
-        StatelessBranch.TryWrite(m, branch);
-        if (IsLoop(branch))
+        if (!tmBranch.IsEmpty)
         {
-            return RouteError.Loop;
+            tmBranch.CopyTo(via[viaLength..]);
+            viaLength += tmBranch.Length;
+        }
+        else
+        {
+            Span<byte> branch = via.Slice(viaLength, StatelessBranch.Length);
+            StatelessBranch.TryWrite(m, branch);
+            if (IsLoop(branch))
+            {
+                return RouteError.Loop;
+            }
+
+            viaLength += StatelessBranch.Length;
         }
 
-        viaLength += StatelessBranch.Length;
         if (context.AddLocalRport)
         {
             ";rport"u8.CopyTo(via[viaLength..]);

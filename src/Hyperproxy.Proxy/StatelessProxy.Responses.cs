@@ -17,6 +17,11 @@ public sealed partial class StatelessProxy
     private void ProcessResponse(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         SipMessage m = _message;
+        if (_tm is not null && TryTmResponse(source, socket, ref c))
+        {
+            return;
+        }
+
         if (_script.HasReplyRoute)
         {
             _context.Begin(m, _edits, source, socket);
@@ -33,18 +38,25 @@ public sealed partial class StatelessProxy
             return;
         }
 
+        RelayResponse(socket, ref c);
+    }
+
+    /// <summary>The response in hand without our top Via, to the next Via (503 relayed as 500); false when it could not go.</summary>
+    private bool RelayResponse(int socket, ref ProxyCounters c)
+    {
+        SipMessage m = _message;
         int vias = FirstTwo(HeaderId.Via, out HeaderValue top, out HeaderValue next);
 
         if (m.GetTopVia(out ViaHeader ours) != SipError.None || !_identity.IsMe(m.Span(ours.Host), ours.PortNumber))
         {
             c.RepliesNotForUs++;
-            return;
+            return false;
         }
 
         if (vias < 2 || !ViaHeader.TryParse(m.Span(next.Value), next.Value.Start, out ViaHeader via))
         {
             c.RepliesWithoutNextVia++;
-            return;
+            return false;
         }
 
         RemoveListElement(top, next);
@@ -60,20 +72,23 @@ public sealed partial class StatelessProxy
         if (ResolveHost(m.Span(hostRange), port, preferred, out NetAddress destination) != RouteError.None)
         {
             c.UnresolvedDrops++;
-            return;
+            return false;
         }
 
         int outSocket = _identity.OutgoingSocket(socket, destination);
         if (outSocket < 0)
         {
             c.OutputFull++;
-            return;
+            return false;
         }
 
         if (TryWriteOut(destination, outSocket, ref c))
         {
             c.RepliesForwarded++;
+            return true;
         }
+
+        return false;
     }
 
     private static bool TryParsePort(ReadOnlySpan<byte> digits, out int port)

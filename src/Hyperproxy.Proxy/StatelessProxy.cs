@@ -16,14 +16,15 @@ namespace Hyperproxy.Proxy;
 /// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, IScriptHost
+public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, ITimerHandler, IScriptHost, ITmHost
 {
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
     private readonly ProxyCounters[] _counters;
     private readonly int _index;
-    private readonly SipMessage _message = new();
-    private readonly SipEdits _edits = new();
+    // The message in hand and its edits; a failure_route or a relayed stored reply swaps in the transaction's copies.
+    private SipMessage _message = new();
+    private SipEdits _edits = new();
     private readonly byte[] _scratch = new byte[1024];
     private readonly CompiledScript _script;
     private readonly ScriptContext _context;
@@ -44,7 +45,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <paramref name="replyStats"/>, one per worker, records how long they waited (this worker's is
     /// <c>replyStats[index]</c>; all of them feed <c>$stat(parked_reply_*)</c>).</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
-        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null)
+        Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null,
+        Hyperproxy.Proxy.Transactions.TmClock? clock = null, Hyperproxy.Proxy.Transactions.TransactionHub? hub = null)
     {
         _store = store;
         _replyStats = replyStats;
@@ -60,6 +62,14 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         _index = index;
         _script = script;
         _context = script.CreateContext(this);
+        _tm = script.Transactions;
+        _clock = clock ?? Hyperproxy.Proxy.Transactions.TmClock.System;
+        if (_tm is not null)
+        {
+            _transactions = new Hyperproxy.Proxy.Transactions.TransactionTable(_tm.MaxTransactionsPerWorker, _clock.NowMs);
+            _hub = hub;
+            hub?.Register(index);
+        }
     }
 
     /// <summary>The worker's script context (tests read its state after a message).</summary>
@@ -70,6 +80,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
+        DrainHandoffs(outgoing);
         byte[] buffer = received.Buffer;
         for (int i = 0; i < received.Count; i++)
         {

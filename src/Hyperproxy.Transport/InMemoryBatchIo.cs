@@ -118,6 +118,11 @@ public sealed class InMemoryBatchIo : IBatchIo
             idle.OnIdle(_outgoing);
         }
 
+        if (handler is ITimerHandler timers && timers.MillisecondsUntilDue() == 0 && !_outgoing.IsFull)
+        {
+            timers.OnTimer(_outgoing);
+        }
+
         return _outgoing.Count == 0 ? 0 : Send(_outgoing);
     }
 

@@ -21,6 +21,7 @@ public sealed class Worker
     private IBatchHandler? _handler;
     private IIdleHandler? _idle;
     private ICommitHandler? _committer;
+    private ITimerHandler? _timers;
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
@@ -83,6 +84,7 @@ public sealed class Worker
         _handler = handler;
         _idle = handler as IIdleHandler;
         _committer = handler as ICommitHandler;
+        _timers = handler as ITimerHandler;
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -139,8 +141,18 @@ public sealed class Worker
     private void RunOnce(IBatchHandler handler, ref WorkerCounters counters)
     {
         IIdleHandler? idle = _idle;
+        ITimerHandler? timers = _timers;
         bool pending = idle is not null && idle.HasPendingWork;
-        int count = _io.Receive(_received, pending ? IdlePollMs : _pollTimeoutMs);
+        int timeout = pending ? IdlePollMs : _pollTimeoutMs;
+        if (timers is not null)
+        {
+            // A timer (or work handed over by another worker) bounds the wait, so it fires on time even when idle.
+            int due = timers.MillisecondsUntilDue();
+            if (due < timeout)
+                timeout = due;
+        }
+
+        int count = _io.Receive(_received, timeout);
         if (_received.Truncated != 0)
             counters.Truncated += _received.Truncated;
         if (_received.ReceiveErrors != 0)
@@ -148,9 +160,8 @@ public sealed class Worker
         _outgoing.Clear();
         if (count == 0)
         {
-            if (!pending)
-                return;
-            idle!.OnIdle(_outgoing);
+            if (pending)
+                idle!.OnIdle(_outgoing);
         }
         else
         {
@@ -160,6 +171,14 @@ public sealed class Worker
             ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)
                 GatherAndCommit(handler, committer, ref counters);
+        }
+
+        // Timers fire after the batch (busy) or after the wait (idle): never starved by traffic.
+        if (timers is not null && timers.MillisecondsUntilDue() == 0)
+        {
+            if (_outgoing.IsFull)
+                SendOutgoing(ref counters);
+            timers.OnTimer(_outgoing);
         }
 
         SendOutgoing(ref counters);

@@ -110,7 +110,7 @@ public class BinderErrorTests
     [InlineData("listen = udp:1.2.3.4:5060 frob", "test.cfg:1:10: bad listen 'udp:1.2.3.4:5060 frob': unexpected 'frob' in socket definition")]
     [InlineData("advertised_port = 0", "test.cfg:1:19: 'advertised_port' must be a port (1..65535)")]
     [InlineData("max_while_loops = 0", "test.cfg:1:19: 'max_while_loops' must be at least 1")]
-    [InlineData("loadmodule \"frobnicate.so\"", "test.cfg:1:12: module 'frobnicate' is not built into Hyperproxy (loadmodule \"frobnicate.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc; --ignore-missing-modules skips it with a warning")]
+    [InlineData("loadmodule \"frobnicate.so\"", "test.cfg:1:12: module 'frobnicate' is not built into Hyperproxy (loadmodule \"frobnicate.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, tm, usrloc; --ignore-missing-modules skips it with a warning")]
     [InlineData("modparam(\"nosuch\", \"x\", 1)", "test.cfg:1:10: modparam: unknown module 'nosuch'")]
     [InlineData("modparam(\"sl\", \"enable_stats\", 1)", "test.cfg:1:10: modparam: module 'sl' is not loaded (add loadmodule \"sl.so\")")]
     [InlineData("loadmodule \"maxfwd.so\"\nmodparam(\"maxfwd\", \"nope\", 1)", "test.cfg:2:20: module 'maxfwd' has no parameter 'nope'")]
@@ -122,7 +122,7 @@ public class BinderErrorTests
     }
 
     [Theory]
-    [InlineData("tm")]
+    [InlineData("dialog")]
     [InlineData("proto_tcp")]
     [InlineData("mi_fifo")]
     [InlineData("mi_http")]
@@ -130,24 +130,24 @@ public class BinderErrorTests
     public void FormerPlaceholderModuleIsAStartUpErrorListingTheBuiltInModules(string module)
     {
         string error = Assert.Single(Errors($"loadmodule \"{module}.so\"\nmodparam(\"{module}\", \"x\", 1)\nroute {{ exit; }}\n"));
-        Assert.StartsWith($"test.cfg:1:12: module '{module}' is not built into Hyperproxy (loadmodule \"{module}.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc;", error);
+        Assert.StartsWith($"test.cfg:1:12: module '{module}' is not built into Hyperproxy (loadmodule \"{module}.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, tm, usrloc;", error);
     }
 
     [Fact]
     public void IgnoreMissingModulesWarnsOncePerModuleAndLeavesItsFunctionsUnknown()
     {
         var registry = new Modules.ModuleCatalog { IgnoreMissingModules = true }.CreateRegistry();
-        string text = "loadmodule \"tm.so\"\nloadmodule \"tm.so\"\nloadmodule \"mi_fifo.so\"\nmodparam(\"tm\", \"fr_timeout\", 5)\nroute { exit; }\n";
+        string text = "loadmodule \"dialog.so\"\nloadmodule \"dialog.so\"\nloadmodule \"mi_fifo.so\"\nmodparam(\"dialog\", \"default_timeout\", 5)\nroute { exit; }\n";
         var ok = ScriptLoader.LoadFromText(text, FileName, registry, Declarations.PseudoVariableRegistry.CreateDefault());
         Assert.True(ok.Succeeded, ok.FormatDiagnostics());
         Assert.Equal(
         [
-            "test.cfg:1:12: module 'tm' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc",
-            "test.cfg:3:12: module 'mi_fifo' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc",
+            "test.cfg:1:12: module 'dialog' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, tm, usrloc",
+            "test.cfg:3:12: module 'mi_fifo' is not built into Hyperproxy and is ignored (--ignore-missing-modules); its functions are unknown; built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, tm, usrloc",
         ], ok.Warnings.Select(w => w.ToString()));
 
-        var call = ScriptLoader.LoadFromText("loadmodule \"tm.so\"\nroute {\n  t_relay();\n}\n", FileName, registry, Declarations.PseudoVariableRegistry.CreateDefault());
-        Assert.Equal("test.cfg:3:3: unknown function 't_relay'", Assert.Single(call.Diagnostics).ToString());
+        var call = ScriptLoader.LoadFromText("loadmodule \"dialog.so\"\nroute {\n  create_dialog();\n}\n", FileName, registry, Declarations.PseudoVariableRegistry.CreateDefault());
+        Assert.Equal("test.cfg:3:3: unknown function 'create_dialog'", Assert.Single(call.Diagnostics).ToString());
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public class BinderErrorTests
             "test.cfg:2:3: unknown function 'bar'",
             "test.cfg:3:3: pseudo-variable '$rm' is read-only",
             "test.cfg:5:1: unknown global parameter 'foo'",
-            "test.cfg:6:12: module 'nosuch' is not built into Hyperproxy (loadmodule \"nosuch.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, usrloc; --ignore-missing-modules skips it with a warning",
+            "test.cfg:6:12: module 'nosuch' is not built into Hyperproxy (loadmodule \"nosuch.so\"); built in: maxfwd, path, proto_udp, registrar, rr, signaling, sipmsgops, sl, tm, usrloc; --ignore-missing-modules skips it with a warning",
         ], errors);
     }
 

@@ -81,7 +81,41 @@ public sealed class CompiledScript
     public ScriptProgram Program { get; }
 
     /// <summary>Every compiled route block (reachable or not), for checks such as <see cref="RouteNode.IsEmitted"/>.</summary>
-    public IReadOnlyList<RouteNode> Routes { get; internal init; } = [];
+    public IReadOnlyList<RouteNode> Routes
+    {
+        get => _routes;
+        internal init
+        {
+            _routes = value;
+            foreach (RouteNode node in value)
+            {
+                _nodes[node.Definition] = node;
+            }
+        }
+    }
+
+    private readonly IReadOnlyList<RouteNode> _routes = [];
+    private readonly Dictionary<Syntax.RouteDefinition, RouteNode> _nodes = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The compiled node of a route block (failure_route, branch_route, named onreply_route ...), or null.</summary>
+    public RouteNode? NodeOf(Syntax.RouteDefinition definition) => _nodes.TryGetValue(definition, out RouteNode? node) ? node : null;
+
+    /// <summary>
+    /// Runs one route block (a failure_route, branch_route or named onreply_route) for the message bound to
+    /// <paramref name="context"/>; false when the block dropped the message.
+    /// </summary>
+    public bool RunRoute(RouteNode route, ScriptContext context)
+    {
+        context.Dropped = false;
+        route.Run(context);
+        return !context.Dropped;
+    }
+
+    /// <summary>The transaction layer's settings when the script loads tm (null: stateless only).</summary>
+    public TmSettings? Transactions { get; private set; }
+
+    /// <summary>Called by the tm module once the script is compiled.</summary>
+    public void UseTransactions(TmSettings settings) => Transactions = settings;
 
     /// <summary>How many <c>$var</c>/<c>$avp</c> slots a context needs.</summary>
     public int VariableSlots { get; }

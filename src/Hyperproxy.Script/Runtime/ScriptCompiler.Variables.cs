@@ -27,6 +27,9 @@ public sealed partial class ScriptCompiler
         // $err.* are set for error_route.
         ["path"] = VariableId.PathVector, ["rr_params"] = VariableId.RouteParams, ["err.class"] = VariableId.ErrorClass,
         ["err.level"] = VariableId.ErrorLevel, ["err.info"] = VariableId.ErrorInfo, ["err.rcode"] = VariableId.ErrorReplyCode, ["err.rreason"] = VariableId.ErrorReplyReason,
+        // tm's $T_* (declared in tm's export table; the transaction layer answers them).
+        ["T_reply_code"] = VariableId.TmReplyCode, ["T_reply_reason"] = VariableId.TmReplyReason, ["T_branch_idx"] = VariableId.TmBranchIndex,
+        ["T_ruri"] = VariableId.TmRequestUri, ["T_fr_timeout"] = VariableId.TmFrTimeout, ["T_fr_inv_timeout"] = VariableId.TmFrInvTimeout,
     };
 
     private static readonly string[] s_socketFields = ["", "ip", "port", "proto", "af", "advertised_ip", "advertised_port", "tag", "anycast"];

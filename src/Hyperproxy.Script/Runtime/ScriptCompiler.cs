@@ -44,7 +44,8 @@ public sealed partial class ScriptCompiler
         // Blocks that are not reachable from the main routes are still checked.
         foreach (RouteDefinition route in program.Routes)
         {
-            if (route.Kind is RouteTypes.Request or RouteTypes.OnReply or RouteTypes.Error or RouteTypes.Startup or RouteTypes.Timer)
+            if (route.Kind is RouteTypes.Request or RouteTypes.OnReply or RouteTypes.Error or RouteTypes.Startup or RouteTypes.Timer
+                or RouteTypes.Failure or RouteTypes.Branch)
             {
                 compiler.CompileRoute(route);
             }

@@ -96,7 +96,9 @@ public sealed class ProxyServer : IDisposable
                 script.RunStartup(script.CreateContext(background));
             }
 
-            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats));
+            // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
+            var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
+            pool.Start(index => new StatelessProxy(identity, server._resolver, counters, index, script, store, replyStats, hub: hub));
             server._timers = ScriptTimerThread.StartFor(script, background);
             return server;
         }

@@ -88,12 +88,12 @@ public sealed class LocationStoreSettingsTests : IDisposable
     }
 
     [Fact]
-    public void IgnoreMissingModulesLetsTheServerStartWithATmLine()
+    public void IgnoreMissingModulesLetsTheServerStartWithADialogLine()
     {
-        string file = Script("loadmodule \"tm.so\"\nmodparam(\"tm\", \"fr_timeout\", 5)");
+        string file = Script("loadmodule \"dialog.so\"\nmodparam(\"dialog\", \"default_timeout\", 5)");
         ServerOptions refused = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, file, Path.Combine(_dir, "data"), "error");
         StartupException e = Assert.Throws<StartupException>(() => ProxyServer.Start(refused));
-        Assert.Contains(file + ":3:12: module 'tm' is not built into Hyperproxy", e.Message, StringComparison.Ordinal);
+        Assert.Contains(file + ":3:12: module 'dialog' is not built into Hyperproxy", e.Message, StringComparison.Ordinal);
 
         ServerOptions ignoring = ServerOptions.From(["udp:127.0.0.1:0"], null, 1, null, 16, file, Path.Combine(_dir, "data"), "error",
             ignoreMissingModules: true);

@@ -69,4 +69,10 @@ public enum VariableId : byte
     Time,
     Statistic,
     PathVector,
+    TmReplyCode,
+    TmReplyReason,
+    TmBranchIndex,
+    TmRequestUri,
+    TmFrTimeout,
+    TmFrInvTimeout,
 }

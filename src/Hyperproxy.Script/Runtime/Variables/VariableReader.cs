@@ -98,6 +98,12 @@ internal sealed class VariableReader : ValueNode
             case VariableId.Statistic:
                 return context.Host.TryGetStatistic(_name, out long stat) ? ScriptValue.FromInt((int)Math.Clamp(stat, int.MinValue, int.MaxValue)) : ScriptValue.Null;
             case VariableId.PathVector: return context.PathVectorValue;
+            case VariableId.TmReplyCode:
+            case VariableId.TmReplyReason:
+            case VariableId.TmBranchIndex:
+            case VariableId.TmRequestUri:
+            case VariableId.TmFrTimeout:
+            case VariableId.TmFrInvTimeout: return TmValue(context, _id);
             case VariableId.ErrorClass:
             case VariableId.ErrorLevel:
             case VariableId.ErrorInfo:
@@ -105,6 +111,51 @@ internal sealed class VariableReader : ValueNode
             case VariableId.ErrorReplyReason: return context.ParseErrorValue(_id);
             default: return ScriptValue.Null;
         }
+    }
+
+    /// <summary>tm's <c>$T_*</c>: NULL without a transaction layer (or without a transaction in hand).</summary>
+    private static ScriptValue TmValue(ScriptContext context, VariableId id)
+    {
+        if (context.Host is not ITmHost tm)
+        {
+            return ScriptValue.Null;
+        }
+
+        switch (id)
+        {
+            case VariableId.TmReplyCode:
+            {
+                int code = tm.TReplyCode(context);
+                return code == 0 ? ScriptValue.Null : IntValue(context, code);
+            }
+
+            case VariableId.TmReplyReason:
+            {
+                ReadOnlySpan<byte> reason = tm.TReplyReason(context);
+                return reason.IsEmpty ? ScriptValue.Null : context.Store(reason);
+            }
+
+            case VariableId.TmBranchIndex: return IntValue(context, tm.TBranchIndex(context));
+            case VariableId.TmRequestUri:
+            {
+                ReadOnlySpan<byte> uri = tm.TRequestUri(context);
+                return uri.IsEmpty ? ScriptValue.Null : context.Store(uri);
+            }
+
+            case VariableId.TmFrTimeout: return IntValue(context, tm.TTimeout(context, invite: false));
+            default: return IntValue(context, tm.TTimeout(context, invite: true));
+        }
+    }
+
+    private static ScriptValue IntValue(ScriptContext context, int value)
+    {
+        Span<byte> free = context.ArenaFree;
+        if (free.Length < 11)
+        {
+            return ScriptValue.FromInt(value);
+        }
+
+        return context.CommitInt(value, ScriptText.WriteInt(value, free));
     }
 
     private static ScriptValue WithInt(in ScriptValue s, int value) =>

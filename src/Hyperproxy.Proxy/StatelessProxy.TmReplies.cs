@@ -1,0 +1,573 @@
+using Hyperproxy.Proxy.Transactions;
+using Hyperproxy.Script.Runtime.Nodes;
+using Hyperproxy.Sip;
+using Hyperproxy.Sip.Edits;
+using Hyperproxy.Sip.Headers;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// tm's reply side (RFC 3261 §16.7, §17.1): replies matched to their branch by the branch id of our Via, the
+/// hop-by-hop ACK of a negative INVITE final, provisionals relayed, 2xx relayed at once (the other branches
+/// CANCELled), negative finals kept until every branch is final, then failure_route or the best reply.
+/// Local replies and relayed finals are kept byte for byte for retransmission upstream.
+/// </summary>
+public sealed partial class StatelessProxy
+{
+    internal static ReadOnlySpan<byte> ReasonOriginator => "Reason: SIP;cause=487;text=\"ORIGINATOR_CANCEL\"\r\n"u8;
+
+    private static ReadOnlySpan<byte> ReasonCompleted => "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n"u8;
+
+    private static ReadOnlySpan<byte> ReasonNoAnswer => "Reason: SIP;cause=480;text=\"NO_ANSWER\"\r\n"u8;
+
+    /// <summary>A reply whose top Via carries our tm branch id: handled here (true), or handed to its owner worker.</summary>
+    private bool TryTmResponse(in NetAddress source, int socket, ref ProxyCounters c)
+    {
+        SipMessage m = _message;
+        if (!TmBranchId.TryRead(m.Span(m.TopViaBranch), out int worker, out int slot, out int generation, out int b))
+        {
+            return false;
+        }
+
+        if (worker != _index)
+        {
+            HandOff(worker, m.Bytes, source, socket, ref c);
+            return true;
+        }
+
+        BeginTm();
+        Transaction? t = _transactions!.Get(slot, generation);
+        int code = m.StatusCode;
+        if (t is null || b >= t.BranchCount)
+        {
+            // The transaction is gone: a late 2xx to an INVITE still goes upstream (RFC 3261 §16.7 step 10, RFC 6026);
+            // anything else ends here.
+            if (m.CSeqMethod == SipMethod.Invite && code is >= 200 and < 300 && RelayResponse(socket, ref c))
+            {
+                c.TmRelayedReplies++;
+            }
+            else
+            {
+                c.RepliesDropped++;
+            }
+
+            return true;
+        }
+
+        ClientBranch branch = t.Branches[b];
+        int baseId = t.Index * Transaction.TimersPer;
+        TimerWheel timers = _transactions.Timers;
+        if (m.CSeqMethod == SipMethod.Cancel)
+        {
+            if (code >= 200)
+            {
+                branch.CancelAnswered = true;
+                if (branch.Final || !t.IsInvite)
+                {
+                    timers.Cancel(baseId + Transaction.BranchRetransmitTimer(b));
+                }
+            }
+
+            return true; // the reply to our CANCEL ends here
+        }
+
+        if (branch.Final)
+        {
+            // A retransmitted final: ACK it again (negative INVITE), relay a 2xx again, absorb the rest.
+            if (t.IsInvite && code >= 300)
+            {
+                SendHopAck(t, b, ref c);
+            }
+            else if (t.IsInvite && code >= 200 && RelayResponse(socket, ref c))
+            {
+                c.TmRelayedReplies++;
+            }
+
+            return true;
+        }
+
+        if (!branch.CancelSent || branch.CancelAnswered)
+        {
+            if (t.IsInvite || code >= 200)
+            {
+                timers.Cancel(baseId + Transaction.BranchRetransmitTimer(b));
+            }
+            else
+            {
+                // Non-INVITE in Proceeding: retransmit every T2 (RFC 3261 §17.1.2.2).
+                branch.RetransmitMs = _tm!.T2Ms;
+                timers.Schedule(baseId + Transaction.BranchRetransmitTimer(b), _clock.NowMs + _tm.T2Ms);
+            }
+        }
+
+        _tmCurrent = t;
+        _tmBranch = b;
+        _tmReplyCode = code;
+        SetReason(m.Span(m.Reason));
+        if (code < 200)
+        {
+            bool first = !branch.GotProvisional;
+            branch.GotProvisional = true;
+            branch.LastCode = code;
+            if (t.IsInvite && (first || _tm!.RestartFrOnEachReply))
+            {
+                timers.Schedule(baseId + Transaction.BranchFinalTimer(b), _clock.NowMs + t.FrInvTimeoutMs); // Timer C
+            }
+
+            if (branch.CancelPending && !branch.CancelSent)
+            {
+                SendCancel(t, b, ReasonOriginator, ref c);
+            }
+
+            if (!RunReplyRoutes(t, source, socket) || code == 100 || t.FinalSent)
+            {
+                return true; // dropped by the script, our own 100 went already, or too late
+            }
+
+            if (RelayResponse(socket, ref c))
+            {
+                c.TmRelayedReplies++;
+                KeepLastReply(t, code, local: false);
+            }
+
+            return true;
+        }
+
+        branch.Final = true;
+        branch.LastCode = code;
+        timers.Cancel(baseId + Transaction.BranchFinalTimer(b));
+        if (t.IsInvite && code >= 300)
+        {
+            SendHopAck(t, b, ref c); // RFC 3261 §17.1.1.3
+        }
+
+        RunReplyRoutes(t, source, socket); // a final cannot be dropped
+        if (code < 300)
+        {
+            bool first = !t.FinalSent;
+            if ((first || t.IsInvite) && RelayResponse(socket, ref c))
+            {
+                c.TmRelayedReplies++;
+                if (first)
+                {
+                    KeepLastReply(t, code, local: false);
+                }
+            }
+
+            if (first)
+            {
+                t.ReplyCode = Math.Max(t.ReplyCode, code);
+                t.NoNewBranches = true;
+                CancelOthers(t, b, ReasonCompleted, ref c);
+                FinalSentUpstream(t);
+            }
+
+            return true;
+        }
+
+        if (t.FinalSent)
+        {
+            return true; // a final already went upstream: later negative finals end here
+        }
+
+        branch.FinalReplyLength = _buffers.Store(ref branch.FinalReply, m.Bytes);
+        bool sixxx = code >= 600 && !_tm!.Disable6xxBlock;
+        if (sixxx)
+        {
+            t.NoNewBranches = true;
+            CancelOthers(t, b, ReasonOriginator, ref c);
+        }
+
+        if (sixxx || t.AllBranchesFinal)
+        {
+            CompleteNegative(t, ref c);
+        }
+
+        return true;
+    }
+
+    /// <summary>The branch's reply route (t_on_reply armed in branch_route is not kept apart: one per transaction), then the main one.</summary>
+    private bool RunReplyRoutes(Transaction t, in NetAddress source, int socket)
+    {
+        bool keep = true;
+        if (_script.HasReplyRoute)
+        {
+            _context.Begin(_message, _edits, source, socket);
+            keep = _script.RunReply(_context);
+        }
+
+        if (t.OnReply is { } route)
+        {
+            _context.Begin(_message, _edits, source, socket);
+            keep &= _script.RunRoute(route, _context);
+        }
+
+        return keep;
+    }
+
+    private void SetReason(ReadOnlySpan<byte> reason)
+    {
+        int n = Math.Min(reason.Length, _tmReason.Length);
+        reason[..n].CopyTo(_tmReason);
+        _tmReasonLength = n;
+    }
+
+    /// <summary>Every branch has a negative final: failure_route (if armed, disarmed as it starts), else the best reply upstream.</summary>
+    private void CompleteNegative(Transaction t, ref ProxyCounters c)
+    {
+        int best = BestBranch(t);
+        t.BestBranch = best;
+        if (best < 0)
+        {
+            return;
+        }
+
+        if (t.OnFailure is { } route)
+        {
+            t.OnFailure = null;
+            RunFailureRoute(t, best, route);
+            if (t.FinalSent || !t.AllBranchesFinal)
+            {
+                return; // the route replied, or started new branches
+            }
+        }
+
+        RelayBest(t, best, ref c);
+    }
+
+    /// <summary>
+    /// RFC 3261 §16.7 step 6 with OpenSIPS's ranks (lowest wins, ties to the first branch): 6xx, 3xx, 401, 407,
+    /// 415, 420, 484, other 4xx, other 5xx, 408, 503; a 487 first when the caller cancelled.
+    /// </summary>
+    internal static int Rank(int code, bool cancelled)
+    {
+        if (cancelled && code == 487)
+        {
+            return 0;
+        }
+
+        return code switch
+        {
+            >= 600 => 1000 + code,
+            >= 300 and < 400 => 2000 + code,
+            401 => 3000,
+            407 => 3001,
+            415 => 3002,
+            420 => 3003,
+            484 => 3004,
+            408 => 7000,
+            503 => 8000,
+            >= 400 and < 500 => 4000 + code,
+            _ => 5000 + code,
+        };
+    }
+
+    private static int BestBranch(Transaction t)
+    {
+        int best = -1;
+        int bestRank = int.MaxValue;
+        for (int i = 0; i < t.BranchCount; i++)
+        {
+            ClientBranch b = t.Branches[i];
+            if (!b.Final || b.LastCode < 300)
+            {
+                continue;
+            }
+
+            int rank = Rank(b.LastCode, t.Cancelled);
+            if (rank < bestRank)
+            {
+                best = i;
+                bestRank = rank;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>failure_route with the request as the winning branch carried it (R-URI = that branch's), $T_reply_code its final.</summary>
+    private void RunFailureRoute(Transaction t, int best, RouteNode route)
+    {
+        ClientBranch branch = t.Branches[best];
+        SipMessage savedMessage = _message;
+        SipEdits savedEdits = _edits;
+        if (_txBranch.Parse(branch.Request!, 0, branch.RequestLength) != SipError.None)
+        {
+            return;
+        }
+
+        _message = _txBranch;
+        _edits = _txEdits;
+        _edits.Reset(_txBranch);
+        int code = branch.LastCode;
+        if (branch.FinalReply is not null && branch.FinalReplyLength > 0 && _txRequest.Parse(branch.FinalReply, 0, branch.FinalReplyLength) == SipError.None)
+        {
+            SetReason(_txRequest.Span(_txRequest.Reason));
+        }
+        else
+        {
+            SetReason("Request Timeout"u8);
+        }
+
+        try
+        {
+            _context.Begin(_txBranch, _txEdits, t.Source, t.Socket);
+            _context.RportForced = t.RportForced;
+            _tmCurrent = t;
+            _tmBranch = best;
+            _tmReplyCode = code;
+            _inFailureRoute = true;
+            _failureViaRemoved = false;
+            _script.RunRoute(route, _context);
+        }
+        finally
+        {
+            _inFailureRoute = false;
+            _message = savedMessage;
+            _edits = savedEdits;
+        }
+    }
+
+    /// <summary>The winning negative final upstream: the stored reply relayed (our Via removed, 503 → 500), or the faked 408 built here.</summary>
+    private void RelayBest(Transaction t, int best, ref ProxyCounters c)
+    {
+        ClientBranch branch = t.Branches[best];
+        if (branch.FinalReply is null || branch.FinalReplyLength == 0)
+        {
+            LocalReply(t, branch.LastCode, "Request Timeout"u8, default, ref c);
+            return;
+        }
+
+        SipMessage savedMessage = _message;
+        SipEdits savedEdits = _edits;
+        if (_txBranch.Parse(branch.FinalReply, 0, branch.FinalReplyLength) != SipError.None)
+        {
+            return;
+        }
+
+        _message = _txBranch;
+        _edits = _txEdits;
+        _edits.Reset(_txBranch);
+        try
+        {
+            if (RelayResponse(t.Socket, ref c))
+            {
+                c.TmRelayedReplies++;
+                KeepLastReply(t, branch.LastCode, local: false);
+                FinalSentUpstream(t);
+            }
+        }
+        finally
+        {
+            _message = savedMessage;
+            _edits = savedEdits;
+        }
+    }
+
+    /// <summary>The datagram just written to the outgoing batch is the transaction's last reply (kept for retransmissions).</summary>
+    private void KeepLastReply(Transaction t, int code, bool local)
+    {
+        int slot = _outgoing.Count - 1;
+        t.ReplyLength = _buffers.Store(ref t.Reply, _outgoing.Payload(slot));
+        t.ReplyDestination = _outgoing.Info(slot).Peer;
+        t.ReplySocket = _outgoing.Info(slot).SocketIndex;
+        t.ReplyCode = code >= 200 || t.ReplyCode < 200 ? code : t.ReplyCode;
+        t.LastReplyLocal = local;
+        t.AllRepliesLocal &= local;
+    }
+
+    /// <summary>
+    /// A reply generated here for transaction <paramref name="t"/> (t_reply, 100 Trying, 487, 408, 503 ...), built
+    /// from the request as received (with its Via stamp), sent and kept for retransmission.
+    /// </summary>
+    private bool LocalReply(Transaction t, int code, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> headers, ref ProxyCounters c)
+    {
+        bool sent;
+        if (!_message.IsRequest || _inFailureRoute || _inTimer || !ReferenceEquals(_tmCurrent, t))
+        {
+            // Not the request in hand (a timer, a reply, a failure_route): rebuild it from the stored copy.
+            SipMessage savedMessage = _message;
+            SipEdits savedEdits = _edits;
+            if (_txRequest.Parse(t.Request!, 0, t.RequestLength) != SipError.None)
+            {
+                return false;
+            }
+
+            _message = _txRequest;
+            _edits = _txEdits;
+            _edits.Reset(_txRequest);
+            try
+            {
+                StampTopVia(t.Source);
+                sent = SendReply(code, reason, headers, t.Source, t.Socket, _outgoing, ref c, t.RportForced);
+            }
+            finally
+            {
+                _message = savedMessage;
+                _edits = savedEdits;
+            }
+        }
+        else
+        {
+            sent = SendReply(code, reason, headers, t.Source, t.Socket, _outgoing, ref c, t.RportForced || _context.RportForced);
+        }
+
+        if (!sent)
+        {
+            return false;
+        }
+
+        c.TmLocalReplies++;
+        KeepLastReply(t, code, local: true);
+        if (code >= 200)
+        {
+            t.NoNewBranches = true;
+            FinalSentUpstream(t);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A final went upstream: an INVITE's negative final (or a local 2xx) is retransmitted until its ACK (Timer G,
+    /// Timer H = fr_timeout), except 401/407 (RFC 3261 §26.3.2.4); everything else waits out wt_timer.
+    /// </summary>
+    private void FinalSentUpstream(Transaction t)
+    {
+        long now = _clock.NowMs;
+        int baseId = t.Index * Transaction.TimersPer;
+        TimerWheel timers = _transactions!.Timers;
+        bool retransmit = t.IsInvite && t.LastReplyLocal ? t.ReplyCode is not (401 or 407) : t.IsInvite && t.ReplyCode >= 300 && t.ReplyCode is not (401 or 407);
+        if (retransmit)
+        {
+            t.State = ServerState.Completed;
+            t.UasRetransmitMs = _tm!.T1Ms;
+            timers.Schedule(baseId + Transaction.UasRetransmitTimer, now + _tm.T1Ms);
+            timers.Schedule(baseId + Transaction.UasWaitTimer, now + t.FrTimeoutMs);
+        }
+        else
+        {
+            EnterWait(t, now);
+        }
+    }
+
+    private void EnterWait(Transaction t, long now)
+    {
+        t.State = ServerState.Waiting;
+        int baseId = t.Index * Transaction.TimersPer;
+        _transactions!.Timers.Cancel(baseId + Transaction.UasRetransmitTimer);
+        _transactions.Timers.Schedule(baseId + Transaction.UasWaitTimer, now + _tm!.WaitMs);
+    }
+
+    /// <summary>The ACK of our negative final (hop by hop): absorbed, the transaction waits out wt_timer.</summary>
+    private void AbsorbAck(Transaction t, ref ProxyCounters c)
+    {
+        c.AcksAbsorbed++;
+        _context.Answered = true;
+        if (t.State == ServerState.Completed)
+        {
+            t.State = ServerState.Confirmed;
+            EnterWait(t, _clock.NowMs);
+        }
+    }
+
+    /// <summary>A request retransmission: the last reply again, byte for byte (nothing yet: absorbed silently).</summary>
+    private void ResendReply(Transaction t, ref ProxyCounters c)
+    {
+        _context.Answered = true;
+        if (t.ReplyLength == 0)
+        {
+            return;
+        }
+
+        if (_outgoing.TryAdd(t.Reply.AsSpan(0, t.ReplyLength), t.ReplyDestination, t.ReplySocket))
+        {
+            c.TmRetransmissionsSent++;
+        }
+        else
+        {
+            c.OutputFull++;
+        }
+    }
+
+    /// <summary>CANCEL matched this INVITE (RFC 3261 §9.2, §16.10): every pending branch is cancelled (now, or at its first provisional).</summary>
+    private void CancelInvite(Transaction t, Script.Runtime.TmRelayFlags flags, ref ProxyCounters c)
+    {
+        t.Cancelled = true;
+        for (int i = 0; i < t.BranchCount; i++)
+        {
+            CancelBranch(t, i, ReasonOriginator);
+        }
+    }
+
+    private void CancelOthers(Transaction t, int except, ReadOnlySpan<byte> reason, ref ProxyCounters c)
+    {
+        for (int i = 0; i < t.BranchCount; i++)
+        {
+            if (i != except)
+            {
+                CancelBranch(t, i, reason);
+            }
+        }
+    }
+
+    private void CancelBranch(Transaction t, int b, ReadOnlySpan<byte> reason)
+    {
+        ClientBranch branch = t.Branches[b];
+        if (branch.Final || branch.CancelSent || !t.IsInvite)
+        {
+            return;
+        }
+
+        if (branch.GotProvisional)
+        {
+            SendCancel(t, b, reason, ref _counters[_index]);
+        }
+        else
+        {
+            branch.CancelPending = true; // RFC 3261 §9.1: not before a provisional
+        }
+    }
+
+    /// <summary>
+    /// Our CANCEL for branch <paramref name="b"/> (RFC 3261 §9.1): the branch's Request-URI, its (our) Via, Route,
+    /// From, To, Call-ID, the CSeq number with CANCEL, Max-Forwards, Reason; kept and retransmitted (Timer E).
+    /// </summary>
+    private void SendCancel(Transaction t, int b, ReadOnlySpan<byte> reason, ref ProxyCounters c)
+    {
+        ClientBranch branch = t.Branches[b];
+        if (_txBranch.Parse(branch.Request!, 0, branch.RequestLength) != SipError.None || !_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            return;
+        }
+
+        int n = TmRequests.Write(_txBranch, "CANCEL"u8, null, reason, slot);
+        if (n < 0)
+        {
+            return;
+        }
+
+        _outgoing.Commit(n, branch.Destination, branch.Socket);
+        branch.CancelLength = _buffers.Store(ref branch.Cancel, slot[..n]);
+        branch.CancelSent = true;
+        branch.CancelPending = false;
+        branch.RetransmitMs = _tm!.T1Ms;
+        _transactions!.Timers.Schedule(t.Index * Transaction.TimersPer + Transaction.BranchRetransmitTimer(b), _clock.NowMs + _tm.T1Ms);
+    }
+
+    /// <summary>The ACK of a negative final on branch <paramref name="b"/> (RFC 3261 §17.1.1.3): To from the reply in hand.</summary>
+    private void SendHopAck(Transaction t, int b, ref ProxyCounters c)
+    {
+        ClientBranch branch = t.Branches[b];
+        if (_txBranch.Parse(branch.Request!, 0, branch.RequestLength) != SipError.None || !_outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            return;
+        }
+
+        int n = TmRequests.Write(_txBranch, "ACK"u8, _message, default, slot);
+        if (n >= 0)
+        {
+            _outgoing.Commit(n, branch.Destination, branch.Socket);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+using Hyperproxy.Proxy.Transactions;
+using Hyperproxy.Sip;
+using Hyperproxy.Transport;
+
+namespace Hyperproxy.Proxy;
+
+/// <summary>
+/// tm's timers on the owning worker (<see cref="ITimerHandler"/>): request retransmissions (Timer A/E, T1
+/// doubling up to T2, as OpenSIPS also for INVITE), final-response timers (B/F = fr_timeout, C = fr_inv_timeout:
+/// CANCEL down and a 408 for that branch), the upstream retransmission of an INVITE's negative final (G) until
+/// its ACK or Timer H (fr_timeout), and the wait timer (wt_timer) that frees a transaction. Plus the replies other
+/// workers handed over, drained on every turn.
+/// </summary>
+public sealed partial class StatelessProxy
+{
+    private bool _inTimer;
+
+    public int MillisecondsUntilDue()
+    {
+        if (_transactions is null)
+        {
+            return int.MaxValue;
+        }
+
+        if (_hub is not null && HasHandoffs())
+        {
+            return 0;
+        }
+
+        int due = _transactions.Timers.MillisecondsUntilNextTick(_clock.NowMs);
+        if (_hub is not null && _transactions.Count > 0 && due > TransactionHub.HandoffPollMs)
+        {
+            due = TransactionHub.HandoffPollMs; // a reply for one of ours may wait in another worker's ring
+        }
+
+        return due;
+    }
+
+    public void OnTimer(DatagramBatch outgoing)
+    {
+        if (_transactions is null)
+        {
+            return;
+        }
+
+        _outgoing = outgoing;
+        DrainHandoffs(outgoing);
+        var sink = new TimerSink(this);
+        _inTimer = true;
+        try
+        {
+            _transactions.Timers.Advance(_clock.NowMs, ref sink);
+        }
+        finally
+        {
+            _inTimer = false;
+        }
+    }
+
+    private readonly struct TimerSink : ITimerSink
+    {
+        private readonly StatelessProxy _proxy;
+
+        public TimerSink(StatelessProxy proxy) => _proxy = proxy;
+
+        public void Fire(int id) => _proxy.FireTimer(id);
+    }
+
+    private void FireTimer(int id)
+    {
+        TransactionTable table = _transactions!;
+        Transaction t = table[id / Transaction.TimersPer];
+        if (!t.InUse)
+        {
+            return;
+        }
+
+        ref ProxyCounters c = ref _counters[_index];
+        int kind = id % Transaction.TimersPer;
+        long now = _clock.NowMs;
+        BeginTm();
+        _tmCurrent = t;
+        if (kind == Transaction.UasRetransmitTimer)
+        {
+            if (t.State == ServerState.Completed && t.ReplyLength > 0)
+            {
+                if (_outgoing.TryAdd(t.Reply.AsSpan(0, t.ReplyLength), t.ReplyDestination, t.ReplySocket))
+                {
+                    c.TmRetransmissionsSent++;
+                }
+
+                t.UasRetransmitMs = Math.Min(t.UasRetransmitMs * 2, _tm!.T2Ms);
+                table.Timers.Schedule(id, now + t.UasRetransmitMs);
+            }
+
+            return;
+        }
+
+        if (kind == Transaction.UasWaitTimer)
+        {
+            if (t.State == ServerState.Completed)
+            {
+                EnterWait(t, now); // Timer H: no ACK came
+                return;
+            }
+
+            if (!t.AllBranchesFinal && t.State == ServerState.Waiting && HasLiveCancel(t))
+            {
+                table.Timers.Schedule(id, now + _tm!.DeleteMs); // a cancelled branch is still finishing
+                return;
+            }
+
+            if (!t.FinalSent && !t.AllBranchesFinal)
+            {
+                table.Timers.Schedule(id, now + _tm!.DeleteMs);
+                return;
+            }
+
+            table.Remove(t);
+            c.TmInUse = table.Count;
+            return;
+        }
+
+        int b = (kind - 2) / 2;
+        ClientBranch branch = t.Branches[b];
+        if (b >= t.BranchCount)
+        {
+            return;
+        }
+
+        if ((kind & 1) == 0)
+        {
+            // Timer A/E (and our CANCEL's E).
+            ReadOnlySpan<byte> bytes = branch.CancelSent && !branch.CancelAnswered ? branch.Cancel.AsSpan(0, branch.CancelLength)
+                : !branch.Final && !(t.IsInvite && branch.GotProvisional) ? branch.Request.AsSpan(0, branch.RequestLength)
+                : default;
+            if (bytes.IsEmpty)
+            {
+                return;
+            }
+
+            if (_outgoing.TryAdd(bytes, branch.Destination, branch.Socket))
+            {
+                c.TmRetransmissionsSent++;
+            }
+
+            branch.RetransmitMs = branch.GotProvisional && !t.IsInvite ? _tm!.T2Ms : Math.Min(branch.RetransmitMs * 2, _tm!.T2Ms);
+            table.Timers.Schedule(id, now + branch.RetransmitMs);
+            return;
+        }
+
+        // Timer B/F/C: no final on this branch.
+        if (branch.Final)
+        {
+            return;
+        }
+
+        c.TmTimeouts++;
+        if (t.IsInvite && branch.GotProvisional && !branch.CancelSent)
+        {
+            SendCancel(t, b, ReasonNoAnswer, ref c);
+        }
+        else if (!branch.CancelSent)
+        {
+            table.Timers.Cancel(t.Index * Transaction.TimersPer + Transaction.BranchRetransmitTimer(b));
+        }
+
+        branch.Final = true;
+        branch.LastCode = 408;
+        branch.FinalReplyLength = 0;
+        if (!t.FinalSent && t.AllBranchesFinal)
+        {
+            CompleteNegative(t, ref c);
+        }
+        else if (t.FinalSent && t.AllBranchesFinal && t.State == ServerState.Waiting)
+        {
+            // nothing more to wait for: the wait timer frees it
+        }
+    }
+
+    private static bool HasLiveCancel(Transaction t)
+    {
+        for (int i = 0; i < t.BranchCount; i++)
+        {
+            ClientBranch b = t.Branches[i];
+            if (!b.Final && (b.CancelSent || b.CancelPending))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // ---- hand-off between workers ----
+
+    private bool HasHandoffs()
+    {
+        TransactionHub hub = _hub!;
+        for (int p = 0; p < hub.Workers; p++)
+        {
+            if (p != _index && hub.Queue(p, _index).HasItems)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void HandOff(int owner, ReadOnlySpan<byte> datagram, in NetAddress source, int socket, ref ProxyCounters c)
+    {
+        if (_hub is null || (uint)owner >= (uint)_hub.Workers)
+        {
+            c.RepliesDropped++; // a branch of ours naming a worker this server does not have: a reply from an old run
+            return;
+        }
+
+        if (_hub.Queue(_index, owner).TryEnqueue(datagram, source, socket))
+        {
+            c.TmHandoffsSent++;
+        }
+        else
+        {
+            c.TmHandoffDrops++; // the ring is full: the sender's retransmission comes again
+        }
+    }
+
+    /// <summary>Handles every reply other workers handed to this one (its transactions), as if it had arrived here.</summary>
+    private void DrainHandoffs(DatagramBatch outgoing)
+    {
+        if (_hub is null)
+        {
+            return;
+        }
+
+        ref ProxyCounters c = ref _counters[_index];
+        for (int p = 0; p < _hub.Workers; p++)
+        {
+            if (p == _index)
+            {
+                continue;
+            }
+
+            HandoffQueue queue = _hub.Queue(p, _index);
+            // Bounded: what fits in this turn's outgoing batch (each reply may send up to three datagrams).
+            while (outgoing.Capacity - outgoing.Count >= 3 && queue.TryPeek(out byte[] buffer, out int offset, out int length, out NetAddress source, out int socket))
+            {
+                c.TmHandoffsReceived++;
+                int mark = outgoing.Count;
+                try
+                {
+                    Process(buffer, offset, length, source, socket, outgoing);
+                }
+                catch (Exception e)
+                {
+                    outgoing.TruncateTo(mark);
+                    Fault(e);
+                }
+
+                queue.Release();
+            }
+        }
+    }
+}

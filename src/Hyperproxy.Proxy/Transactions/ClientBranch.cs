@@ -1,0 +1,62 @@
+using Hyperproxy.Sip;
+
+namespace Hyperproxy.Proxy.Transactions;
+
+/// <summary>One branch of a transaction: the client transaction towards one destination (RFC 3261 §17.1).</summary>
+public sealed class ClientBranch
+{
+    /// <summary>The request exactly as sent (retransmissions resend these bytes; CANCEL/ACK are built from them).</summary>
+    public byte[]? Request;
+    public int RequestLength;
+    public NetAddress Destination;
+    public int Socket;
+
+    /// <summary>The last status received (or faked: 408 on timeout), 0 = none yet.</summary>
+    public int LastCode;
+
+    public bool Final;
+    public bool GotProvisional;
+
+    /// <summary>A CANCEL is wanted as soon as a provisional arrives (RFC 9.1: never before).</summary>
+    public bool CancelPending;
+
+    /// <summary>Our CANCEL went out (its bytes in <see cref="Cancel"/>, retransmitted until answered).</summary>
+    public bool CancelSent;
+    public bool CancelAnswered;
+
+    /// <summary>The final reply (≥300) as received, kept for the best-response choice (RFC 3261 §16.7); null when faked.</summary>
+    public byte[]? FinalReply;
+    public int FinalReplyLength;
+
+    public byte[]? Cancel;
+    public int CancelLength;
+
+    /// <summary>The current retransmission interval (Timer A/E; the CANCEL's Timer E).</summary>
+    public int RetransmitMs;
+
+    public void Reset()
+    {
+        RequestLength = 0;
+        Destination = default;
+        Socket = 0;
+        LastCode = 0;
+        Final = false;
+        GotProvisional = false;
+        CancelPending = false;
+        CancelSent = false;
+        CancelAnswered = false;
+        FinalReplyLength = 0;
+        CancelLength = 0;
+        RetransmitMs = 0;
+    }
+
+    public void ReturnBuffers(BufferPool pool)
+    {
+        pool.Return(Request);
+        pool.Return(FinalReply);
+        pool.Return(Cancel);
+        Request = null;
+        FinalReply = null;
+        Cancel = null;
+    }
+}

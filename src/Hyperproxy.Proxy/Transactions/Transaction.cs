@@ -1,0 +1,163 @@
+using Hyperproxy.Script.Runtime.Nodes;
+using Hyperproxy.Sip;
+
+namespace Hyperproxy.Proxy.Transactions;
+
+/// <summary>Where the server side of a transaction is (RFC 3261 §17.2.1, §17.2.2).</summary>
+public enum ServerState : byte
+{
+    Proceeding,
+    /// <summary>A final reply went upstream (INVITE non-2xx: retransmitted until the ACK, Timer G/H).</summary>
+    Completed,
+    /// <summary>The ACK arrived (INVITE) — absorbing retransmissions until the wait timer.</summary>
+    Confirmed,
+    /// <summary>Waiting out wt_timer; freed when it fires.</summary>
+    Waiting,
+}
+
+/// <summary>
+/// One proxied transaction (pooled per worker, reused): the server transaction towards the caller with its
+/// last reply (retransmitted on request retransmissions, byte for byte), and up to <see cref="MaxBranches"/>
+/// client branches. Owned by one worker; never touched by another thread.
+/// </summary>
+public sealed class Transaction
+{
+    /// <summary>OpenSIPS's bound on branches per transaction.</summary>
+    public const int MaxBranches = 12;
+
+    /// <summary>Timers per transaction: upstream retransmit (G), upstream wait (H/I/J/wt), and per branch retransmit (A/E) and final-response (B/F/C).</summary>
+    public const int TimersPer = 2 + (2 * MaxBranches);
+
+    public const int UasRetransmitTimer = 0;
+    public const int UasWaitTimer = 1;
+
+    public Transaction(int index)
+    {
+        Index = index;
+        for (int i = 0; i < MaxBranches; i++)
+        {
+            Branches[i] = new ClientBranch();
+        }
+    }
+
+    public int Index { get; }
+
+    /// <summary>Bumped every time the slot is reused: a reply naming an old generation matches nothing.</summary>
+    public int Generation;
+
+    public bool InUse;
+
+    /// <summary>The matching key of the request that created it (branch, sent-by, method class; or the RFC 2543 key).</summary>
+    public ulong Key;
+
+    /// <summary>Next transaction in the same hash bucket, -1 at the end.</summary>
+    public int NextInBucket = -1;
+
+    public SipMethod Method;
+
+    /// <summary>The request as received (local replies are built from it).</summary>
+    public byte[]? Request;
+    public int RequestLength;
+    public NetAddress Source;
+    public int Socket;
+    public bool RportForced;
+
+    /// <summary>The last reply sent upstream, exactly as sent.</summary>
+    public byte[]? Reply;
+    public int ReplyLength;
+    public int ReplyCode;
+    public NetAddress ReplyDestination;
+    public int ReplySocket;
+    public bool LastReplyLocal;
+    public bool AllRepliesLocal = true;
+
+    public ServerState State;
+    public int UasRetransmitMs;
+
+    public readonly ClientBranch[] Branches = new ClientBranch[MaxBranches];
+    public int BranchCount;
+
+    /// <summary>The branch whose final is the best so far (the one relayed, or handed to failure_route).</summary>
+    public int BestBranch = -1;
+
+    public RouteNode? OnFailure;
+    public RouteNode? OnReply;
+    public RouteNode? OnBranch;
+
+    public bool Cancelled;
+
+    /// <summary>A 6xx (or a 2xx) ended forking: no new branch may start.</summary>
+    public bool NoNewBranches;
+
+    public int FrTimeoutMs;
+    public int FrInvTimeoutMs;
+
+    public bool IsInvite => Method == SipMethod.Invite;
+
+    /// <summary>A final reply went upstream.</summary>
+    public bool FinalSent => ReplyCode >= 200;
+
+    /// <summary>Every branch has a final (or was never started).</summary>
+    public bool AllBranchesFinal
+    {
+        get
+        {
+            for (int i = 0; i < BranchCount; i++)
+            {
+                if (!Branches[i].Final)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    public void Reset()
+    {
+        Key = 0;
+        NextInBucket = -1;
+        Method = SipMethod.Unknown;
+        RequestLength = 0;
+        Source = default;
+        Socket = 0;
+        RportForced = false;
+        ReplyLength = 0;
+        ReplyCode = 0;
+        ReplyDestination = default;
+        ReplySocket = 0;
+        LastReplyLocal = false;
+        AllRepliesLocal = true;
+        State = ServerState.Proceeding;
+        UasRetransmitMs = 0;
+        for (int i = 0; i < BranchCount; i++)
+        {
+            Branches[i].Reset();
+        }
+
+        BranchCount = 0;
+        BestBranch = -1;
+        OnFailure = null;
+        OnReply = null;
+        OnBranch = null;
+        Cancelled = false;
+        NoNewBranches = false;
+    }
+
+    public void ReturnBuffers(BufferPool pool)
+    {
+        pool.Return(Request);
+        pool.Return(Reply);
+        Request = null;
+        Reply = null;
+        for (int i = 0; i < MaxBranches; i++)
+        {
+            Branches[i].ReturnBuffers(pool);
+        }
+    }
+
+    public static int BranchRetransmitTimer(int branch) => 2 + (2 * branch);
+
+    public static int BranchFinalTimer(int branch) => 3 + (2 * branch);
+}
