@@ -282,8 +282,9 @@ start_server() {
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
             esac
             # tm keeps every transaction in shared memory: 200k held INVITEs need far more than 512 MB
+            # (about 16 KB of PSS per held call was seen)
             local shm=512
-            [[ $scenario == stateful-hold ]] && shm=4096
+            [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
             sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" "$tmpl" > "$cfg"
             taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
@@ -430,7 +431,8 @@ LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
 # forward: udpgen answers as the responder on {RPORT} (= the proxy's port + 1) and names it in the R-URI
 FWD=(-s forward -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -R '{RPORT}' -r '127.0.0.1:{RPORT}')
 # stateful-call: udpgen is caller and callee (responder on {RPORT}); a call is one unit of the window
-CALL=(-s call -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -R '{RPORT}' -r '127.0.0.1:{RPORT}')
+# (a call is three round trips: a call unfinished after 5 s counts as a timeout)
+CALL=(-s call -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT}' -r '127.0.0.1:{RPORT}')
 # stateful-hold: HOLD_CALLS calls answered 180 only; ends when all are held (bounded by 120 s), the
 # server's memory read 1 s after the last 180
 HOLD=(-s call --hold "$HOLD_CALLS" -t '127.0.0.1:{PORT}' -w "$WINDOW" -W 0 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
@@ -503,7 +505,7 @@ if has "$SCENARIOS" stateful-call; then
     if has "$SYSTEMS" reflector; then
         # no proxy: udpgen's caller calls its own callee straight, all on the generator's CPU
         run_row none "udpgen caller + callee, no proxy" stateful-call stateful-call -s call -t '127.0.0.1:{RPORT}' \
-            -w "$WINDOW" -W "$WARMUP" -R '{RPORT}' -r '127.0.0.1:{RPORT}'
+            -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
     fi
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
