@@ -148,6 +148,9 @@ public sealed partial class StatelessProxy
             return RouteError.Internal;
         }
 
+        // tm forks further branches from here: the edits so far (script, Record-Route) are common to all of them.
+        _tmEditsMark = _edits.Mark;
+
         if (_edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]) != SipError.None
             || context.CommitRequestUri() != SipError.None)
         {

@@ -43,6 +43,7 @@ public sealed partial class StatelessProxy
     private RouteNode? _armFailure;
     private RouteNode? _armReply;
     private RouteNode? _armBranch;
+    private long _tmEditsMark;
 
     /// <summary>The worker's transactions (tests read it); null when the script does not load tm.</summary>
     public TransactionTable? TmTable => _transactions;
@@ -138,13 +139,54 @@ public sealed partial class StatelessProxy
             LocalReply(t, 100, "Giving it a try"u8, default, ref c);
         }
 
+        _tmEditsMark = _edits.Mark;
         RouteError error = StartBranch(t, context, destination, ref c);
-        if (error == RouteError.None)
+        RouteError forked = ForkDestinationSet(t, context, ref c);
+        if (error == RouteError.None || t.BranchCount > 0)
         {
             return 1;
         }
 
-        return RelayFailed(t, context, error, flags, ref c);
+        return RelayFailed(t, context, error == RouteError.None ? forked : error, flags, ref c);
+    }
+
+    /// <summary>
+    /// Parallel forking (RFC 3261 §16.5, §16.6): after branch 0, one branch per entry of the destination set
+    /// (append_branch, lookup), in insertion order, each the request with its own Request-URI, <c>$du</c> and Via.
+    /// The set is emptied.
+    /// </summary>
+    private RouteError ForkDestinationSet(Transaction t, ScriptContext context, ref ProxyCounters c)
+    {
+        RouteError last = RouteError.None;
+        int count = context.BranchCount;
+        for (int i = 0; i < count && t.BranchCount < Transaction.MaxBranches; i++)
+        {
+            _edits.Rewind(_tmEditsMark);
+            context.ForgetRequestUriCommit();
+            if (!context.SetRequestUri(context.BranchUri(i)))
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> du = context.BranchDestination(i);
+            if (du.IsEmpty)
+            {
+                context.ResetDestination();
+            }
+            else
+            {
+                context.SetDestination(du);
+            }
+
+            RouteError error = StartBranch(t, context, default, ref c);
+            if (error != RouteError.None)
+            {
+                last = error;
+            }
+        }
+
+        context.ClearBranches();
+        return last;
     }
 
     public int TNewTran(ScriptContext context)
@@ -586,7 +628,10 @@ public sealed partial class StatelessProxy
             _failureViaRemoved = true;
         }
 
+        _tmEditsMark = _edits.Mark;
+        int before = t.BranchCount;
         RouteError error = StartBranch(t, context, destination, ref c);
-        return error == RouteError.None ? 1 : RouteErrors.ReturnCode(error);
+        ForkDestinationSet(t, context, ref c);
+        return error == RouteError.None || t.BranchCount > before ? 1 : RouteErrors.ReturnCode(error);
     }
 }

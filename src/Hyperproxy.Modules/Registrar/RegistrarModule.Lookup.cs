@@ -78,7 +78,10 @@ public sealed partial class RegistrarModule
             }
             else
             {
+                // A further contact is a branch of the destination set (tm forks to it); its next hop is the
+                // received address when the UA is behind NAT. (A Path of a further contact is not carried.)
                 context.ExtraBranches++;
+                context.AppendBranch(c.Contact, c.Received.IsEmpty ? default : c.Received);
             }
 
             pushed++;

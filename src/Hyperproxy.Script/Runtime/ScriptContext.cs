@@ -113,6 +113,7 @@ public sealed partial class ScriptContext
         AddLocalRport = false;
         Answered = false;
         ExtraBranches = 0;
+        BranchCount = 0;
         MessageId++;
         Depth = 0;
         _arenaUsed = 0;

@@ -39,6 +39,22 @@ public sealed class SipEdits
         Reset();
     }
 
+    /// <summary>Where the edits stand now, for <see cref="Rewind"/>.</summary>
+    public long Mark => ((long)_arenaUsed << 32) | (uint)_count;
+
+    /// <summary>Drops every edit recorded after <paramref name="mark"/> (edits are kept in recording order).</summary>
+    public void Rewind(long mark)
+    {
+        _count = (int)(uint)mark;
+        _arenaUsed = (int)(mark >> 32);
+        for (int i = 0; i < _count; i++)
+        {
+            _order[i] = i; // the sort starts again from recording order
+        }
+
+        _sorted = false;
+    }
+
     /// <summary>Clears all edits, keeping the bound message.</summary>
     public void Reset()
     {

@@ -66,10 +66,15 @@ internal static class CoreFunctions
 
     public static int IsDestinationUriSet(ScriptContext c, CallArguments a) => c.HasDestination ? 1 : -1;
 
+    /// <summary>append_branch([uri[, q]]): a new branch with <paramref name="a"/>'s URI, or the current R-URI and <c>$du</c>.</summary>
     public static int AppendBranch(ScriptContext c, CallArguments a)
     {
         c.ExtraBranches++;
-        return 1;
+        ReadOnlySpan<byte> uri = a.Count > 0 ? a.Bytes(c, 0) : default;
+        bool ok = uri.IsEmpty
+            ? c.AppendBranch(c.RequestUri, c.HasDestination ? c.Destination : default)
+            : c.AppendBranch(uri, default);
+        return ok ? 1 : -1;
     }
 
     public static int SetAdvertisedAddress(ScriptContext c, CallArguments a) => c.SetAdvertisedAddress(a.Bytes(c, 0)) ? 1 : -1;
