@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync,register-cluster]
+#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -17,6 +17,13 @@
 # spinning on CPU 1, Hyperproxy three ways — worker pinned (--cpus 0, its other threads free), the
 # whole process on CPU 0 (taskset), unpinned — next to Kamailio's in-memory registrar (on CPU 0);
 # each Hyperproxy row also reports its WAL commit and parked-reply wait percentiles from its log.
+# stateful-call: whole calls (INVITE/100/180/200/ACK/BYE/200) through tm's t_relay() with
+# record_route(), Hyperproxy (perf/hyperproxy/stateful-call.cfg) next to Kamailio's tm
+# (perf/kamailio/stateful-call.cfg) and udpgen's own caller + callee with no proxy (its ceiling);
+# udpgen plays the caller and the callee (-s call), a window of calls in flight.
+# stateful-hold: BENCH_HOLD_CALLS calls (default 200000) whose callee answers 180 and holds, so
+# every one leaves an INVITE transaction in flight; the row reports the server's RSS and PSS before
+# the first call and once all are held (udpgen -s call --hold N), and the bytes per held call.
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
@@ -31,15 +38,18 @@
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
 #   HYPERPROXY_ARGS            its arguments; {PORT} is replaced by the listen port
 #                              (default: run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0)
-#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER   per-scenario override of
+#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER / _STATEFUL_CALL / _STATEFUL_HOLD
+#                              per-scenario override of
 #                              HYPERPROXY_ARGS (rr-forward appends --config perf/hyperproxy/rr-forward.cfg
-#                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set)
+#                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set; stateful-call
+#                              and stateful-hold append --config perf/hyperproxy/stateful-call.cfg likewise)
 #   HYPERPROXY_ARGS_REGISTER   default: run --config {CONFIG} --durability {DURABILITY}
 #                              --data-dir {DATA_DIR} --cpus 0; {CONFIG} is perf/hyperproxy/registrar.cfg
 #                              with its port filled in, {DURABILITY} is none for one row and sync for
 #                              the other, {DATA_DIR} a fresh folder per row (removed when the script ends)
 #   BENCH_BASE_PORT            first UDP port (default 15100); --base-port wins
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
+#   BENCH_HOLD_CALLS           calls held in flight in the stateful-hold scenario (default 200000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
 #                              busy machine are flagged in the table
@@ -52,7 +62,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -73,7 +83,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -90,6 +100,7 @@ fi
 # the registrar's table must be full before measuring steady updates: ~100k REGISTERs of warm-up
 REGISTER_WARMUP=$(( WARMUP > 4 ? WARMUP : 4 ))
 USERS=${BENCH_USERS:-100000}
+HOLD_CALLS=${BENCH_HOLD_CALLS:-200000}
 LATENCY_RATE=20000
 QUIET_PCT=10         # a CPU busier than this before a run means someone else is using it
 QUIET_WAITED=0       # seconds spent waiting for quiet so far (each wait turn is ~1 s)
@@ -298,16 +309,22 @@ start_server() {
                 forward) tmpl=perf/kamailio/forward.cfg ;;
                 rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
+                stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
             esac
+            # tm keeps every transaction in shared memory: 200k held INVITEs need far more than 512 MB
+            # (about 16 KB of PSS per held call was seen)
+            local shm=512
+            [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
             sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" "$tmpl" > "$cfg"
-            taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m 512 -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
+            taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
             var=${var//-/_}
             args="${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}"
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
+            [[ $scenario == stateful-call || $scenario == stateful-hold ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
             if [[ $scenario == register ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
                 local cfg="$LOGS/hyperproxy-register.cfg" data
@@ -380,7 +397,7 @@ measure() {
 flagged() {
     jq -e --argjson q "$QUIET_PCT" --argjson sc "$SERVER_CPU" '
         (.background_busy_pct.server_cpu >= $q or .background_busy_pct.gen_cpu >= $q)
-        or (.rate_target == 0 and .server_cpu_pct != null and .server_cpu_pct < 85 and .gen_busy_pct < 85)
+        or (.rate_target == 0 and (.hold_target // 0) == 0 and .server_cpu_pct != null and .server_cpu_pct < 85 and .gen_busy_pct < 85)
         or (.server_cpu_pct != null and (.cpu_busy_pct | length) > $sc and .cpu_busy_pct[$sc] - .server_cpu_pct > 25)
     ' <<<"$1" >/dev/null
 }
@@ -445,6 +462,13 @@ REG=(-s register -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$U
 LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
 # forward: udpgen answers as the responder on {RPORT} (= the proxy's port + 1) and names it in the R-URI
 FWD=(-s forward -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -R '{RPORT}' -r '127.0.0.1:{RPORT}')
+# stateful-call: udpgen is caller and callee (responder on {RPORT}); a call is one unit of the window
+# (a call is three round trips: a call unfinished after 5 s counts as a timeout)
+CALL=(-s call -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT}' -r '127.0.0.1:{RPORT}')
+# stateful-hold: HOLD_CALLS calls answered 180 only; ends when all are held (bounded by 120 s), the
+# server's memory read 1 s after the last 180
+HOLD=(-s call --hold "$HOLD_CALLS" -t '127.0.0.1:{PORT}' -w "$WINDOW" -W 0 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
+      -T 120000 --drain-ms 1000)
 
 system_rows() { # SYSTEM LABEL SKIP-REASON SCENARIO_KEY SCENARIO ARGS...
     local system=$1 label=$2 why=$3
@@ -532,6 +556,23 @@ if has "$SCENARIOS" register-cluster && has "$SYSTEMS" hyperproxy; then
     else
         skip_row "Hyperproxy (Redis store)" register-cluster "$SKIP_WHY"
     fi
+fi
+if has "$SCENARIOS" stateful-call; then
+    if has "$SYSTEMS" reflector; then
+        # no proxy: udpgen's caller calls its own callee straight, all on the generator's CPU
+        run_row none "udpgen caller + callee, no proxy" stateful-call stateful-call -s call -t '127.0.0.1:{RPORT}' \
+            -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
+    fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
+fi
+if has "$SCENARIOS" stateful-hold; then
+    key="stateful-hold $HOLD_CALLS"
+    SAVED_DURATION=$DURATION
+    DURATION=120 # an upper bound: the run ends once every call is held
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
+    DURATION=$SAVED_DURATION
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"

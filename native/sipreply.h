@@ -3,6 +3,8 @@
  * Builds "SIP/2.0 200 OK" for a request the way a stateless proxy's sl_send_reply does:
  * copies every Via, From, To, Call-ID and CSeq line (long and compact header names),
  * adds a To tag when the request has none, ends with Content-Length: 0.
+ * sipreply_build does the same for any status line, and for a callee's answers to INVITE
+ * also copies the Record-Route lines and adds a Contact (RFC 3261 12.1.1).
  * No allocation, one pass over the header block. */
 #ifndef HP_NATIVE_SIPREPLY_H
 #define HP_NATIVE_SIPREPLY_H
@@ -50,11 +52,18 @@ static inline int sipreply_has_tag(const char *s, size_t n)
     return 0;
 }
 
-/* Returns the reply length, 0 when the datagram is not a request (a response, garbage, or an
- * ACK, which is never answered), -1 when the reply does not fit in cap. */
-static inline int sipreply_build_200(const char *req, size_t len, char *out, size_t cap)
+static inline int sipreply_is_rr(const char *name, size_t n)
 {
-    static const char status[] = "SIP/2.0 200 OK\r\n";
+    return n == 12 && strncasecmp(name, "record-route", 12) == 0;
+}
+
+/* Returns the reply length, 0 when the datagram is not a request (a response, garbage, or an
+ * ACK, which is never answered), -1 when the reply does not fit in cap. status is the status
+ * line after "SIP/2.0 " ("180 Ringing"); dialog: also copy Record-Route and add contact
+ * (a full "Contact: <...>\r\n" line) -- a callee's answer to an INVITE. */
+static inline int sipreply_build(const char *req, size_t len, char *out, size_t cap, const char *status,
+                                 int dialog, const char *contact)
+{
     static const char tail[] = "Server: hp-native\r\nContent-Length: 0\r\n\r\n";
     if (len < 16 || memcmp(req, "SIP/", 4) == 0 || memcmp(req, "ACK ", 4) == 0)
         return 0;
@@ -63,10 +72,14 @@ static inline int sipreply_build_200(const char *req, size_t len, char *out, siz
     if (line == NULL)
         return 0;
     line++;
-    size_t o = sizeof status - 1;
-    if (cap < o + sizeof tail)
+    size_t sl = strlen(status), cl = dialog && contact != NULL ? strlen(contact) : 0;
+    size_t o = 8 + sl + 2;
+    if (cap < o + cl + sizeof tail)
         return -1;
-    memcpy(out, status, o);
+    memcpy(out, "SIP/2.0 ", 8);
+    memcpy(out + 8, status, sl);
+    out[o - 2] = '\r';
+    out[o - 1] = '\n';
     int copying = 0;
     while (line < end) {
         const char *eol = memchr(line, '\n', (size_t)(end - line));
@@ -96,10 +109,10 @@ static inline int sipreply_build_200(const char *req, size_t len, char *out, siz
                 size_t nl = (size_t)(colon - line);
                 while (nl > 0 && (line[nl - 1] == ' ' || line[nl - 1] == '\t'))
                     nl--;
-                if (sipreply_is_copied(line, nl)) {
+                if (sipreply_is_copied(line, nl) || (dialog && sipreply_is_rr(line, nl))) {
                     int add_tag = sipreply_is_to(line, nl) && !sipreply_has_tag(colon, ll - (size_t)(colon - line));
                     size_t need = ll + 2 + (add_tag ? sizeof SIPREPLY_TO_TAG - 1 : 0);
-                    if (o + need + sizeof tail > cap)
+                    if (o + need + cl + sizeof tail > cap)
                         return -1;
                     memcpy(out + o, line, ll);
                     o += ll;
@@ -115,10 +128,18 @@ static inline int sipreply_build_200(const char *req, size_t len, char *out, siz
         }
         line = eol + 1;
     }
-    if (o + sizeof tail - 1 > cap)
+    if (o + cl + sizeof tail - 1 > cap)
         return -1;
+    if (cl > 0)
+        memcpy(out + o, contact, cl);
+    o += cl;
     memcpy(out + o, tail, sizeof tail - 1);
     return (int)(o + sizeof tail - 1);
+}
+
+static inline int sipreply_build_200(const char *req, size_t len, char *out, size_t cap)
+{
+    return sipreply_build(req, len, out, cap, "200 OK", 0, NULL);
 }
 
 #endif

@@ -1,10 +1,19 @@
 /* udpgen: batched SIP load generator (sendmmsg/recvmmsg) on one pinned core.
  *
  * Closed loop (a window of outstanding requests) or open loop (--rate), for a bounded time,
- * three scenarios (options, register, forward). Every request carries its sequence number in
+ * four scenarios (options, register, forward, call). Every request carries its sequence number in
  * the Via branch (z9hG4bK-ug<hex>) so a reply -- or the echo of the request itself from the
  * plain reflector -- is matched to its send time. Prints one JSON object on stdout, progress on
- * stderr. Always stops by itself: warm-up + duration + drain. See usage() for the flags. */
+ * stderr. Always stops by itself: warm-up + duration + drain. See usage() for the flags.
+ *
+ * call: udpgen is caller and callee at once. The caller sends INVITE (Request-URI: the
+ * responder) to the target; the responder (-R) answers 180 and 200 with the Record-Route copied
+ * and its Contact; on the 200 the caller sends ACK and BYE (Request-URI: the Contact; Route: the
+ * Record-Route lines in reverse order) to the target, branches z9hG4bK-ua / -ub + the call
+ * number; the BYE's 200 completes the call. A call is one "request" of the window; its latency
+ * runs from the INVITE to the BYE's 200. --hold N: the responder answers 180 only; each call
+ * counts as held once its 180 arrives, N calls are started and the run ends when all are held
+ * (or the duration passes); the server's memory is read before the first call and at the end. */
 #define _GNU_SOURCE
 #include "histogram.h"
 #include "netutil.h"
@@ -20,6 +29,8 @@
 #define SLOTS (1u << SLOT_BITS)
 #define MAX_PARTS 16
 #define BRANCH_MAGIC "z9hG4bK-ug"
+#define BRANCH_PREFIX "z9hG4bK-u" /* + g (INVITE and every other scenario's request), a (ACK), b (BYE) */
+#define MAX_ROUTES 8
 
 enum { V_NONE = 0, V_SEQ = 1, V_USER = 2, V_CSEQ = 3 };
 
@@ -38,11 +49,13 @@ typedef struct {
 typedef struct {
     uint64_t seq; /* 0: free (answered or timed out) */
     uint64_t sent_ns;
+    int bye; /* call: the INVITE got its 200, ACK and BYE are out */
 } slot;
 
 typedef struct {
     const char *scenario, *target, *local, *ruri, *method, *cseq_file, *label, *domain, *cpu_pids;
     int cpu, window, batch, users, path, busy, responder_port;
+    long hold;
     double rate, duration, warmup, timeout_ms, drain_ms;
     long long cseq;
 } options;
@@ -62,7 +75,7 @@ static void usage(void)
     fprintf(stderr,
         "usage: udpgen -t HOST:PORT [options]\n"
         "  -t, --target HOST:PORT     where requests go (IPv6 as [::1]:PORT)\n"
-        "  -s, --scenario NAME        options | register | forward (default options)\n"
+        "  -s, --scenario NAME        options | register | forward | call (default options)\n"
         "  -c, --cpu CPU              pin to this CPU (default: not pinned)\n"
         "  -w, --window N             closed loop: requests outstanding at once (default 256)\n"
         "      --rate R               open loop: R requests/s, window ignored (default 0 = closed loop)\n"
@@ -77,7 +90,8 @@ static void usage(void)
         "      --cseq N               register: first CSeq (default: from the clock, rising run to run)\n"
         "      --cseq-file FILE       register: read the first CSeq from FILE, write the next one back\n"
         "      --domain HOST          register: AoR domain (default: target host)\n"
-        "  -r, --ruri HOST:PORT       forward: the responder the R-URI names (default 127.0.0.1:RESPONDER)\n"
+        "  -r, --ruri HOST:PORT       forward, call: the responder the R-URI names (default LOCAL:RESPONDER)\n"
+        "      --hold N               call: the responder answers 180 only; N calls are started and held\n"
         "  -R, --responder PORT       also answer requests arriving on LOCAL:PORT with 200 (built-in UAS)\n"
         "  -m, --method NAME          request method for options/forward (default OPTIONS)\n"
         "      --busy / --no-busy     busy-poll (default) or sleep in poll() when idle\n"
@@ -150,13 +164,15 @@ static inline size_t tmpl_render(const tmpl *t, char *out, uint64_t seq, uint64_
     return (size_t)(o - out);
 }
 
-/* sequence number from the first BRANCH_MAGIC in the datagram, 0 when absent */
-static inline uint64_t find_seq(const char *buf, size_t len)
+/* sequence number from the first BRANCH_PREFIX in the datagram, 0 when absent; *leg is the
+ * letter after the prefix (g: INVITE or any other scenario's request, a: ACK, b: BYE) */
+static inline uint64_t find_seq_leg(const char *buf, size_t len, char *leg)
 {
-    const char *p = memmem(buf, len, BRANCH_MAGIC, sizeof BRANCH_MAGIC - 1);
-    if (p == NULL)
+    const char *p = memmem(buf, len, BRANCH_PREFIX, sizeof BRANCH_PREFIX - 1);
+    if (p == NULL || p + sizeof BRANCH_PREFIX >= buf + len)
         return 0;
-    p += sizeof BRANCH_MAGIC - 1;
+    p += sizeof BRANCH_PREFIX - 1;
+    *leg = *p++;
     const char *end = buf + len;
     uint64_t v = 0;
     int digits = 0;
@@ -170,6 +186,13 @@ static inline uint64_t find_seq(const char *buf, size_t len)
             break;
     }
     return digits ? v : 0;
+}
+
+static inline uint64_t find_seq(const char *buf, size_t len)
+{
+    char leg = 0;
+    uint64_t v = find_seq_leg(buf, len, &leg);
+    return leg == 'g' ? v : 0;
 }
 
 static void host_for_uri(const struct sockaddr_storage *ss, char *out, size_t cap)
@@ -213,7 +236,7 @@ static long long cseq_initial(const options *o)
 
 typedef struct {
     uint64_t received, by_class[7], timeouts, unanswered, unmatched, late, via_responder;
-    uint64_t send_errors, resp_in, resp_out;
+    uint64_t send_errors, resp_in, resp_out, resp_acks, held, write_errors;
 } counters;
 
 static int parse_pids(const char *s, int *pids, int cap)
@@ -242,6 +265,28 @@ static long long pids_ticks(const int *pids, int n)
             t += v;
     }
     return t;
+}
+
+/* the kB figure of "NAME:  123 kB" in a /proc file, summed over pids; 0 when unreadable */
+static long long proc_kb(const int *pids, int n, const char *file, const char *name)
+{
+    long long total = 0;
+    size_t nl = strlen(name);
+    for (int i = 0; i < n; i++) {
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%d/%s", pids[i], file);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof line, f) != NULL) {
+            if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
+                total += atoll(line + nl + 1);
+                break;
+            }
+        }
+        fclose(f);
+    }
+    return total;
 }
 
 #define MAX_CPUS 16
@@ -288,6 +333,23 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
                  "%s sip:responder@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:responder@%s>\r\n"
                  "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
                  o->method, o->ruri, vbuf, lhost, o->ruri, o->method);
+    } else if (strcmp(o->scenario, "call") == 0) {
+        const char *ip = strchr(lhost, ':') != NULL ? "IP6" : "IP4";
+        char sdp[256], bare[80];
+        snprintf(bare, sizeof bare, "%s", lhost[0] == '[' ? lhost + 1 : lhost);
+        char *rb = strchr(bare, ']');
+        if (rb != NULL)
+            *rb = 0;
+        int sl = snprintf(sdp, sizeof sdp,
+                          "v=0\r\no=udpgen 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n", ip,
+                          bare, ip, bare);
+        /* the Call-ID names the caller's port too: a stateful proxy still holding the calls of an
+         * earlier run (wait timer) must not take this run's INVITEs for their retransmissions */
+        snprintf(buf, sizeof buf,
+                 "INVITE sip:callee@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:callee@%s>\r\n"
+                 "Call-ID: ug\001-%d@udpgen\r\nCSeq: 1 INVITE\r\nContact: <sip:udpgen@%s:%d>\r\nUser-Agent: udpgen\r\n"
+                 "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+                 o->ruri, vbuf, lhost, o->ruri, lport, lhost, lport, sl, sdp);
     } else if (strcmp(o->scenario, "register") == 0) {
         char path[160] = "";
         if (o->path)
@@ -308,6 +370,8 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
 static unsigned long long s_cpu_busy0[MAX_CPUS], s_cpu_total0[MAX_CPUS], s_cpu_busy1[MAX_CPUS],
     s_cpu_total1[MAX_CPUS];
 static int s_ncpu0, s_ncpu1;
+
+static long long s_rss0, s_pss0, s_rss1, s_pss1;
 
 static void print_json(const options *o, const counters *c, uint64_t sent, double secs, double gen_cpu,
                        double gen_busy, double srv_cpu, long long cseq_first)
@@ -346,15 +410,194 @@ static void print_json(const options *o, const counters *c, uint64_t sent, doubl
         unsigned long long dt = s_cpu_total1[i] - s_cpu_total0[i], db = s_cpu_busy1[i] - s_cpu_busy0[i];
         printf("%s%.1f", i ? "," : "", dt ? 100.0 * (double)db / (double)dt : 0.0);
     }
-    printf("],\"cseq_first\":%lld}\n", cseq_first);
+    printf("],\"held\":%llu,\"hold_target\":%ld,\"responder_acks\":%llu,\"write_errors\":%llu,"
+           "\"server_rss_kb_start\":%lld,\"server_rss_kb_end\":%lld,\"server_pss_kb_start\":%lld,"
+           "\"server_pss_kb_end\":%lld,\"cseq_first\":%lld}\n",
+           (unsigned long long)c->held, o->hold, (unsigned long long)c->resp_acks,
+           (unsigned long long)c->write_errors, s_rss0, s_rss1, s_pss0, s_pss1, cseq_first);
     fflush(stdout);
 }
 
-static struct mmsghdr s_smsg[MAX_BATCH], s_rmsg[MAX_BATCH], s_qmsg[MAX_BATCH], s_amsg[MAX_BATCH];
-static struct iovec s_siov[MAX_BATCH], s_riov[MAX_BATCH], s_qiov[MAX_BATCH], s_aiov[MAX_BATCH];
+static struct mmsghdr s_smsg[MAX_BATCH], s_rmsg[MAX_BATCH], s_qmsg[MAX_BATCH], s_amsg[2 * MAX_BATCH],
+    s_cmsg[2 * MAX_BATCH];
+static struct iovec s_siov[MAX_BATCH], s_riov[MAX_BATCH], s_qiov[MAX_BATCH], s_aiov[2 * MAX_BATCH],
+    s_ciov[2 * MAX_BATCH];
 static char s_sbuf[MAX_BATCH][BUF_SIZE], s_rbuf[MAX_BATCH][BUF_SIZE], s_qbuf[MAX_BATCH][BUF_SIZE],
-    s_abuf[MAX_BATCH][BUF_SIZE];
+    s_abuf[2 * MAX_BATCH][BUF_SIZE], s_cbuf[2 * MAX_BATCH][BUF_SIZE];
 static struct sockaddr_storage s_qname[MAX_BATCH];
+
+/* call scenario: the callee's Contact line, the caller's Via up to the branch letter, the R-URI */
+static char s_contact[160], s_callvia[160], s_callruri[160];
+static int s_hold;
+
+static int send_all(int fd, struct mmsghdr *msgs, int n)
+{
+    int off = 0;
+    while (off < n) {
+        int s = sendmmsg(fd, msgs + off, (unsigned)(n - off), 0);
+        if (s <= 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        off += s;
+    }
+    return off;
+}
+
+/* call scenario's callee: INVITE -> 180 (+ 200 unless holding), ACK -> counted, anything else -> 200 */
+static int respond_call(int rfd, int batch, counters *c)
+{
+    for (int i = 0; i < batch; i++)
+        s_qmsg[i].msg_hdr.msg_namelen = sizeof s_qname[i];
+    int n = recvmmsg(rfd, s_qmsg, (unsigned)batch, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        const char *q = s_qbuf[i];
+        size_t ql = s_qmsg[i].msg_len;
+        if (ql >= 4 && memcmp(q, "ACK ", 4) == 0) {
+            c->resp_acks++;
+            continue;
+        }
+        int invite = ql >= 7 && memcmp(q, "INVITE ", 7) == 0;
+        for (int k = 0; k < (invite && !s_hold ? 2 : 1); k++) {
+            const char *status = invite ? (k == 0 ? "180 Ringing" : "200 OK") : "200 OK";
+            int len = sipreply_build(q, ql, s_abuf[m], BUF_SIZE, status, invite, s_contact);
+            if (len <= 0) {
+                if (len < 0)
+                    c->write_errors++;
+                break;
+            }
+            s_aiov[m].iov_len = (size_t)len;
+            s_amsg[m].msg_hdr.msg_name = &s_qname[i];
+            s_amsg[m].msg_hdr.msg_namelen = s_qmsg[i].msg_hdr.msg_namelen;
+            m++;
+        }
+    }
+    c->resp_in += (uint64_t)n;
+    c->resp_out += (uint64_t)send_all(rfd, s_amsg, m);
+    return n;
+}
+
+/* one header line of a SIP message: [start, end) without the CRLF; name length */
+typedef struct {
+    const char *start;
+    size_t len, name, value; /* value: offset just after the colon */
+} hline;
+
+static int hname_is(const hline *h, const char *lng, char cmp)
+{
+    return (h->name == strlen(lng) && strncasecmp(h->start, lng, h->name) == 0) ||
+           (cmp && h->name == 1 && (h->start[0] | 0x20) == cmp);
+}
+
+/* The caller's request after a final answer to its INVITE: ACK/BYE in the dialog of a 2xx
+ * (R-URI = Contact, Route = Record-Route reversed, RFC 3261 12.1.2 / 12.2.1.1; leg 'a' or 'b'),
+ * or the ACK of a negative final (R-URI and branch of the INVITE, 17.1.1.3; leg 'g').
+ * Returns the length, 0 when the answer lacks what it needs or the request does not fit. */
+static int call_request(const char *rsp, size_t len, char *out, size_t cap, uint64_t seq, char leg)
+{
+    hline from = {0}, to = {0}, cid = {0}, rr[MAX_ROUTES];
+    int nrr = 0;
+    const char *uri = NULL;
+    size_t urilen = 0;
+    const char *end = rsp + len, *line = memchr(rsp, '\n', len);
+    if (line == NULL)
+        return 0;
+    line++;
+    while (line < end) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (eol == NULL)
+            eol = end;
+        size_t ll = (size_t)(eol - line);
+        if (ll > 0 && line[ll - 1] == '\r')
+            ll--;
+        if (ll == 0)
+            break;
+        const char *colon = memchr(line, ':', ll);
+        if (colon != NULL) {
+            hline h = {line, ll, (size_t)(colon - line), (size_t)(colon - line) + 1};
+            while (h.name > 0 && (line[h.name - 1] == ' ' || line[h.name - 1] == '\t'))
+                h.name--;
+            if (hname_is(&h, "from", 'f'))
+                from = h;
+            else if (hname_is(&h, "to", 't'))
+                to = h;
+            else if (hname_is(&h, "call-id", 'i'))
+                cid = h;
+            else if (hname_is(&h, "record-route", 0)) {
+                if (nrr == MAX_ROUTES)
+                    return 0;
+                rr[nrr++] = h;
+            } else if (hname_is(&h, "contact", 'm') && uri == NULL) {
+                const char *v = colon + 1, *ve = line + ll;
+                const char *lt = memchr(v, '<', (size_t)(ve - v));
+                if (lt != NULL) {
+                    const char *gt = memchr(lt, '>', (size_t)(ve - lt));
+                    if (gt == NULL)
+                        return 0;
+                    uri = lt + 1;
+                    urilen = (size_t)(gt - uri);
+                } else {
+                    while (v < ve && (*v == ' ' || *v == '\t'))
+                        v++;
+                    const char *semi = memchr(v, ';', (size_t)(ve - v));
+                    uri = v;
+                    urilen = (size_t)((semi != NULL ? semi : ve) - v);
+                }
+            }
+        }
+        line = eol + 1;
+    }
+    if (from.start == NULL || to.start == NULL || cid.start == NULL)
+        return 0;
+    char ruri[200];
+    if (leg == 'g') {
+        snprintf(ruri, sizeof ruri, "%s", s_callruri);
+        nrr = 0; /* the ACK of a negative answer takes the INVITE's route: none here */
+    } else {
+        if (uri == NULL || urilen >= sizeof ruri)
+            return 0;
+        memcpy(ruri, uri, urilen);
+        ruri[urilen] = 0;
+    }
+    int n = snprintf(out, cap, "%s %s SIP/2.0\r\n%s%c", leg == 'b' ? "BYE" : "ACK", ruri, s_callvia, leg);
+    if (n <= 0 || (size_t)n >= cap)
+        return 0;
+    char *o = put_hex(out + n, seq);
+    size_t used = (size_t)(o - out);
+    size_t need = 64 + from.len + to.len + cid.len;
+    for (int i = 0; i < nrr; i++)
+        need += rr[i].len;
+    if (used + need > cap)
+        return 0;
+    memcpy(o, ";rport\r\n", 8);
+    o += 8;
+    for (int i = nrr - 1; i >= 0; i--) {
+        size_t vlen = rr[i].len - rr[i].value;
+        memcpy(o, "Route:", 6);
+        o += 6;
+        memcpy(o, rr[i].start + rr[i].value, vlen);
+        o += vlen;
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    const hline *copy[3] = {&from, &to, &cid};
+    for (int i = 0; i < 3; i++) {
+        memcpy(o, copy[i]->start, copy[i]->len);
+        o += copy[i]->len;
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    const char *tail = leg == 'b' ? "CSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                                  : "CSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    size_t tl = strlen(tail);
+    memcpy(o, tail, tl);
+    o += tl;
+    return (int)(o - out);
+}
 
 /* built-in UAS: answer what arrived on the responder socket, return how many came in */
 static int respond(int rfd, int batch, counters *c)
@@ -406,7 +649,8 @@ int main(int argc, char **argv)
         {"ruri", required_argument, 0, 'r'},     {"responder", required_argument, 0, 'R'},
         {"method", required_argument, 0, 'm'},   {"busy", no_argument, 0, 1006},
         {"no-busy", no_argument, 0, 1007},       {"cpu-pids", required_argument, 0, 1008},
-        {"label", required_argument, 0, 1009},   {"help", no_argument, 0, 'h'},
+        {"label", required_argument, 0, 1009},   {"hold", required_argument, 0, 1010},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "t:s:c:w:d:W:b:T:l:u:r:R:m:h", longopts, NULL)) != -1) {
@@ -434,12 +678,13 @@ int main(int argc, char **argv)
         case 1007: o.busy = 0; break;
         case 1008: o.cpu_pids = optarg; break;
         case 1009: o.label = optarg; break;
+        case 1010: o.hold = atol(optarg); break;
         default: usage(); return opt == 'h' ? 0 : 2;
         }
     }
     if (o.target == NULL || o.window < 1 || o.window >= (int)SLOTS / 2 || o.batch < 1 || o.batch > MAX_BATCH ||
         o.users < 1 || o.duration <= 0 || o.duration > 3600 || o.warmup < 0 || o.warmup > 600 ||
-        o.timeout_ms <= 0 || o.rate < 0) {
+        o.timeout_ms <= 0 || o.rate < 0 || o.hold < 0 || (o.hold > 0 && strcmp(o.scenario, "call") != 0)) {
         usage();
         return 2;
     }
@@ -483,14 +728,18 @@ int main(int argc, char **argv)
         if (rfd >= 0) {
             snprintf(ruri, sizeof ruri, "%s:%d", lhost, o.responder_port);
             o.ruri = ruri;
-        } else if (strcmp(o.scenario, "forward") == 0) {
-            fprintf(stderr, "udpgen: forward needs --ruri HOST:PORT or --responder PORT\n");
+        } else if (strcmp(o.scenario, "forward") == 0 || strcmp(o.scenario, "call") == 0) {
+            fprintf(stderr, "udpgen: %s needs --ruri HOST:PORT or --responder PORT\n", o.scenario);
             return 2;
         }
     }
     tmpl t;
     if (build_template(&o, &t, lhost, lport, thost, tport) != 0)
         return 2;
+    snprintf(s_contact, sizeof s_contact, "Contact: <sip:callee@%s:%d>\r\n", lhost, o.responder_port);
+    snprintf(s_callvia, sizeof s_callvia, "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_PREFIX, lhost, lport);
+    snprintf(s_callruri, sizeof s_callruri, "sip:callee@%s", o.ruri != NULL ? o.ruri : "");
+    s_hold = o.hold > 0;
     long long cseq_first = cseq_initial(&o);
     int pids[64];
     int npids = parse_pids(o.cpu_pids, pids, 64);
@@ -510,9 +759,16 @@ int main(int argc, char **argv)
         s_qmsg[i].msg_hdr.msg_iov = &s_qiov[i];
         s_qmsg[i].msg_hdr.msg_iovlen = 1;
         s_qmsg[i].msg_hdr.msg_name = &s_qname[i];
+    }
+    for (int i = 0; i < 2 * MAX_BATCH; i++) {
         s_aiov[i].iov_base = s_abuf[i];
         s_amsg[i].msg_hdr.msg_iov = &s_aiov[i];
         s_amsg[i].msg_hdr.msg_iovlen = 1;
+        s_ciov[i].iov_base = s_cbuf[i];
+        s_cmsg[i].msg_hdr.msg_iov = &s_ciov[i];
+        s_cmsg[i].msg_hdr.msg_iovlen = 1;
+        s_cmsg[i].msg_hdr.msg_name = &tss;
+        s_cmsg[i].msg_hdr.msg_namelen = tlen;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -542,6 +798,9 @@ int main(int argc, char **argv)
     uint64_t idle_ns = 0, last_now = t0; /* time spent in loop turns that found nothing to do */
     int last_idle = 0;
     const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0;
+    const int is_call = strcmp(o.scenario, "call") == 0;
+    s_rss0 = proc_kb(pids, npids, "status", "VmRSS");
+    s_pss0 = proc_kb(pids, npids, "smaps_rollup", "Pss");
     struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
 
     while (!s_stop) {
@@ -558,7 +817,7 @@ int main(int argc, char **argv)
             gen_t0 = proc_ticks(getpid());
             s_ncpu0 = read_cpu_stat(s_cpu_busy0, s_cpu_total0);
         }
-        if (phase == 1 && now >= t_end) {
+        if (phase == 1 && (now >= t_end || (s_hold && next_seq > (uint64_t)o.hold && outstanding == 0))) {
             phase = 2;
             measured_to = next_seq;
             t_measured_end = now;
@@ -595,6 +854,8 @@ int main(int argc, char **argv)
             }
             if (want > (uint64_t)o.batch)
                 want = (uint64_t)o.batch;
+            if (s_hold && next_seq + want > (uint64_t)o.hold + 1)
+                want = (uint64_t)o.hold + 1 - next_seq;
             if (want > 0) {
                 for (uint64_t i = 0; i < want; i++) {
                     uint64_t seq = next_seq + i, user = 0, cseq = 0;
@@ -607,6 +868,7 @@ int main(int argc, char **argv)
                     slot *s = &s_slots[seq & (SLOTS - 1)];
                     s->seq = seq;
                     s->sent_ns = now;
+                    s->bye = 0;
                 }
                 int off = 0;
                 while (off < (int)want) {
@@ -636,7 +898,68 @@ int main(int argc, char **argv)
             uint64_t rnow = now_ns();
             did = 1;
             total_recv += (uint64_t)n;
-            for (int i = 0; i < n; i++) {
+            int nc = 0;
+            for (int i = 0; i < n && is_call; i++) {
+                const char *b = s_rbuf[i];
+                size_t len = s_rmsg[i].msg_len;
+                char leg = 0;
+                uint64_t seq = find_seq_leg(b, len, &leg);
+                int cls = len >= 12 && memcmp(b, "SIP/2.0 ", 8) == 0 ? b[8] - '0' : 0;
+                if (seq == 0 || seq >= next_seq || (leg != 'g' && leg != 'b') || cls < 1 || cls > 6) {
+                    c.unmatched++;
+                    continue;
+                }
+                slot *s = &s_slots[seq & (SLOTS - 1)];
+                if (s->seq != seq || (leg == 'b') != (s->bye != 0)) {
+                    c.late++; /* a retransmission after its transaction ended here */
+                    continue;
+                }
+                int measured = seq >= measured_from;
+                if (cls == 1) {
+                    if (measured && leg == 'g')
+                        c.by_class[1]++;
+                    if (s_hold && leg == 'g' && b[9] == '8' && b[10] == '0') {
+                        s->seq = 0;
+                        outstanding--;
+                        if (measured) {
+                            c.held++;
+                            c.received++;
+                            hist_record(&s_hist, rnow - s->sent_ns);
+                        }
+                    }
+                    continue;
+                }
+                if (leg == 'g' && cls == 2) {
+                    int a = call_request(b, len, s_cbuf[nc], BUF_SIZE, seq, 'a');
+                    int y = a > 0 ? call_request(b, len, s_cbuf[nc + 1], BUF_SIZE, seq, 'b') : 0;
+                    if (a > 0 && y > 0) {
+                        s_ciov[nc++].iov_len = (size_t)a;
+                        s_ciov[nc++].iov_len = (size_t)y;
+                        s->bye = 1;
+                        if (measured && memmem(b, len, SIPREPLY_TO_TAG, sizeof SIPREPLY_TO_TAG - 1) != NULL)
+                            c.via_responder++;
+                        continue;
+                    }
+                    c.write_errors++;
+                } else if (leg == 'g') {
+                    int a = call_request(b, len, s_cbuf[nc], BUF_SIZE, seq, 'g');
+                    if (a > 0)
+                        s_ciov[nc++].iov_len = (size_t)a;
+                }
+                /* the call ended: the BYE's final answer, or a negative final to the INVITE */
+                s->seq = 0;
+                outstanding--;
+                if (measured) {
+                    c.received++;
+                    c.by_class[leg == 'g' && cls == 2 ? 5 : cls]++;
+                    hist_record(&s_hist, rnow - s->sent_ns);
+                }
+            }
+            if (nc > 0) {
+                int sent_c = send_all(fd, s_cmsg, nc);
+                c.send_errors += (uint64_t)(nc - sent_c);
+            }
+            for (int i = 0; i < n && !is_call; i++) {
                 const char *b = s_rbuf[i];
                 size_t len = s_rmsg[i].msg_len;
                 uint64_t seq = find_seq(b, len);
@@ -674,7 +997,7 @@ int main(int argc, char **argv)
                 }
             }
         }
-        if (rfd >= 0 && respond(rfd, o.batch, &c) > 0)
+        if (rfd >= 0 && (is_call ? respond_call(rfd, o.batch, &c) : respond(rfd, o.batch, &c)) > 0)
             did = 1;
 
         if (now >= next_report) {
@@ -699,6 +1022,16 @@ int main(int argc, char **argv)
         if (measured_from == UINT64_MAX)
             measured_from = next_seq;
     }
+    if (s_hold) { /* let the server settle on its held transactions, then read its memory */
+        uint64_t until = now_ns() + (uint64_t)(o.drain_ms * 1e6);
+        while (now_ns() < until && !s_stop) {
+            if (rfd >= 0)
+                respond_call(rfd, o.batch, &c);
+            poll(pfd, rfd >= 0 ? 2 : 1, 10);
+        }
+    }
+    s_rss1 = proc_kb(pids, npids, "status", "VmRSS");
+    s_pss1 = proc_kb(pids, npids, "smaps_rollup", "Pss");
     /* whatever measured request is still outstanding never got its answer */
     for (uint64_t q = tail; q < next_seq; q++) {
         slot *s = &s_slots[q & (SLOTS - 1)];

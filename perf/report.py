@@ -23,15 +23,23 @@ KAMAILIO = "Kamailio 5.6"
 ECHO = "C reflector (echo)"
 SL200 = "C reflector (sl 200)"
 DIRECT = "udpgen + responder, no proxy"
+CALL_DIRECT = "udpgen caller + callee, no proxy"
 BUSY_WARN = 10  # % of a CPU busy with someone else's work just before a run
 FOREIGN_WARN = 25  # % of the server's CPU used by something else than the server during a run
 SERVER_CPU = 0
 
 
+def is_hold(r):
+    return r.get("scenario") == "call" and (r.get("hold_target") or 0) > 0
+
+
 def ok_count(r):
-    """Replies that did the job: echo or 2xx; for forward, 2xx that came from the responder."""
+    """Replies that did the job: echo or 2xx; for forward, 2xx that came from the responder; for call,
+    calls whose BYE got its 2xx (stateful-hold: calls held, their 180 received)."""
     if r.get("scenario") == "forward":  # udpgen's scenario: forward and rr-forward rows
         return r.get("via_responder", 0)
+    if is_hold(r):
+        return r.get("held", 0)
     bc = r.get("by_class", {})
     return bc.get("echo", 0) + bc.get("2xx", 0)
 
@@ -74,7 +82,7 @@ def contaminated(r):
         return f"other load before start: CPU0 {bg.get('server_cpu')}%, CPU1 {bg.get('gen_cpu')}%"
     srv, gen = r.get("server_cpu_pct"), r.get("gen_busy_pct")
     # A durable row (its server logged WAL figures) waits on the disk by design: neither side saturates.
-    if not r.get("rate_target") and not r.get("wal") and srv is not None and gen is not None and srv < 85 and gen < 85:
+    if not r.get("rate_target") and not r.get("wal") and not is_hold(r) and srv is not None and gen is not None and srv < 85 and gen < 85:
         # closed loop: one side should be saturated; neither means the CPUs went elsewhere
         return f"neither side saturated (server {srv:.0f}%, generator {gen:.0f}%): other processes used the CPUs"
     busy = r.get("cpu_busy_pct") or []
@@ -173,6 +181,59 @@ def bold(cell):
     return cell if cell == "–" else f"**{cell}**"
 
 
+def held_kb(r, field):
+    return (r.get(f"server_{field}_kb_end") or 0) - (r.get(f"server_{field}_kb_start") or 0)
+
+
+def stateful_table(runs):
+    """stateful-call (whole calls through t_relay) and stateful-hold (memory of calls held in flight), or []."""
+    calls = {s: find(runs, s, "stateful-call") for s in (HYPERPROXY, KAMAILIO, CALL_DIRECT)}
+    hold_keys = []
+    for r in runs:
+        k = r.get("scenario_key", "")
+        if k.startswith("stateful-hold") and k not in hold_keys:
+            hold_keys.append(k)
+    if not any(calls.values()) and not hold_keys:
+        return []
+    out = ["", "Stateful proxying (tm `t_relay()` with `record_route()`): a call is INVITE/100/180/200/ACK/BYE/200, "
+           "udpgen being caller and callee; the proxy receives 6 and sends 7 datagrams per call.", "",
+           "| system | calls/s | / Kamailio | calls/s vs own rr-forward requests/s | call p50 / p99 µs | notes |",
+           "|---|---:|---:|---:|---:|---|"]
+    rr = find(runs, HYPERPROXY, "rr-forward")
+    kam_rr = find(runs, KAMAILIO, "rr-forward")
+    for system in (CALL_DIRECT, HYPERPROXY, KAMAILIO):
+        measured = calls[system]
+        if not measured:
+            why = next((x["skipped"] for x in runs if x["system"] == system and x["scenario_key"] == "stateful-call"), None)
+            if why:
+                out.append(f"| {system} | | | | | skipped: {why} |")
+            continue
+        r = median_run(measured)
+        vs = ratio(measured, calls[KAMAILIO]) if system == HYPERPROXY else ""
+        own = ratio(measured, rr) if system == HYPERPROXY else ratio(measured, kam_rr) if system == KAMAILIO else ""
+        out.append(f"| {system} | {figure(measured)} | {vs} | {own} | {fmt(r.get('p50_us'))} / {fmt(r.get('p99_us'))} | {note(r)} |")
+    for k in hold_keys:
+        out += ["", f"Calls held in flight (`{k}`: the callee answers 180 and holds; memory of every server process, "
+                "before the first call and 1 s after the last 180; PSS counts shared memory once):", "",
+                "| system | held | held/s | RSS before → after MiB | PSS before → after MiB | PSS per held call | notes |",
+                "|---|---:|---:|---:|---:|---:|---|"]
+        for system in (HYPERPROXY, KAMAILIO):
+            measured = find(runs, system, k)
+            r = median_run(measured)
+            if r is None:
+                why = next((x["skipped"] for x in runs if x["system"] == system and x["scenario_key"] == k), None)
+                if why:
+                    out.append(f"| {system} | | | | | | skipped: {why} |")
+                continue
+            held = r.get("held", 0)
+            per = f"{held_kb(r, 'pss') * 1024 / held:,.0f} B".replace(",", " ") if held else "–"
+            mib = lambda v: f"{(v or 0) / 1024:.0f}"
+            out.append(f"| {system} | {fmt_int(held)} of {fmt_int(r.get('hold_target', 0))} | {fmt_int(ok_rate(r))} | "
+                       f"{mib(r.get('server_rss_kb_start'))} → {mib(r.get('server_rss_kb_end'))} | "
+                       f"{mib(r.get('server_pss_kb_start'))} → {mib(r.get('server_pss_kb_end'))} | {per} | {note(r)} |")
+    return out
+
+
 def readme_table(meta, runs):
     """The README's whole-server table: one column per scenario, a cell only where that system ran that
     scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
@@ -228,6 +289,10 @@ def readme_table(meta, runs):
     sync = sync_table(runs)
     if sync:
         out.extend(sync[1:])
+        out.append("")
+    stateful = stateful_table(runs)
+    if stateful:
+        out.extend(stateful[1:])
         out.append("")
     return "\n".join(out).replace("– none", "–").replace("– sync", "–").replace(" (flagged row)", " †") + "\n"
 
@@ -336,6 +401,12 @@ def main():
                "so the proxy handles 2x ok/s datagrams in and 2x out. Latency in closed loop is mostly "
                "queueing (window / rate); the open-loop rows show latency at a fixed load.")
     out.extend(sync_table(runs))
+    calls_ceiling = median_run(find(runs, CALL_DIRECT, "stateful-call"))
+    if calls_ceiling is not None:
+        out.append("")
+        out.append(f"stateful-call generator ceiling (udpgen's caller and callee alone on CPU {m['gen_cpu']}, no proxy): "
+                   f"{fmt_int(ok_rate(calls_ceiling))} calls/s (gen busy {fmt(calls_ceiling.get('gen_busy_pct'))} %).")
+    out.extend(stateful_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

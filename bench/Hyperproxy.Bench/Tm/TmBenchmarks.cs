@@ -40,7 +40,7 @@ public class TmBenchmarks
         var resolver = new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001));
         var catalog = new ModuleCatalog();
         _stateful = new StatelessProxy(identity, resolver, new ProxyCounters[1], 0,
-            catalog.CompileText("loadmodule \"tm.so\"\nroute {\n $du = \"sip:127.0.0.2:5070\";\n t_relay();\n}\n", "tm.cfg"), null, null, _clock);
+            catalog.CompileText("loadmodule \"tm.so\"\nroute {\n $du = \"sip:127.0.0.2:5070\";\n t_relay();\n}\n", "tm.cfg"), null, null, clock: _clock);
         _stateless = new StatelessProxy(identity, resolver, new ProxyCounters[1], 0,
             new ModuleCatalog().CompileText("route {\n forward(\"127.0.0.2:5070\");\n}\n", "sl.cfg"));
         string text = "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.9:40000;branch=z9hG4bK-i########;rport\r\n"

@@ -54,7 +54,7 @@ public sealed class TmAllocationTests
         {
             var catalog = new ModuleCatalog();
             _proxy = new StatelessProxy(new ProxyIdentity([TmHarness.Us], [null]), new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001)),
-                _counters, 0, catalog.CompileText(script), null, null, _clock);
+                _counters, 0, catalog.CompileText(script), null, null, clock: _clock);
             _invite = Template("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.9:40000;branch=z9hG4bK-i########;rport\r\n"
                 + "Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>\r\n"
                 + "Call-ID: ########@uac\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@127.0.0.9:40000>\r\nContent-Length: 0\r\n\r\n", out _inviteDigits);

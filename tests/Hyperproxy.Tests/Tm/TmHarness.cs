@@ -43,7 +43,7 @@ internal sealed class TmHarness : IDisposable
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
         Resolver = new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001));
-        Proxy = new StatelessProxy(new ProxyIdentity([Us], [null]), Resolver, _counters, index, catalog.CompileText(script), null, null, Clock, hub);
+        Proxy = new StatelessProxy(new ProxyIdentity([Us], [null]), Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub);
         Outgoing = new DatagramBatch(64, 16384);
     }
 
