@@ -17,7 +17,7 @@ public sealed class ListenSpec
         Advertised = advertised;
     }
 
-    /// <summary>The transport's name: udp, tcp or tls.</summary>
+    /// <summary>The transport's name: udp, tcp, tls, ws or wss.</summary>
     public string Protocol => Transport.Name();
 
     /// <summary>The transport of the socket.</summary>

@@ -89,7 +89,7 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
         for (int socket = 0; socket < _fds.Length; socket++)
         {
             int count = 0;
-            for (int i = 0; i < total && count < _capacity; i++)
+            for (int i = 0; i < total; i++)
             {
                 ref readonly DatagramInfo info = ref outgoing.Info(i);
                 if (info.SocketIndex != socket)
@@ -103,6 +103,12 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
                 _iovecs[count].Base = outgoing.SlotPointer(i);
                 _iovecs[count].Length = (nuint)info.Length;
                 count++;
+                if (count == _capacity)
+                {
+                    // An outgoing batch may hold more than one sendmmsg's worth (a request can send several).
+                    sent += SendAll(_fds[socket], count);
+                    count = 0;
+                }
             }
             if (count > 0)
                 sent += SendAll(_fds[socket], count);

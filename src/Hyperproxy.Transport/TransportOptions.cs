@@ -31,6 +31,14 @@ public sealed record TransportOptions
     /// <summary>Datagrams per receive batch (--batch).</summary>
     public int BatchSize { get; init; } = DatagramBatch.DefaultCapacity;
 
+    /// <summary>
+    /// Outgoing slots per received datagram (1..16). A stateless handler sends at most one datagram per datagram it
+    /// handles; a transaction-stateful one can send several in one turn (100 Trying and the relayed INVITE, one INVITE
+    /// per fork branch, CANCELs, timer retransmissions), so its outgoing batch is larger and goes out in
+    /// receive-batch-sized sendmmsg calls.
+    /// </summary>
+    public int OutgoingPerReceived { get; init; } = 1;
+
     /// <summary>Bytes per datagram slot; longer datagrams are dropped and counted as truncated.</summary>
     public int SlotSize { get; init; } = DatagramBatch.DefaultSlotSize;
 

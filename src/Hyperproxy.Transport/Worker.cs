@@ -44,14 +44,14 @@ public sealed class Worker
     private static readonly long s_gatherQuietTicks = GatherQuietMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
     private static readonly long s_gatherMaxTicks = GatherMaxMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
 
-    internal Worker(int index, int cpu, IBatchIo io, int batchSize, int slotSize, WorkerCounters[] counters,
+    internal Worker(int index, int cpu, IBatchIo io, int batchSize, int outgoingSize, int slotSize, WorkerCounters[] counters,
         int pollTimeoutMs, Action<string> log, int logEvery)
     {
         Index = index;
         Cpu = cpu;
         _io = io;
         _received = new DatagramBatch(batchSize, slotSize);
-        _outgoing = new DatagramBatch(batchSize, slotSize);
+        _outgoing = new DatagramBatch(outgoingSize, slotSize);
         _counters = counters;
         _pollTimeoutMs = pollTimeoutMs;
         _log = log;

@@ -80,7 +80,7 @@ public sealed class WorkerPool : IDisposable
                 IBatchIo? udp = udpCount == 0 ? null : BatchIo.Create(IoKind, sockets, options.BatchSize);
                 IBatchIo io = Streams is null ? udp! : new StreamBatchIo(udp, Streams, w, options.Streams.Count);
                 opened.Add(io);
-                _workers[w] = new Worker(w, cpus is null ? -1 : cpus[w], io, options.BatchSize, options.SlotSize,
+                _workers[w] = new Worker(w, cpus is null ? -1 : cpus[w], io, options.BatchSize, options.BatchSize * Math.Clamp(options.OutgoingPerReceived, 1, 16), options.SlotSize,
                     _counters, _pollTimeoutMs, log, options.LogEveryNthFault);
             }
         }

@@ -55,7 +55,7 @@ public class CommitGatheringTests
         for (int i = 0; i < 40; i++)
             Assert.True(io.Enqueue(System.Text.Encoding.ASCII.GetBytes("REGISTER " + i), peer));
         var counters = new WorkerCounters[1];
-        var worker = new Worker(0, -1, io, 10, DatagramBatch.DefaultSlotSize, counters, 1, _ => { }, 1);
+        var worker = new Worker(0, -1, io, 10, 10, DatagramBatch.DefaultSlotSize, counters, 1, _ => { }, 1);
         var handler = new CommittingEcho();
         worker.Start(handler);
         try

@@ -92,12 +92,12 @@ internal sealed class StreamConnection
         if (IsClosed)
             return false;
         int length = prefix.Length + payload.Length;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        byte[] buffer = StreamBuffers.Pool.Rent(Math.Max(length, 1));
         prefix.CopyTo(buffer);
         payload.CopyTo(buffer.AsSpan(prefix.Length));
         if (_writes.Writer.TryWrite(new OutboundChunk(buffer, length)))
             return true;
-        ArrayPool<byte>.Shared.Return(buffer);
+        StreamBuffers.Pool.Return(buffer);
         if (!IsClosed)
         {
             Interlocked.Increment(ref _transport.CountersRef.ClosedWriteOverflow);
@@ -153,7 +153,7 @@ internal sealed class StreamConnection
         }
         Socket.Dispose();
         while (_writes.Reader.TryRead(out OutboundChunk chunk))
-            ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            StreamBuffers.Pool.Return(chunk.Buffer);
         _transport.Forget(this);
     }
 
@@ -188,7 +188,7 @@ internal sealed class StreamConnection
         finally
         {
             if (scratch is not null)
-                ArrayPool<byte>.Shared.Return(scratch);
+                StreamBuffers.Pool.Return(scratch);
             await reader.CompleteAsync().ConfigureAwait(false);
             if (!_closeAfterWrites)
                 Close(); // the writer closes a connection that ends with a last reply
@@ -208,7 +208,7 @@ internal sealed class StreamConnection
             else
             {
                 int n = (int)Math.Min(buffer.Length, options.MaxMessageBytes + 16L);
-                scratch ??= ArrayPool<byte>.Shared.Rent(options.MaxMessageBytes + 16);
+                scratch ??= StreamBuffers.Pool.Rent(options.MaxMessageBytes + 16);
                 buffer.Slice(0, n).CopyTo(scratch);
                 data = scratch.AsSpan(0, n);
             }
@@ -239,7 +239,7 @@ internal sealed class StreamConnection
                     buffer = buffer.Slice(length);
                     break;
                 case FrameResult.Message:
-                    byte[] copy = ArrayPool<byte>.Shared.Rent(length);
+                    byte[] copy = StreamBuffers.Pool.Rent(length);
                     data[..length].CopyTo(copy);
                     Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
                     _transport.Deliver(new InboundMessage(copy, length, Id, Peer, SocketIndex), Worker);
@@ -309,7 +309,7 @@ internal sealed class StreamConnection
         switch (frame.Opcode)
         {
             case WebSocketFrames.Text or WebSocketFrames.Binary:
-                byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(frame.PayloadLength, 1));
+                byte[] copy = StreamBuffers.Pool.Rent(Math.Max(frame.PayloadLength, 1));
                 WebSocketFrames.Unmask(data, frame, copy);
                 Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
                 _transport.Deliver(new InboundMessage(copy, frame.PayloadLength, Id, Peer, SocketIndex), Worker);
@@ -364,7 +364,7 @@ internal sealed class StreamConnection
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                        StreamBuffers.Pool.Return(chunk.Buffer);
                     }
                     LastActivity = Environment.TickCount64;
                 }

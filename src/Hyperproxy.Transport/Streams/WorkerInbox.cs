@@ -36,7 +36,7 @@ internal sealed class WorkerInbox
             {
                 batch.Truncated++;
             }
-            ArrayPool<byte>.Shared.Return(m.Buffer);
+            StreamBuffers.Pool.Return(m.Buffer);
         }
         return added;
     }
@@ -56,6 +56,6 @@ internal sealed class WorkerInbox
     public void Clear()
     {
         while (_queue.TryDequeue(out InboundMessage m))
-            ArrayPool<byte>.Shared.Return(m.Buffer);
+            StreamBuffers.Pool.Return(m.Buffer);
     }
 }

@@ -149,7 +149,7 @@ public static class HyperproxyCli
     {
         var listen = new Option<string[]>("--listen", "-l")
         {
-            Description = "A socket to serve: PROTO:ADDR:PORT or PROTO:[ADDR6]:PORT with PROTO udp, tcp or tls, optionally followed by \" as HOST[:PORT]\" "
+            Description = "A socket to serve: PROTO:ADDR:PORT or PROTO:[ADDR6]:PORT with PROTO udp, tcp, tls, ws or wss, optionally followed by \" as HOST[:PORT]\" "
                 + "for the address advertised in Via/Record-Route/Path. Repeat for several sockets. Default: udp:127.0.0.1:5060.",
             AllowMultipleArgumentsPerToken = false,
             HelpName = "PROTO:ADDR:PORT[ as HOST[:PORT]]",

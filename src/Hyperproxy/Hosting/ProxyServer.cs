@@ -87,6 +87,7 @@ public sealed class ProxyServer : IDisposable
             Workers = options.Workers != 0 ? options.Workers : ScriptWorkers(options, script),
             Cpus = options.Cpus,
             BatchSize = options.Batch,
+            OutgoingPerReceived = script.Transactions is not null ? 4 : 1,
             Io = options.Io,
             Log = Log.Error,
         };
