@@ -68,9 +68,8 @@ public enum TmRelayFlags
 {
     None = 0,
     NoAuto477 = 1,
+    /// <summary>Accepted: a next hop is one address, there is no DNS failover to turn off.</summary>
     NoDnsFailover = 2,
-    PassReasonHeader = 4,
-    AllowNoCancel = 8,
     /// <summary>Hyperproxy: no automatic 100 Trying for this INVITE (Kamailio's 0x01 of t_relay).</summary>
     No100 = 16,
 }
