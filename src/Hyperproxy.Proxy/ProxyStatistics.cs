@@ -47,7 +47,26 @@ public static class ProxyStatistics
         Sum(counters, "received_ACKs", static (ref c) => c.AcksAbsorbed),
     ];
 
-    private static Statistic Sum(ProxyCounters[] counters, string name, Field field) => Statistic.SummedCounter(name, () =>
+    /// <summary>tm's group (OpenSIPS's names where it has them, then Hyperproxy's own): registered when the script loads tm.</summary>
+    public static IReadOnlyList<Statistic> Tm(ProxyCounters[] counters) =>
+    [
+        Sum(counters, "UAS_transactions", static (ref c) => c.TmTransactions),
+        Statistic.Gauge("inuse_transactions", () => SumNow(counters, static (ref c) => c.TmInUse)),
+        Sum(counters, "relayed_replies", static (ref c) => c.TmRelayedReplies),
+        Sum(counters, "local_replies", static (ref c) => c.TmLocalReplies),
+        Sum(counters, "timeout_finalresponse", static (ref c) => c.TmTimeouts),
+        Sum(counters, "retransmissions_absorbed", static (ref c) => c.TmRetransmissionsAbsorbed),
+        Sum(counters, "retransmissions_sent", static (ref c) => c.TmRetransmissionsSent),
+        Sum(counters, "table_full", static (ref c) => c.TmTableFull),
+        Sum(counters, "handoffs_sent", static (ref c) => c.TmHandoffsSent),
+        Sum(counters, "handoffs_received", static (ref c) => c.TmHandoffsReceived),
+        Sum(counters, "handoff_drops", static (ref c) => c.TmHandoffDrops),
+    ];
+
+    private static Statistic Sum(ProxyCounters[] counters, string name, Field field) =>
+        Statistic.SummedCounter(name, () => SumNow(counters, field));
+
+    private static long SumNow(ProxyCounters[] counters, Field field)
     {
         long sum = 0;
         for (int i = 0; i < counters.Length; i++)
@@ -58,5 +77,5 @@ public static class ProxyStatistics
         }
 
         return sum;
-    });
+    }
 }

@@ -11,7 +11,7 @@ namespace Hyperproxy.Management;
 
 /// <summary>
 /// Builds a server's <see cref="StatisticsRegistry"/> at start-up (docs/statistics.md): the core's groups
-/// (<c>core</c>, <c>sl</c>, <c>shmem</c>, <c>load</c>, <c>net</c>), then every loaded module's export-table
+/// (<c>core</c>, <c>sl</c>, <c>tm</c> when the script loads tm, <c>shmem</c>, <c>load</c>, <c>net</c>), then every loaded module's export-table
 /// statistics under the module's name, then the statistics module's script-declared ones, and seals it for the
 /// worker count.
 /// </summary>
@@ -23,6 +23,8 @@ public static class ServerStatistics
         var registry = new StatisticsRegistry();
         registry.Register("core", ProxyStatistics.Core(counters, started));
         registry.Register("sl", ProxyStatistics.Sl(counters));
+        if (script.Transactions is not null)
+            registry.Register("tm", ProxyStatistics.Tm(counters));
         registry.Register("shmem", Memory());
         registry.Register("load", Load(load, pool.Workers.Count));
         registry.Register("net", Net(pool));

@@ -1,3 +1,4 @@
+using Hyperproxy.Proxy;
 using Hyperproxy.Proxy.Transactions;
 using static Hyperproxy.Tests.Tm.TmHarness;
 
@@ -113,6 +114,24 @@ public sealed class TmInviteTests : IDisposable
         Assert.Contains(";tag=", timeout.Headers("To")[0]);
         Assert.True(sent.Count(s => s.StartLine.StartsWith("INVITE", StringComparison.Ordinal)) == 3); // at 0.5, 1.5 and 3.5 s (T1, 2·T1, 4·T1)
         Assert.Equal(1, _tm.Counters.TmTimeouts);
+    }
+
+    [Fact]
+    public void TheTmStatisticGroupSumsTheWorkersCounters()
+    {
+        var counters = new ProxyCounters[2];
+        using var tm = new TmHarness(TmHarness.Script, null, 1, counters);
+        tm.Send(Invite());
+        tm.Send(Invite());
+        tm.Run(5100);
+        var registry = new Hyperproxy.Script.Statistics.StatisticsRegistry();
+        registry.Register("tm", ProxyStatistics.Tm(counters));
+        registry.Seal(2);
+        long Read(string name) => registry.Read(registry.Find("tm", name)!);
+        Assert.Equal(1, Read("UAS_transactions"));
+        Assert.Equal(1, Read("retransmissions_absorbed"));
+        Assert.Equal(1, Read("timeout_finalresponse"));
+        Assert.Equal(counters[1].TmInUse, Read("inuse_transactions"));
     }
 
     [Fact]
