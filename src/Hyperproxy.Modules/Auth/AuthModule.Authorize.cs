@@ -28,7 +28,7 @@ public sealed partial class AuthModule
     {
         SipMessage m = c.Message;
         AuthState st = c.ModuleState<AuthState>();
-        AuthCounters counters = st.Counters;
+        AuthCounters counters = CountersFor(c, st);
         if (m.Method is SipMethod.Ack or SipMethod.Cancel)
         {
             counters.Authorized++;

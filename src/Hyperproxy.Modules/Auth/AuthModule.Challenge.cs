@@ -30,7 +30,7 @@ public sealed partial class AuthModule
         AuthState st = c.ModuleState<AuthState>();
         if (!TryRealm(c, a.Bytes(c, 0), proxy, out ReadOnlySpan<byte> realm))
         {
-            return Reject(c, st.Counters, 400, s_badRealm);
+            return Reject(c, CountersFor(c, st), 400, s_badRealm);
         }
 
         NonceRing? ring = null;
@@ -68,7 +68,7 @@ public sealed partial class AuthModule
             return ScriptResult.False;
         }
 
-        st.Counters.Challenges++;
+        CountersFor(c, st).Challenges++;
         int r = c.Host.Reply(c, proxy ? 407 : 401, proxy ? s_proxyAuthRequired : s_unauthorized);
         return r > 0 ? ScriptResult.Stop : ScriptResult.False;
     }

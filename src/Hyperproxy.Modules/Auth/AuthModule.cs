@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Hyperproxy.Script.Statistics;
 using Hyperproxy.Script.Builtins;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
@@ -30,6 +31,8 @@ public sealed partial class AuthModule
     private bool _usernameIsAvp;
     private bool _passwordIsAvp;
     private readonly PvHa1Source _pvSource;
+    private readonly object _countersGate = new();
+    private AuthCounters?[] _counters = new AuthCounters?[1];
 
     public AuthModule()
     {
@@ -58,7 +61,20 @@ public sealed partial class AuthModule
             Unsupported("rpid_avp", "$avp(rpid)", "append_rpid_hf()/is_rpid_user_e164() are not built; the RPID AVP cannot be moved"),
             Unsupported("rpid_prefix", "", "append_rpid_hf() is not built"),
             Unsupported("rpid_suffix", ";party=calling;id-type=subscriber;screen=yes", "append_rpid_hf() is not built"),
-        ]);
+        ])
+        {
+            // OpenSIPS's auth exports no statistics; these count what authorize and the challenges did.
+            Statistics =
+            [
+                Sum("challenges", static k => k.Challenges),
+                Sum("authorized", static k => k.Authorized),
+                Sum("no_credentials", static k => k.NoCredentials),
+                Sum("stale_nonces", static k => k.StaleNonces),
+                Sum("invalid_passwords", static k => k.InvalidPasswords),
+                Sum("unknown_users", static k => k.UnknownUsers),
+                Sum("rejected", static k => k.Rejected),
+            ],
+        };
         ModuleTable.ApplyDefaults(Exports);
     }
 
@@ -89,8 +105,46 @@ public sealed partial class AuthModule
         _passwordSlot = Resolve(script, PasswordSpec, out _passwordIsAvp);
     }
 
-    /// <summary>The counters of every context that used auth (for statistics).</summary>
-    public static AuthCounters CountersOf(ScriptContext context) => context.ModuleState<AuthState>().Counters;
+    /// <summary>The counters of the context's worker (tests).</summary>
+    public static AuthCounters? CountersOf(ScriptContext context) => context.ModuleState<AuthState>().Counters;
+
+    /// <summary>
+    /// The counters of <paramref name="c"/>'s worker, kept by the module so the statistics can sum them; taken once
+    /// per context (the lock is for that first use only, never on a message's way after it).
+    /// </summary>
+    internal AuthCounters CountersFor(ScriptContext c, AuthState st)
+    {
+        if (st.Counters is { } counters)
+        {
+            return counters;
+        }
+
+        lock (_countersGate)
+        {
+            int worker = Math.Max(0, c.Worker);
+            if (worker >= _counters.Length)
+            {
+                Array.Resize(ref _counters, worker + 1);
+            }
+
+            counters = _counters[worker] ??= new AuthCounters();
+        }
+
+        st.Counters = counters;
+        return counters;
+    }
+
+    private Statistic Sum(string name, Func<AuthCounters, long> field) => Statistic.SummedCounter(name, () =>
+    {
+        AuthCounters?[] all = Volatile.Read(ref _counters);
+        long sum = 0;
+        foreach (AuthCounters? k in all)
+        {
+            sum += k is null ? 0 : field(k);
+        }
+
+        return sum;
+    });
 
     private static int Resolve(CompiledScript script, string? spec, out bool isAvp)
     {

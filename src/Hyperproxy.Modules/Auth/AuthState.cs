@@ -20,8 +20,8 @@ public sealed class AuthState : ModuleMessageState
 
     internal NonceRing? Ring { get; set; }
 
-    /// <summary>This worker's counters (summed when read).</summary>
-    public AuthCounters Counters { get; } = new();
+    /// <summary>This worker's counters (summed when read), handed out by the module on first use (<see cref="AuthModule.CountersFor"/>).</summary>
+    public AuthCounters? Counters { get; internal set; }
 
     protected override void Reset()
     {

@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.Json.Nodes;
+using Hyperproxy.Script.Management;
+using Hyperproxy.Script.Statistics;
 using Hyperproxy.Script.Builtins;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
@@ -35,6 +38,13 @@ public sealed class PikeModule
             Unsupported("check_route", null, "the automatic mode (check_route) is not built; call pike_check_req() at the top of the request route"),
         ])
         {
+            // OpenSIPS's pike exports no statistics; these say what it did (blocked now, refused while blocked, table full).
+            Statistics = [_blockedIps, _refused, Statistic.Gauge("table_full", () => Table.Full)],
+            MiCommands =
+            [
+                new MiCommand("pike_list", _ => ListCommand(), []) { Aliases = ["pike:list"] },
+                new MiCommand("pike_rm", RemoveCommand, ["ip"]) { Aliases = ["pike:rm"] },
+            ],
             Init = () =>
             {
                 // OpenSIPS raises a remove_latency not above the sampling unit to unit + 1.
@@ -70,12 +80,12 @@ public sealed class PikeModule
         int r = Table.Hit(c.Source, st.Unblocked);
         if (r == -2)
         {
-            st.Counters.Blocked++;
+            _blockedIps.Increment(c.Worker);
             LogAddress(c, "PIKE - BLOCKing ip "u8, c.Source);
         }
         else if (r == -1)
         {
-            st.Counters.Refused++;
+            _refused.Increment(c.Worker);
         }
 
         if (st.Unblocked.Count != 0)
@@ -117,6 +127,38 @@ public sealed class PikeModule
     }
 
     /// <summary>pike_list: the blocked addresses as text (IPv6 in brackets as the host formats them).</summary>
+    private readonly Statistic _blockedIps = Statistic.Counter("blocked_ips");
+    private readonly Statistic _refused = Statistic.Counter("refused_requests");
+
+    /// <summary>MI pike_list: <c>{"IPs": [...]}</c>, the addresses blocked now.</summary>
+    private JsonNode ListCommand()
+    {
+        var ips = new JsonArray();
+        foreach (string ip in BlockedAddresses())
+        {
+            ips.Add(ip);
+        }
+
+        return new JsonObject { ["IPs"] = ips };
+    }
+
+    /// <summary>MI pike_rm ip: releases a blocked address (OpenSIPS's answers: 500 Bad IP, 404 Match not found, 400 IP not blocked).</summary>
+    private JsonNode? RemoveCommand(MiArguments a)
+    {
+        string ip = a.String("ip") ?? "";
+        if (!NetAddress.TryParse(Encoding.ASCII.GetBytes(ip.Trim('[', ']')), 0, out NetAddress address))
+        {
+            throw new MiException(500, "Bad IP");
+        }
+
+        return Table.Unblock(address) switch
+        {
+            1 => MiCommand.Ok,
+            0 => throw new MiException(400, "IP not blocked"),
+            _ => throw new MiException(404, "Match not found"),
+        };
+    }
+
     public List<string> BlockedAddresses()
     {
         var list = new List<string>();

@@ -3,12 +3,10 @@ using Hyperproxy.Sip;
 
 namespace Hyperproxy.Modules.Pike;
 
-/// <summary>pike's state in one worker's context: its counters and the addresses a sweep released, to be logged.</summary>
+/// <summary>pike's state in one worker's context: the addresses a sweep released, to be logged.</summary>
 public sealed class PikeState : ModuleMessageState
 {
     internal List<NetAddress> Unblocked { get; } = new(16);
-
-    public PikeCounters Counters { get; } = new();
 
     protected override void Reset()
     {

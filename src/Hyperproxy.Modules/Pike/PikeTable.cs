@@ -141,6 +141,33 @@ public sealed class PikeTable
     }
 
     /// <summary>
+    /// pike_rm: releases <paramref name="address"/> and forgets its counts. 1 released, 0 tracked but not blocked,
+    /// -1 not tracked.
+    /// </summary>
+    public int Unblock(in NetAddress address)
+    {
+        Key(address, out ulong hi, out ulong lo);
+        int start = (int)(Mix(hi, lo) & (uint)_mask);
+        for (int p = 0; p < MaxProbe; p++)
+        {
+            int i = (start + p) & _mask;
+            if (Volatile.Read(ref _state[i]) == Live && _hi[i] == hi && _lo[i] == lo)
+            {
+                if (Interlocked.Exchange(ref _blocked[i], 0) == 0)
+                {
+                    return 0;
+                }
+
+                Volatile.Write(ref _current[i], 0);
+                Volatile.Write(ref _previous[i], 0);
+                return 1;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
     /// Once per second (whichever worker gets there first): blocked addresses no longer hot are unblocked, slots
     /// idle for remove_latency are freed.
     /// </summary>

@@ -373,6 +373,10 @@ public sealed class AuthorizeTests
             }
         });
         Assert.Equal(0, allocated);
-        Assert.True(AuthModule.CountersOf(rig.Harness.Context).Authorized >= 61);
+        Assert.True(AuthModule.CountersOf(rig.Harness.Context)!.Authorized >= 61);
+        var registry = new Hyperproxy.Script.Statistics.StatisticsRegistry();
+        registry.Register("auth", rig.Harness.Catalog.Auth.Exports.Statistics);
+        registry.Seal(1);
+        Assert.True(registry.Read(registry.Find("auth", "authorized")!) >= 61);
     }
 }
