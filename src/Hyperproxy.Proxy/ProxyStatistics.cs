@@ -47,6 +47,23 @@ public static class ProxyStatistics
         Sum(counters, "received_ACKs", static (ref c) => c.AcksAbsorbed),
     ];
 
+    /// <summary>
+    /// <c>$stat(name)</c> for a script host: the server's registry when it has one; without (tests, benchmarks), the
+    /// core statistics summed over <paramref name="counters"/> and the usrloc group of <paramref name="store"/>.
+    /// </summary>
+    public static bool TryRead(StatisticsRegistry? registry, ProxyCounters[] counters, Location.ILocationStore? store,
+        Location.DurableReplyStats[]? replyStats, ReadOnlySpan<byte> name, out long value)
+    {
+        if (registry is not null)
+        {
+            Statistic? s = registry.Find(name);
+            value = s is null ? 0 : registry.Read(s);
+            return s is not null;
+        }
+
+        return ProxyCounters.TryGetStatistic(counters, name, out value) || Location.LocationStatistics.TryGet(name, store, replyStats, out value);
+    }
+
     /// <summary>tm's group (OpenSIPS's names where it has them, then Hyperproxy's own): registered when the script loads tm.</summary>
     public static IReadOnlyList<Statistic> Tm(ProxyCounters[] counters) =>
     [

@@ -196,18 +196,9 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>
-    /// <c>$stat(name)</c>: the core statistics summed over the workers (<see cref="ProxyCounters.TryGetStatistic"/>)
-    /// and the usrloc group (<see cref="Location.LocationStatistics"/>) when a location store is open.
+    /// <c>$stat(name)</c>: the server's statistics registry, else the core and usrloc statistics
+    /// (<see cref="ProxyStatistics.TryRead"/>).
     /// </summary>
-    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
-    {
-        if (Statistics is { } registry)
-        {
-            Script.Statistics.Statistic? s = registry.Find(name);
-            value = s is null ? 0 : registry.Read(s);
-            return s is not null;
-        }
-
-        return ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
-    }
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
+        ProxyStatistics.TryRead(Statistics, _counters, _store, _replyStats, name, out value);
 }

@@ -331,15 +331,12 @@ public sealed class TcpTransportTests
     /// The server on a free port with UDP and TCP sockets on it: the built-in default script's routing, or that routing with
     /// <paramref name="script"/>'s extra core parameters in front.
     /// </summary>
-    internal static async Task<HyperproxyProcess> StartAsync(string? script = null, params string[] extra)
-    {
-        string last = "";
-        for (int attempt = 0; attempt < 5; attempt++)
+    internal static Task<HyperproxyProcess> StartAsync(string? script = null, params string[] extra) =>
+        HyperproxyProcess.StartOnFreePortAsync(async port =>
         {
-            int port = Ports.FreeUdpPort();
             if (!TcpFree(port))
             {
-                continue;
+                return null;
             }
 
             var args = new List<string> { "--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--workers", "2" };
@@ -352,22 +349,8 @@ public sealed class TcpTransportTests
             }
 
             args.AddRange(extra);
-            HyperproxyProcess server = await HyperproxyProcess.StartAsync(port, args);
-            if (await server.WaitReadyAsync())
-            {
-                return server;
-            }
-
-            last = server.StandardError + server.StandardOutput;
-            await server.DisposeAsync();
-            if (!last.Contains("in use", StringComparison.OrdinalIgnoreCase))
-            {
-                break;
-            }
-        }
-
-        throw new InvalidOperationException("hyperproxy did not become ready:\n" + last);
-    }
+            return args;
+        });
 
     private static bool TcpFree(int port)
     {

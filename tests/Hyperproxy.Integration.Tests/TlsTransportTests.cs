@@ -113,12 +113,9 @@ public sealed class TlsTransportTests
     }
 
     /// <summary>The server with UDP and TLS sockets on one free port; <paramref name="script"/> (with the default routing) or the built-in script.</summary>
-    private static async Task<HyperproxyProcess> StartAsync(string? script, params string[] extra)
-    {
-        string last = "";
-        for (int attempt = 0; attempt < 5; attempt++)
+    private static Task<HyperproxyProcess> StartAsync(string? script, params string[] extra) =>
+        HyperproxyProcess.StartOnFreePortAsync(async port =>
         {
-            int port = Ports.FreeUdpPort();
             var args = new List<string> { "--listen", $"udp:127.0.0.1:{port}", "--listen", $"tls:127.0.0.1:{port}", "--workers", "2" };
             if (script is not null)
             {
@@ -127,20 +124,6 @@ public sealed class TlsTransportTests
             }
 
             args.AddRange(extra);
-            HyperproxyProcess server = await HyperproxyProcess.StartAsync(port, args);
-            if (await server.WaitReadyAsync())
-            {
-                return server;
-            }
-
-            last = server.StandardError + server.StandardOutput;
-            await server.DisposeAsync();
-            if (!last.Contains("in use", StringComparison.OrdinalIgnoreCase))
-            {
-                break;
-            }
-        }
-
-        throw new InvalidOperationException("hyperproxy did not become ready:\n" + last);
-    }
+            return args;
+        });
 }

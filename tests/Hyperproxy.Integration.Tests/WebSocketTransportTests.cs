@@ -221,12 +221,10 @@ public sealed class WebSocketTransportTests
         }
     }
 
-    private static async Task<HyperproxyProcess> StartAsync()
+    private static Task<HyperproxyProcess> StartAsync()
     {
-        string last = "";
-        for (int attempt = 0; attempt < 5; attempt++)
+        return HyperproxyProcess.StartOnFreePortAsync(async port =>
         {
-            int port = Ports.FreeUdpPort();
             string path = Path.Combine(Path.GetTempPath(), $"hp-ws-{Guid.NewGuid():N}.cfg");
             await File.WriteAllTextAsync(path, $$"""
                 socket = udp:127.0.0.1:{{port}}
@@ -244,20 +242,7 @@ public sealed class WebSocketTransportTests
                 }
 
                 """);
-            HyperproxyProcess server = await HyperproxyProcess.StartAsync(port, ["--config", path, "--workers", "2"]);
-            if (await server.WaitReadyAsync())
-            {
-                return server;
-            }
-
-            last = server.StandardError + server.StandardOutput;
-            await server.DisposeAsync();
-            if (!last.Contains("in use", StringComparison.OrdinalIgnoreCase))
-            {
-                break;
-            }
-        }
-
-        throw new InvalidOperationException("hyperproxy did not become ready:\n" + last);
+            return (IReadOnlyList<string>)["--config", path, "--workers", "2"];
+        });
     }
 }

@@ -54,17 +54,8 @@ public sealed class BackgroundScriptHost : IScriptHost
     /// <summary>The server's statistics; startup_route and timer_route count in the registry's shared row.</summary>
     public Script.Statistics.StatisticsRegistry? Statistics { get; }
 
-    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value)
-    {
-        if (Statistics is { } registry)
-        {
-            Script.Statistics.Statistic? s = registry.Find(name);
-            value = s is null ? 0 : registry.Read(s);
-            return s is not null;
-        }
-
-        return ProxyCounters.TryGetStatistic(_counters, name, out value) || Location.LocationStatistics.TryGet(name, _store, _replyStats, out value);
-    }
+    public bool TryGetStatistic(ReadOnlySpan<byte> name, out long value) =>
+        ProxyStatistics.TryRead(Statistics, _counters, _store, _replyStats, name, out value);
 
     public bool IsLogEnabled(int level) => Hosting.Log.IsScriptLevelEnabled(level);
 

@@ -46,12 +46,9 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
     /// Starts the server on a free port in 7000-9999 on 127.0.0.1 (and [::1] when <paramref name="ipv6"/>),
     /// picking another port when the chosen one was taken in the meantime.
     /// </summary>
-    public static async Task<HyperproxyProcess> StartOnFreePortAsync(bool ipv6 = false, int workers = 1, params string[] extra)
-    {
-        string last = "";
-        for (int attempt = 0; attempt < PortAttempts; attempt++)
+    public static Task<HyperproxyProcess> StartOnFreePortAsync(bool ipv6 = false, int workers = 1, params string[] extra) =>
+        StartOnFreePortAsync(port =>
         {
-            int port = Ports.FreeUdpPort();
             var args = new List<string> { "--listen", $"udp:127.0.0.1:{port}" };
             if (ipv6)
             {
@@ -62,13 +59,31 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
             args.Add("--workers");
             args.Add(workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
             args.AddRange(extra);
+            return Task.FromResult<IReadOnlyList<string>?>(args);
+        });
+
+    /// <summary>
+    /// Starts <c>hyperproxy run</c> with the arguments <paramref name="argumentsFor"/> gives for a free UDP port (null: try
+    /// another port), picking another port when the chosen one was taken before the server bound it.
+    /// </summary>
+    public static async Task<HyperproxyProcess> StartOnFreePortAsync(Func<int, Task<IReadOnlyList<string>?>> argumentsFor)
+    {
+        string last = "";
+        for (int attempt = 0; attempt < PortAttempts; attempt++)
+        {
+            int port = Ports.FreeUdpPort();
+            if (await argumentsFor(port) is not { } args)
+            {
+                continue;
+            }
+
             HyperproxyProcess server = await StartAsync(port, args);
             if (await server.WaitReadyAsync())
             {
                 return server;
             }
 
-            last = server.StandardError;
+            last = server.StandardError + server.StandardOutput;
             await server.DisposeAsync();
             if (!last.Contains("in use", StringComparison.OrdinalIgnoreCase))
             {

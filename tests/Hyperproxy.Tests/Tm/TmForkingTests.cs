@@ -1,4 +1,5 @@
 using static Hyperproxy.Tests.Tm.TmHarness;
+using Sent = Hyperproxy.Tests.Proxy.ProxyHarness.Sent;
 
 namespace Hyperproxy.Tests.Tm;
 

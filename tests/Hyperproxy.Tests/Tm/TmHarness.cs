@@ -4,6 +4,7 @@ using Hyperproxy.Proxy;
 using Hyperproxy.Proxy.Transactions;
 using Hyperproxy.Sip;
 using Hyperproxy.Transport;
+using Sent = Hyperproxy.Tests.Proxy.ProxyHarness.Sent;
 
 namespace Hyperproxy.Tests.Tm;
 
@@ -98,7 +99,7 @@ internal sealed class TmHarness : IDisposable
         var sent = new Sent[Outgoing.Count];
         for (int i = 0; i < sent.Length; i++)
         {
-            sent[i] = new Sent(Encoding.UTF8.GetString(Outgoing.Payload(i)), Outgoing.Peer(i));
+            sent[i] = new Sent(Encoding.UTF8.GetString(Outgoing.Payload(i)), Outgoing.Peer(i), Outgoing.Info(i).SocketIndex);
         }
 
         return sent;
@@ -124,30 +125,5 @@ internal sealed class TmHarness : IDisposable
         string cseq = request.Headers("CSeq")[0];
         return $"SIP/2.0 {code} {reason}\r\n{vias}From: {request.Headers("From")[0]}\r\nTo: {to}{toTag}\r\n"
             + $"Call-ID: {request.Headers("Call-ID")[0]}\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n";
-    }
-
-    internal sealed record Sent(string Text, NetAddress Destination)
-    {
-        public string StartLine => Text[..Text.IndexOf("\r\n", StringComparison.Ordinal)];
-
-        public List<string> Headers(string name)
-        {
-            var list = new List<string>();
-            foreach (string line in Text.Split("\r\n"))
-            {
-                if (line.Length == 0)
-                {
-                    break;
-                }
-
-                int colon = line.IndexOf(':');
-                if (colon > 0 && line[..colon].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    list.Add(line[(colon + 1)..].Trim());
-                }
-            }
-
-            return list;
-        }
     }
 }

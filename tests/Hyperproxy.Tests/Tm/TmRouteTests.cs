@@ -2,6 +2,7 @@ using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Proxy.Transactions;
 using static Hyperproxy.Tests.Tm.TmHarness;
+using Sent = Hyperproxy.Tests.Proxy.ProxyHarness.Sent;
 
 namespace Hyperproxy.Tests.Tm;
 

@@ -237,8 +237,7 @@ internal sealed class VariableReader : ValueNode
         return n > 1 && v.Span[0] == (byte)'[' ? v.Slice(1, n - 2) : v;
     }
 
-    /// <summary><c>$socket_in</c> (proto:ip:port) and its fields: 0 whole, 1 ip, 2 port, 3 proto, 4 af, 5 advertised ip, 6 advertised port.</summary>
-    /// <summary>The transport of a socket: <c>udp</c>/<c>tcp</c>/<c>tls</c> ($proto), upper case for <c>$socket_in(proto)</c>.</summary>
+    /// <summary>The transport of a socket: <c>udp</c>/<c>tcp</c>/<c>tls</c>/<c>ws</c>/<c>wss</c> ($proto), upper case for <c>$socket_in(proto)</c>.</summary>
     private static ScriptValue ProtoOf(ScriptContext context, int socket, bool upper)
     {
         ReadOnlySpan<byte> name = context.Host.SocketTransport(socket);
@@ -265,6 +264,7 @@ internal sealed class VariableReader : ValueNode
         return upper ? Constants.TlsUpper : Constants.Tls;
     }
 
+    /// <summary><c>$socket_in</c> / <c>$socket_out</c> (proto:ip:port) and its fields: 0 whole, 1 ip, 2 port, 3 proto, 4 af, 5 advertised ip, 6 advertised port.</summary>
     private ScriptValue SocketField(ScriptContext context)
     {
         // $socket_out is the forced socket when one is forced, else (as $socket_in) the receiving one.
