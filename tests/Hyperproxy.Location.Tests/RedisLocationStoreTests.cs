@@ -10,16 +10,23 @@ public sealed class RedisLocationStoreTests
 {
     private const long Now = 1_700_000_000;
 
+    /// <summary>
+    /// Opens the store and waits (bounded) until it is connected: the first connection of a test process
+    /// pays StackExchange.Redis's start-up on a machine that runs other test projects at the same time,
+    /// and a store that is not connected yet fails every operation at once (by design, tested below).
+    /// </summary>
     private static RedisLocationStore Open(string url, LocationClock? clock = null, TimeSpan? queryTimeout = null)
     {
         Assert.True(RedisLocationUrl.TryParse(url, out RedisLocationUrl? parsed, out string error), error);
-        return RedisLocationStore.Open(new RedisLocationOptions
+        RedisLocationStore store = RedisLocationStore.Open(new RedisLocationOptions
         {
             Url = parsed!,
             Clock = clock ?? new ManualClock(Now),
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-            QueryTimeout = queryTimeout ?? TimeSpan.FromSeconds(2),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            QueryTimeout = queryTimeout ?? TimeSpan.FromSeconds(10),
         });
+        RedisServer.WaitFor(() => store.IsConnected, "the store to connect to " + url);
+        return store;
     }
 
     private static List<string> Contacts(ILocationSession session, int aor, long now)
@@ -65,7 +72,7 @@ public sealed class RedisLocationStoreTests
         using RedisServer redis = RedisServer.Start();
         using RedisLocationStore store = Open(redis.Url);
         using ILocationSession session = store.NewSession();
-        TestSupport.Save(session, 3, "sip:a@198.51.100.1", Now + 60, Now, out _);
+        Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, 3, "sip:a@198.51.100.1", Now + 60, Now, out _));
 
         Assert.Equal(ReadStatus.BufferTooSmall, session.Read(TestSupport.Aor(3), new byte[4], out int needed));
         Assert.True(needed > 4);
@@ -77,7 +84,7 @@ public sealed class RedisLocationStoreTests
         using RedisServer redis = RedisServer.Start();
         using RedisLocationStore store = Open(redis.Url);
         using ILocationSession session = store.NewSession();
-        TestSupport.Save(session, 4, "sip:a@198.51.100.1", Now + 60, Now, out _);
+        Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, 4, "sip:a@198.51.100.1", Now + 60, Now, out _));
 
         Assert.Equal(UpdateStatus.Deleted, TestSupport.Save(session, 4, "sip:a@198.51.100.1", -1, Now, out _));
         Assert.Equal("0", redis.Command("EXISTS loc:{user4@example.com}"));
@@ -92,7 +99,7 @@ public sealed class RedisLocationStoreTests
         using RedisLocationStore store = Open(redis.Url, clock);
         using ILocationSession session = store.NewSession();
         // A binding that expires 1 s after it is saved: Redis drops the key by itself.
-        TestSupport.Save(session, 5, "sip:a@198.51.100.1", Now + 1, Now, out _);
+        Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, 5, "sip:a@198.51.100.1", Now + 1, Now, out _));
 
         RedisServer.WaitFor(() => redis.Command("EXISTS loc:{user5@example.com}") == "0", "the key to expire");
         Assert.Equal(ReadStatus.NotFound, session.Read(TestSupport.Aor(5), new byte[1024], out _));
@@ -144,7 +151,7 @@ public sealed class RedisLocationStoreTests
     public void UnreachableServerFailsEveryOperationAtOnceAndTheStoreReconnects()
     {
         using RedisServer redis = RedisServer.Start();
-        using RedisLocationStore store = Open(redis.Url, queryTimeout: TimeSpan.FromSeconds(1));
+        using RedisLocationStore store = Open(redis.Url, queryTimeout: TimeSpan.FromSeconds(5));
         using ILocationSession session = store.NewSession();
         Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, 7, "sip:a@198.51.100.1", Now + 60, Now, out _));
 
@@ -154,7 +161,8 @@ public sealed class RedisLocationStoreTests
         Assert.Equal(UpdateStatus.Failed, TestSupport.Save(session, 7, "sip:b@198.51.100.1", Now + 60, Now, out _));
         Assert.Equal(ReadStatus.Failed, session.Read(TestSupport.Aor(7), new byte[1024], out _));
         Assert.Equal(UpdateStatus.Failed, session.Delete(TestSupport.Aor(7), out _));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"failing took {clock.Elapsed}");
+        // Three operations that waited for the query timeout would take 15 s: failing at once takes none of it.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"failing took {clock.Elapsed}");
         Assert.True(store.GetStats().CachedbFailures >= 3);
 
         Assert.True(redis.TryLaunch());
