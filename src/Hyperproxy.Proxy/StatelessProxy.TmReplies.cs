@@ -350,6 +350,11 @@ public sealed partial class StatelessProxy
         _edits.Reset(_txBranch);
         try
         {
+            if (branch.LastCode is 401 or 407)
+            {
+                MergeChallenges(t, best);
+            }
+
             if (RelayResponse(t.Socket, ref c))
             {
                 c.TmRelayedReplies++;
@@ -361,6 +366,33 @@ public sealed partial class StatelessProxy
         {
             _message = savedMessage;
             _edits = savedEdits;
+        }
+    }
+
+    /// <summary>
+    /// RFC 3261 §16.7 step 7: the winning 401/407 carries every WWW-Authenticate and Proxy-Authenticate of the
+    /// other branches' 401 and 407 finals, unmodified, so the caller can answer every challenger at once.
+    /// </summary>
+    private void MergeChallenges(Transaction t, int best)
+    {
+        for (int i = 0; i < t.BranchCount; i++)
+        {
+            ClientBranch other = t.Branches[i];
+            if (i == best || !other.Final || other.LastCode is not (401 or 407) || other.FinalReply is null || other.FinalReplyLength == 0
+                || _txRequest.Parse(other.FinalReply, 0, other.FinalReplyLength) != SipError.None)
+            {
+                continue;
+            }
+
+            for (int h = 0; h < _txRequest.HeaderCount; h++)
+            {
+                ref readonly HeaderEntry header = ref _txRequest.Header(h);
+                if (header.Id is HeaderId.WwwAuthenticate or HeaderId.ProxyAuthenticate
+                    && _edits.AddHeader(_txRequest.Span(header.Line)) != SipError.None)
+                {
+                    return; // the edit arena is full: the challenges gathered so far go up
+                }
+            }
         }
     }
 

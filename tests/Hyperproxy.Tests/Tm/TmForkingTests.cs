@@ -80,6 +80,34 @@ public sealed class TmForkingTests : IDisposable
     }
 
     [Fact]
+    public void TheWinning401CarriesTheChallengesOfEveryOther401And407()
+    {
+        (Sent first, Sent second) = Fork();
+        string challenge1 = "WWW-Authenticate: Digest realm=\"one.example\", nonce=\"n1\"";
+        string challenge2 = "Proxy-Authenticate: Digest realm=\"two.example\", nonce=\"n2\", algorithm=SHA-256";
+        string challenge3 = "Proxy-Authenticate: Digest realm=\"two.example\", nonce=\"n3\"";
+        _tm.Send(ResponseTo(first, 401, "Unauthorized").Replace("Content-Length", challenge1 + "\r\nContent-Length", StringComparison.Ordinal), Uas1);
+        Sent[] sent = _tm.Send(ResponseTo(second, 407, "Proxy Authentication Required", ";tag=u2")
+            .Replace("Content-Length", challenge2 + "\r\n" + challenge3 + "\r\nContent-Length", StringComparison.Ordinal), Uas2);
+        Sent up = Assert.Single(sent, s => s.Destination == Uac);
+        Assert.Equal("SIP/2.0 401 Unauthorized", up.StartLine); // 401 ranks before 407
+        Assert.Equal(["Digest realm=\"one.example\", nonce=\"n1\""], up.Headers("WWW-Authenticate"));
+        Assert.Equal(["Digest realm=\"two.example\", nonce=\"n2\", algorithm=SHA-256", "Digest realm=\"two.example\", nonce=\"n3\""],
+            up.Headers("Proxy-Authenticate"));
+        Assert.Single(up.Headers("Via"));
+    }
+
+    [Fact]
+    public void AWinningNon401FinalCarriesNoChallenges()
+    {
+        (Sent first, Sent second) = Fork();
+        _tm.Send(ResponseTo(first, 407, "Proxy Authentication Required").Replace("Content-Length", "Proxy-Authenticate: Digest realm=\"x\", nonce=\"n\"\r\nContent-Length", StringComparison.Ordinal), Uas1);
+        Sent up = Assert.Single(_tm.Send(ResponseTo(second, 302, "Moved", ";tag=u2"), Uas2), s => s.Destination == Uac);
+        Assert.Equal("SIP/2.0 302 Moved", up.StartLine);
+        Assert.Empty(up.Headers("Proxy-Authenticate"));
+    }
+
+    [Fact]
     public void CancelReachesEveryRingingBranch()
     {
         (Sent first, Sent second) = Fork();
