@@ -46,6 +46,22 @@ internal static partial class SippRun
         return RunCoreAsync(folder, screen, all);
     }
 
+    /// <summary>Waits (bounded, 10 s) until a SIPp callee has bound its UDP port, so the first INVITE is not lost.</summary>
+    public static async Task WaitListeningAsync(int port, Task<SippResult> uas)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Ports.IsFree(System.Net.IPAddress.Loopback, port))
+        {
+            if (uas.IsCompleted)
+            {
+                Assert.Fail("the SIPp callee exited before it was listening\n" + await uas);
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the SIPp callee did not bind 127.0.0.1:{port} within 10 s");
+            await Task.Delay(20); // polling interval of a bounded wait, not a synchronisation sleep
+        }
+    }
+
     private static async Task<SippResult> RunCoreAsync(string folder, string screenFile, string[] args)
     {
         ToolResult run = await ToolRun.RunAsync("sipp", args, Bound, folder);

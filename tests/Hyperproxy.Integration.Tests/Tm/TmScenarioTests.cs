@@ -150,10 +150,10 @@ public abstract class TmScenarioTests
             await using ITmProxy proxy = await StartProxyAsync(folder, callee2Port);
             Task<SippResult> uas = StartCallee(folder, "callee", callee, callee1Port, calls);
             Task<SippResult>? uas2 = callee2 is null ? null : StartCallee(folder, "callee2", callee2, callee2Port, calls);
-            await WaitBoundAsync(callee1Port, uas);
+            await SippRun.WaitListeningAsync(callee1Port, uas);
             if (uas2 is not null)
             {
-                await WaitBoundAsync(callee2Port, uas2);
+                await SippRun.WaitListeningAsync(callee2Port, uas2);
             }
 
             SippResult uac = await SippRun.RunAsync(folder, "caller", SippTimeoutSeconds,
@@ -198,22 +198,6 @@ public abstract class TmScenarioTests
     }
 
     private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>Waits (bounded) until a SIPp callee has bound its port, so the first INVITE is not lost.</summary>
-    private static async Task WaitBoundAsync(int port, Task<SippResult> uas)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (Ports.IsFree(IPAddress.Loopback, port))
-        {
-            if (uas.IsCompleted)
-            {
-                Assert.Fail("the SIPp callee exited before it was listening\n" + await uas);
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the SIPp callee did not bind 127.0.0.1:{port} within 10 s");
-            await Task.Delay(20); // polling interval of a bounded wait, not a synchronisation sleep
-        }
-    }
 
     /// <summary>What the caller and the callee(s) of one case saw, and the proxy's log.</summary>
     private sealed record TmRun(SippResult Caller, SippResult Callee, SippResult? Callee2, string ProxyLog, string Messages)
