@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
 using Hyperproxy.Integration.Tests.Infrastructure;
 using Hyperproxy.Tests.EndToEnd;
 
@@ -10,6 +12,7 @@ namespace Hyperproxy.Integration.Tests;
 /// record-routing, so INVITE, ACK and BYE all cross the stream hop (each proxy double-record-routes between
 /// UDP and the stream). Over TLS each side verifies the other's certificate against the test CA. The
 /// callee's trace proves the hop: its INVITE's second Via is the first proxy's <c>SIP/2.0/TCP</c> (or TLS).
+/// WebSocket: a WebSocket client (the test) calls through Hyperproxy (WS in, UDP out) and Kamailio to a SIPp callee.
 /// </summary>
 public sealed class KamailioTransportTests
 {
@@ -64,6 +67,113 @@ public sealed class KamailioTransportTests
         }
     }
 
+    [Fact]
+    public async Task AWebSocketClientCallsThroughHyperproxyAndKamailioToAUdpCallee()
+    {
+        string folder = SippRun.NewWorkFolder();
+        using TestCertificates certs = await TestCertificates.CreateAsync();
+        try
+        {
+            int calleePort = Ports.FreeUdpPort();
+            using KamailioPeer kamailio = StartKamailio(folder, "tcp", certs, nextHop: null);
+            await using HyperproxyProcess hyperproxy = await StartHyperproxyAsync(folder, "ws", certs, nextHop: $"sip:127.0.0.1:{kamailio.Port}");
+            Task<SippResult> uas = SippRun.RunAsync(folder, "callee", SippTimeoutSeconds,
+                "-sf", SippRun.Scenario("Tm/uas-answer.xml"), "-i", "127.0.0.1", "-p", Text(calleePort), "-m", "1",
+                "-trace_msg", "-message_file", Path.Combine(folder, "callee.msg"));
+            await SippRun.WaitListeningAsync(calleePort, uas);
+            string context = "";
+            try
+            {
+                using ClientWebSocket ws = await WebSocketTransportTests.ConnectAsync(hyperproxy.Port);
+                const string Host = "df7jal23ls0d.invalid";
+                string callId = SipText.NewCallId();
+                string target = $"sip:call@127.0.0.1:{calleePort}";
+                string common = $"Max-Forwards: 70\r\nFrom: <sip:wsuser@example.com>;tag=ws1\r\nCall-ID: {callId}\r\n";
+                await SendAsync(ws, $"INVITE {target} SIP/2.0\r\nVia: SIP/2.0/WS {Host};branch={SipText.NewBranch()}\r\n{common}"
+                    + $"To: <{target}>\r\nCSeq: 1 INVITE\r\nContact: <sip:wsuser@{Host};transport=ws>\r\nContent-Length: 0\r\n\r\n");
+                string ok = await ReceiveFinalAsync(ws, "INVITE");
+                context = "\n=== 200\n" + ok;
+                Assert.Equal("SIP/2.0 200 OK", SipText.StartLine(ok));
+
+                // The dialog's route set: the Record-Route of the 200, in order (RFC 3261 §12.1.2).
+                var routes = new List<string>();
+                foreach (string rr in SipText.Headers(ok, "Record-Route"))
+                {
+                    routes.AddRange(rr.Split(',', StringSplitOptions.TrimEntries));
+                }
+
+                Assert.Contains(routes, r => r.Contains("transport=ws", StringComparison.OrdinalIgnoreCase));
+                string contact = SipText.Header(ok, "Contact").Trim('<', '>');
+                string inDialog = $"{common}To: {SipText.Header(ok, "To")}\r\nRoute: {string.Join(", ", routes)}\r\n";
+                await SendAsync(ws, $"ACK {contact} SIP/2.0\r\nVia: SIP/2.0/WS {Host};branch={SipText.NewBranch()}\r\n{inDialog}CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n");
+                await SendAsync(ws, $"BYE {contact} SIP/2.0\r\nVia: SIP/2.0/WS {Host};branch={SipText.NewBranch()}\r\n{inDialog}CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n");
+                string byeOk = await ReceiveFinalAsync(ws, "BYE");
+                Assert.Equal("SIP/2.0 200 OK", SipText.StartLine(byeOk));
+            }
+            finally
+            {
+                SippResult callee = await uas;
+                string calleeTrace = File.Exists(Path.Combine(folder, "callee.msg")) ? await File.ReadAllTextAsync(Path.Combine(folder, "callee.msg")) : "";
+                string all = $"=== callee\n{callee}\n=== callee messages\n{Tail(calleeTrace)}{context}\n=== kamailio\n{Tail(kamailio.Output)}\n=== hyperproxy\n{hyperproxy}";
+                Assert.True(callee.Run.ExitCode == 0 && callee.Successful == 1, all);
+                Assert.Contains("Via: SIP/2.0/WS df7jal23ls0d.invalid", calleeTrace, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static Task SendAsync(ClientWebSocket ws, string message) =>
+        ws.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true,
+            new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+
+    /// <summary>The first final reply to <paramref name="method"/> (provisionals skipped; at most 20 messages).</summary>
+    private static async Task<string> ReceiveFinalAsync(ClientWebSocket ws, string method)
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            (string text, _) = await WebSocketTransportTests.ReceiveAsync(ws);
+            if (SipText.StatusCode(text) >= 200 && SipText.Header(text, "CSeq").EndsWith(method, StringComparison.Ordinal))
+            {
+                return text;
+            }
+        }
+
+        throw new InvalidOperationException($"no final reply to {method} in 20 messages");
+    }
+
+    [Fact]
+    public async Task ATcpCallerCallsThroughHyperproxyWhichRelaysOverTlsToKamailio()
+    {
+        string folder = SippRun.NewWorkFolder();
+        using TestCertificates certs = await TestCertificates.CreateAsync();
+        try
+        {
+            int[] ports = Ports.FreeUdpPorts(2);
+            int calleePort = ports[0], callerPort = ports[1];
+            using KamailioPeer kamailio = StartKamailio(folder, "tls", certs, nextHop: null);
+            int tcpPort = FreeTcpPort();
+            await using HyperproxyProcess hyperproxy = await StartHyperproxyAsync(folder, "tls", certs,
+                nextHop: $"sip:127.0.0.1:{kamailio.Port};transport=tls", extraListen: $"tcp:127.0.0.1:{tcpPort}");
+            (SippResult caller, SippResult callee, string calleeTrace) = await RunCallsAsync(folder, tcpPort, calleePort, callerPort, "t1");
+            AssertCalls(caller, callee, calleeTrace, "tls", $"\n=== kamailio\n{Tail(kamailio.Output)}\n=== hyperproxy\n{hyperproxy}");
+            Assert.Contains("Via: SIP/2.0/TCP 127.0.0.1", calleeTrace, StringComparison.Ordinal); // the caller's own Via
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static void AssertCalls(SippResult caller, SippResult callee, string calleeTrace, string transport, string context)
     {
         string all = $"=== caller\n{caller}\n=== callee\n{callee}\n=== callee messages\n{Tail(calleeTrace)}{context}";
@@ -79,7 +189,8 @@ public sealed class KamailioTransportTests
     }
 
     /// <summary>The callee answers every call; the caller makes <see cref="Calls"/> calls to it through <paramref name="front"/>.</summary>
-    private static async Task<(SippResult Caller, SippResult Callee, string CalleeTrace)> RunCallsAsync(string folder, int front, int calleePort, int callerPort)
+    private static async Task<(SippResult Caller, SippResult Callee, string CalleeTrace)> RunCallsAsync(string folder, int front, int calleePort, int callerPort,
+        string callerTransport = "u1")
     {
         string calleeMessages = Path.Combine(folder, "callee.msg");
         Task<SippResult> uas = SippRun.RunAsync(folder, "callee", SippTimeoutSeconds,
@@ -89,7 +200,7 @@ public sealed class KamailioTransportTests
         SippResult uac = await SippRun.RunAsync(folder, "caller", SippTimeoutSeconds,
             "-sf", SippRun.Scenario("Tm/uac-call.xml"), "127.0.0.1:" + Text(calleePort),
             "-rsa", "127.0.0.1:" + Text(front), "-s", "call", "-i", "127.0.0.1", "-p", Text(callerPort),
-            "-m", Text(Calls), "-r", "10",
+            "-m", Text(Calls), "-r", "10", "-t", callerTransport,
             "-trace_msg", "-message_file", Path.Combine(folder, "caller.msg"));
         SippResult uasResult = await uas;
         return (uac, uasResult, File.Exists(calleeMessages) ? await File.ReadAllTextAsync(calleeMessages) : "");
@@ -100,7 +211,8 @@ public sealed class KamailioTransportTests
     /// test certificate and a client domain that verifies peers against the test CA; relays to the Request-URI, or to
     /// <paramref name="nextHop"/> for initial requests.
     /// </summary>
-    private static Task<HyperproxyProcess> StartHyperproxyAsync(string folder, string transport, TestCertificates certs, string? nextHop)
+    private static Task<HyperproxyProcess> StartHyperproxyAsync(string folder, string transport, TestCertificates certs, string? nextHop,
+        string? extraListen = null)
     {
         string tls = transport != "tls" ? "" : $$"""
             loadmodule "proto_tls.so"
@@ -124,6 +236,7 @@ public sealed class KamailioTransportTests
             loadmodule "maxfwd.so"
             loadmodule "sipmsgops.so"
             loadmodule "proto_tcp.so"
+            {{(transport == "ws" ? "loadmodule \"proto_ws.so\"" : "")}}
 
             route {
                 if (!mf_process_maxfwd_header(10)) {
@@ -165,7 +278,8 @@ public sealed class KamailioTransportTests
         File.WriteAllText(path, script);
         return HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
             Ports.IsFree(System.Net.IPAddress.Loopback, port) && TcpFree(port)
-                ? ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"{transport}:127.0.0.1:{port}", "--workers", "2", "--config", path]
+                ? ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"{transport}:127.0.0.1:{port}", .. (extraListen is null ? Array.Empty<string>() : ["--listen", extraListen]),
+                    "--workers", "2", "--config", path]
                 : null));
     }
 

@@ -143,7 +143,8 @@ public sealed class WebSocketTransportTests
 
     private static CancellationToken Cancel() => new CancellationTokenSource(s_bound).Token;
 
-    private static async Task<ClientWebSocket> ConnectAsync(int port)
+    /// <summary>A ClientWebSocket with the <c>sip</c> subprotocol connected to ws://127.0.0.1:PORT/ (bounded).</summary>
+    internal static async Task<ClientWebSocket> ConnectAsync(int port)
     {
         var ws = new ClientWebSocket();
         ws.Options.AddSubProtocol("sip");
@@ -152,7 +153,8 @@ public sealed class WebSocketTransportTests
         return ws;
     }
 
-    private static async Task<(string Text, WebSocketMessageType Type)> ReceiveAsync(ClientWebSocket ws)
+    /// <summary>One whole WebSocket message (bounded).</summary>
+    internal static async Task<(string Text, WebSocketMessageType Type)> ReceiveAsync(ClientWebSocket ws)
     {
         byte[] buffer = new byte[65536];
         int have = 0;
