@@ -98,6 +98,22 @@ public sealed partial class StatelessProxy
     }
 
     /// <summary>force_rport(): rport=&lt;source port&gt; (and received) on the top Via now; replies go to the source port.</summary>
+    /// <summary>force_tcp_alias([port]): the request's TCP/TLS connection also answers to its source IP with the port (default the top Via's).</summary>
+    public int AddConnectionAlias(ScriptContext context, int port)
+    {
+        if (_connection == 0 || Streams is null || _message.GetTopVia(out ViaHeader via) != SipError.None)
+        {
+            return -1;
+        }
+
+        if (port == 0)
+        {
+            port = via.PortNumber != 0 ? via.PortNumber : _identity.TransportName(context.Socket).SequenceEqual("tls"u8) ? 5061 : 5060;
+        }
+
+        return Streams.AddAlias(_connection, port) ? 1 : -1;
+    }
+
     public void ForceRport(ScriptContext context)
     {
         context.RportForced = true;

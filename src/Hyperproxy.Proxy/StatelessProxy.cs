@@ -33,6 +33,9 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <summary>The stream connection the current message arrived on (0: a datagram).</summary>
     private long _connection;
 
+    /// <summary>The server's stream transports (force_tcp_alias adds aliases to their connections); null without TCP/TLS sockets.</summary>
+    public Transport.Streams.StreamTransport? Streams { get; init; }
+
     /// <summary>A worker running the built-in default script.</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index)
         : this(identity, resolver, counters, index, DefaultScript.Compiled)

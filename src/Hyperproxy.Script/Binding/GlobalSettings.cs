@@ -36,6 +36,9 @@ public sealed class GlobalSettings
     /// <summary><c>tcp_keepalive</c> (default on): SO_KEEPALIVE on every connection.</summary>
     public bool TcpKeepAlive { get; internal set; } = true;
 
+    /// <summary><c>tcp_accept_aliases</c>: honour RFC 5923 <c>alias</c> in the top Via of requests read over TCP/TLS.</summary>
+    public bool TcpAcceptAliases { get; internal set; }
+
     /// <summary><c>tcp_keepidle</c>/<c>tcp_keepinterval</c> seconds, <c>tcp_keepcount</c> probes; 0: the system's.</summary>
     public int TcpKeepIdle { get; internal set; }
 

@@ -64,6 +64,7 @@ internal static class GlobalsBinder
         ["tcp_max_msg_time"] = Kind.Int,
         ["tcp_socket_backlog"] = Kind.Int,
         ["tcp_keepalive"] = Kind.Bool,
+        ["tcp_accept_aliases"] = Kind.Bool,
         ["tcp_keepidle"] = Kind.Int,
         ["tcp_keepinterval"] = Kind.Int,
         ["tcp_keepcount"] = Kind.Int,
@@ -211,6 +212,7 @@ internal static class GlobalsBinder
             case "disable_503_translation": s.Disable503Translation = b; break;
             case "disable_stateless_fwd": s.DisableStatelessForward = b; break;
             case "tcp_keepalive": s.TcpKeepAlive = b; break;
+            case "tcp_accept_aliases": s.TcpAcceptAliases = b; break;
         }
     }
 

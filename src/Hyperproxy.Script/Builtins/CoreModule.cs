@@ -27,6 +27,8 @@ public static class CoreModule
             },
             Function("log", 1, RouteTypes.All, CoreFunctions.Log, Param("level_or_text", ParameterKind.Any), Param("text", ParameterKind.String)),
             Function("force_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure, CoreFunctions.ForceRport),
+            Function("force_tcp_alias", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure, CoreFunctions.ForceTcpAlias,
+                Param("port", ParameterKind.Int, Fixups.IntRange(1, 65535))),
             Function("add_local_rport", 0, RouteTypes.Request | RouteTypes.Branch | RouteTypes.Failure, CoreFunctions.AddLocalRport),
             Function("force_send_socket", 1, Forwarding, CoreFunctions.ForceSendSocket, Param("socket", ParameterKind.String, Fixups.Socket)),
             Function("is_myself", 1, RouteTypes.All, CoreFunctions.IsMyself, Param("host", ParameterKind.Format), Param("port", ParameterKind.Int, Fixups.IntRange(0, 65535))),

@@ -47,6 +47,13 @@ public interface IScriptHost
     /// <summary>force_rport(): rport/received on the top Via now, replies to the source port.</summary>
     void ForceRport(ScriptContext context);
 
+    /// <summary>
+    /// force_tcp_alias([port]): the TCP/TLS connection the request came on also answers to its source address with
+    /// <paramref name="port"/> (0: the top Via's port), RFC 5923. 1 when added, -1 when the request came over UDP or
+    /// the connection is gone.
+    /// </summary>
+    int AddConnectionAlias(ScriptContext context, int port) => -1;
+
     /// <summary>The address a socket is bound to.</summary>
     NetAddress SocketAddress(int socket);
 

@@ -38,6 +38,7 @@ internal sealed class StreamConnection
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        Aliases = new NetAddress[transport.Options.MaxAliasesPerConnection];
         long now = Environment.TickCount64;
         CreatedAt = now;
         LastActivity = now;
@@ -66,6 +67,12 @@ internal sealed class StreamConnection
 
     /// <summary>When the unread bytes started to be a partial message (0: none).</summary>
     public long PartialSince;
+
+    /// <summary>The addresses besides <see cref="Peer"/> this connection answers to (RFC 5923 aliases); the first
+    /// <see cref="AliasCount"/> are set. Written by <see cref="StreamTransport.AddAlias"/>, read when it closes.</summary>
+    public readonly NetAddress[] Aliases;
+
+    public int AliasCount;
 
     /// <summary>True until the stream is usable (connect / TLS handshake done).</summary>
     public volatile bool Establishing = true;
@@ -242,6 +249,8 @@ internal sealed class StreamConnection
                     byte[] copy = StreamBuffers.Pool.Rent(length);
                     data[..length].CopyTo(copy);
                     Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
+                    if (options.AcceptAliases && ViaAlias.TryGetPort(copy.AsSpan(0, length), Protocol, out int aliasPort))
+                        _transport.AddAlias(this, aliasPort);
                     _transport.Deliver(new InboundMessage(copy, length, Id, Peer, SocketIndex), Worker);
                     buffer = buffer.Slice(length);
                     break;

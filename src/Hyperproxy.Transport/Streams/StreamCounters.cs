@@ -22,9 +22,13 @@ public struct StreamCounters
     public long Pings;
     public long SendNoConnection;
 
+    /// <summary>RFC 5923 aliases added to connections (tcp_accept_aliases, force_tcp_alias), and refused past the per-connection bound.</summary>
+    public long Aliases;
+    public long AliasesRefused;
+
     public override readonly string ToString() =>
         $"connections accepted {Accepted}, connected {Connected}, connect failures {ConnectFailures}, refused {RefusedTotalLimit}/{RefusedSourceLimit} (total/source), "
         + $"closed {Closed} (idle {ClosedIdle}, slow {ClosedSlow}, too large {ClosedTooLarge}, no Content-Length {ClosedMissingContentLength}, "
         + $"write overflow {ClosedWriteOverflow}, TLS handshake {TlsHandshakeFailures}, WebSocket handshake {WebSocketHandshakeFailures}, WebSocket protocol {WebSocketProtocolErrors}), messages in {MessagesIn}, out {MessagesOut}, pings {Pings}, "
-        + $"no connection {SendNoConnection}";
+        + $"no connection {SendNoConnection}, aliases {Aliases} (refused {AliasesRefused})";
 }

@@ -54,6 +54,15 @@ public sealed record StreamOptions
     /// <summary>proto_ws/proto_wss <c>require_origin</c>: the WebSocket handshake must carry an Origin header.</summary>
     public bool WebSocketRequireOrigin { get; init; } = true;
 
+    /// <summary>
+    /// <c>tcp_accept_aliases</c>: a request whose top Via carries <c>alias</c> (RFC 5923) makes its TCP/TLS connection
+    /// also answer to the source address with the Via's port, so requests to the sender's listening address reuse it.
+    /// </summary>
+    public bool AcceptAliases { get; init; }
+
+    /// <summary>Aliases one connection keeps at most (beyond, further aliases are refused and counted).</summary>
+    public int MaxAliasesPerConnection { get; init; } = 4;
+
     /// <summary>How often idle, slow and handshaking connections are checked.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 }

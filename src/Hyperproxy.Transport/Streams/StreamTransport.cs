@@ -105,6 +105,8 @@ public sealed class StreamTransport : IDisposable
         c.MessagesOut = Interlocked.Read(ref _counters.MessagesOut);
         c.Pings = Interlocked.Read(ref _counters.Pings);
         c.SendNoConnection = Interlocked.Read(ref _counters.SendNoConnection);
+        c.Aliases = Interlocked.Read(ref _counters.Aliases);
+        c.AliasesRefused = Interlocked.Read(ref _counters.AliasesRefused);
         return c;
     }
 
@@ -144,11 +146,59 @@ public sealed class StreamTransport : IDisposable
 
     internal void Deliver(in InboundMessage message, int worker) => _inboxes[worker].Enqueue(message);
 
+    /// <summary>
+    /// force_tcp_alias / RFC 5923: connection <paramref name="connectionId"/> also answers to its peer's address with
+    /// <paramref name="port"/>, so requests to that address reuse it while it lives. False when the connection is gone
+    /// or already holds <see cref="StreamOptions.MaxAliasesPerConnection"/> aliases.
+    /// </summary>
+    public bool AddAlias(long connectionId, int port) =>
+        _connections.TryGetValue(connectionId, out StreamConnection? connection) && AddAlias(connection, port);
+
+    internal bool AddAlias(StreamConnection connection, int port)
+    {
+        if (port is < 1 or > 65535 || connection.IsClosed)
+            return false;
+        NetAddress alias = connection.Peer.WithPort(port);
+        if (alias == connection.Peer)
+            return true;
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        for (int i = 0; i < count; i++)
+        {
+            if (connection.Aliases[i] == alias)
+            {
+                _byPeer[(connection.Protocol, alias)] = connection; // a refresh re-claims it from a newer connection
+                return true;
+            }
+        }
+
+        int slot = Interlocked.Increment(ref connection.AliasCount) - 1;
+        if (slot >= connection.Aliases.Length)
+        {
+            Interlocked.Increment(ref _counters.AliasesRefused);
+            return false;
+        }
+
+        connection.Aliases[slot] = alias;
+        _byPeer[(connection.Protocol, alias)] = connection;
+        Interlocked.Increment(ref _counters.Aliases);
+        if (connection.IsClosed)
+            Unalias(connection); // closed meanwhile: Forget may have run before the alias was in the table
+        return true;
+    }
+
+    private void Unalias(StreamConnection connection)
+    {
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        for (int i = 0; i < count; i++)
+            _byPeer.TryRemove(new KeyValuePair<(TransportProtocol, NetAddress), StreamConnection>((connection.Protocol, connection.Aliases[i]), connection));
+    }
+
     /// <summary>Drops a closed connection from the tables (called once by the connection).</summary>
     internal void Forget(StreamConnection connection)
     {
         _connections.TryRemove(connection.Id, out _);
         _byPeer.TryRemove(new KeyValuePair<(TransportProtocol, NetAddress), StreamConnection>((connection.Protocol, connection.Peer), connection));
+        Unalias(connection);
         Interlocked.Increment(ref _counters.Closed);
         if (connection.Inbound)
         {

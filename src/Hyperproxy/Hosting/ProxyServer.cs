@@ -147,7 +147,7 @@ public sealed class ProxyServer : IDisposable
             // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
             var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
             NextHopResolver shared = resolver;
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub));
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { Streams = pool.Streams });
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
             return server;

@@ -30,6 +30,7 @@ public static class TransportSetup
             KeepIdleSeconds = s.TcpKeepIdle,
             KeepIntervalSeconds = s.TcpKeepInterval,
             KeepCount = s.TcpKeepCount,
+            AcceptAliases = s.TcpAcceptAliases,
             CrlfPingPong = catalog.ProtoTcp.CrlfPingPong,
             HandshakeTimeout = TimeSpan.FromMilliseconds(catalog.ProtoTls.HandshakeTimeoutMs),
             WebSocketRequireOrigin = script.Program.IsModuleLoaded(Modules.ProtoWs.ProtoWsModule.WssName) ? catalog.ProtoWs.WssRequireOrigin && catalog.ProtoWs.WsRequireOrigin

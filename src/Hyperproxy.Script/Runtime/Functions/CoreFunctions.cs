@@ -16,6 +16,17 @@ internal static class CoreFunctions
         return 1;
     }
 
+    public static int ForceTcpAlias(ScriptContext c, CallArguments a)
+    {
+        int port = 0;
+        if (a.Count > 0 && (!a.TryInt(c, 0, out port) || port is < 1 or > 65535))
+        {
+            return -1;
+        }
+
+        return c.Host.AddConnectionAlias(c, port);
+    }
+
     public static int AddLocalRport(ScriptContext c, CallArguments a)
     {
         c.AddLocalRport = true;
