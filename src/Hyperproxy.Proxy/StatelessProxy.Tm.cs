@@ -44,6 +44,8 @@ public sealed partial class StatelessProxy
     private RouteNode? _armReply;
     private RouteNode? _armBranch;
     private long _tmEditsMark;
+    private int _armFrTimeoutMs;
+    private int _armFrInvTimeoutMs;
 
     /// <summary>The worker's transactions (tests read it); null when the script does not load tm.</summary>
     public TransactionTable? TmTable => _transactions;
@@ -56,6 +58,7 @@ public sealed partial class StatelessProxy
         _tmReasonLength = 0;
         _inFailureRoute = false;
         _armFailure = _armReply = _armBranch = null;
+        _armFrTimeoutMs = _armFrInvTimeoutMs = 0;
     }
 
     // ---- ITmHost: script functions ----
@@ -402,14 +405,31 @@ public sealed partial class StatelessProxy
             return 0;
         }
 
-        return (invite ? _tmCurrent?.FrInvTimeoutMs ?? _tm.FrInvTimeoutMs : _tmCurrent?.FrTimeoutMs ?? _tm.FrTimeoutMs) / 1000;
+        int armed = invite ? _armFrInvTimeoutMs : _armFrTimeoutMs;
+        return (invite ? _tmCurrent?.FrInvTimeoutMs ?? (armed > 0 ? armed : _tm.FrInvTimeoutMs)
+            : _tmCurrent?.FrTimeoutMs ?? (armed > 0 ? armed : _tm.FrTimeoutMs)) / 1000;
     }
 
+    /// <summary>Sets the timer of the transaction in hand, or (before t_relay/t_newtran) of the one this request creates.</summary>
     public bool TSetTimeout(ScriptContext context, bool invite, int seconds)
     {
-        if (_tmCurrent is not { } t || seconds < 1)
+        if (_tm is null || seconds is < 1 or > 86_400)
         {
             return false;
+        }
+
+        if (_tmCurrent is not { } t)
+        {
+            if (invite)
+            {
+                _armFrInvTimeoutMs = seconds * 1000;
+            }
+            else
+            {
+                _armFrTimeoutMs = seconds * 1000;
+            }
+
+            return true;
         }
 
         if (invite)
@@ -500,8 +520,8 @@ public sealed partial class StatelessProxy
         t.Source = context.Source;
         t.Socket = context.Socket;
         t.RportForced = context.RportForced;
-        t.FrTimeoutMs = _tm!.FrTimeoutMs;
-        t.FrInvTimeoutMs = _tm.FrInvTimeoutMs;
+        t.FrTimeoutMs = _armFrTimeoutMs > 0 ? _armFrTimeoutMs : _tm!.FrTimeoutMs;
+        t.FrInvTimeoutMs = _armFrInvTimeoutMs > 0 ? _armFrInvTimeoutMs : _tm!.FrInvTimeoutMs;
         _tmCurrent = t;
         return t;
     }

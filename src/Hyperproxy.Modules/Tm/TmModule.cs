@@ -70,8 +70,8 @@ public sealed class TmModule
                 new PseudoVariableDeclaration("T_reply_reason", PseudoVariableArgument.None, writable: false),
                 new PseudoVariableDeclaration("T_branch_idx", PseudoVariableArgument.None, writable: false),
                 new PseudoVariableDeclaration("T_ruri", PseudoVariableArgument.None, writable: false),
-                new PseudoVariableDeclaration("T_fr_timeout", PseudoVariableArgument.None, writable: false),
-                new PseudoVariableDeclaration("T_fr_inv_timeout", PseudoVariableArgument.None, writable: false),
+                new PseudoVariableDeclaration("T_fr_timeout", PseudoVariableArgument.None, writable: true),
+                new PseudoVariableDeclaration("T_fr_inv_timeout", PseudoVariableArgument.None, writable: true),
             ],
         };
         ModuleTable.ApplyDefaults(Exports);

@@ -195,7 +195,8 @@ public sealed partial class ScriptCompiler
                 break;
             default:
                 if (!s_simple.TryGetValue(name, out id) || id is not (VariableId.RequestUri or VariableId.RequestUser or VariableId.RequestDomain
-                        or VariableId.RequestPort or VariableId.DestinationUri or VariableId.DestinationDomain or VariableId.DestinationPort))
+                        or VariableId.RequestPort or VariableId.DestinationUri or VariableId.DestinationDomain or VariableId.DestinationPort
+                        or VariableId.TmFrTimeout or VariableId.TmFrInvTimeout))
                 {
                     Error(pv.Location, $"pseudo-variable '${name}' cannot be written");
                     return null;

@@ -118,6 +118,27 @@ public sealed class TmInviteTests : IDisposable
     }
 
     [Fact]
+    public void TFrTimeoutSetBeforeTRelayShortensTheNoAnswerTimeout()
+    {
+        using var tm = new TmHarness(Head + "route {\n  $T_fr_timeout = 2;\n  xlog(\"fr=$T_fr_timeout\");\n  $du = \"sip:127.0.0.2:5070\";\n  t_relay();\n}\n");
+        Assert.Equal(2, tm.Send(Invite()).Length);
+        List<Sent> sent = tm.Run(2100);
+        Assert.Equal("SIP/2.0 408 Request Timeout", Assert.Single(sent, s => s.StartLine.StartsWith("SIP/2.0", StringComparison.Ordinal)).StartLine);
+        Assert.Equal(1, tm.Counters.TmTimeouts);
+    }
+
+    [Fact]
+    public void TFrInvTimeoutSetInTheRouteEndsARingingBranchAtItsValue()
+    {
+        using var tm = new TmHarness(Head + "route {\n  $du = \"sip:127.0.0.2:5070\";\n  t_newtran();\n  $T_fr_inv_timeout = 3;\n  t_relay();\n}\n");
+        Sent invite = tm.Send(Invite())[1];
+        tm.Send(ResponseTo(invite, 180, "Ringing"), Uas1);
+        List<Sent> sent = tm.Run(3100, 100);
+        Assert.Contains(sent, s => s.StartLine.StartsWith("CANCEL", StringComparison.Ordinal) && s.Text.Contains("NO_ANSWER", StringComparison.Ordinal));
+        Assert.Contains(sent, s => s.StartLine == "SIP/2.0 408 Request Timeout");
+    }
+
+    [Fact]
     public void TheTmStatisticGroupSumsTheWorkersCounters()
     {
         var counters = new ProxyCounters[2];

@@ -2,7 +2,7 @@ using Hyperproxy.Script.Text;
 
 namespace Hyperproxy.Script.Runtime.Variables;
 
-/// <summary>Writes one writable pseudo-variable (<c>$ru $rU $rd $rp $du $dd $dp $var $avp $socket_out</c>).</summary>
+/// <summary>Writes one writable pseudo-variable (<c>$ru $rU $rd $rp $du $dd $dp $var $avp $socket_out $T_fr_timeout $T_fr_inv_timeout</c>).</summary>
 public sealed class VariableWriter
 {
     private readonly VariableId _id;
@@ -72,6 +72,12 @@ public sealed class VariableWriter
                 int socket = value.IsNull ? -1 : context.Host.FindSocket(context.AsBytes(value));
                 ok = value.IsNull || socket >= 0;
                 context.ForcedSocket = socket;
+                break;
+            case VariableId.TmFrTimeout:
+            case VariableId.TmFrInvTimeout:
+                // $T_fr_timeout / $T_fr_inv_timeout: seconds, for the transaction in hand or the one t_relay creates next.
+                ok = context.Host is ITmHost tm && value.TryGetInt(out int seconds) && seconds > 0
+                    && tm.TSetTimeout(context, _id == VariableId.TmFrInvTimeout, seconds);
                 break;
             default:
                 return; // $stat and friends: accepted, no effect yet
