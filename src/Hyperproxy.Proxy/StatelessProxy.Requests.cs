@@ -171,8 +171,13 @@ public sealed partial class StatelessProxy
             return RouteError.Internal;
         }
 
-        // tm forks further branches from here: the edits so far (script, Record-Route) are common to all of them.
+        // tm forks further branches from here: the edits so far (script, Record-Route) are common to all of them;
+        // a pre-loaded Route (lookup()'s Path) belongs to this branch only.
         _tmEditsMark = _edits.Mark;
+        if (context.AddPreloadedRoute() != SipError.None)
+        {
+            return RouteError.Internal;
+        }
 
         if (_edits.AddHeaderBefore(m.FindHeader(HeaderId.Via), via[..(viaLength + 2)]) != SipError.None
             || context.CommitRequestUri() != SipError.None)

@@ -155,7 +155,8 @@ public sealed partial class StatelessProxy
 
     /// <summary>
     /// Parallel forking (RFC 3261 §16.5, §16.6): after branch 0, one branch per entry of the destination set
-    /// (append_branch, lookup), in insertion order, each the request with its own Request-URI, <c>$du</c> and Via.
+    /// (append_branch, lookup), in insertion order, each the request with its own Request-URI, <c>$du</c>, Via and, for a
+    /// contact registered with a Path, that Path as its pre-loaded Route set.
     /// The set is emptied.
     /// </summary>
     private RouteError ForkDestinationSet(Transaction t, ScriptContext context, ref ProxyCounters c)
@@ -180,6 +181,8 @@ public sealed partial class StatelessProxy
             {
                 context.SetDestination(du);
             }
+
+            context.SetPreloadedRoute(context.BranchRouteLine(i));
 
             RouteError error = StartBranch(t, context, default, ref c);
             if (error != RouteError.None)

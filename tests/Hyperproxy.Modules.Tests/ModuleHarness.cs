@@ -164,7 +164,7 @@ internal sealed class ModuleHarness : IScriptHost
 
     private int Write(ScriptContext context, in NetAddress to, int socket, bool via)
     {
-        if (context.CompleteDeferred(socket) != SipError.None)
+        if (context.CompleteDeferred(socket) != SipError.None || context.AddPreloadedRoute() != SipError.None)
         {
             return -1;
         }

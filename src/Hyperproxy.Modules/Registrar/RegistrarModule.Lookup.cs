@@ -64,6 +64,7 @@ public sealed partial class RegistrarModule
         int valid = 0;
         int pushed = 0;
         Span<char> ua = stackalloc char[256];
+        Span<byte> route = stackalloc byte[2048];
         foreach (ContactView c in reader.GetContacts(s.Now))
         {
             valid++;
@@ -94,10 +95,17 @@ public sealed partial class RegistrarModule
             }
             else
             {
-                // A further contact is a branch of the destination set (tm forks to it); its next hop is the
-                // received address when the UA is behind NAT. (A Path of a further contact is not carried.)
+                // A further contact is a branch of the destination set (tm forks to it): with a Path, the Path is the
+                // branch's pre-loaded Route set and its first hop the next hop; else the received address when the UA
+                // is behind NAT.
                 context.ExtraBranches++;
-                context.AppendBranch(c.Contact, c.Received.IsEmpty ? default : c.Received);
+                int routeLength = PathRouteLine.TryWrite(c, route);
+                if (routeLength < 0)
+                {
+                    return RegistrarResult.InternalError;
+                }
+
+                context.AppendBranch(c.Contact, routeLength > 0 ? c.FirstPath : c.Received.IsEmpty ? default : c.Received, route[..routeLength]);
             }
 
             pushed++;
@@ -143,14 +151,9 @@ public sealed partial class RegistrarModule
 
         if (c.PathCount > 0)
         {
-            PathRouteEdit edit = context.ModuleState<PathRouteEdit>();
-            edit.Begin();
-            foreach (ReadOnlySpan<byte> uri in c.Path)
-            {
-                edit.Add(uri);
-            }
-
-            if (!edit.Finish() || !context.Defer(edit) || !context.SetDestination(c.FirstPath))
+            Span<byte> line = stackalloc byte[2048];
+            int length = PathRouteLine.TryWrite(c, line);
+            if (length < 0 || !context.SetPreloadedRoute(line[..length]) || !context.SetDestination(c.FirstPath))
             {
                 return false;
             }
@@ -159,10 +162,12 @@ public sealed partial class RegistrarModule
         }
         else if (!c.Received.IsEmpty)
         {
+            context.SetPreloadedRoute(default);
             context.SetDestination(c.Received);
         }
         else
         {
+            context.SetPreloadedRoute(default);
             context.ResetDestination();
         }
 

@@ -154,6 +154,7 @@ public sealed partial class ScriptContext
         ExtraBranches = 0;
         TraceId = 0;
         BranchCount = 0;
+        _preloadedRouteLength = 0;
         MessageId++;
         Depth = 0;
         _arenaUsed = 0;

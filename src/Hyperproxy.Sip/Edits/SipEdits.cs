@@ -100,6 +100,28 @@ public sealed class SipEdits
     public SipError AddHeaderBefore(int headerIndex, ReadOnlySpan<byte> line) =>
         Add(Bound.Header(headerIndex).Line.Start, 0, line, CrlfIfMissing(line));
 
+    /// <summary>
+    /// Adds a Route header line on top of the Route set (a pre-loaded route, RFC 3327 §5.3 / RFC 3261 §8.1.2): before
+    /// the first Route when there is one, else after the last Via, else at the end of the headers.
+    /// </summary>
+    public SipError AddTopRoute(ReadOnlySpan<byte> line)
+    {
+        SipMessage m = Bound;
+        int firstRoute = m.FindHeader(HeaderId.Route);
+        if (firstRoute >= 0)
+        {
+            return AddHeaderBefore(firstRoute, line);
+        }
+
+        int lastVia = -1;
+        for (int i = m.FindHeader(HeaderId.Via); i >= 0; i = m.FindHeader(HeaderId.Via, i + 1))
+        {
+            lastVia = i;
+        }
+
+        return lastVia >= 0 ? AddHeaderAfter(lastVia, line) : AddHeader(line);
+    }
+
     /// <summary>Removes header line <paramref name="headerIndex"/> with its continuation lines and CRLF.</summary>
     public SipError RemoveHeader(int headerIndex) => Delete(Bound.Header(headerIndex).Line);
 

@@ -111,7 +111,7 @@ internal sealed class RegistrarHarness : IScriptHost, IDisposable
         }
 
         int socket = context.ForcedSocket >= 0 ? context.ForcedSocket : context.Socket;
-        if (context.CompleteDeferred(socket) != SipError.None)
+        if (context.CompleteDeferred(socket) != SipError.None || context.AddPreloadedRoute() != SipError.None)
         {
             return -1;
         }

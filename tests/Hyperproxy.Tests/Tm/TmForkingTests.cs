@@ -1,3 +1,4 @@
+using Hyperproxy.Sip;
 using static Hyperproxy.Tests.Tm.TmHarness;
 using Sent = Hyperproxy.Tests.Proxy.ProxyHarness.Sent;
 
@@ -29,6 +30,53 @@ public sealed class TmForkingTests : IDisposable
 
     [Fact]
     public void AppendBranchForksInParallel() => Fork();
+
+    [Fact]
+    public void EveryContactLookupFoundGetsItsOwnPathAsItsRouteSet()
+    {
+        using var store = new Hyperproxy.Location.Faster.FasterLocationStore(new Hyperproxy.Location.LocationStoreOptions { ExpectedAors = 64 });
+        using var tm = new TmHarness(Head + "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nroute {\n"
+            + "  if (is_method(\"REGISTER\")) { save(\"location\", \"p2\"); exit; }\n"
+            + "  if (!lookup(\"location\")) { t_reply(404, \"Not Found\"); exit; }\n  t_relay();\n}\n",
+            configure: catalog => catalog.Registrar.UseStore(store));
+        (string Contact, string Path, NetAddress Edge)[] bindings =
+        [
+            ("sip:bob@10.0.0.1:5060", "<sip:edge1@127.0.0.4:5060;lr;received=sip:198.51.100.1:4000>", NetAddress.FromIPv4(127, 0, 0, 4, 5060)),
+            ("sip:bob@10.0.0.2:5060", "<sip:edge2@127.0.0.5:5060;lr>,<sip:edge2b@127.0.0.6:5060;lr>", NetAddress.FromIPv4(127, 0, 0, 5, 5060)),
+        ];
+        int n = 0;
+        foreach ((string contact, string path, _) in bindings)
+        {
+            n++;
+            string register = $"REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.9:40000;branch=z9hG4bK-r{n}\r\n"
+                + "Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=r1\r\nTo: <sip:bob@example.com>\r\n"
+                + $"Call-ID: reg-{n}\r\nCSeq: 1 REGISTER\r\nContact: <{contact}>\r\nPath: {path}\r\nSupported: path\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n";
+            Assert.Equal("SIP/2.0 200 OK", Assert.Single(tm.Send(register)).StartLine);
+        }
+
+        Sent[] sent = tm.Send(Invite());
+        Assert.Equal(3, sent.Length);
+        foreach ((string contact, string path, NetAddress edge) in bindings)
+        {
+            Sent branch = Assert.Single(sent, s => s.StartLine == $"INVITE {contact} SIP/2.0");
+            Assert.Equal(edge, branch.Destination);
+            Assert.Equal([path], branch.Headers("Route"));
+        }
+    }
+
+    [Fact]
+    public void EveryBranchCarriesTheRecordRouteAndTheScriptsHeaders()
+    {
+        using var tm = new TmHarness(Head + "loadmodule \"rr.so\"\nroute {\n  record_route();\n  append_hf(\"X-Added: 1\\r\\n\");\n"
+            + "  $du = \"sip:127.0.0.2:5070\";\n  append_branch(\"sip:carol@127.0.0.3:5070\");\n  t_relay();\n}\n");
+        Sent[] sent = tm.Send(Invite());
+        Assert.Equal(3, sent.Length);
+        foreach (Sent branch in sent[1..])
+        {
+            Assert.Single(branch.Headers("Record-Route"));
+            Assert.Equal(["1"], branch.Headers("X-Added"));
+        }
+    }
 
     [Fact]
     public void TheFirst2xxWinsAndTheRingingBranchIsCancelled()

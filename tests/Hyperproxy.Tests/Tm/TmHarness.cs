@@ -39,10 +39,12 @@ internal sealed class TmHarness : IDisposable
     private readonly ProxyCounters[] _counters = new ProxyCounters[1];
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
-    public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null)
+    public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null,
+        Action<ModuleCatalog>? configure = null)
     {
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
+        configure?.Invoke(catalog);
         Resolver = new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001));
         Proxy = new StatelessProxy(new ProxyIdentity([Us], [null]), Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub);
         Outgoing = new DatagramBatch(64, 16384);
