@@ -22,10 +22,10 @@ public abstract class DispatcherScenarioTests
     public async Task EachAlgorithmSpreadsItsCallsOverTheThreeCallees()
     {
         string folder = SippRun.NewWorkFolder();
+        var callees = new SippCallee[3];
         try
         {
             int[] ports = Ports.FreeUdpPorts(4);
-            var callees = new SippCallee[3];
             for (int i = 0; i < 3; i++)
             {
                 callees[i] = await SippCallee.StartAsync(folder, $"callee{i + 1}", ports[i]);
@@ -62,13 +62,17 @@ public abstract class DispatcherScenarioTests
                     Assert.True(counts.Min() >= Calls * 25 / 100 && counts.Max() <= Calls * 42 / 100, $"{alg} spread\n{report}");
                 }
             }
-
-            await foreach (var _ in DisposeAll(callees))
-            {
-            }
         }
         finally
         {
+            foreach (SippCallee? c in callees)
+            {
+                if (c is not null)
+                {
+                    await c.DisposeAsync();
+                }
+            }
+
             Directory.Delete(folder, recursive: true);
         }
     }
@@ -133,15 +137,6 @@ public abstract class DispatcherScenarioTests
             }
 
             Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private static async IAsyncEnumerable<int> DisposeAll(SippCallee[] callees)
-    {
-        foreach (SippCallee c in callees)
-        {
-            await c.DisposeAsync();
-            yield return 0;
         }
     }
 
