@@ -26,6 +26,9 @@ public sealed class DispatcherProber : IDisposable
     private readonly string _host;
     private readonly int _port;
     private long _sequence;
+    private long _sent;
+    private long _answered;
+    private long _failed;
 
     private DispatcherProber(DispatcherModule module, Socket socket)
     {
@@ -37,10 +40,14 @@ public sealed class DispatcherProber : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "hp-ds-prober" };
     }
 
-    /// <summary>Probes sent, answered (success), failed (timeout or refused code): for tests and the log.</summary>
-    public long Sent;
-    public long Answered;
-    public long Failed;
+    /// <summary>Probe datagrams sent (retransmissions included).</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Probes answered with 200 or an <c>options_reply_codes</c> code.</summary>
+    public long Answered => Interlocked.Read(ref _answered);
+
+    /// <summary>Probes that timed out or got another final code.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>Where the probes leave from.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
@@ -198,7 +205,7 @@ public sealed class DispatcherProber : IDisposable
         try
         {
             _socket.SendTo(p.Bytes, p.Target);
-            Interlocked.Increment(ref Sent);
+            Interlocked.Increment(ref _sent);
         }
         catch (SocketException)
         {
@@ -287,12 +294,12 @@ public sealed class DispatcherProber : IDisposable
         bool ok = code == 200 || Array.IndexOf(_module.ReplyCodes, code) >= 0;
         if (ok)
         {
-            Interlocked.Increment(ref Answered);
+            Interlocked.Increment(ref _answered);
             _module.ProbeSucceeded(p.Data, p.Index);
         }
         else
         {
-            Interlocked.Increment(ref Failed);
+            Interlocked.Increment(ref _failed);
             _module.ProbeFailed(p.Data, p.Index);
         }
     }
