@@ -52,6 +52,10 @@ public sealed class DbTextTable
     /// <summary>The line of the file a row was read from (for <c>file:line</c> messages of the modules using the table).</summary>
     public int Line(int row) => _lines[row];
 
+    /// <summary>A table built from rows read some other way (a module's own list format), each with its source line.</summary>
+    public static DbTextTable FromRows(string name, string path, IReadOnlyList<DbTextColumn> columns, List<byte[]?[]> rows, List<int> lines) =>
+        new(name, path, [.. columns], rows, lines);
+
     /// <summary>Reads <paramref name="directory"/>/<paramref name="name"/>; throws <see cref="DbTextException"/> with file:line.</summary>
     public static DbTextTable Load(string directory, string name)
     {

@@ -80,8 +80,95 @@ public sealed class DispatcherData
     public static DispatcherData Empty(string source) => new([], [], source);
 
     /// <summary>Reads a table file; throws <see cref="DbTextException"/> with <c>file:line</c> for any row it refuses.</summary>
-    public static DispatcherData Load(string path) =>
-        From(DbTextTable.Load(System.IO.Path.GetDirectoryName(path) ?? ".", System.IO.Path.GetFileName(path)));
+    public static DispatcherData Load(string path)
+    {
+        if (File.Exists(path) && IsPlainList(File.ReadAllLines(path)))
+        {
+            return From(PlainList(path));
+        }
+
+        return From(DbTextTable.Load(System.IO.Path.GetDirectoryName(path) ?? ".", System.IO.Path.GetFileName(path)));
+    }
+
+    /// <summary>
+    /// A file that is not a db_text table (its first line declares no <c>name(type)</c> columns) is the plain list of
+    /// OpenSIPS 1.x / Kamailio: <c>setid destination [flags [priority [attrs]]]</c> per line, <c>#</c> comments.
+    /// </summary>
+    private static bool IsPlainList(string[] lines)
+    {
+        foreach (string line in lines)
+        {
+            string t = line.Trim();
+            if (t.Length == 0 || t.StartsWith('#'))
+            {
+                continue;
+            }
+
+            return !t.Contains('(', StringComparison.Ordinal);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The plain list as the <c>dispatcher</c> table: flags 1 or 4 (inactive, disabled) → state 1, 2 (trying) → state 2,
+    /// 8 (probing) → probe_mode 1; <c>weight=N</c> in attrs → weight.
+    /// </summary>
+    private static DbTextTable PlainList(string path)
+    {
+        string[] names = ["setid", "destination", "state", "probe_mode", "weight", "priority", "attrs"];
+        var columns = new List<DbTextColumn>();
+        foreach (string n in names)
+        {
+            columns.Add(new DbTextColumn(n, n is "destination" or "attrs" or "weight" ? DbTextType.String : DbTextType.Int, false, true));
+        }
+
+        var rows = new List<byte[]?[]>();
+        var lineNumbers = new List<int>();
+        string[] lines = File.ReadAllLines(path);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string t = lines[i].Trim();
+            if (t.Length == 0 || t.StartsWith('#'))
+            {
+                continue;
+            }
+
+            string where = $"{path}:{i + 1}";
+            string[] f = t.Split((char[]?)null, 5, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2)
+            {
+                throw new DbTextException($"{where}: a line is 'setid destination [flags [priority [attrs]]]'");
+            }
+
+            int flags = 0;
+            if (f.Length > 2 && !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out flags))
+            {
+                throw new DbTextException($"{where}: flags '{f[2]}' is not a number");
+            }
+
+            string attrs = f.Length > 4 ? f[4].Trim() : string.Empty;
+            string weight = "1";
+            foreach (string kv in attrs.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (kv.StartsWith("weight=", StringComparison.OrdinalIgnoreCase))
+                {
+                    weight = kv[7..];
+                }
+            }
+
+            int state = (flags & 5) != 0 ? DispatcherState.Inactive : (flags & 2) != 0 ? DispatcherState.Probing : DispatcherState.Active;
+            rows.Add(
+            [
+                Encoding.ASCII.GetBytes(f[0]), Encoding.UTF8.GetBytes(f[1]),
+                Encoding.ASCII.GetBytes(state.ToString(CultureInfo.InvariantCulture)), (flags & 8) != 0 ? "1"u8.ToArray() : "0"u8.ToArray(),
+                Encoding.ASCII.GetBytes(weight), f.Length > 3 ? Encoding.ASCII.GetBytes(f[3]) : null, attrs.Length > 0 ? Encoding.UTF8.GetBytes(attrs) : null,
+            ]);
+            lineNumbers.Add(i + 1);
+        }
+
+        return DbTextTable.FromRows("dispatcher", path, columns, rows, lineNumbers);
+    }
 
     public static DispatcherData From(DbTextTable table)
     {

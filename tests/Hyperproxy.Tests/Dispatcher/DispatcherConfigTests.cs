@@ -48,6 +48,30 @@ public sealed class DispatcherConfigTests : IDisposable
         Assert.Contains($"{_table.File}:2: weight 'heavy'", Errors(Head() + "route { ds_select_dst(1, 4); }\n"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ListFileTakesTheTableOrThePlainListOfKamailioAndOpenSips1()
+    {
+        string list = Path.Combine(_table.Directory, "dispatcher.list");
+        File.WriteAllText(list, "# set destination flags priority attrs\n1 sip:127.0.0.2:5070 0 0\n\n1 sip:127.0.0.3:5070 1 5 weight=4;duid=b\n2 sip:127.0.0.4:5070\n");
+        var catalog = new ModuleCatalog();
+        catalog.CompileText($"loadmodule \"dispatcher.so\"\nmodparam(\"dispatcher\", \"ds_list_file\", \"{list}\")\nroute {{ ds_select_dst(1, 4); }}\n");
+        DispatcherSnapshot snap = catalog.Dispatcher.Snapshot;
+        DispatcherDestination b = snap.Data.Sets[0].Destinations[0];
+        Assert.Equal(("sip:127.0.0.3:5070", 4, 5, 4), (b.Uri, b.Weight, b.Priority, b.Line));
+        Assert.Equal(DispatcherState.Inactive, snap.States[b.Index]);
+        Assert.Equal("weight=4;duid=b", System.Text.Encoding.ASCII.GetString(b.Attrs));
+        Assert.Equal([1, 2], snap.Data.Sets.Select(s => s.Id));
+
+        File.WriteAllText(list, "1 sip:127.0.0.2:5070\n1 tel:+123\n");
+        Assert.Contains($"{list}:2: destination 'tel:+123'", Errors($"loadmodule \"dispatcher.so\"\nmodparam(\"dispatcher\", \"ds_list_file\", \"{list}\")\nroute {{ ds_select_dst(1, 4); }}\n"), StringComparison.Ordinal);
+        Assert.Contains("not both", Errors(Head() + $"modparam(\"dispatcher\", \"ds_list_file\", \"{list}\")\nroute {{ ds_select_dst(1, 4); }}\n"), StringComparison.Ordinal);
+
+        // The db_text table named directly.
+        var table = new ModuleCatalog();
+        table.CompileText($"loadmodule \"dispatcher.so\"\nmodparam(\"dispatcher\", \"ds_list_file\", \"{_table.File}\")\nroute {{ ds_select_dst(1, 4); }}\n");
+        Assert.Equal(3, table.Dispatcher.Snapshot.Data.All.Length);
+    }
+
     [Theory]
     [InlineData("ds_select_dst(1, 7)", "algorithm 7")]
     [InlineData("ds_select_dst(1, 9)", "algorithm 9")]

@@ -16,11 +16,13 @@ public sealed class DispatcherProbingTests
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task ASilentDestinationIsProbedOutAndComesBackWhenItAnswers()
+    public async Task ASilentDestinationIsProbedOutAndComesBackWhenItAnswersAndAnInactiveOneIsNotProbed()
     {
         using var good = new Responder(200);
         using var silent = new Responder(0);
-        using var table = new DispatcherTable(new Row(1, $"sip:127.0.0.1:{good.Port}"), new Row(1, $"sip:127.0.0.1:{silent.Port}"));
+        using var off = new Responder(200);
+        using var table = new DispatcherTable(new Row(1, $"sip:127.0.0.1:{good.Port}"), new Row(1, $"sip:127.0.0.1:{silent.Port}"),
+            new Row(1, $"sip:127.0.0.1:{off.Port}", State: 1));
         var catalog = new ModuleCatalog();
         catalog.CompileText(Script(table));
         using DispatcherProber prober = DispatcherProber.StartFor(catalog.Dispatcher, IPAddress.Loopback)!;
@@ -34,6 +36,10 @@ public sealed class DispatcherProbingTests
         silent.Code = 200;
         await WaitAsync(() => State(catalog, silent.Port) == DispatcherState.Active, "the destination to come back");
         Assert.True(prober.Answered > 0 && prober.Failed >= 2, $"answered {prober.Answered}, failed {prober.Failed}");
+
+        // An inactive destination is never probed (it stays out until MI or the script says otherwise).
+        Assert.Equal(0, off.Requests);
+        Assert.Equal(DispatcherState.Inactive, State(catalog, off.Port));
     }
 
     [Fact]
