@@ -35,7 +35,7 @@ public abstract class DispatcherScenarioTests
             var report = new StringBuilder();
             foreach (string alg in new[] { "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a8" })
             {
-                SippResult caller = await CallAsync(folder, alg, proxy.Port, ports[3], Calls, rate: 250);
+                SippResult caller = await CallAsync(folder, alg, proxy.Port, ports[3], Calls, rate: 200);
                 Assert.True(caller.Run.ExitCode == 0 && caller.Successful == Calls, $"{alg} caller\n{caller}\n{proxy.Log}");
             }
 
