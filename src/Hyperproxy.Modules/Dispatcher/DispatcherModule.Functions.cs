@@ -276,6 +276,34 @@ public sealed partial class DispatcherModule
         }
     }
 
+    /// <summary>ds_count(set, filter, result): how many destinations of the set are in the filtered states; -1 for an unknown set.</summary>
+    private int CountDestinations(ScriptContext c, CallArguments a)
+    {
+        if (!a.TryInt(c, 0, out int setId) || a.Fixed(1) is not int mask)
+        {
+            return -1;
+        }
+
+        DispatcherSnapshot snap = Snapshot;
+        DispatcherSet? set = snap.Data.Find(setId);
+        if (set is null)
+        {
+            return -1;
+        }
+
+        int n = 0;
+        foreach (DispatcherDestination d in set.Destinations)
+        {
+            if ((mask & (1 << snap.States[d.Index])) != 0)
+            {
+                n++;
+            }
+        }
+
+        a.Write(c, 2, ScriptValue.FromInt(n));
+        return 1;
+    }
+
     /// <summary>ds_is_in_list(ip, port[, set[, partition[, active_only]]]): 1 when a destination has that address and port (0 = any).</summary>
     private int IsInList(ScriptContext c, CallArguments a)
     {

@@ -44,6 +44,9 @@ public sealed partial class DispatcherModule
             Function("ds_next_domain", 0, RouteTypes.Request | RouteTypes.Failure, NextDomain, Param("partition", ParameterKind.String, PartitionFixup)),
             Function("ds_mark_dst", 0, RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply, MarkDst,
                 Param("state", ParameterKind.String, StateFixup), Param("partition", ParameterKind.String, PartitionFixup)),
+            Function("ds_count", 3, RouteTypes.AnyMessage, CountDestinations,
+                Param("set", ParameterKind.Int, SetFixup), Param("filter", ParameterKind.String, CountFilterFixup),
+                Param("result", ParameterKind.WritableVariable), Param("partition", ParameterKind.String, PartitionFixup)),
             Function("ds_is_in_list", 2, RouteTypes.AnyMessage, IsInList,
                 Param("ip", ParameterKind.Format), Param("port", ParameterKind.Int), Param("set", ParameterKind.Int, SetFixup),
                 Param("partition", ParameterKind.String, PartitionFixup), Param("active_only", ParameterKind.Int),
@@ -364,6 +367,25 @@ public sealed partial class DispatcherModule
         DispatcherFlagParser.Parse(c.ToString(), out DispatcherFlags flags, out int limit) is { } why
             ? FixupResult.Fail(why)
             : FixupResult.Ok(new SelectOptions(flags, limit));
+
+    /// <summary>ds_count's filter: any of a (active), i (inactive), p (probing), case-insensitive; a bit per state.</summary>
+    private static FixupResult CountFilterFixup(Script.Syntax.LiteralExpression c)
+    {
+        int mask = 0;
+        foreach (char ch in c.ToString())
+        {
+            switch (ch)
+            {
+                case 'a' or 'A': mask |= 1 << DispatcherState.Active; break;
+                case 'i' or 'I': mask |= 1 << DispatcherState.Inactive; break;
+                case 'p' or 'P': mask |= 1 << DispatcherState.Probing; break;
+                case ' ': break;
+                default: return FixupResult.Fail($"ds_count filter '{c}': letters a (active), i (inactive), p (probing)");
+            }
+        }
+
+        return mask == 0 ? FixupResult.Fail("ds_count needs a filter (a, i, p)") : FixupResult.Ok(mask);
+    }
 
     private static FixupResult PartitionFixup(Script.Syntax.LiteralExpression c) =>
         c.ToString() is "" or "default" ? FixupResult.Ok(null) : FixupResult.Fail($"partition '{c}': partitions are not built (only \"default\")");

@@ -224,6 +224,17 @@ public sealed class DispatcherSelectionTests : IDisposable
     }
 
     [Fact]
+    public void CountWritesHowManyDestinationsAreInTheFilteredStates()
+    {
+        _table.Write(new Row(1, "sip:127.0.0.2:5070", State: 1), new Row(1, "sip:127.0.0.3:5070"), new Row(1, "sip:127.0.0.4:5070", State: 2));
+        using var tm = new TmHarness(TmHarness.Head + "loadmodule \"dispatcher.so\"\n"
+            + $"modparam(\"dispatcher\", \"db_url\", \"{_table.DbUrl}\")\n"
+            + "route {\n  ds_count(1, \"a\", $var(a));\n  ds_count(1, \"ip\", $avp(ip));\n  ds_count(1, \"AIP\", $var(all));\n"
+            + "  if (ds_count(7, \"a\", $var(none))) $var(a) = 99;\n  t_reply(200, \"$var(a) $avp(ip) $var(all)\");\n}\n");
+        Assert.Contains(tm.Send(Invite(1)), s => s.StartLine == "SIP/2.0 200 1 2 3");
+    }
+
+    [Fact]
     public void IsInListMatchesAddressAndPort()
     {
         using var tm = new TmHarness(TmHarness.Head + "loadmodule \"dispatcher.so\"\n"
