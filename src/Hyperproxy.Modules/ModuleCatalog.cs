@@ -192,7 +192,7 @@ public sealed class ModuleCatalog
         ScriptCompiler.TryCompile(load.Program!, out CompiledScript? script, out errors);
         if (script is not null && Dispatcher.Bind(script) is { } dispatcherError)
         {
-            errors = [new ScriptDiagnostic(default, dispatcherError)];
+            errors = [new ScriptDiagnostic(Where(load.Program!, DispatcherModule.Name, dispatcherError.Contains("ds_ping_interval", StringComparison.Ordinal) ? "ds_ping_interval" : null), dispatcherError)];
             return null;
         }
 
@@ -205,6 +205,26 @@ public sealed class ModuleCatalog
         }
 
         return script;
+    }
+
+    /// <summary>Where a module's start-up error points: its modparam <paramref name="parameter"/> (or any of its modparams), else the first route.</summary>
+    private static SourceLocation Where(ScriptProgram program, string module, string? parameter)
+    {
+        SourceLocation any = default;
+        foreach (ModuleParameterValue p in program.ModuleParameters)
+        {
+            if (p.Module.Name == module && (parameter is null || p.Parameter.Name == parameter))
+            {
+                return p.Location;
+            }
+
+            if (p.Module.Name == module && any == default)
+            {
+                any = p.Location;
+            }
+        }
+
+        return any != default ? any : program.Routes.Count > 0 ? program.Routes[0].Location : default;
     }
 
     /// <summary>Loads a script file with these modules and compiles it.</summary>

@@ -92,7 +92,8 @@ public sealed class DispatcherConfigTests : IDisposable
     public void MissingDatabaseAndProbingWithoutTmStopStartUp()
     {
         Assert.Contains("db_url must be set", Errors("loadmodule \"dispatcher.so\"\nroute { ds_select_dst(1, 4); }\n"), StringComparison.Ordinal);
-        Assert.Contains("needs the tm module", Errors("loadmodule \"dispatcher.so\"\n" + $"modparam(\"dispatcher\", \"db_url\", \"{_table.DbUrl}\")\n"
+        Assert.StartsWith("test.cfg:2:1: module dispatcher: db_url must be set", Errors("loadmodule \"dispatcher.so\"\nroute { ds_is_in_list(\"$si\", 0); }\n"), StringComparison.Ordinal);
+        Assert.StartsWith("test.cfg:3:1: module dispatcher: ds_ping_interval needs the tm module", Errors("loadmodule \"dispatcher.so\"\n" + $"modparam(\"dispatcher\", \"db_url\", \"{_table.DbUrl}\")\n"
             + "modparam(\"dispatcher\", \"ds_ping_interval\", 5)\nroute { ds_select_dst(1, 4); }\n"), StringComparison.Ordinal);
         Assert.Contains("hash_pvar", Errors(Head("modparam(\"dispatcher\", \"hash_pvar\", \"$fU\")\n") + "route { ds_select_dst(1, 4); }\n"), StringComparison.Ordinal);
     }
