@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold,register-cluster]
+#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -21,6 +21,11 @@
 # record_route(), Hyperproxy (perf/hyperproxy/stateful-call.cfg) next to Kamailio's tm
 # (perf/kamailio/stateful-call.cfg) and udpgen's own caller + callee with no proxy (its ceiling);
 # udpgen plays the caller and the callee (-s call), a window of calls in flight.
+# dispatch: the stateful-call job with the next hop chosen by the dispatcher module — ds_select_dst
+# (round-robin, failover list in AVPs) + t_relay() to udpgen's callee, the set's only destination —
+# Hyperproxy (perf/hyperproxy/dispatch.cfg, OpenSIPS's db_text dispatcher table) next to Kamailio's
+# dispatcher (perf/kamailio/dispatch.cfg, list_file); both tables are written per row with the
+# responder's port. Probing is off in both.
 # stateful-hold: BENCH_HOLD_CALLS calls (default 200000) whose callee answers 180 and holds, so
 # every one leaves an INVITE transaction in flight; the row reports the server's RSS and PSS before
 # the first call and once all are held (udpgen -s call --hold N), and the bytes per held call.
@@ -42,7 +47,8 @@
 #                              per-scenario override of
 #                              HYPERPROXY_ARGS (rr-forward appends --config perf/hyperproxy/rr-forward.cfg
 #                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set; stateful-call
-#                              and stateful-hold append --config perf/hyperproxy/stateful-call.cfg likewise)
+#                              and stateful-hold append --config perf/hyperproxy/stateful-call.cfg likewise;
+#                              dispatch appends --config with perf/hyperproxy/dispatch.cfg filled in)
 #   HYPERPROXY_ARGS_REGISTER   default: run --config {CONFIG} --durability {DURABILITY}
 #                              --data-dir {DATA_DIR} --cpus 0; {CONFIG} is perf/hyperproxy/registrar.cfg
 #                              with its port filled in, {DURABILITY} is none for one row and sync for
@@ -62,7 +68,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -310,13 +316,16 @@ start_server() {
                 rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
+                dispatch) tmpl=perf/kamailio/dispatch.cfg
+                    # the set's one destination: udpgen's callee on the port after the server's
+                    echo "1 sip:127.0.0.1:$((SRV_PORT + 1)) 0 0" > "$LOGS/kamailio-dispatch.list" ;;
             esac
             # tm keeps every transaction in shared memory: 200k held INVITEs need far more than 512 MB
             # (about 16 KB of PSS per held call was seen)
             local shm=512
             [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
-            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" "$tmpl" > "$cfg"
+            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s,@LIST@,$LOGS/kamailio-dispatch.list,g" "$tmpl" > "$cfg"
             taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
@@ -325,6 +334,16 @@ start_server() {
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
             [[ $scenario == stateful-call || $scenario == stateful-hold ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
+            if [[ $scenario == dispatch ]]; then
+                # OpenSIPS's db_text dispatcher table: set 1, udpgen's callee (the port after the server's)
+                local db="$LOGS/hyperproxy-dispatch-db"
+                mkdir -p "$db"
+                printf '%s\n%s\n' \
+                    'id(int,auto) setid(int) destination(string) socket(string,null) state(int) probe_mode(int) weight(string) priority(int) attrs(string,null) description(string,null)' \
+                    "1:1:sip\\:127.0.0.1\\:$((SRV_PORT + 1))::0:0:1:0::udpgen callee" > "$db/dispatcher"
+                sed -e "s,@DBURL@,text://$db,g" perf/hyperproxy/dispatch.cfg > "$LOGS/hyperproxy-dispatch.cfg"
+                args="$args --config $LOGS/hyperproxy-dispatch.cfg"
+            fi
             if [[ $scenario == register ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
                 local cfg="$LOGS/hyperproxy-register.cfg" data
@@ -565,6 +584,10 @@ if has "$SCENARIOS" stateful-call; then
     fi
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
+fi
+if has "$SCENARIOS" dispatch; then
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" dispatch dispatch "${CALL[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" dispatch dispatch "${CALL[@]}"; fi
 fi
 if has "$SCENARIOS" stateful-hold; then
     key="stateful-hold $HOLD_CALLS"

@@ -234,6 +234,30 @@ def stateful_table(runs):
     return out
 
 
+def dispatch_table(runs):
+    """dispatch (whole calls through ds_select_dst + t_relay), or []."""
+    calls = {s: find(runs, s, "dispatch") for s in (HYPERPROXY, KAMAILIO)}
+    skipped = [x for x in runs if x.get("scenario_key") == "dispatch" and "skipped" in x]
+    if not any(calls.values()) and not skipped:
+        return []
+    out = ["", "Load balancing (dispatcher `ds_select_dst(1, 4, \"f\")` round-robin with a failover list, then tm "
+           "`t_relay()`): the stateful-call flow with the next hop chosen from the dispatcher table.", "",
+           "| system | calls/s | / Kamailio | calls/s vs own stateful-call | call p50 / p99 µs | notes |",
+           "|---|---:|---:|---:|---:|---|"]
+    for system in (HYPERPROXY, KAMAILIO):
+        measured = calls[system]
+        if not measured:
+            why = next((x["skipped"] for x in skipped if x["system"] == system), None)
+            if why:
+                out.append(f"| {system} | | | | | skipped: {why} |")
+            continue
+        r = median_run(measured)
+        vs = ratio(measured, calls[KAMAILIO]) if system == HYPERPROXY else ""
+        own = ratio(measured, find(runs, system, "stateful-call"))
+        out.append(f"| {system} | {figure(measured)} | {vs} | {own} | {fmt(r.get('p50_us'))} / {fmt(r.get('p99_us'))} | {note(r)} |")
+    return out
+
+
 def readme_table(meta, runs):
     """The README's whole-server table: one column per scenario, a cell only where that system ran that
     scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
@@ -293,6 +317,10 @@ def readme_table(meta, runs):
     stateful = stateful_table(runs)
     if stateful:
         out.extend(stateful[1:])
+        out.append("")
+    dispatch = dispatch_table(runs)
+    if dispatch:
+        out.extend(dispatch[1:])
         out.append("")
     return "\n".join(out).replace("– none", "–").replace("– sync", "–").replace(" (flagged row)", " †") + "\n"
 
@@ -407,6 +435,7 @@ def main():
         out.append(f"stateful-call generator ceiling (udpgen's caller and callee alone on CPU {m['gen_cpu']}, no proxy): "
                    f"{fmt_int(ok_rate(calls_ceiling))} calls/s (gen busy {fmt(calls_ceiling.get('gen_busy_pct'))} %).")
     out.extend(stateful_table(runs))
+    out.extend(dispatch_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

@@ -2,6 +2,7 @@ using Hyperproxy.Modules.Auth;
 using Hyperproxy.Modules.AuthDb;
 using Hyperproxy.Modules.CachedbRedis;
 using Hyperproxy.Modules.DbText;
+using Hyperproxy.Modules.Dispatcher;
 using Hyperproxy.Modules.Httpd;
 using Hyperproxy.Modules.Maxfwd;
 using Hyperproxy.Modules.Path;
@@ -57,6 +58,7 @@ public sealed class ModuleCatalog
         Httpd = new HttpdModule();
         Tracer = new TracerModule();
         Tm = new TmModule();
+        Dispatcher = new DispatcherModule(Tm);
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
@@ -64,7 +66,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
-            Tm.Exports,
+            Tm.Exports, Dispatcher.Exports,
         ];
     }
 
@@ -111,6 +113,8 @@ public sealed class ModuleCatalog
     public TracerModule Tracer { get; }
 
     public TmModule Tm { get; }
+
+    public DispatcherModule Dispatcher { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -184,7 +188,14 @@ public sealed class ModuleCatalog
             return null;
         }
 
+        Dispatcher.ReserveAvps(load.Program!);
         ScriptCompiler.TryCompile(load.Program!, out CompiledScript? script, out errors);
+        if (script is not null && Dispatcher.Bind(script) is { } dispatcherError)
+        {
+            errors = [new ScriptDiagnostic(Where(load.Program!, DispatcherModule.Name, dispatcherError.Contains("ds_ping_interval", StringComparison.Ordinal) ? "ds_ping_interval" : null), dispatcherError)];
+            return null;
+        }
+
         if (script is not null)
         {
             Registrar.Bind(script);
@@ -196,11 +207,32 @@ public sealed class ModuleCatalog
         return script;
     }
 
+    /// <summary>Where a module's start-up error points: its modparam <paramref name="parameter"/> (or any of its modparams), else the first route.</summary>
+    private static SourceLocation Where(ScriptProgram program, string module, string? parameter)
+    {
+        SourceLocation any = default;
+        foreach (ModuleParameterValue p in program.ModuleParameters)
+        {
+            if (p.Module.Name == module && (parameter is null || p.Parameter.Name == parameter))
+            {
+                return p.Location;
+            }
+
+            if (p.Module.Name == module && any == default)
+            {
+                any = p.Location;
+            }
+        }
+
+        return any != default ? any : program.Routes.Count > 0 ? program.Routes[0].Location : default;
+    }
+
     /// <summary>Loads a script file with these modules and compiles it.</summary>
     public CompiledScript? TryLoadFile(string path, out IReadOnlyList<ScriptDiagnostic> errors)
     {
         AuthDb.ConfigDirectory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? Environment.CurrentDirectory;
         Permissions.ConfigDirectory = AuthDb.ConfigDirectory;
+        Dispatcher.ConfigDirectory = AuthDb.ConfigDirectory;
         return TryBuild(ScriptLoader.Load(path, CreateRegistry(), CreateVariables()), out errors);
     }
 

@@ -131,6 +131,7 @@ public sealed partial class StatelessProxy
         }
 
         ApplyArms(t);
+        KeepAvps(t, context);
         if (t.Cancelled && t.BranchCount == 0)
         {
             LocalReply(t, 487, "Request Terminated"u8, default, ref c);
@@ -623,6 +624,13 @@ public sealed partial class StatelessProxy
         }
 
         return code;
+    }
+
+    /// <summary>The script's AVPs go with the transaction (OpenSIPS keeps them with it): failure_route sees them again.</summary>
+    private void KeepAvps(Transaction t, ScriptContext context)
+    {
+        ReadOnlySpan<byte> avps = context.SaveAvps();
+        t.AvpsLength = avps.IsEmpty ? 0 : _buffers.Store(ref t.Avps, avps);
     }
 
     /// <summary>t_relay in a failure_route: a new branch (serial forking) from the request as branch 0 carried it, without our old Via.</summary>

@@ -313,12 +313,14 @@ public sealed partial class StatelessProxy
         {
             _context.Begin(_txBranch, _txEdits, t.Source, t.Socket);
             _context.RportForced = t.RportForced;
+            _context.RestoreAvps(t.Avps, t.AvpsLength);
             _tmCurrent = t;
             _tmBranch = best;
             _tmReplyCode = code;
             _inFailureRoute = true;
             _failureViaRemoved = false;
             _script.RunRoute(route, _context);
+            KeepAvps(t, _context);
         }
         finally
         {

@@ -13,9 +13,11 @@ public sealed class DbTextTable
 {
     private readonly DbTextColumn[] _columns;
     private readonly List<byte[]?[]> _rows;
+    private readonly List<int> _lines;
 
-    private DbTextTable(string name, string path, DbTextColumn[] columns, List<byte[]?[]> rows)
+    private DbTextTable(string name, string path, DbTextColumn[] columns, List<byte[]?[]> rows, List<int> lines)
     {
+        _lines = lines;
         Name = name;
         Path = path;
         _columns = columns;
@@ -47,6 +49,13 @@ public sealed class DbTextTable
     /// <summary>A field of a row as its text bytes (null for NULL); integers are their decimal text.</summary>
     public byte[]? Field(int row, int column) => _rows[row][column];
 
+    /// <summary>The line of the file a row was read from (for <c>file:line</c> messages of the modules using the table).</summary>
+    public int Line(int row) => _lines[row];
+
+    /// <summary>A table built from rows read some other way (a module's own list format), each with its source line.</summary>
+    public static DbTextTable FromRows(string name, string path, IReadOnlyList<DbTextColumn> columns, List<byte[]?[]> rows, List<int> lines) =>
+        new(name, path, [.. columns], rows, lines);
+
     /// <summary>Reads <paramref name="directory"/>/<paramref name="name"/>; throws <see cref="DbTextException"/> with file:line.</summary>
     public static DbTextTable Load(string directory, string name)
     {
@@ -66,6 +75,7 @@ public sealed class DbTextTable
         int pos = 0;
         DbTextColumn[]? columns = null;
         var rows = new List<byte[]?[]>();
+        var lines = new List<int>();
         var autoNext = new long[64];
         while (pos < text.Length)
         {
@@ -95,6 +105,7 @@ public sealed class DbTextTable
             }
 
             rows.Add(ParseRow(path, line, l, columns, autoNext));
+            lines.Add(line);
         }
 
         if (columns is null)
@@ -120,7 +131,7 @@ public sealed class DbTextTable
             }
         }
 
-        return new DbTextTable(name, path, columns, rows);
+        return new DbTextTable(name, path, columns, rows, lines);
     }
 
     private static DbTextColumn[] ParseHeader(string path, int line, ReadOnlySpan<byte> l)

@@ -57,7 +57,7 @@ public sealed class TmModule
             Int("via1_matching", 1, v => Settings.Via1Matching = v != 0, ZeroOrOne),
             Int("disable_6xx_block", 0, v => Settings.Disable6xxBlock = v != 0, ZeroOrOne),
             Int("enable_stats", 1, _ => { }, ZeroOrOne),
-            OnlyDefault("onreply_avp_mode", 0, "Hyperproxy keeps no AVPs with a transaction: onreply and failure routes see the AVPs of the message in hand only"),
+            OnlyDefault("onreply_avp_mode", 0, "the transaction's AVPs reach the failure_route only: onreply routes see the AVPs of the reply in hand"),
             OnlyDefault("pass_provisional_replies", 0, "provisional replies are always relayed upstream (except 100); there are no local UAC transactions whose provisionals could be withheld"),
             Int("max_transactions", 65_536, v => Settings.MaxTransactionsPerWorker = v, v => v is < 16 or > 4_194_304 ? "must be 16..4194304 per worker" : null),
             String("full_table_policy", "reply", v => Settings.ReplyWhenFull = v != "drop",

@@ -71,6 +71,10 @@ public sealed class Transaction
     public bool LastReplyLocal;
     public bool AllRepliesLocal = true;
 
+    /// <summary>The script's AVPs as t_relay left them (<see cref="Script.Runtime.ScriptContext.SaveAvps"/>), restored for failure_route.</summary>
+    public byte[]? Avps;
+    public int AvpsLength;
+
     public ServerState State;
     public int UasRetransmitMs;
 
@@ -124,6 +128,7 @@ public sealed class Transaction
         Socket = 0;
         RportForced = false;
         ReplyLength = 0;
+        AvpsLength = 0;
         ReplyCode = 0;
         ReplyDestination = default;
         ReplySocket = 0;
@@ -149,8 +154,10 @@ public sealed class Transaction
     {
         pool.Return(Request);
         pool.Return(Reply);
+        pool.Return(Avps);
         Request = null;
         Reply = null;
+        Avps = null;
         for (int i = 0; i < MaxBranches; i++)
         {
             Branches[i].ReturnBuffers(pool);

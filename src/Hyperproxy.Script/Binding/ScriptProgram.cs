@@ -30,6 +30,12 @@ public sealed class ScriptProgram
 
     public GlobalSettings Settings { get; }
 
+    /// <summary>
+    /// AVP names a module reads or writes although the script may never name them (dispatcher's failover AVPs):
+    /// the compiler gives each a slot so <see cref="Runtime.CompiledScript.AvpSlot"/> finds it.
+    /// </summary>
+    public List<string> ModuleAvps { get; } = [];
+
     /// <summary>Modules named by <c>loadmodule</c> (core not included), in load order.</summary>
     public IReadOnlyList<ModuleDeclaration> Modules { get; }
 

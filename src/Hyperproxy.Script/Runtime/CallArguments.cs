@@ -11,6 +11,7 @@ public sealed class CallArguments
 {
     private readonly ValueNode[] _values;
     private readonly object?[] _fixed;
+    private Variables.VariableWriter?[]? _writers;
 
     internal CallArguments(ValueNode[] values, object?[] fixedValues, SourceLocation location, string routeName)
     {
@@ -53,6 +54,24 @@ public sealed class CallArguments
 
     /// <summary>The start-up fix-up result of a constant argument, or null.</summary>
     public object? Fixed(int index) => index < _fixed.Length ? _fixed[index] : null;
+
+    /// <summary>Writes an output argument (a <see cref="Declarations.ParameterKind.WritableVariable"/> parameter); false when it is not one.</summary>
+    public bool Write(ScriptContext context, int index, in ScriptValue value)
+    {
+        if (_writers is null || (uint)index >= (uint)_writers.Length || _writers[index] is not { } writer)
+        {
+            return false;
+        }
+
+        writer.Write(context, value);
+        return true;
+    }
+
+    internal void SetWriter(int index, Variables.VariableWriter? writer)
+    {
+        _writers ??= new Variables.VariableWriter?[_values.Length];
+        _writers[index] = writer;
+    }
 
     /// <summary>Reports a run-time error of this call (logged with route and line, counted).</summary>
     public void Error(ScriptContext context, string what) => context.RuntimeError(Location, $"{RouteName}: {what}");

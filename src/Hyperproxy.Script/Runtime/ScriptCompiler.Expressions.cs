@@ -152,6 +152,18 @@ public sealed partial class ScriptCompiler
 
         object?[] fixedValues = call.FixedArguments.Length == values.Length ? call.FixedArguments : new object?[values.Length];
         var args = new CallArguments(values, fixedValues, call.Location, _current.DisplayName);
+        if (call.Function is { } declared)
+        {
+            // Output parameters (ds_count's result): a writer per writable pseudo-variable argument.
+            for (int i = 0; i < values.Length && i < declared.Parameters.Count; i++)
+            {
+                if (declared.Parameters[i].Kind == Declarations.ParameterKind.WritableVariable && call.Arguments[i] is PseudoVariableExpression pv)
+                {
+                    args.SetWriter(i, CompileWriter(pv, Variables.VariableWriter.AvpMode.ReplaceAll));
+                }
+            }
+        }
+
         if (call.Function?.Body is not { } body)
         {
             Error(call.Location, $"function '{call.Name}' is declared but has no run-time implementation yet");

@@ -39,6 +39,11 @@ public sealed partial class ScriptCompiler
     internal static bool TryCompile(ScriptProgram program, bool emit, out CompiledScript? script, out IReadOnlyList<ScriptDiagnostic> errors)
     {
         var compiler = new ScriptCompiler(program);
+        foreach (string avp in program.ModuleAvps)
+        {
+            compiler.Slot("avp", avp);
+        }
+
         RouteNode? request = program.MainRoute is { } main ? compiler.CompileRoute(main) : null;
         RouteNode? reply = program.MainReplyRoute is { } r ? compiler.CompileRoute(r) : null;
         // Blocks that are not reachable from the main routes are still checked.

@@ -23,6 +23,7 @@ public sealed class ProxyServer : IDisposable
     private ILocationStore? _store;
     private DurableReplyStats[] _replyStats = [];
     private ScriptTimerThread? _timers;
+    private Modules.Dispatcher.DispatcherProber? _dispatcherProber;
     private Hyperproxy.Management.ManagementServer? _management;
     private Hyperproxy.Management.Tracing.TracerThread? _tracer;
 
@@ -149,12 +150,14 @@ public sealed class ProxyServer : IDisposable
             NextHopResolver shared = resolver;
             pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { Streams = pool.Streams });
             server._timers = ScriptTimerThread.StartFor(script, background);
+            server._dispatcherProber = Modules.Dispatcher.DispatcherProber.StartFor(catalog.Dispatcher, FirstUdpAddress(pool.LocalAddresses));
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
             return server;
         }
         catch
         {
             server?._management?.Dispose();
+            server?._dispatcherProber?.Dispose();
             server?._tracer?.Dispose();
             pool.Dispose();
             resolver?.Dispose();
@@ -162,6 +165,10 @@ public sealed class ProxyServer : IDisposable
             throw;
         }
     }
+
+    /// <summary>The IP dispatcher's probes leave from: the first listener's (UDP first in the socket order).</summary>
+    private static System.Net.IPAddress FirstUdpAddress(IReadOnlyList<NetAddress> addresses) =>
+        addresses.Count > 0 ? addresses[0].ToIPEndPoint().Address : System.Net.IPAddress.Loopback;
 
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
@@ -365,6 +372,7 @@ public sealed class ProxyServer : IDisposable
         ProxyCounters c = ReadCounters();
         _management?.Dispose();
         _timers?.Dispose();
+        _dispatcherProber?.Dispose();
         _pool.Stop();
         _tracer?.Dispose();
         _resolver.Dispose();

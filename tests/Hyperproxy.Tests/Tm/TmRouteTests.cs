@@ -56,6 +56,21 @@ public sealed class TmRouteTests
     }
 
     [Fact]
+    public void AvpsSetBeforeTRelayReachEveryFailureRouteWithTheChangesOfTheLastOne()
+    {
+        using var tm = new TmHarness(Head
+            + "route { $avp(next) = \"sip:127.0.0.3:5070\"; $avp(next) = \"sip:127.0.0.2:5070\"; $avp(n) = 7; t_on_failure(\"f\"); $du = \"sip:127.0.0.2:5070\"; t_relay(); }\n"
+            + "failure_route[f] {\n  $avp(next) = NULL;\n  if ($avp(next) != NULL) { append_hf(\"X-Left: $avp(n) $(avp(next)[*])\\r\\n\"); $du = $avp(next); t_on_failure(\"f\"); t_relay(); }\n"
+            + "  else { t_reply(480, \"Tried $avp(n)\"); }\n}\n");
+        Sent invite = Relay(tm);
+        Sent second = Assert.Single(tm.Send(ResponseTo(invite, 503, "Down"), Uas1), s => s.StartLine.StartsWith("INVITE", StringComparison.Ordinal));
+        Assert.Equal(Uas2, second.Destination);
+        Assert.Equal(["7 sip:127.0.0.3:5070"], second.Headers("X-Left"));
+        Sent[] last = tm.Send(ResponseTo(second, 503, "Down", ";tag=u2"), Uas2);
+        Assert.Contains(last, s => s.StartLine == "SIP/2.0 480 Tried 7");
+    }
+
+    [Fact]
     public void TheFailureRouteIsDisarmedWhenItStarts()
     {
         using var tm = new TmHarness(Head
