@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text;
 using Hyperproxy.Management.Http;
 using Hyperproxy.Modules.Httpd;
+using Hyperproxy.Proxy.Metrics;
 using Hyperproxy.Script.Statistics;
 
 namespace Hyperproxy.Management;
@@ -11,11 +13,29 @@ namespace Hyperproxy.Management;
 /// (incremental) or a gauge. Names follow OpenSIPS: <c>prefix</c> + <c>delimiter</c> + name with
 /// <c>group_mode</c> 0; with 1 the group (after <c>group_prefix</c>) and a delimiter come before the name
 /// (<c>opensips_core_rcv_requests</c>); with 2 the group is a label (<c>group_label</c>). Characters a metric
-/// name cannot hold become <c>_</c>.
+/// name cannot hold become <c>_</c>. The request latency histogram (group <c>core</c>, name
+/// <c>request_latency_seconds</c>) is a Prometheus histogram per worker (label <c>worker</c>), with
+/// <see cref="LatencyBounds"/> as its <c>le</c> buckets.
 /// </summary>
-public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule settings) : IHttpRoute
+public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule settings, LatencyHistogram? latency = null) : IHttpRoute
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>The latency histogram's group and name (selected by <c>all</c>, <c>core:</c> or its own name).</summary>
+    public const string LatencyGroup = "core";
+
+    public const string LatencyName = "request_latency_seconds";
+
+    /// <summary>The <c>le</c> bounds (seconds as written, and nanoseconds): every one is an edge of <see cref="LatencyHistogram"/>'s buckets, so the counts are exact.</summary>
+    public static readonly (string Text, long Nanoseconds)[] LatencyBounds =
+    [
+        ("0.000005", 5_000), ("0.00001", 10_000), ("0.000025", 25_000), ("0.00005", 50_000), ("0.0001", 100_000),
+        ("0.00025", 250_000), ("0.0005", 500_000), ("0.001", 1_000_000), ("0.0025", 2_500_000), ("0.005", 5_000_000),
+        ("0.01", 10_000_000), ("0.025", 25_000_000), ("0.05", 50_000_000), ("0.1", 100_000_000), ("0.25", 250_000_000),
+        ("0.5", 500_000_000), ("1", 1_000_000_000), ("2.5", 2_500_000_000), ("5", 5_000_000_000), ("10", 10_000_000_000),
+    ];
+
+    private static readonly int[] s_boundBuckets = BoundBuckets();
 
     public HttpResponse? Handle(HttpRequest request)
     {
@@ -34,8 +54,10 @@ public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule set
     {
         var chosen = new List<Statistic>();
         var seen = new HashSet<Statistic>();
+        bool withLatency = false;
         foreach (string spec in settings.Statistics)
         {
+            withLatency |= spec is "all" or LatencyGroup + ":" or LatencyName or LatencyGroup + ":" + LatencyName;
             foreach (Statistic s in registry.Select(spec))
             {
                 if (seen.Add(s))
@@ -71,17 +93,59 @@ public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule set
             }
         }
 
+        if (withLatency && latency is not null)
+            RenderLatency(sb, latency);
         return sb.ToString();
     }
 
-    private string MetricName(Statistic s)
+    /// <summary>One histogram per worker: cumulative <c>_bucket</c> counts at each bound and <c>+Inf</c>, <c>_sum</c> in seconds, <c>_count</c>.</summary>
+    private void RenderLatency(StringBuilder sb, LatencyHistogram histogram)
+    {
+        string name = MetricName(LatencyGroup, LatencyName);
+        string group = settings.GroupMode == 2
+            ? Sanitise(settings.GroupLabel) + "=\"" + Escape(settings.GroupPrefix + LatencyGroup) + "\","
+            : string.Empty;
+        Span<long> buckets = stackalloc long[LatencyHistogram.BucketCount];
+        sb.Append("# TYPE ").Append(name).Append(" histogram\n");
+        for (int w = 0; w < histogram.Workers; w++)
+        {
+            (long count, long sum) = histogram.Read(buckets, w);
+            string worker = w.ToString(CultureInfo.InvariantCulture);
+            long cumulative = 0;
+            int next = 0;
+            for (int i = 0; i < LatencyBounds.Length; i++)
+            {
+                for (; next <= s_boundBuckets[i]; next++)
+                    cumulative += buckets[next];
+                sb.Append(name).Append("_bucket{").Append(group).Append("worker=\"").Append(worker).Append("\",le=\"")
+                    .Append(LatencyBounds[i].Text).Append("\"} ").Append(cumulative).Append('\n');
+            }
+
+            sb.Append(name).Append("_bucket{").Append(group).Append("worker=\"").Append(worker).Append("\",le=\"+Inf\"} ").Append(count).Append('\n');
+            sb.Append(name).Append("_sum{").Append(group).Append("worker=\"").Append(worker).Append("\"} ")
+                .Append(sum / 1_000_000_000).Append('.').Append((sum % 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append(name).Append("_count{").Append(group).Append("worker=\"").Append(worker).Append("\"} ").Append(count).Append('\n');
+        }
+    }
+
+    private static int[] BoundBuckets()
+    {
+        var last = new int[LatencyBounds.Length];
+        for (int i = 0; i < last.Length; i++)
+            last[i] = LatencyHistogram.BucketOf(LatencyBounds[i].Nanoseconds);
+        return last;
+    }
+
+    private string MetricName(Statistic s) => MetricName(s.Group, s.Name);
+
+    private string MetricName(string group, string name)
     {
         var sb = new StringBuilder();
         if (settings.Prefix.Length != 0)
             sb.Append(settings.Prefix).Append(settings.Delimiter);
         if (settings.GroupMode == 1)
-            sb.Append(settings.GroupPrefix).Append(s.Group).Append(settings.Delimiter);
-        sb.Append(s.Name);
+            sb.Append(settings.GroupPrefix).Append(group).Append(settings.Delimiter);
+        sb.Append(name);
         return Sanitise(sb.ToString());
     }
 
