@@ -15,7 +15,8 @@ public sealed class MemoryStatistics
 {
     private static readonly long s_refreshTicks = System.Diagnostics.Stopwatch.Frequency / 10;
     private readonly object _lock = new();
-    private long _readAt = long.MinValue;
+    private long _readAt;
+    private bool _read;
     private Figures _figures;
 
     /// <summary>The figures, read now when the last reading is older than 100 ms.</summary>
@@ -24,10 +25,11 @@ public sealed class MemoryStatistics
         lock (_lock)
         {
             long now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (now - _readAt >= s_refreshTicks)
+            if (!_read || now - _readAt >= s_refreshTicks)
             {
                 _figures = Figures.ReadNow();
                 _readAt = now;
+                _read = true;
             }
 
             return _figures;

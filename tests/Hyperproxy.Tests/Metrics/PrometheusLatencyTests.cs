@@ -4,6 +4,7 @@ using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
 using Hyperproxy.Proxy.Metrics;
 using Hyperproxy.Script.Statistics;
+using Hyperproxy.Testing;
 
 namespace Hyperproxy.Tests.Metrics;
 

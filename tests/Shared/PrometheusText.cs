@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Hyperproxy.Tests.Metrics;
+namespace Hyperproxy.Testing;
 
 /// <summary>
 /// A checker of the Prometheus text exposition format (0.0.4), written from its rules: every line a
