@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """run-bench.sh's management poller: GET /metrics and POST MI get_statistics(["all"]) RATE times a second
 each, for DURATION seconds (bounded), on fresh connections as a monitoring system would. Prints one JSON line
-with what it did: {"metrics_ok":n,"mi_ok":n,"errors":n,"metrics_bytes":n,"seconds":s}.
+with what it did, at the end or on SIGTERM: {"metrics_ok":n,"mi_ok":n,"errors":n,"metrics_bytes":n,"seconds":s}.
 
     poller.py --url http://127.0.0.1:PORT --rate 100 --duration 15
 """
 import argparse
 import json
+import signal
 import sys
 import time
 import urllib.request
@@ -21,10 +22,12 @@ def main():
     duration = min(max(a.duration, 0.0), 3600.0)
     body = json.dumps({"jsonrpc": "2.0", "method": "get_statistics", "params": [["all"]], "id": 1}).encode()
     done = {"metrics_ok": 0, "mi_ok": 0, "errors": 0, "metrics_bytes": 0}
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))  # run-bench.sh stops it when its row ends
     start = time.monotonic()
     step = 1.0 / a.rate
     tick = 0
-    while True:
+    while not stopped:
         due = start + tick * step
         now = time.monotonic()
         if now - start >= duration:

@@ -52,6 +52,35 @@ public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule set
     /// <summary>The exposition text of the selected statistics, one TYPE line per metric name.</summary>
     public string Render()
     {
+        // What is exported and every line's text up to its value are fixed once the registry is sealed: built on
+        // the first request, then only the values are read and written.
+        Layout layout = _layout ??= BuildLayout();
+        var sb = new StringBuilder(Volatile.Read(ref _lastLength) + 1024);
+        foreach (Family family in layout.Families)
+        {
+            sb.Append(family.TypeLine);
+            foreach (var (statistic, prefix) in family.Lines)
+                sb.Append(prefix).Append(registry.Read(statistic)).Append('\n');
+        }
+
+        if (layout.Latency is { } latencyLines && latency is not null)
+            RenderLatency(sb, latency, latencyLines);
+        Volatile.Write(ref _lastLength, sb.Length);
+        return sb.ToString();
+    }
+
+    private Layout? _layout;
+    private int _lastLength = 4096;
+
+    private sealed record Family(string TypeLine, (Statistic Statistic, string Prefix)[] Lines);
+
+    /// <summary>The histogram's fixed text: its TYPE line and, per worker, each bucket line's, the sum's and the count's text up to the value.</summary>
+    private sealed record LatencyLines(string TypeLine, string[][] Buckets, string[] Sums, string[] Counts);
+
+    private sealed record Layout(Family[] Families, LatencyLines? Latency);
+
+    private Layout BuildLayout()
+    {
         var chosen = new List<Statistic>();
         var seen = new HashSet<Statistic>();
         bool withLatency = false;
@@ -79,52 +108,74 @@ public sealed class PrometheusRoute(StatisticsRegistry registry, HttpdModule set
             list.Add(s);
         }
 
-        var sb = new StringBuilder(chosen.Count * 64);
+        var families = new List<Family>(order.Count);
         foreach (string name in order)
         {
             List<Statistic> list = byName[name];
-            sb.Append("# TYPE ").Append(name).Append(list[0].Kind == StatisticKind.Counter ? " counter\n" : " gauge\n");
-            foreach (Statistic s in list)
+            var lines = new (Statistic, string)[list.Count];
+            for (int i = 0; i < lines.Length; i++)
             {
-                sb.Append(name);
-                if (settings.GroupMode == 2)
-                    sb.Append('{').Append(Sanitise(settings.GroupLabel)).Append("=\"").Append(Escape(settings.GroupPrefix + s.Group)).Append("\"}");
-                sb.Append(' ').Append(registry.Read(s)).Append('\n');
+                Statistic s = list[i];
+                string labels = settings.GroupMode == 2
+                    ? "{" + Sanitise(settings.GroupLabel) + "=\"" + Escape(settings.GroupPrefix + s.Group) + "\"}"
+                    : string.Empty;
+                lines[i] = (s, name + labels + " ");
             }
+
+            families.Add(new Family("# TYPE " + name + (list[0].Kind == StatisticKind.Counter ? " counter\n" : " gauge\n"), lines));
         }
 
-        if (withLatency && latency is not null)
-            RenderLatency(sb, latency);
-        return sb.ToString();
+        return new Layout([.. families], withLatency && latency is not null ? BuildLatencyLines(latency.Workers) : null);
     }
 
-    /// <summary>One histogram per worker: cumulative <c>_bucket</c> counts at each bound and <c>+Inf</c>, <c>_sum</c> in seconds, <c>_count</c>.</summary>
-    private void RenderLatency(StringBuilder sb, LatencyHistogram histogram)
+    private LatencyLines BuildLatencyLines(int workers)
     {
         string name = MetricName(LatencyGroup, LatencyName);
         string group = settings.GroupMode == 2
             ? Sanitise(settings.GroupLabel) + "=\"" + Escape(settings.GroupPrefix + LatencyGroup) + "\","
             : string.Empty;
+        var buckets = new string[workers][];
+        var sums = new string[workers];
+        var counts = new string[workers];
+        for (int w = 0; w < workers; w++)
+        {
+            string worker = group + "worker=\"" + w.ToString(CultureInfo.InvariantCulture) + "\"";
+            buckets[w] = new string[LatencyBounds.Length + 1];
+            for (int i = 0; i < LatencyBounds.Length; i++)
+                buckets[w][i] = name + "_bucket{" + worker + ",le=\"" + LatencyBounds[i].Text + "\"} ";
+            buckets[w][LatencyBounds.Length] = name + "_bucket{" + worker + ",le=\"+Inf\"} ";
+            sums[w] = name + "_sum{" + worker + "} ";
+            counts[w] = name + "_count{" + worker + "} ";
+        }
+
+        return new LatencyLines("# TYPE " + name + " histogram\n", buckets, sums, counts);
+    }
+
+    /// <summary>One histogram per worker: cumulative <c>_bucket</c> counts at each bound and <c>+Inf</c>, <c>_sum</c> in seconds, <c>_count</c>.</summary>
+    private static void RenderLatency(StringBuilder sb, LatencyHistogram histogram, LatencyLines lines)
+    {
         Span<long> buckets = stackalloc long[LatencyHistogram.BucketCount];
-        sb.Append("# TYPE ").Append(name).Append(" histogram\n");
-        for (int w = 0; w < histogram.Workers; w++)
+        sb.Append(lines.TypeLine);
+        for (int w = 0; w < histogram.Workers && w < lines.Sums.Length; w++)
         {
             (long count, long sum) = histogram.Read(buckets, w);
-            string worker = w.ToString(CultureInfo.InvariantCulture);
+            string[] prefixes = lines.Buckets[w];
             long cumulative = 0;
             int next = 0;
             for (int i = 0; i < LatencyBounds.Length; i++)
             {
                 for (; next <= s_boundBuckets[i]; next++)
                     cumulative += buckets[next];
-                sb.Append(name).Append("_bucket{").Append(group).Append("worker=\"").Append(worker).Append("\",le=\"")
-                    .Append(LatencyBounds[i].Text).Append("\"} ").Append(cumulative).Append('\n');
+                sb.Append(prefixes[i]).Append(cumulative).Append('\n');
             }
 
-            sb.Append(name).Append("_bucket{").Append(group).Append("worker=\"").Append(worker).Append("\",le=\"+Inf\"} ").Append(count).Append('\n');
-            sb.Append(name).Append("_sum{").Append(group).Append("worker=\"").Append(worker).Append("\"} ")
-                .Append(sum / 1_000_000_000).Append('.').Append((sum % 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture)).Append('\n');
-            sb.Append(name).Append("_count{").Append(group).Append("worker=\"").Append(worker).Append("\"} ").Append(count).Append('\n');
+            sb.Append(prefixes[LatencyBounds.Length]).Append(count).Append('\n');
+            sb.Append(lines.Sums[w]).Append(sum / 1_000_000_000).Append('.');
+            long fraction = sum % 1_000_000_000;
+            for (long digit = 100_000_000; digit > 0; digit /= 10)
+                sb.Append((char)('0' + (fraction / digit % 10)));
+            sb.Append('\n');
+            sb.Append(lines.Counts[w]).Append(count).Append('\n');
         }
     }
 
