@@ -471,15 +471,15 @@ run_case() {
     done
     local poller_pid="" poller_out="$LOGS/poller-$SRV_PORT.json"
     if [[ $HELPER == poller ]]; then
-        # on the generator's CPU: the server's side of every poll (HTTP, MI, rendering) is what is measured
-        taskset -c "$GEN_CPU" python3 "$ROOT/perf/poller.py" --url "http://127.0.0.1:$((SRV_PORT + 1))" --rate "$POLL_RATE" \
-            --duration "$((WARMUP + DURATION + 10))" > "$poller_out" 2> "$LOGS/poller-$SRV_PORT.log" &
+        # on the generator's CPU: the server's side of every poll (HTTP, MI, rendering) is what is measured. It
+        # polls through udpgen's warm-up and measured seconds (and one more) and ends by itself (timeout: a bound).
+        taskset -c "$GEN_CPU" timeout "$((WARMUP + DURATION + 20))" python3 "$ROOT/perf/poller.py" --url "http://127.0.0.1:$((SRV_PORT + 1))" \
+            --rate "$POLL_RATE" --duration "$((WARMUP + DURATION + 1))" > "$poller_out" 2> "$LOGS/poller-$SRV_PORT.log" &
         poller_pid=$!
         STARTED+=("$poller_pid")
     fi
     measure "$label" "$key" "${gen_args[@]}"
     if [[ -n $poller_pid ]]; then
-        kill -TERM "$poller_pid" 2>/dev/null || true
         wait "$poller_pid" 2>/dev/null || true
         if [[ -n $MEASURED ]] && jq -e . "$poller_out" >/dev/null 2>&1; then
             MEASURED=$(jq -c --slurpfile p "$poller_out" '. + {poller: $p[0]}' <<<"$MEASURED")

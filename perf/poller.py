@@ -5,12 +5,16 @@ with what it did, at the end or on SIGTERM: {"metrics_ok":n,"mi_ok":n,"errors":n
 
     poller.py --url http://127.0.0.1:PORT --rate 100 --duration 15
 """
-import argparse
-import json
 import signal
-import sys
-import time
-import urllib.request
+
+stopped = []
+signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))  # first: a stop during start-up still prints the summary
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
 
 
 def main():
@@ -22,8 +26,6 @@ def main():
     duration = min(max(a.duration, 0.0), 3600.0)
     body = json.dumps({"jsonrpc": "2.0", "method": "get_statistics", "params": [["all"]], "id": 1}).encode()
     done = {"metrics_ok": 0, "mi_ok": 0, "errors": 0, "metrics_bytes": 0}
-    stopped = []
-    signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))  # run-bench.sh stops it when its row ends
     start = time.monotonic()
     step = 1.0 / a.rate
     tick = 0
