@@ -95,14 +95,14 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
 
     public void Handle(DatagramBatch received, DatagramBatch outgoing)
     {
+        // The batch left the kernel (about) now: every request's latency runs from here to its reply or forward.
+        long batchIn = _metrics is null ? 0 : _metrics.NowNanoseconds();
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
         ResumeParked(outgoing, outgoing.Capacity - received.Count);
         DrainHandoffs(outgoing);
         byte[] buffer = received.Buffer;
-        // The batch left the kernel (about) now: every request's latency runs from here to its reply or forward.
-        long batchIn = _metrics is null ? 0 : _metrics.NowNanoseconds();
         for (int i = 0; i < received.Count; i++)
         {
             ref readonly DatagramInfo info = ref received.Info(i);
