@@ -4,7 +4,8 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,register-cluster]
+#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,
+#                               options-polled,options-traced,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -29,6 +30,12 @@
 # stateful-hold: BENCH_HOLD_CALLS calls (default 200000) whose callee answers 180 and holds, so
 # every one leaves an INVITE transaction in flight; the row reports the server's RSS and PSS before
 # the first call and once all are held (udpgen -s call --hold N), and the bytes per held call.
+# options-polled: the options job with httpd, mi_http and prometheus loaded (perf/hyperproxy/options-polled.cfg),
+# once alone and once while perf/poller.py (on the generator's CPU) fetches /metrics and POSTs MI
+# get_statistics(["all"]) 100 times a second each; options-traced: the options job with trace("tid", "t") on
+# every request (perf/hyperproxy/options-traced.cfg: the request and its 200 as HEPv3 to a UDP socket bound
+# here and never read). Both are reported as ratios to the plain options row of the same run (target: polled
+# ≥ 0.97x, traced ≥ 0.85x); Hyperproxy only.
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
@@ -68,7 +75,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -89,7 +96,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,58p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -119,6 +126,9 @@ HP_DURABILITY=none   # the register scenario runs Hyperproxy once per durability
 HP_PIN=process       # process: taskset CPU 0 + --cpus 0; worker: --cpus 0 only; none: neither (register-sync)
 SYNC_WINDOWS=(16 64 256)
 HP_DATA_DIRS=()
+HELPER=""           # options-polled: "poller" runs perf/poller.py against the row's server while it is measured
+POLL_RATE=100       # polls of /metrics and of MI get_statistics per second each
+SINK_PID=""         # options-traced: the UDP socket the HEP packets go to
 
 has() { [[ ",$1," == *",$2,"* ]]; }
 log() { printf '%s\n' "run-bench: $*" >&2; }
@@ -289,11 +299,43 @@ SRV_PORT=0
 SRV_CTL=""
 SRV_LOG=""
 
+# start_sink PORT: a UDP socket bound on 127.0.0.1:PORT that never reads (HEP packets queue, then the kernel
+# drops them; nothing answers with ICMP); SINK_PID
+start_sink() {
+    python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(3600)' "$1" > /dev/null 2>&1 &
+    SINK_PID=$!
+    STARTED+=("$SINK_PID")
+    local i
+    for i in $(seq 1 50); do
+        udp_port_bound "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop_sink PORT: JSON {queued_bytes, drops} of the sink's socket (from /proc/net/udp), then the sink stopped
+stop_sink() {
+    local hex line
+    hex=$(printf '%04X' "$1")
+    line=$(awk -v p=":$hex" '$2 ~ p"$" { print; exit }' /proc/net/udp 2>/dev/null || true)
+    kill -TERM "$SINK_PID" 2>/dev/null || true
+    wait "$SINK_PID" 2>/dev/null || true
+    SINK_PID=""
+    if [[ -z $line ]]; then echo '{}'; return 0; fi
+    local f
+    read -r -a f <<<"$line"
+    echo "{\"queued_bytes\":$((16#${f[4]#*:})),\"drops\":${f[-1]}}"
+}
+
 # start_server SYSTEM SCENARIO: sets SRV_PIDS (main first) and SRV_PORT, or returns 1 with SKIP_WHY
 start_server() {
     local system=$1 scenario=$2 log="$LOGS/$1-$2.log"
     [[ $system == hyperproxy && $scenario == register ]] && log="$LOGS/$1-$2-$HP_DURABILITY-$HP_PIN${LOG_TAG:-}.log"
     [[ $system == kamailio ]] && log="$LOGS/$1-$2${LOG_TAG:-}.log"
+    [[ $system == hyperproxy && $scenario != register ]] && log="$LOGS/$1-$2${LOG_TAG:-}.log"
     log=${log// /_}
     SRV_LOG=$log
     SRV_PORT=$PORT_NEXT
@@ -343,6 +385,16 @@ start_server() {
                     "1:1:sip\\:127.0.0.1\\:$((SRV_PORT + 1))::0:0:1:0::udpgen callee" > "$db/dispatcher"
                 sed -e "s,@DBURL@,text://$db,g" perf/hyperproxy/dispatch.cfg > "$LOGS/hyperproxy-dispatch.cfg"
                 args="$args --config $LOGS/hyperproxy-dispatch.cfg"
+            fi
+            if [[ $scenario == options-polled || $scenario == options-traced ]]; then
+                # httpd (TCP) or the HEP sink (UDP) on the row's second port
+                local cfg="$LOGS/hyperproxy-$scenario.cfg"
+                sed -e "s/@HTTP_PORT@/$((SRV_PORT + 1))/g" -e "s/@HEP_PORT@/$((SRV_PORT + 1))/g" "perf/hyperproxy/$scenario.cfg" > "$cfg"
+                args="$args --config $cfg"
+                if [[ $scenario == options-traced ]] && ! start_sink "$((SRV_PORT + 1))"; then
+                    SKIP_WHY="the HEP sink (python3) did not bind 127.0.0.1:$((SRV_PORT + 1))"
+                    return 1
+                fi
             fi
             if [[ $scenario == register ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
@@ -436,7 +488,27 @@ run_case() {
         gen_args[$i]=${gen_args[$i]//\{PORT\}/$SRV_PORT}
         gen_args[$i]=${gen_args[$i]//\{RPORT\}/$((SRV_PORT + 1))}
     done
+    local poller_pid="" poller_out="$LOGS/poller-$SRV_PORT.json"
+    if [[ $HELPER == poller ]]; then
+        # on the generator's CPU: the server's side of every poll (HTTP, MI, rendering) is what is measured. It
+        # polls through udpgen's warm-up and measured seconds (and one more) and ends by itself (timeout: a bound).
+        taskset -c "$GEN_CPU" timeout "$((WARMUP + DURATION + 20))" python3 "$ROOT/perf/poller.py" --url "http://127.0.0.1:$((SRV_PORT + 1))" \
+            --rate "$POLL_RATE" --duration "$((WARMUP + DURATION + 1))" > "$poller_out" 2> "$LOGS/poller-$SRV_PORT.log" &
+        poller_pid=$!
+        STARTED+=("$poller_pid")
+    fi
     measure "$label" "$key" "${gen_args[@]}"
+    if [[ -n $poller_pid ]]; then
+        wait "$poller_pid" 2>/dev/null || true
+        if [[ -n $MEASURED ]] && jq -e . "$poller_out" >/dev/null 2>&1; then
+            MEASURED=$(jq -c --slurpfile p "$poller_out" '. + {poller: $p[0]}' <<<"$MEASURED")
+        fi
+    fi
+    if [[ -n $SINK_PID ]]; then
+        local sink
+        sink=$(stop_sink "$((SRV_PORT + 1))")
+        [[ -n $MEASURED ]] && MEASURED=$(jq -c --argjson h "$sink" '. + {hep_sink: $h}' <<<"$MEASURED")
+    fi
     if [[ -n $SRV_CTL ]]; then
         timeout 5 kamcmd -s "unix:$SRV_CTL" stats.get_statistics all > "$LOGS/kamailio-$scenario.stats" 2>&1 || true
     fi
@@ -596,6 +668,19 @@ if has "$SCENARIOS" stateful-hold; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     DURATION=$SAVED_DURATION
+fi
+if has "$SCENARIOS" options-polled && has "$SYSTEMS" hyperproxy; then
+    # the management side loaded, then polled: the ratio of each to the plain options row is the cost
+    LOG_TAG="-idle"
+    system_rows hyperproxy "Hyperproxy (httpd loaded, not polled)" "$HP_SKIP" options-polled options-polled "${OPT[@]}"
+    LOG_TAG="-polled"
+    HELPER=poller
+    system_rows hyperproxy "Hyperproxy (polled ${POLL_RATE}/s)" "$HP_SKIP" options-polled options-polled "${OPT[@]}"
+    HELPER=""
+    LOG_TAG=""
+fi
+if has "$SCENARIOS" options-traced && has "$SYSTEMS" hyperproxy; then
+    system_rows hyperproxy "Hyperproxy (trace() to HEP)" "$HP_SKIP" options-traced options-traced "${OPT[@]}"
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"

@@ -24,6 +24,10 @@ ECHO = "C reflector (echo)"
 SL200 = "C reflector (sl 200)"
 DIRECT = "udpgen + responder, no proxy"
 CALL_DIRECT = "udpgen caller + callee, no proxy"
+# options-polled / options-traced: the options job with the management side loaded, polled, or traced to HEP
+HP_MANAGED = "Hyperproxy (httpd loaded, not polled)"
+HP_POLLED = "Hyperproxy (polled 100/s)"
+HP_TRACED = "Hyperproxy (trace() to HEP)"
 BUSY_WARN = 10  # % of a CPU busy with someone else's work just before a run
 FOREIGN_WARN = 25  # % of the server's CPU used by something else than the server during a run
 SERVER_CPU = 0
@@ -258,6 +262,42 @@ def dispatch_table(runs):
     return out
 
 
+def management_table(runs):
+    """options-polled and options-traced against the plain options row of the same run, or []."""
+    rows = [(HP_MANAGED, "options-polled"), (HP_POLLED, "options-polled"), (HP_TRACED, "options-traced")]
+    if not any(r.get("scenario_key") in ("options-polled", "options-traced") for r in runs):
+        return []
+    plain = find(runs, HYPERPROXY, "options")
+    managed = find(runs, HP_MANAGED, "options-polled")
+    out = ["", "Management and tracing cost (OPTIONS answered 200, same run): httpd + mi_http + prometheus loaded; the same "
+           "while perf/poller.py fetches /metrics and MI get_statistics(all) 100 times a second each; trace(\"tid\", \"t\") "
+           "on every request, request and reply as HEPv3 to a UDP sink. Targets: polled ≥ 0.97x, traced ≥ 0.85x of plain.", "",
+           "| system | ok/s | / plain options | / httpd loaded, not polled | notes |", "|---|---:|---:|---:|---|"]
+    for system, key in rows:
+        measured = find(runs, system, key)
+        if not measured:
+            why = next((x["skipped"] for x in runs if x["system"] == system and x["scenario_key"] == key), None)
+            if why:
+                out.append(f"| {system} | | | | skipped: {why} |")
+            continue
+        r = median_run(measured)
+        extra = []
+        p = r.get("poller")
+        if p:
+            secs = p.get("seconds") or 0
+            extra.append(f"polls: {p.get('metrics_ok', 0)} /metrics + {p.get('mi_ok', 0)} MI in {secs} s, "
+                         f"{p.get('errors', 0)} errors, {p.get('metrics_bytes', 0) // max(1, p.get('metrics_ok', 0))} B per /metrics")
+        h = r.get("hep_sink")
+        if h:
+            extra.append(f"HEP sink: {h.get('drops', 0)} packets dropped by the kernel, {h.get('queued_bytes', 0)} B queued")
+        n = note(r)
+        if n:
+            extra.append(n)
+        vs_managed = ratio(measured, managed) if system == HP_POLLED else ""
+        out.append(f"| {system} | {figure(measured)} | {ratio(measured, plain)} | {vs_managed} | {'; '.join(extra)} |")
+    return out
+
+
 def readme_table(meta, runs):
     """The README's whole-server table: one column per scenario, a cell only where that system ran that
     scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
@@ -436,6 +476,7 @@ def main():
                    f"{fmt_int(ok_rate(calls_ceiling))} calls/s (gen busy {fmt(calls_ceiling.get('gen_busy_pct'))} %).")
     out.extend(stateful_table(runs))
     out.extend(dispatch_table(runs))
+    out.extend(management_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

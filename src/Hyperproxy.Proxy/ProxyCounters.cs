@@ -68,6 +68,15 @@ public struct ProxyCounters
     public long TmHandoffsReceived;
     public long TmHandoffDrops;
 
+    /// <summary>tm, OpenSIPS's names: replies matched to a transaction (received_replies), and the final replies
+    /// sent upstream (relayed or local) by class (2xx_transactions .. 6xx_transactions).</summary>
+    public long TmRepliesReceived;
+    public long TmFinal2xx;
+    public long TmFinal3xx;
+    public long TmFinal4xx;
+    public long TmFinal5xx;
+    public long TmFinal6xx;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

@@ -68,6 +68,14 @@ public static class ProxyStatistics
     public static IReadOnlyList<Statistic> Tm(ProxyCounters[] counters) =>
     [
         Sum(counters, "UAS_transactions", static (ref c) => c.TmTransactions),
+        // Transactions this server starts itself (OpenSIPS: t_uac, t_uac_dlg): Hyperproxy has none, so always 0.
+        Statistic.SummedCounter("UAC_transactions", static () => 0),
+        Sum(counters, "2xx_transactions", static (ref c) => c.TmFinal2xx),
+        Sum(counters, "3xx_transactions", static (ref c) => c.TmFinal3xx),
+        Sum(counters, "4xx_transactions", static (ref c) => c.TmFinal4xx),
+        Sum(counters, "5xx_transactions", static (ref c) => c.TmFinal5xx),
+        Sum(counters, "6xx_transactions", static (ref c) => c.TmFinal6xx),
+        Sum(counters, "received_replies", static (ref c) => c.TmRepliesReceived),
         Statistic.Gauge("inuse_transactions", () => SumNow(counters, static (ref c) => c.TmInUse)),
         Sum(counters, "relayed_replies", static (ref c) => c.TmRelayedReplies),
         Sum(counters, "local_replies", static (ref c) => c.TmLocalReplies),
@@ -88,9 +96,8 @@ public static class ProxyStatistics
         long sum = 0;
         for (int i = 0; i < counters.Length; i++)
         {
-            // A torn read of a neighbour field is harmless: each field is one aligned long.
-            ProxyCounters copy = counters[i];
-            sum += field(ref copy);
+            // Read in place (no copy of the whole padded struct): each field is one aligned long, written by its worker only.
+            sum += field(ref counters[i]);
         }
 
         return sum;

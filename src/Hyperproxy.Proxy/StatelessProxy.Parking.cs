@@ -119,6 +119,10 @@ public sealed partial class StatelessProxy
             else
             {
                 _counters[_index].RequestsResumed++;
+                if (_latency is not null && outgoing.Count > mark)
+                {
+                    _latency.Record(_index, Metrics.ProxyMetrics.TicksToNanoseconds(Stopwatch.GetTimestamp() - parkedAt));
+                }
             }
         }
 

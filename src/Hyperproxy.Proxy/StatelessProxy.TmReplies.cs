@@ -54,6 +54,7 @@ public sealed partial class StatelessProxy
             return true;
         }
 
+        c.TmRepliesReceived++; // matched to its transaction (OpenSIPS's tm:received_replies), CANCEL's replies included
         ClientBranch branch = t.Branches[b];
         int baseId = t.Index * Transaction.TimersPer;
         TimerWheel timers = _transactions.Timers;
@@ -81,6 +82,7 @@ public sealed partial class StatelessProxy
             else if (t.IsInvite && code >= 200 && RelayResponse(socket, ref c))
             {
                 c.TmRelayedReplies++;
+                CountFinal(ref c, code);
             }
 
             return true;
@@ -148,6 +150,7 @@ public sealed partial class StatelessProxy
             if ((first || t.IsInvite) && RelayResponse(socket, ref c))
             {
                 c.TmRelayedReplies++;
+                CountFinal(ref c, code);
                 if (first)
                 {
                     KeepLastReply(t, code, local: false);
@@ -184,6 +187,19 @@ public sealed partial class StatelessProxy
         }
 
         return true;
+    }
+
+    /// <summary>A final reply went upstream (relayed or local): tm's <c>2xx_transactions</c> .. <c>6xx_transactions</c>, as OpenSIPS counts them.</summary>
+    private static void CountFinal(ref ProxyCounters c, int code)
+    {
+        switch (code / 100)
+        {
+            case 2: c.TmFinal2xx++; break;
+            case 3: c.TmFinal3xx++; break;
+            case 4: c.TmFinal4xx++; break;
+            case 5: c.TmFinal5xx++; break;
+            case 6: c.TmFinal6xx++; break;
+        }
     }
 
     /// <summary>The branch's reply route (t_on_reply armed in branch_route is not kept apart: one per transaction), then the main one.</summary>
@@ -360,6 +376,7 @@ public sealed partial class StatelessProxy
             if (RelayResponse(t.Socket, ref c))
             {
                 c.TmRelayedReplies++;
+                CountFinal(ref c, branch.LastCode);
                 KeepLastReply(t, branch.LastCode, local: false);
                 FinalSentUpstream(t);
             }
@@ -452,6 +469,7 @@ public sealed partial class StatelessProxy
         }
 
         c.TmLocalReplies++;
+        CountFinal(ref c, code);
         KeepLastReply(t, code, local: true);
         if (code >= 200)
         {

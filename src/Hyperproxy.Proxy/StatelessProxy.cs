@@ -36,6 +36,11 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <summary>The server's stream transports (force_tcp_alias adds aliases to their connections); null without TCP/TLS sockets.</summary>
     public Transport.Streams.StreamTransport? Streams { get; init; }
 
+    // Latency (request taken from the kernel → reply/forward written) and busiest sources; null without metrics.
+    private readonly Metrics.ProxyMetrics? _metrics;
+    private readonly Metrics.LatencyHistogram? _latency;
+    private readonly Metrics.TopSources? _sources;
+
     /// <summary>A worker running the built-in default script.</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index)
         : this(identity, resolver, counters, index, DefaultScript.Compiled)
@@ -52,9 +57,13 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     /// <c>replyStats[index]</c>; all of them feed <c>$stat(parked_reply_*)</c>).</summary>
     public StatelessProxy(ProxyIdentity identity, NextHopResolver resolver, ProxyCounters[] counters, int index, CompiledScript script,
         Location.ILocationStore? store, Location.DurableReplyStats[]? replyStats = null, Script.Statistics.StatisticsRegistry? statistics = null,
-        Hyperproxy.Proxy.Transactions.TmClock? clock = null, Hyperproxy.Proxy.Transactions.TransactionHub? hub = null)
+        Hyperproxy.Proxy.Transactions.TmClock? clock = null, Hyperproxy.Proxy.Transactions.TransactionHub? hub = null,
+        Metrics.ProxyMetrics? metrics = null)
     {
         Statistics = statistics;
+        _metrics = metrics;
+        _latency = metrics?.Latency;
+        _sources = metrics is not null && index < metrics.Sources.Count ? metrics.Sources[index] : null;
         _store = store;
         _replyStats = replyStats;
         if (store is not null && store.Durability == Location.Durability.Sync)
@@ -89,6 +98,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
 
     public void Handle(DatagramBatch received, DatagramBatch outgoing)
     {
+        // The batch left the kernel (about) now: every request's latency runs from here to its reply or forward.
+        long batchIn = _metrics is null ? 0 : _metrics.NowNanoseconds();
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);
@@ -101,7 +112,12 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             int mark = outgoing.Count;
             try
             {
+                _sources?.Add(info.Peer);
                 ProcessOrPark(buffer, received.PayloadOffset(i), info.Length, info.Peer, info.SocketIndex, info.ConnectionId, outgoing);
+                if (_latency is not null && outgoing.Count > mark && _message.IsRequest)
+                {
+                    _latency.Record(_index, _metrics!.NowNanoseconds() - batchIn);
+                }
             }
             catch (Exception e)
             {

@@ -43,6 +43,9 @@ public sealed class ProxyServer : IDisposable
     /// <summary>The workers' busy percentages (the load group).</summary>
     public Hyperproxy.Management.LoadMeter Load { get; private set; } = null!;
 
+    /// <summary>The workers' request latency histogram and busiest sources (Prometheus, the dashboard).</summary>
+    public Proxy.Metrics.ProxyMetrics Metrics { get; private set; } = null!;
+
     /// <summary>When the server started (core:timestamp, MI uptime).</summary>
     public DateTimeOffset Started { get; private set; }
 
@@ -128,6 +131,8 @@ public sealed class ProxyServer : IDisposable
             catalog.Registrar.DurableReplies = replyStats;
             server.Started = DateTimeOffset.UtcNow;
             server.Load = new Hyperproxy.Management.LoadMeter(pool.Workers);
+            var metrics = new Proxy.Metrics.ProxyMetrics(pool.Workers.Count);
+            server.Metrics = metrics;
             var statistics = Hyperproxy.Management.ServerStatistics.Build(counters, pool, catalog, script, server.Started, server.Load);
             server.Statistics = statistics;
             server.Catalog = catalog;
@@ -148,7 +153,7 @@ public sealed class ProxyServer : IDisposable
             // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
             var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
             NextHopResolver shared = resolver;
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { Streams = pool.Streams });
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams });
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._dispatcherProber = Modules.Dispatcher.DispatcherProber.StartFor(catalog.Dispatcher, FirstUdpAddress(pool.LocalAddresses));
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);

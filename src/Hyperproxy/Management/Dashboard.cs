@@ -18,14 +18,22 @@ public static class Dashboard
 {
     public static void Map(HttpServer http, ProxyServer server)
     {
+        var latency = new LatencyWindow(server.Metrics.Latency);
         http.Map("/", new PageRoute());
-        http.Map("/dashboard/snapshot", new SnapshotRoute(server));
-        http.Map("/dashboard/events", new EventsRoute(server));
+        http.Map("/dashboard/snapshot", new SnapshotRoute(server, latency));
+        http.Map("/dashboard/events", new EventsRoute(server, latency));
         http.Map("/dashboard/trace", new TraceRoute(server));
     }
 
-    /// <summary>Every statistic by full name, and per worker: datagrams in/out and busy %.</summary>
-    public static JsonObject Snapshot(ProxyServer server)
+    /// <summary>How many of the busiest sources the page shows.</summary>
+    public const int TopSourceRows = 10;
+
+    /// <summary>
+    /// Every statistic by full name; per worker: datagrams in/out and busy %; the request latency percentiles
+    /// (<see cref="LatencyWindow"/>, when given); the busiest sources (messages since the start, estimated by
+    /// the workers' space-saving counters, with the possible over-count).
+    /// </summary>
+    public static JsonObject Snapshot(ProxyServer server, LatencyWindow? latency = null)
     {
         StatisticsRegistry stats = server.Statistics;
         var values = new JsonObject();
@@ -44,8 +52,18 @@ public static class Dashboard
             ["uptime"] = (long)(DateTimeOffset.UtcNow - server.Started).TotalSeconds,
             ["statistics"] = values,
             ["workers"] = workers,
+            ["latency"] = latency?.Snapshot(),
+            ["sources"] = Sources(server),
             ["trace"] = server.Trace is { } t ? new JsonObject { ["on"] = t.Enabled, ["last"] = t.LastSequence, ["dropped"] = t.Dropped } : null,
         };
+    }
+
+    private static JsonArray Sources(ProxyServer server)
+    {
+        var rows = new JsonArray();
+        foreach (var (host, count, error) in Proxy.Metrics.TopSources.Merge(server.Metrics.Sources, TopSourceRows))
+            rows.Add(new JsonObject { ["host"] = host.HostToString(), ["count"] = count, ["error"] = error });
+        return rows;
     }
 
     private sealed class PageRoute : IHttpRoute
@@ -65,9 +83,9 @@ public static class Dashboard
         }
     }
 
-    private sealed class SnapshotRoute(ProxyServer server) : IHttpRoute
+    private sealed class SnapshotRoute(ProxyServer server, LatencyWindow latency) : IHttpRoute
     {
-        public HttpResponse? Handle(HttpRequest request) => HttpResponse.Json(200, JsonSerializer.SerializeToUtf8Bytes(Snapshot(server)));
+        public HttpResponse? Handle(HttpRequest request) => HttpResponse.Json(200, JsonSerializer.SerializeToUtf8Bytes(Snapshot(server, latency)));
     }
 
     private sealed class TraceRoute(ProxyServer server) : IHttpRoute
@@ -87,7 +105,7 @@ public static class Dashboard
     }
 
     /// <summary>Server-sent events: a <c>snapshot</c> event every second until the client leaves or the server stops.</summary>
-    private sealed class EventsRoute(ProxyServer server) : IHttpRoute
+    private sealed class EventsRoute(ProxyServer server, LatencyWindow latency) : IHttpRoute
     {
         private static int s_streams;
 
@@ -102,7 +120,7 @@ public static class Dashboard
                 connection.Write(HttpServer.Head(200, "text/event-stream", null));
                 while (!stop.IsCancellationRequested)
                 {
-                    byte[] data = Encoding.UTF8.GetBytes("event: snapshot\ndata: " + Snapshot(server).ToJsonString() + "\n\n");
+                    byte[] data = Encoding.UTF8.GetBytes("event: snapshot\ndata: " + Snapshot(server, latency).ToJsonString() + "\n\n");
                     connection.Write(data);
                     connection.Flush();
                     stop.WaitHandle.WaitOne(1000);

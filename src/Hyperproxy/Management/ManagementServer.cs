@@ -83,7 +83,7 @@ public sealed class ManagementServer : IDisposable
             if (program.IsModuleLoaded(HttpdModule.MiHttpName))
                 http.Map(httpd.MiRoot, new MiHttpRoute(dispatcher));
             if (program.IsModuleLoaded(HttpdModule.PrometheusName))
-                http.Map(httpd.PrometheusRoot, new PrometheusRoute(server.Statistics, httpd));
+                http.Map(httpd.PrometheusRoot, new PrometheusRoute(server.Statistics, httpd, server.Metrics.Latency));
             if (httpd.Dashboard)
                 Dashboard.Map(http, server);
             http.Start();

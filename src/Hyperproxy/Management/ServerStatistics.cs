@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Hyperproxy.Modules;
 using Hyperproxy.Proxy;
@@ -11,7 +10,7 @@ namespace Hyperproxy.Management;
 
 /// <summary>
 /// Builds a server's <see cref="StatisticsRegistry"/> at start-up (docs/statistics.md): the core's groups
-/// (<c>core</c>, <c>sl</c>, <c>tm</c> when the script loads tm, <c>shmem</c>, <c>load</c>, <c>net</c>), then every loaded module's export-table
+/// (<c>core</c>, <c>sl</c>, <c>tm</c> when the script loads tm, <c>shmem</c>, <c>pkmem</c>, <c>load</c>, <c>net</c>), then every loaded module's export-table
 /// statistics under the module's name, then the statistics module's script-declared ones, and seals it for the
 /// worker count.
 /// </summary>
@@ -25,7 +24,8 @@ public static class ServerStatistics
         registry.Register("sl", ProxyStatistics.Sl(counters));
         if (script.Transactions is not null)
             registry.Register("tm", ProxyStatistics.Tm(counters));
-        registry.Register("shmem", Memory());
+        registry.Register("shmem", new MemoryStatistics().Shmem());
+        registry.Register("pkmem", MemoryStatistics.Pkmem(pool.Workers));
         registry.Register("load", Load(load, pool.Workers.Count));
         registry.Register("net", Net(pool));
         foreach (var module in catalog.Exports)
@@ -39,19 +39,6 @@ public static class ServerStatistics
         registry.Seal(pool.Workers.Count);
         return registry;
     }
-
-    /// <summary>OpenSIPS's shmem figures for a managed process: the GC heap stands for shared memory, RSS for real use.</summary>
-    private static Statistic[] Memory() =>
-    [
-        Statistic.Gauge("total_size", () => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes),
-        Statistic.Gauge("used_size", () => GC.GetTotalMemory(false)),
-        Statistic.Gauge("real_used_size", () => Environment.WorkingSet),
-        Statistic.Gauge("max_used_size", () => PeakRss()),
-        Statistic.Gauge("free_size", () => Math.Max(0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - GC.GetTotalMemory(false))),
-        Statistic.Gauge("fragments", () => GC.GetGCMemoryInfo().FragmentedBytes),
-        Statistic.Gauge("heap_size", () => GC.GetGCMemoryInfo().HeapSizeBytes),
-        Statistic.Gauge("gc_collections", () => GC.CollectionCount(0)),
-    ];
 
     private static Statistic[] Load(LoadMeter load, int workers)
     {
@@ -86,12 +73,6 @@ public static class ServerStatistics
             Statistic.SummedCounter("send_errors", () => pool.ReadCounters().SendErrors),
             Statistic.SummedCounter("batches", () => pool.ReadCounters().Batches),
         ];
-    }
-
-    private static long PeakRss()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.PeakWorkingSet64;
     }
 
     /// <summary>Sum of rx_queue over the /proc/net/udp and udp6 rows bound to one of <paramref name="ports"/>; 0 where there is no /proc.</summary>

@@ -59,6 +59,51 @@ public sealed class DashboardBrowserTests(ManagedServerFixture fixture) : IClass
         Assert.True(Figure(after, "sl:2xx_replies") >= 4);
     }
 
+    private static double Decimal(string dom, string attribute, string key)
+    {
+        Match m = Regex.Match(dom, $"{attribute}=\"{Regex.Escape(key)}\">([0-9.]+)<");
+        Assert.True(m.Success, $"{attribute}={key} not on the page:\n{dom}");
+        return double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static long? SourceRow(string dom, string host)
+    {
+        Match m = Regex.Match(dom, $"data-source=\"{Regex.Escape(host)}\">(\\d+)<");
+        return m.Success ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>OPTIONS from 127.0.0.7 (a source no other test uses), each answered before the next.</summary>
+    private async Task PingFrom127007Async(int count)
+    {
+        using var peer = new UdpPeer(System.Net.IPAddress.Parse("127.0.0.7"));
+        var to = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, S.SipPort);
+        for (int i = 0; i < count; i++)
+        {
+            peer.Send(SipText.Options($"sip:127.0.0.1:{S.SipPort}", peer), to);
+            await peer.ExpectAsync("SIP/2.0 200 OK");
+        }
+    }
+
+    [Fact]
+    public async Task LatencyPercentilesAndTopSourcesFollowTheTraffic()
+    {
+        await PingFrom127007Async(5);
+        string before = await DomAsync();
+        long requests = (long)Decimal(before, "data-latency-total", "count");
+        long fromSeven = SourceRow(before, "127.0.0.7") ?? 0;
+        Assert.True(requests >= 5, before);
+        Assert.True(fromSeven >= 5, before);
+        foreach (string p in (string[])["p50", "p90", "p99", "p99.9"])
+            Assert.True(Decimal(before, "data-latency-total", p) > 0, $"{p}:\n{before}");
+        Assert.True(Decimal(before, "data-latency-total", "p50") <= Decimal(before, "data-latency-total", "p99.9"));
+
+        await PingFrom127007Async(20);
+        string after = await DomAsync();
+        Assert.True(Decimal(after, "data-latency-total", "count") >= requests + 20, after);
+        Assert.True(SourceRow(after, "127.0.0.7") >= fromSeven + 20, after);
+        Assert.True(Decimal(after, "data-latency", "count") >= 0, after); // the last 10 s: on the page (how much falls in it depends on the browser's start-up time)
+    }
+
     [Fact]
     public async Task TheTracePageListsTracedMessagesInBothDirections()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Hyperproxy.Integration.Tests.Infrastructure;
+using Hyperproxy.Testing;
 
 namespace Hyperproxy.Integration.Tests.Management;
 
@@ -64,6 +65,29 @@ public sealed class StatisticsTests(ManagedServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task MemoryFiguresArePlausibleAndMove()
+    {
+        async Task<JsonObject> Memory() => (JsonObject)(await S.MiAsync("get_statistics", new JsonArray(new JsonArray("shmem:", "pkmem:"))))!;
+        JsonObject first = await Memory();
+        long Get(JsonObject o, string name) => (long)o[name]!;
+        long total = Get(first, "shmem:total_size"), used = Get(first, "shmem:used_size"), rss = Get(first, "shmem:real_used_size");
+        Assert.True(used > 0 && used < rss, $"used {used}, RSS {rss}"); // the GC heap lives inside the resident set
+        Assert.True(rss < total, $"RSS {rss}, total {total}");           // the GC's limit is the machine's (or the container's) memory
+        Assert.True(Get(first, "shmem:max_used_size") >= rss);
+        Assert.InRange(Get(first, "shmem:free_size"), 1, total - rss + (64 << 20)); // total - RSS (a reading at most 100 ms apart)
+        Assert.True(Get(first, "shmem:heap_size") > 0);
+        Assert.True(Get(first, "shmem:fragments") >= 0);
+        // Each worker's thread reports what it allocated (a steady worker allocates nothing, so this may well be 0).
+        Assert.True(Get(first, "pkmem:0-allocated_size") >= 0 && Get(first, "pkmem:1-allocated_size") >= 0);
+        // Every MI request allocates on the management threads: the heap figure moves (bounded wait).
+        var deadline = DateTime.UtcNow + ManagedServer.Bound;
+        long now;
+        while ((now = Get(await Memory(), "shmem:used_size")) == used && DateTime.UtcNow < deadline)
+            await Task.Delay(150);
+        Assert.NotEqual(used, now);
+    }
+
+    [Fact]
     public async Task ListStatisticsSaysWhichAreIncrementalAndResetZeroesOnlyThose()
     {
         var list = (JsonObject)(await S.MiAsync("list_statistics", new JsonArray(new JsonArray("core:rcv_requests", "usrloc:registered_users"))))!;
@@ -88,9 +112,11 @@ public sealed class StatisticsTests(ManagedServerFixture fixture) : IClassFixtur
         Assert.Contains("# TYPE opensips_rcv_requests counter\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE opensips_registered_users gauge\n", text, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^opensips_rcv_requests [1-9][0-9]*$", text);
-        // Every line is a TYPE comment or "name value" with a valid metric name (what the official parser takes).
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            Assert.Matches(@"^(# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge)|[a-zA-Z_:][a-zA-Z0-9_:]* -?[0-9]+)$", line);
+        // The whole page follows the text format's rules (what the official parser takes), histogram included.
+        List<PrometheusText.Sample> samples = PrometheusText.Parse(text);
+        Assert.Contains("# TYPE opensips_request_latency_seconds histogram\n", text, StringComparison.Ordinal);
+        Assert.True(samples.Where(s => s.Name == "opensips_request_latency_seconds_count").Sum(s => s.Value) >= 1);
+        Assert.Equal(2, samples.Count(s => s.Name == "opensips_request_latency_seconds_bucket" && s.Labels["le"] == "+Inf")); // two workers
         Assert.Contains("opensips_location_contacts ", text, StringComparison.Ordinal);
     }
 }
