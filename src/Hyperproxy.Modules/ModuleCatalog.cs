@@ -4,6 +4,7 @@ using Hyperproxy.Modules.CachedbRedis;
 using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Httpd;
 using Hyperproxy.Modules.Maxfwd;
+using Hyperproxy.Modules.Nathelper;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.Permissions;
 using Hyperproxy.Modules.Pike;
@@ -57,6 +58,7 @@ public sealed class ModuleCatalog
         Httpd = new HttpdModule();
         Tracer = new TracerModule();
         Tm = new TmModule();
+        Nathelper = new NathelperModule(Registrar);
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
@@ -64,7 +66,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
-            Tm.Exports,
+            Tm.Exports, Nathelper.Exports,
         ];
     }
 
@@ -111,6 +113,8 @@ public sealed class ModuleCatalog
     public TracerModule Tracer { get; }
 
     public TmModule Tm { get; }
+
+    public NathelperModule Nathelper { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -162,6 +166,10 @@ public sealed class ModuleCatalog
 
         // tls_mgm attributes repeat once per domain ("[name]value"): read every line in order.
         TlsMgm.Configure(program);
+
+        // Branch flags named by modparams exist once the script is bound.
+        Registrar.ResolveFlags(program);
+        Nathelper.ResolveFlags(program);
     }
 
     /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>
@@ -191,6 +199,7 @@ public sealed class ModuleCatalog
             Auth.Bind(script);
             AuthDb.Bind(script);
             Tm.Bind(script);
+            Nathelper.Bind(script);
         }
 
         return script;

@@ -90,8 +90,7 @@ public sealed partial class RegistrarModule
         OnlyDefault("db_mode", 0, StoreInstead),
         Unsupported("db_url", null, StoreInstead),
         String("working_mode_preset", null, _ => { }, v => v is null or "single-instance-no-db" ? null : StoreInstead),
-        Unsupported("nat_bflag", null,
-            "Hyperproxy keeps a NAT'ed contact's source as its received (add_path_received, received_avp); lookup() sets no branch flag"),
+        String("nat_bflag", null, v => NatBflagName = v),
         OnlyDefault("desc_time_order", 0, "bindings are kept in q order, equal q oldest first (desc_time_order 0)"),
     ])
     {

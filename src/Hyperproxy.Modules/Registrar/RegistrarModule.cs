@@ -53,6 +53,19 @@ public sealed partial class RegistrarModule
     public int ExpiresMaxDeviation { get; private set; }
 
     public int MaxContacts { get; private set; }
+
+    /// <summary>usrloc <c>nat_bflag</c> as written (a branch flag name or number), null when not set.</summary>
+    public string? NatBflagName { get; private set; }
+
+    /// <summary>
+    /// usrloc <c>nat_bflag</c>'s bit, -1 when unset: save() marks a binding NAT'ed when the REGISTER carries it
+    /// (the binding's branch flags keep it, so lookup() sets it again); nathelper's ping_nated_only pings those.
+    /// </summary>
+    public int NatBflag { get; private set; } = -1;
+
+    /// <summary>Resolves <c>nat_bflag</c> against the script's branch flags (a name the script never sets is an error).</summary>
+    public void ResolveFlags(Script.Binding.ScriptProgram program) =>
+        NatBflag = Nathelper.NathelperModule.ResolveBranchFlag(program, UsrlocName, "nat_bflag", NatBflagName);
     public int RetryAfter { get; private set; }
     public bool AllowDupCSeq { get; private set; }
     public int MaxUsernameLength { get; private set; }

@@ -263,6 +263,11 @@ internal sealed partial class RegistrarState
             received = AvpReceived.AsSpan(0, AvpReceivedLength);
         }
 
+        if (Module.NatBflag >= 0 && (BranchFlags & (1u << Module.NatBflag)) != 0)
+        {
+            fields.Flags |= ContactFlags.Nat;
+        }
+
         if (Flags.MemoryOnly)
         {
             fields.Flags |= ContactFlags.MemoryOnly;

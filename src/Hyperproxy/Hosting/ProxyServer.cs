@@ -23,6 +23,7 @@ public sealed class ProxyServer : IDisposable
     private ILocationStore? _store;
     private DurableReplyStats[] _replyStats = [];
     private ScriptTimerThread? _timers;
+    private Modules.Nathelper.NatPinger? _pinger;
     private Hyperproxy.Management.ManagementServer? _management;
     private Hyperproxy.Management.Tracing.TracerThread? _tracer;
 
@@ -147,7 +148,9 @@ public sealed class ProxyServer : IDisposable
             // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
             var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
             NextHopResolver shared = resolver;
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub));
+            Modules.Nathelper.NatPinger? pinger = server._pinger = StartPinger(script, catalog, store, identity, pool);
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { NatPinger = pinger });
+            pinger?.Start();
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
             return server;
@@ -155,12 +158,46 @@ public sealed class ProxyServer : IDisposable
         catch
         {
             server?._management?.Dispose();
+            server?._pinger?.Dispose();
             server?._tracer?.Dispose();
             pool.Dispose();
             resolver?.Dispose();
             store?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// nathelper's pinger when the script loads nathelper with natping_interval &gt; 0: it walks the embedded location
+    /// table (a Redis-shared table is refused: every node would ping every contact) and hands its pings to the workers.
+    /// </summary>
+    private static Modules.Nathelper.NatPinger? StartPinger(CompiledScript script, ModuleCatalog catalog, ILocationStore? store, ProxyIdentity identity, WorkerPool pool)
+    {
+        Modules.Nathelper.NathelperModule nathelper = catalog.Nathelper;
+        if (!script.Program.IsModuleLoaded(Modules.Nathelper.NathelperModule.Name) || nathelper.NatpingInterval <= 0)
+        {
+            return null;
+        }
+
+        if (store is not ILocationListing)
+        {
+            throw new StartupException("nathelper: natping_interval pings the contacts of the embedded location table; "
+                + "with a location table shared on Redis every node would ping every contact, so pinging is not done there: set natping_interval 0");
+        }
+
+        var sockets = new Modules.Nathelper.NatPingSocket[identity.SocketCount];
+        for (int i = 0; i < sockets.Length; i++)
+        {
+            sockets[i] = new Modules.Nathelper.NatPingSocket(pool.Protocols[i] == TransportProtocol.Udp, identity.Bound(i).Family,
+                identity.AdvertisedHost(i).ToArray(), identity.AdvertisedPort(i));
+        }
+
+        RegistrarModule registrar = catalog.Registrar;
+        nathelper.Log = Log.Notice;
+        var pinger = new Modules.Nathelper.NatPinger(nathelper, store, sockets, pool.Workers.Count, () => registrar.Clock.UnixSeconds);
+        nathelper.Pinger = pinger;
+        Log.Notice($"nathelper: pinging {(nathelper.PingNatedOnly ? "NAT'ed " : "")}contacts every {nathelper.NatpingInterval} s, spread over the interval");
+        return pinger;
     }
 
     /// <summary>
@@ -365,6 +402,7 @@ public sealed class ProxyServer : IDisposable
         ProxyCounters c = ReadCounters();
         _management?.Dispose();
         _timers?.Dispose();
+        _pinger?.Dispose();
         _pool.Stop();
         _tracer?.Dispose();
         _resolver.Dispose();
