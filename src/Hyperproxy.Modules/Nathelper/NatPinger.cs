@@ -117,23 +117,41 @@ public sealed partial class NatPinger : IDisposable
         }
 
         JudgeDue(nowMs);
-        if (_roundStart == long.MinValue || nowMs - _roundStart >= interval)
+        if (_roundStart == long.MinValue)
         {
             BeginRound(nowMs);
         }
+        else if (nowMs - _roundStart >= interval)
+        {
+            // The round is over: whatever it has not pinged yet (a full ring held it back) goes first.
+            if (!PingUpTo(_aors.Count, nowMs))
+            {
+                return;
+            }
 
-        long due = _aors.Count * Math.Min(nowMs - _roundStart + 10, interval) / interval;
+            BeginRound(nowMs);
+        }
+
+        // AoR i of n is due at i/n of the interval: the first at once, then evenly.
+        PingUpTo(_aors.Count * (nowMs - _roundStart) / interval + 1, nowMs);
+    }
+
+    /// <summary>Pings the AoRs of the round up to index <paramref name="due"/>; false when a worker's ring is full.</summary>
+    private bool PingUpTo(long due, long nowMs)
+    {
         long now = _unixSeconds();
         while (_next < due && _next < _aors.Count)
         {
             if (!PingAor(_aors[_next], now, nowMs))
             {
                 Stats.RingFull++;
-                return; // the worker has not drained its ring yet: carry on at the next step
+                return false; // the worker has not drained its ring yet: carry on at the next step
             }
 
             _next++;
         }
+
+        return true;
     }
 
     private void BeginRound(long nowMs)
