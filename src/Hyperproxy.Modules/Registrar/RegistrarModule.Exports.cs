@@ -47,6 +47,9 @@ public sealed partial class RegistrarModule
         Int("max_domain_len", 64, v => MaxDomainLength = v, NotNegative),
         Int("max_aor_len", 256, v => MaxAorLength = v, NotNegative),
         Int("max_contact_len", 255, v => MaxContactLength = v, NotNegative),
+        Int("outbound_mode", 0, v => OutboundMode = v, v => v is >= 0 and <= 2 ? null
+            : $"{v} is not a mode; use 0 (outbound off: reg-id ignored), 1 (RFC 5626 outbound when the UA asks) or 2 (outbound required)"),
+        Int("flow_timer", 0, v => FlowTimer = v, v => v is >= 0 and <= 86400 ? null : $"{v} is out of range (0..86400 seconds)"),
         Int("expires_max_deviation", 0, v => ExpiresMaxDeviation = v, v => v is >= 0 and <= 1_000_000 ? null : $"{v} is out of range (0..1000000 seconds)"),
         Unsupported("tcp_persistent_flag", null, "Hyperproxy serves UDP only; there is no TCP connection to keep open"),
         Unsupported("sock_hdr_name", null, "save() keeps the socket the REGISTER arrived on; it takes no socket from a header"),
@@ -67,7 +70,7 @@ public sealed partial class RegistrarModule
         {
             NormaliseExpires();
             _receivedAvpSlot = -1;
-            return null;
+            return FlowTimer > 0 && OutboundMode == 0 ? "flow_timer goes in the 2xx of outbound registrations; set outbound_mode 1 or 2, or flow_timer 0" : null;
         },
     };
 
