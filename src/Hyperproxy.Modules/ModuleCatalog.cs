@@ -46,7 +46,9 @@ public sealed class ModuleCatalog
         TlsMgm = new Tls.TlsMgmModule();
         ProtoWs = new ProtoWs.ProtoWsModule();
         Rr = new RrModule();
-        Path = new PathModule(Rr);
+        Outbound = new Outbound.OutboundModule(Rr);
+        Rr.Outbound = Outbound;
+        Path = new PathModule(Rr, Outbound);
         Registrar = new RegistrarModule();
         CachedbRedis = new CachedbRedisModule();
         DbText = new DbTextModule();
@@ -66,7 +68,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
-            Tm.Exports, Nathelper.Exports,
+            Tm.Exports, Nathelper.Exports, Outbound.Exports,
         ];
     }
 
@@ -115,6 +117,8 @@ public sealed class ModuleCatalog
     public TmModule Tm { get; }
 
     public NathelperModule Nathelper { get; }
+
+    public Outbound.OutboundModule Outbound { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -170,6 +174,7 @@ public sealed class ModuleCatalog
         // Branch flags named by modparams exist once the script is bound.
         Registrar.ResolveFlags(program);
         Nathelper.ResolveFlags(program);
+        Outbound.ResolveSettings(program);
     }
 
     /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>

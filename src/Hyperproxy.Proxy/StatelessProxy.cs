@@ -124,6 +124,11 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         _outgoing = outgoing;
         _connection = connection;
         _context.TraceId = 0;
+        if (connection == 0)
+        {
+            _flows?.Touch(source, socket, Environment.TickCount64);
+        }
+
         if (connection == 0 && length >= StunResponder.HeaderSize && buffer[offset] < 2)
         {
             AnswerStun(buffer.AsSpan(offset, length), source, socket, outgoing, ref c);
@@ -177,6 +182,14 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
     }
 
     private Hyperproxy.Modules.Nathelper.NatPinger? _pinger;
+    private Hyperproxy.Modules.Outbound.FlowTable? _flows;
+
+    /// <summary>The outbound flows this worker notes every datagram's arrival in (the script loads outbound), or null.</summary>
+    public Hyperproxy.Modules.Outbound.FlowTable? Flows
+    {
+        get => _flows;
+        set => _flows = value;
+    }
     private Hyperproxy.Modules.Nathelper.NatPingRing? _pingRing;
 
     /// <summary>How often an idle worker looks for pings the pinger formatted (it never waits for them).</summary>

@@ -410,7 +410,8 @@ public sealed partial class NatPinger : IDisposable
             return true; // ours by its prefix, but not a branch we wrote: absorbed all the same
         }
 
-        if (_module.IgnoresReplyCode(m.StatusCode))
+        // 430 Flow Failed comes from an outbound edge whose flow to the contact is dead: not an answer of the contact.
+        if (m.StatusCode == 430 || _module.IgnoresReplyCode(m.StatusCode))
         {
             return true;
         }

@@ -172,8 +172,30 @@ public sealed partial class NathelperModule
             return bit;
         }
 
-        throw ModuleParameterException.For(program, module, parameter, $"branch flag '{t}' is never set by the script (setbflag({t}))");
+        // OpenSIPS allocates a flag on the first use of its name, a modparam's included: a name the script never
+        // sets gets a bit of its own (the same one for every modparam that names it), and nothing ever carries it.
+        Dictionary<string, int> extra = s_extraFlags.GetOrCreateValue(program);
+        lock (extra)
+        {
+            if (extra.TryGetValue(t, out bit))
+            {
+                return bit;
+            }
+
+            for (bit = 0; bit < 32; bit++)
+            {
+                if (!program.BranchFlags.Values.Contains(bit) && !extra.ContainsValue(bit))
+                {
+                    extra[t] = bit;
+                    return bit;
+                }
+            }
+        }
+
+        throw ModuleParameterException.For(program, module, parameter, $"no branch flag is left for '{t}' (32 in use)");
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ScriptProgram, Dictionary<string, int>> s_extraFlags = new();
 
     /// <summary>Takes the runtime slot of <c>received_avp</c> (nothing can set an AVP the script never names).</summary>
     public void Bind(CompiledScript script) => _receivedAvpSlot = ReceivedAvp is null ? -1 : script.AvpSlot(ReceivedAvp);

@@ -148,8 +148,9 @@ public sealed class ProxyServer : IDisposable
             // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
             var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
             NextHopResolver shared = resolver;
+            Modules.Outbound.FlowTable? flows = catalog.Outbound.Enabled ? catalog.Outbound.Flows : null;
             Modules.Nathelper.NatPinger? pinger = server._pinger = StartPinger(script, catalog, store, identity, pool);
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { NatPinger = pinger });
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub) { NatPinger = pinger, Flows = flows });
             pinger?.Start();
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
@@ -360,6 +361,9 @@ public sealed class ProxyServer : IDisposable
             sum.RequestsParked += Volatile.Read(ref c.RequestsParked);
             sum.RequestsResumed += Volatile.Read(ref c.RequestsResumed);
             sum.ParkingFull += Volatile.Read(ref c.ParkingFull);
+            sum.StunAnswered += Volatile.Read(ref c.StunAnswered);
+            sum.NatPingsSent += Volatile.Read(ref c.NatPingsSent);
+            sum.NatPingReplies += Volatile.Read(ref c.NatPingReplies);
         }
 
         return sum;
@@ -395,7 +399,9 @@ public sealed class ProxyServer : IDisposable
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
             + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
-            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}");
+            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}")
+            + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
+                : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}");
 
     public void Dispose()
     {

@@ -122,6 +122,154 @@ public sealed class NatEdgeTests : IDisposable
         Assert.StartsWith("SIP/2.0 486 Busy Here\r\n", Text(Receive(caller, b => Text(b).StartsWith("SIP/2.0 486", StringComparison.Ordinal))));
     }
 
+    private static string OutboundRegistrar(int port) => $$"""
+        socket = udp:127.0.0.1:{{port}}
+        udp_workers = 1
+        loadmodule "sl.so"
+        loadmodule "rr.so"
+        loadmodule "sipmsgops.so"
+        loadmodule "usrloc.so"
+        loadmodule "registrar.so"
+        loadmodule "nathelper.so"
+        modparam("registrar", "outbound_mode", 1)
+        modparam("registrar", "flow_timer", 25)
+        modparam("nathelper", "natping_interval", 1)
+        modparam("nathelper", "ping_threshold", 2)
+        modparam("nathelper", "max_pings_lost", 2)
+        modparam("nathelper", "sipping_bflag", "SIPPING")
+        modparam("nathelper", "remove_on_timeout_bflag", "RM")
+        modparam("nathelper", "sipping_from", "sip:pinger@registrar.example")
+        route {
+            if (is_method("REGISTER")) {
+                setbflag(SIPPING);
+                setbflag(RM);
+                save("location", "p2");
+                exit;
+            }
+            if (!lookup("location")) {
+                sl_send_reply(404, "Not Found");
+                exit;
+            }
+            forward();
+        }
+        """;
+
+    private static string OutboundEdge(int port, int registrarPort) => $$"""
+        socket = udp:127.0.0.1:{{port}}
+        udp_workers = 1
+        loadmodule "sl.so"
+        loadmodule "rr.so"
+        loadmodule "path.so"
+        loadmodule "sipmsgops.so"
+        loadmodule "outbound.so"
+        modparam("outbound", "flow_timeout", 2)
+        route {
+            if (is_method("REGISTER")) {
+                add_path();
+                forward("127.0.0.1:{{registrarPort}}");
+                exit;
+            }
+            loose_route();
+            if (!forward()) {
+                sl_reply_error();
+            }
+        }
+        """;
+
+    [Fact]
+    public void TwoOutboundFlowsOfOneInstanceWhenOneDiesCallsTakeTheOther()
+    {
+        using ProxyServer registrar = Start(OutboundRegistrar, out int registrarPort);
+        using ProxyServer edge = Start(p => OutboundEdge(p, registrarPort), out int edgePort);
+        var edgeEndPoint = new IPEndPoint(IPAddress.Loopback, edgePort);
+        using var flowA = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var flowB = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        string pathB;
+        try
+        {
+            string okA = RegisterFlow(flowA, edgeEndPoint, 1, 5062);
+            string okB = RegisterFlow(flowB, edgeEndPoint, 2, 5064);
+            foreach (string ok in new[] { okA, okB })
+            {
+                Assert.StartsWith("SIP/2.0 200 OK\r\n", ok);
+                Assert.Contains("\r\nRequire: outbound\r\n", ok);
+                Assert.Contains("\r\nFlow-Timer: 25\r\n", ok);
+            }
+
+            pathB = okB.Split("\r\n").Single(l => l.StartsWith("Path: ", StringComparison.Ordinal))[6..];
+            Assert.Matches($"^<sip:[0-9a-f]{{32}}@127\\.0\\.0\\.1:{edgePort};lr;ob>$", pathB);
+        }
+        finally
+        {
+            flowB.Dispose(); // flow B dies: nothing more from it, nothing read on it
+        }
+
+        // Flow A stays alive (STUN keep-alives to the edge, answers to the registrar's pings) until the registrar
+        // has dropped flow B, whose pings go unanswered (430 from the edge once it considers the flow dead).
+        NatPingerStats(registrar, out Func<long> removed);
+        long deadline = Environment.TickCount64 + WaitMs;
+        flowA.Client.ReceiveTimeout = 200;
+        while (removed() == 0 && Environment.TickCount64 < deadline)
+        {
+            flowA.Send(Proxy.StunClient.BindingRequest(out _), edgeEndPoint);
+            AnswerPings(flowA, edgeEndPoint);
+        }
+
+        Assert.True(removed() > 0, "the registrar never removed the dead flow");
+
+        // A request for the dead flow at the edge: 430 Flow Failed.
+        using var caller = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int callerPort = ((IPEndPoint)caller.Client.LocalEndPoint!).Port;
+        string direct = Invite(callerPort, "call-0@example.com", "sip:ua1@192.168.1.10:5064", "Route: " + pathB + "\r\n");
+        caller.Send(Encoding.ASCII.GetBytes(direct), edgeEndPoint);
+        Assert.StartsWith("SIP/2.0 430 Flow Failed\r\n", Text(Receive(caller, b => Text(b).StartsWith("SIP/2.0 4", StringComparison.Ordinal))));
+
+        // A call for the AoR goes down flow A.
+        caller.Send(Encoding.ASCII.GetBytes(Invite(callerPort, "call-1@example.com", "sip:ua1@example.com", "")), new IPEndPoint(IPAddress.Loopback, registrarPort));
+        string invite = Text(Receive(flowA, b => Text(b).StartsWith("INVITE ", StringComparison.Ordinal)));
+        Assert.StartsWith("INVITE sip:ua1@192.168.1.10:5062;ob SIP/2.0\r\n", invite);
+    }
+
+    private static void NatPingerStats(ProxyServer registrar, out Func<long> removed)
+    {
+        Modules.Nathelper.NatPinger pinger = registrar.Catalog.Nathelper.Pinger!;
+        removed = () => Interlocked.Read(ref pinger.Stats.Removed);
+    }
+
+    private static string Invite(int callerPort, string callId, string requestUri, string route) =>
+        $"INVITE {requestUri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{callerPort};branch=z9hG4bK-{callId}\r\n{route}"
+        + "Max-Forwards: 70\r\nFrom: <sip:bob@example.com>;tag=b1\r\nTo: <sip:ua1@example.com>\r\n"
+        + $"Call-ID: {callId}\r\nCSeq: 1 INVITE\r\nContact: <sip:bob@127.0.0.1:{callerPort}>\r\nContent-Length: 0\r\n\r\n";
+
+    /// <summary>Answers every OPTIONS that arrives on the flow within one receive timeout.</summary>
+    private static void AnswerPings(UdpClient flow, IPEndPoint edge)
+    {
+        try
+        {
+            IPEndPoint? from = null;
+            byte[] datagram = flow.Receive(ref from);
+            string text = Text(datagram);
+            if (text.StartsWith("OPTIONS ", StringComparison.Ordinal))
+            {
+                flow.Send(Encoding.ASCII.GetBytes(Answer(text, "200 OK")), edge);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+        }
+    }
+
+    /// <summary>REGISTER of one outbound flow (reg-id) of ua1's single instance through the edge; the 200 OK.</summary>
+    private static string RegisterFlow(UdpClient flow, IPEndPoint edge, int regId, int contactPort)
+    {
+        string register = $"REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.10:{contactPort};rport;branch=z9hG4bK-reg{regId}\r\n"
+            + $"Max-Forwards: 70\r\nFrom: <sip:ua1@example.com>;tag=r{regId}\r\nTo: <sip:ua1@example.com>\r\nCall-ID: reg-{regId}@192.168.1.10\r\n"
+            + $"CSeq: 1 REGISTER\r\nContact: <sip:ua1@192.168.1.10:{contactPort};ob>;+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\";reg-id={regId}\r\n"
+            + "Supported: outbound, path\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n";
+        flow.Send(Encoding.ASCII.GetBytes(register), edge);
+        return Text(Receive(flow, b => Text(b).StartsWith("SIP/2.0 ", StringComparison.Ordinal)));
+    }
+
     /// <summary>A response to <paramref name="request"/> with its Via, From, To, Call-ID and CSeq (a UA's answer).</summary>
     private static string Answer(string request, string status)
     {
