@@ -174,6 +174,24 @@ public sealed class NatPingerTests : IDisposable
     }
 
     [Fact]
+    public void NotingAPingReplyAllocatesNothing()
+    {
+        NatPinger pinger = Pinger();
+        Store("alice", ("sip:alice@192.168.1.10:5062", "sip:127.0.0.7:4321", Bits("NAT", "SIPPING")));
+        pinger.Step(0);
+        SipMessage reply = Reply(Assert.Single(Drain(pinger.Ring(0))).Text);
+        Assert.True(pinger.TryAbsorbReply(reply));
+        long allocated = Hyperproxy.Testing.Allocations.Least(() =>
+        {
+            for (int i = 0; i < 10_000; i++)
+            {
+                pinger.TryAbsorbReply(reply);
+            }
+        });
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void RepliesToOtherRequestsAreNotAbsorbed()
     {
         NatPinger pinger = Pinger();

@@ -224,9 +224,19 @@ public sealed class NatEdgeTests : IDisposable
         caller.Send(Encoding.ASCII.GetBytes(direct), edgeEndPoint);
         Assert.StartsWith("SIP/2.0 430 Flow Failed\r\n", Text(Receive(caller, b => Text(b).StartsWith("SIP/2.0 4", StringComparison.Ordinal))));
 
-        // A call for the AoR goes down flow A.
+        // A call for the AoR goes down flow A (which keeps itself alive and answers the pings meanwhile).
+        flowA.Send(Proxy.StunClient.BindingRequest(out _), edgeEndPoint);
         caller.Send(Encoding.ASCII.GetBytes(Invite(callerPort, "call-1@example.com", "sip:ua1@example.com", "")), new IPEndPoint(IPAddress.Loopback, registrarPort));
-        string invite = Text(Receive(flowA, b => Text(b).StartsWith("INVITE ", StringComparison.Ordinal)));
+        string invite = Text(Receive(flowA, b =>
+        {
+            string text = Text(b);
+            if (text.StartsWith("OPTIONS ", StringComparison.Ordinal))
+            {
+                flowA.Send(Encoding.ASCII.GetBytes(Answer(text, "200 OK")), edgeEndPoint);
+            }
+
+            return text.StartsWith("INVITE ", StringComparison.Ordinal);
+        }));
         Assert.StartsWith("INVITE sip:ua1@192.168.1.10:5062;ob SIP/2.0\r\n", invite);
     }
 
