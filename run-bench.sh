@@ -466,7 +466,7 @@ natping_rows() {
         SRV_PIDS=()
         if [[ -n $MEASURED ]]; then
             local sent
-            sent=$(grep -o 'nat pings sent [0-9]*' "$SRV_LOG" | grep -o '[0-9]*$' | tail -n 1)
+            sent=$(grep -o 'nat pings sent [0-9]*' "$SRV_LOG" | grep -o '[0-9]*$' | tail -n 1 || true)
             echo "$MEASURED" | jq -c --argjson n "${sent:-0}" --argjson c "$NATPING_CONTACTS" '. + {natpings_sent: $n, nated_contacts: $c}' >> "$JSONL"
         else
             skip_row "$label" "$key" "${MEASURE_FAIL:-no result}"

@@ -360,7 +360,10 @@ public sealed partial class NatPinger : IDisposable
                 continue;
             }
 
-            if (Volatile.Read(ref _answered[slot]) == check.Sequence)
+            // The answer to this ping or to a later one (pings every interval, judged after ping_threshold: with an
+            // interval shorter than the threshold a newer ping's answer arrives first) says the contact is alive.
+            int answered = Volatile.Read(ref _answered[slot]);
+            if (answered != 0 && unchecked(answered - check.Sequence) >= 0)
             {
                 _lost[slot] = 0;
                 continue;

@@ -17,11 +17,11 @@ public sealed class NatPingerTests : IDisposable
 
     public void Dispose() => _store.Dispose();
 
-    private NatPinger Pinger(string extra = "")
+    private NatPinger Pinger(string extra = "", int interval = 30)
     {
         _catalog.CompileText("loadmodule \"sl.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"nathelper.so\"\n"
             + "modparam(\"usrloc\", \"nat_bflag\", \"NAT\")\n"
-            + "modparam(\"nathelper\", \"natping_interval\", 30)\nmodparam(\"nathelper\", \"ping_nated_only\", 1)\n"
+            + "modparam(\"nathelper\", \"natping_interval\", " + interval + ")\nmodparam(\"nathelper\", \"ping_nated_only\", 1)\n"
             + "modparam(\"nathelper\", \"sipping_bflag\", \"SIPPING\")\nmodparam(\"nathelper\", \"sipping_from\", \"sip:pinger@hp.example\")\n"
             + "modparam(\"nathelper\", \"remove_on_timeout_bflag\", \"RM\")\n" + extra
             + "route {\n setbflag(NAT); setbflag(SIPPING); setbflag(RM); save(\"location\");\n}\n");
@@ -171,6 +171,27 @@ public sealed class NatPingerTests : IDisposable
         Assert.True(pinger.TryAbsorbReply(Reply(ping, 408)));
         pinger.Step(33_000);
         Assert.Equal(1, pinger.LostCount("alice"u8, "sip:alice@192.168.1.10:5062"u8, "c1"u8));
+    }
+
+    [Fact]
+    public void WithAnIntervalShorterThanTheThresholdALaterAnswerCoversTheEarlierPings()
+    {
+        NatPinger pinger = Pinger("modparam(\"nathelper\", \"ping_threshold\", 3)\n", interval: 1);
+        Store("alice", ("sip:alice@192.168.1.10:5062", "sip:127.0.0.7:4321", Bits("NAT", "SIPPING", "RM")));
+        int pings = 0;
+        for (long t = 0; t <= 10_000; t += 250)
+        {
+            pinger.Step(t);
+            foreach ((string text, _) in Drain(pinger.Ring(0)))
+            {
+                pings++;
+                Assert.True(pinger.TryAbsorbReply(Reply(text)));
+            }
+        }
+
+        Assert.InRange(pings, 10, 11);
+        Assert.Equal(0, pinger.Stats.Lost);
+        Assert.Equal(1, ContactCount("alice"));
     }
 
     [Fact]
