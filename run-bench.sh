@@ -5,7 +5,7 @@
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,
-#                               options-polled,options-traced,register-cluster]
+#                               options-polled,options-traced,register-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -36,6 +36,10 @@
 # every request (perf/hyperproxy/options-traced.cfg: the request and its 200 as HEPv3 to a UDP socket bound
 # here and never read). Both are reported as ratios to the plain options row of the same run (target: polled
 # ≥ 0.97x, traced ≥ 0.85x); Hyperproxy only.
+# natping (not in the default list): one Hyperproxy worker with BENCH_NATPING_CONTACTS (default 1000000)
+# NAT'ed contacts loaded by udpgen's REGISTERs, nathelper pinging each once per BENCH_NATPING_INTERVAL
+# (default 30) seconds (about 33k pings/s for 1M contacts), and the OPTIONS throughput of the same worker,
+# next to the same server with pinging off; each row records the pings the server sent (natpings_sent).
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
@@ -63,6 +67,9 @@
 #   BENCH_BASE_PORT            first UDP port (default 15100); --base-port wins
 #   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
 #   BENCH_HOLD_CALLS           calls held in flight in the stateful-hold scenario (default 200000)
+#   BENCH_NATPING_CONTACTS     NAT'ed contacts in the natping scenario (default 1000000); BENCH_NATPING_INTERVAL
+#                              its natping_interval (default 30 s), BENCH_NATPING_LOAD_S the seconds of
+#                              REGISTERs that load them (default 40)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
 #                              busy machine are flagged in the table
@@ -96,7 +103,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,58p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,75p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -113,6 +120,9 @@ fi
 # the registrar's table must be full before measuring steady updates: ~100k REGISTERs of warm-up
 REGISTER_WARMUP=$(( WARMUP > 4 ? WARMUP : 4 ))
 USERS=${BENCH_USERS:-100000}
+NATPING_CONTACTS=${BENCH_NATPING_CONTACTS:-1000000}
+NATPING_INTERVAL=${BENCH_NATPING_INTERVAL:-30}
+NATPING_LOAD_S=${BENCH_NATPING_LOAD_S:-40}
 HOLD_CALLS=${BENCH_HOLD_CALLS:-200000}
 LATENCY_RATE=20000
 QUIET_PCT=10         # a CPU busier than this before a run means someone else is using it
@@ -396,6 +406,15 @@ start_server() {
                     return 1
                 fi
             fi
+            if [[ $scenario == natping || $scenario == natping-off ]]; then
+                # pings go to the port after the responder's: nothing listens there, the kernel drops them
+                local cfg="$LOGS/hyperproxy-$scenario.cfg" data interval=$NATPING_INTERVAL
+                [[ $scenario == natping-off ]] && interval=0
+                sed -e "s/@INTERVAL@/$interval/g" -e "s/@SINK@/$((SRV_PORT + 1))/g" perf/hyperproxy/natping.cfg > "$cfg"
+                data=$(mktemp -d "${TMPDIR:-/tmp}/$RUN_TAG-location-XXXXXX")
+                HP_DATA_DIRS+=("$data")
+                args="$args --config $cfg --durability none --data-dir $data"
+            fi
             if [[ $scenario == register ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
                 local cfg="$LOGS/hyperproxy-register.cfg" data
@@ -520,6 +539,32 @@ run_case() {
     fi
 }
 
+# natping_rows: the OPTIONS job against one Hyperproxy worker holding NATPING_CONTACTS NAT'ed contacts, with
+# nathelper pinging them (natping) and without (natping-off); the contacts are loaded by udpgen's REGISTERs
+# for NATPING_LOAD_S seconds first (long enough for a ping round to have listed them all).
+natping_rows() {
+    local scenario label key="natping $NATPING_CONTACTS contacts"
+    for scenario in natping natping-off; do
+        label="Hyperproxy, pinging every ${NATPING_INTERVAL} s"
+        [[ $scenario == natping-off ]] && label="Hyperproxy, no pinging"
+        if [[ -n $HP_SKIP ]]; then skip_row "$label" "$key" "$HP_SKIP"; continue; fi
+        if ! start_server hyperproxy "$scenario"; then skip_row "$label" "$key" "$SKIP_WHY"; continue; fi
+        log "loading $NATPING_CONTACTS NAT'ed contacts for ${NATPING_LOAD_S}s"
+        taskset -c "$GEN_CPU" "$UDPGEN" -c "$GEN_CPU" -s register -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W 0 -d "$NATPING_LOAD_S" \
+            -u "$NATPING_CONTACTS" --label load > "$LOGS/$scenario-load.json" 2> "$LOGS/$scenario-load.gen.log" || true
+        measure "$label" "$key" -s options -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W "$WARMUP"
+        stop_server "${SRV_PIDS[@]}"
+        SRV_PIDS=()
+        if [[ -n $MEASURED ]]; then
+            local sent
+            sent=$(grep -o 'nat pings sent [0-9]*' "$SRV_LOG" | grep -o '[0-9]*$' | tail -n 1 || true)
+            echo "$MEASURED" | jq -c --argjson n "${sent:-0}" --argjson c "$NATPING_CONTACTS" '. + {natpings_sent: $n, nated_contacts: $c}' >> "$JSONL"
+        else
+            skip_row "$label" "$key" "${MEASURE_FAIL:-no result}"
+        fi
+    done
+}
+
 # wal_figures LOG JSON: JSON plus the "location store: N WAL commits ..." line's figures
 wal_figures() {
     local line
@@ -623,6 +668,9 @@ if has "$SCENARIOS" register-sync; then
         if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" register "${REGW[@]}"; fi
         LOG_TAG=""
     done
+fi
+if has "$SCENARIOS" natping && has "$SYSTEMS" hyperproxy; then
+    natping_rows
 fi
 if has "$SCENARIOS" register-cluster && has "$SYSTEMS" hyperproxy; then
     HP_DURABILITY=none

@@ -5,6 +5,7 @@ using Hyperproxy.Modules.DbText;
 using Hyperproxy.Modules.Dispatcher;
 using Hyperproxy.Modules.Httpd;
 using Hyperproxy.Modules.Maxfwd;
+using Hyperproxy.Modules.Nathelper;
 using Hyperproxy.Modules.Path;
 using Hyperproxy.Modules.Permissions;
 using Hyperproxy.Modules.Pike;
@@ -46,7 +47,9 @@ public sealed class ModuleCatalog
         TlsMgm = new Tls.TlsMgmModule();
         ProtoWs = new ProtoWs.ProtoWsModule();
         Rr = new RrModule();
-        Path = new PathModule(Rr);
+        Outbound = new Outbound.OutboundModule(Rr);
+        Rr.Outbound = Outbound;
+        Path = new PathModule(Rr, Outbound);
         Registrar = new RegistrarModule();
         CachedbRedis = new CachedbRedisModule();
         DbText = new DbTextModule();
@@ -59,6 +62,7 @@ public sealed class ModuleCatalog
         Tracer = new TracerModule();
         Tm = new TmModule();
         Dispatcher = new DispatcherModule(Tm);
+        Nathelper = new NathelperModule(Registrar);
         Exports =
         [
             Sl.Exports, Signaling.Exports, Maxfwd.Exports, Sipmsgops.Exports, ProtoUdp.Exports, ProtoTcp.Exports,
@@ -66,7 +70,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
-            Tm.Exports, Dispatcher.Exports,
+            Tm.Exports, Dispatcher.Exports, Nathelper.Exports, Outbound.Exports,
         ];
     }
 
@@ -115,6 +119,10 @@ public sealed class ModuleCatalog
     public TmModule Tm { get; }
 
     public DispatcherModule Dispatcher { get; }
+
+    public NathelperModule Nathelper { get; }
+
+    public Outbound.OutboundModule Outbound { get; }
 
     /// <summary>Every module's export table, in registration order (core not included).</summary>
     public IReadOnlyList<ModuleDeclaration> Exports { get; }
@@ -166,6 +174,11 @@ public sealed class ModuleCatalog
 
         // tls_mgm attributes repeat once per domain ("[name]value"): read every line in order.
         TlsMgm.Configure(program);
+
+        // Branch flags named by modparams exist once the script is bound.
+        Registrar.ResolveFlags(program);
+        Nathelper.ResolveFlags(program);
+        Outbound.ResolveSettings(program);
     }
 
     /// <summary>Configures the modules and compiles a loaded script; null with every error otherwise.</summary>
@@ -202,6 +215,7 @@ public sealed class ModuleCatalog
             Auth.Bind(script);
             AuthDb.Bind(script);
             Tm.Bind(script);
+            Nathelper.Bind(script);
         }
 
         return script;

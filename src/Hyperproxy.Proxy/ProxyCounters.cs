@@ -41,6 +41,11 @@ public struct ProxyCounters
     /// <summary>Requests dropped because a stateless forward/send could not go anywhere (core:drop_requests).</summary>
     public long RequestsDropped;
 
+    /// <summary>STUN Binding requests answered on a SIP UDP port; NAT pings sent for nathelper and their replies absorbed.</summary>
+    public long StunAnswered;
+    public long NatPingsSent;
+    public long NatPingReplies;
+
     /// <summary>Malformed requests by what was wrong (core:bad_URIs_rcvd, bad_msg_hdr, unsupported_methods).</summary>
     public long BadUris;
     public long BadHeaders;

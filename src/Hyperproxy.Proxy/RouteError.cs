@@ -47,4 +47,7 @@ public enum RouteError : byte
 
     /// <summary>The outgoing batch is full or the edited message does not fit a slot (counted as OutputFull).</summary>
     OutputFull,
+
+    /// <summary>RFC 5626: the request is for an outbound flow that is no longer alive (430 Flow Failed).</summary>
+    FlowFailed,
 }

@@ -20,6 +20,7 @@ public static class RouteErrors
         RouteError.UnsupportedScheme => 416,
         RouteError.Unresolvable => 478,
         RouteError.Loop => 482,
+        RouteError.FlowFailed => 430,
         RouteError.Internal => 500,
         RouteError.UnsupportedTransport or RouteError.NoSocket => 503,
         _ => 0,
@@ -37,6 +38,7 @@ public static class RouteErrors
         RouteError.Internal => "Server Internal Error"u8,
         RouteError.UnsupportedTransport => "Transport Not Supported"u8,
         RouteError.NoSocket => "No Socket For Address Family"u8,
+        RouteError.FlowFailed => "Flow Failed"u8,
         _ => default,
     };
 
@@ -45,7 +47,7 @@ public static class RouteErrors
     {
         RouteError.None => Routed,
         RouteError.BadRoute or RouteError.BadRequestUri or RouteError.BadDestination => -2,
-        RouteError.UnsupportedScheme or RouteError.UnsupportedTransport or RouteError.NotUnicast => -3,
+        RouteError.UnsupportedScheme or RouteError.UnsupportedTransport or RouteError.NotUnicast or RouteError.FlowFailed => -3,
         RouteError.ResolutionPending or RouteError.Unresolvable => -4,
         RouteError.NoSocket or RouteError.OutputFull => -6,
         _ => -1,
@@ -59,7 +61,7 @@ public static class RouteErrors
 
     private static byte[][] CreateReasons()
     {
-        var reasons = new byte[(int)RouteError.OutputFull + 1][];
+        var reasons = new byte[(int)RouteError.FlowFailed + 1][];
         for (int i = 0; i < reasons.Length; i++)
         {
             reasons[i] = ReasonPhrase((RouteError)i).ToArray();

@@ -46,6 +46,11 @@ public sealed partial class StatelessProxy
             return RouteError.NotRequest;
         }
 
+        if (context.FlowFailed)
+        {
+            return RouteError.FlowFailed;
+        }
+
         NetAddressFamily preferred = _identity.Bound(context.Socket).Family;
         RouteError error;
         NetAddress destination;

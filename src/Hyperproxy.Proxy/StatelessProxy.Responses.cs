@@ -17,6 +17,12 @@ public sealed partial class StatelessProxy
     private void ProcessResponse(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         SipMessage m = _message;
+        if (_pinger is not null && _pinger.TryAbsorbReply(m))
+        {
+            c.NatPingReplies++;
+            return;
+        }
+
         if (_tm is not null && TryTmResponse(source, socket, ref c))
         {
             return;

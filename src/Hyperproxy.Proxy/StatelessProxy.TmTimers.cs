@@ -17,6 +17,28 @@ public sealed partial class StatelessProxy
 
     public int MillisecondsUntilDue()
     {
+        int due = TmMillisecondsUntilDue();
+        if (_pingRing is not null)
+        {
+            int ping = _pingRing.IsEmpty ? PingPollMs : 0;
+            due = Math.Min(due, ping);
+        }
+
+        return due;
+    }
+
+    public void OnTimer(DatagramBatch outgoing)
+    {
+        if (_pingRing is not null)
+        {
+            SendPings(outgoing);
+        }
+
+        TmOnTimer(outgoing);
+    }
+
+    private int TmMillisecondsUntilDue()
+    {
         if (_transactions is null)
         {
             return int.MaxValue;
@@ -36,7 +58,7 @@ public sealed partial class StatelessProxy
         return due;
     }
 
-    public void OnTimer(DatagramBatch outgoing)
+    private void TmOnTimer(DatagramBatch outgoing)
     {
         if (_transactions is null)
         {

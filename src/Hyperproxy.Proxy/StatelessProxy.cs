@@ -143,6 +143,17 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         _outgoing = outgoing;
         _connection = connection;
         _context.TraceId = 0;
+        if (connection == 0)
+        {
+            _flows?.Touch(source, socket, Environment.TickCount64);
+        }
+
+        if (connection == 0 && length >= StunResponder.HeaderSize && buffer[offset] < 2)
+        {
+            AnswerStun(buffer.AsSpan(offset, length), source, socket, outgoing, ref c);
+            return;
+        }
+
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)
@@ -175,6 +186,66 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         else
         {
             c.Garbage++;
+        }
+    }
+
+    /// <summary>The NAT pinger whose pings this worker sends and whose replies it notes (nathelper natping_interval), or null.</summary>
+    public Hyperproxy.Modules.Nathelper.NatPinger? NatPinger
+    {
+        get => _pinger;
+        set
+        {
+            _pinger = value;
+            _pingRing = value?.Ring(_index);
+        }
+    }
+
+    private Hyperproxy.Modules.Nathelper.NatPinger? _pinger;
+    private Hyperproxy.Modules.Outbound.FlowTable? _flows;
+
+    /// <summary>The outbound flows this worker notes every datagram's arrival in (the script loads outbound), or null.</summary>
+    public Hyperproxy.Modules.Outbound.FlowTable? Flows
+    {
+        get => _flows;
+        set => _flows = value;
+    }
+    private Hyperproxy.Modules.Nathelper.NatPingRing? _pingRing;
+
+    /// <summary>How often an idle worker looks for pings the pinger formatted (it never waits for them).</summary>
+    private const int PingPollMs = 10;
+
+    /// <summary>A STUN datagram (first byte 0 or 1, never SIP): a Binding request gets its answer, the rest is garbage.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AnswerStun(ReadOnlySpan<byte> datagram, in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
+    {
+        if (!outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            c.OutputFull++;
+            return;
+        }
+
+        int n = StunResponder.TryAnswer(datagram, source, slot);
+        if (n == 0)
+        {
+            c.Garbage++;
+            return;
+        }
+
+        outgoing.Commit(n, source, socket);
+        c.StunAnswered++;
+    }
+
+    /// <summary>Copies the pings waiting in this worker's ring into the send batch, as many as fit.</summary>
+    private void SendPings(DatagramBatch outgoing)
+    {
+        Hyperproxy.Modules.Nathelper.NatPingRing ring = _pingRing!;
+        ref ProxyCounters c = ref _counters[_index];
+        while (ring.TryPeek(out ReadOnlySpan<byte> datagram, out NetAddress destination, out int socket) && outgoing.TryGetFreeSlot(out Span<byte> slot))
+        {
+            datagram.CopyTo(slot);
+            outgoing.Commit(datagram.Length, destination, socket);
+            ring.Advance();
+            c.NatPingsSent++;
         }
     }
 

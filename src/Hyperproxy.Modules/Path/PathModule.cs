@@ -18,11 +18,13 @@ public sealed partial class PathModule
     public const string Name = "path";
 
     private readonly RrModule _rr;
+    private readonly Outbound.OutboundModule? _outbound;
     private bool _callbackRegistered;
 
-    public PathModule(RrModule rr)
+    public PathModule(RrModule rr, Outbound.OutboundModule? outbound = null)
     {
         _rr = rr;
+        _outbound = outbound;
         Exports = new ModuleDeclaration(Name,
         [
             Function("add_path", 0, RouteTypes.Request, (c, a) => AddPath(c, a.Count > 0 ? a.Bytes(c, 0) : default, false), Param("user", ParameterKind.Format)),
@@ -71,7 +73,15 @@ public sealed partial class PathModule
 
         PathState s = context.ModuleState<PathState>();
         s.Module = this;
-        return s.Begin(user, withReceived) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
+        if (_outbound is not null && _outbound.AppliesToRegister(context))
+        {
+            // RFC 5626 §5.1: the flow token is the user part of our Path URI, and ;ob says we did outbound.
+            Span<byte> token = stackalloc byte[64];
+            int n = _outbound.WriteToken(context, token);
+            return n > 0 && s.Begin(token[..n], withReceived, ob: true) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
+        }
+
+        return s.Begin(user, withReceived, ob: false) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
     }
 
     /// <summary>RFC 3327 §5: the UA indicated Path support (<c>path</c> in Supported or Require).</summary>

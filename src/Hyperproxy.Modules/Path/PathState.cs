@@ -21,7 +21,10 @@ internal sealed class PathState : ModuleMessageState, IDeferredEdit
 
     public bool WithReceived { get; private set; }
 
-    public bool Begin(ReadOnlySpan<byte> user, bool withReceived)
+    /// <summary>The entry carries a flow token and <c>;ob</c> (RFC 5626 outbound).</summary>
+    public bool Ob { get; private set; }
+
+    public bool Begin(ReadOnlySpan<byte> user, bool withReceived, bool ob)
     {
         if (Pending || !user.TryCopyTo(_user))
         {
@@ -30,6 +33,7 @@ internal sealed class PathState : ModuleMessageState, IDeferredEdit
 
         _userLength = user.Length;
         WithReceived = withReceived;
+        Ob = ob;
         Pending = true;
         return true;
     }
@@ -63,6 +67,7 @@ internal sealed class PathState : ModuleMessageState, IDeferredEdit
     {
         Pending = false;
         WithReceived = false;
+        Ob = false;
         _userLength = 0;
     }
 
@@ -82,6 +87,11 @@ internal sealed class PathState : ModuleMessageState, IDeferredEdit
         }
 
         w.Append(ModuleStrings.Lr);
+        if (Ob)
+        {
+            w.Append(";ob"u8);
+        }
+
         if (received)
         {
             w.Append(ModuleStrings.ReceivedParam);

@@ -24,4 +24,13 @@ public enum RegistrarError : byte
     CallIdTooLong,
     TooManyContacts,
     PathNotSupported,
+
+    /// <summary>RFC 5626 §6: outbound asked for (Supported: outbound and reg-id) but the first hop did not do it: 439.</summary>
+    FirstHopLacksOutbound,
+
+    /// <summary><c>outbound_mode</c> 2 and the UA does not support outbound: 421 with <c>Require: outbound</c>.</summary>
+    OutboundRequired,
+
+    /// <summary>A Contact with <c>reg-id</c> but no <c>+sip.instance</c>, or a reg-id that is not a number: 400.</summary>
+    BadRegId,
 }

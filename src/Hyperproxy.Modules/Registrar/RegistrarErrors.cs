@@ -9,6 +9,8 @@ public static class RegistrarErrors
         RegistrarError.Internal or RegistrarError.StoreFailed or RegistrarError.AorTooLong => 500,
         RegistrarError.TooManyContacts => 503,
         RegistrarError.PathNotSupported => 420,
+        RegistrarError.OutboundRequired => 421,
+        RegistrarError.FirstHopLacksOutbound => 439,
         _ => 400,
     };
 
@@ -18,6 +20,8 @@ public static class RegistrarErrors
         500 => "Server Internal Error"u8,
         503 => "Service Unavailable"u8,
         420 => "Bad Extension"u8,
+        421 => "Extension Required"u8,
+        439 => "First Hop Lacks Outbound Support"u8,
         _ => "Bad Request"u8,
     };
 
@@ -44,6 +48,9 @@ public static class RegistrarErrors
         RegistrarError.CallIdTooLong => "Callid too long"u8,
         RegistrarError.TooManyContacts => "Too many registered contacts"u8,
         RegistrarError.PathNotSupported => "No support for found Path indicated"u8,
+        RegistrarError.FirstHopLacksOutbound => "First hop lacks outbound support"u8,
+        RegistrarError.OutboundRequired => "Outbound required"u8,
+        RegistrarError.BadRegId => "reg-id without +sip.instance or not a number"u8,
         _ => default,
     };
 }

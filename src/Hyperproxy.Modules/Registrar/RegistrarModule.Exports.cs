@@ -47,6 +47,9 @@ public sealed partial class RegistrarModule
         Int("max_domain_len", 64, v => MaxDomainLength = v, NotNegative),
         Int("max_aor_len", 256, v => MaxAorLength = v, NotNegative),
         Int("max_contact_len", 255, v => MaxContactLength = v, NotNegative),
+        Int("outbound_mode", 0, v => OutboundMode = v, v => v is >= 0 and <= 2 ? null
+            : $"{v} is not a mode; use 0 (outbound off: reg-id ignored), 1 (RFC 5626 outbound when the UA asks) or 2 (outbound required)"),
+        Int("flow_timer", 0, v => FlowTimer = v, v => v is >= 0 and <= 86400 ? null : $"{v} is out of range (0..86400 seconds)"),
         Int("expires_max_deviation", 0, v => ExpiresMaxDeviation = v, v => v is >= 0 and <= 1_000_000 ? null : $"{v} is out of range (0..1000000 seconds)"),
         Unsupported("tcp_persistent_flag", null, "Hyperproxy serves UDP only; there is no TCP connection to keep open"),
         Unsupported("sock_hdr_name", null, "save() keeps the socket the REGISTER arrived on; it takes no socket from a header"),
@@ -67,7 +70,7 @@ public sealed partial class RegistrarModule
         {
             NormaliseExpires();
             _receivedAvpSlot = -1;
-            return null;
+            return FlowTimer > 0 && OutboundMode == 0 ? "flow_timer goes in the 2xx of outbound registrations; set outbound_mode 1 or 2, or flow_timer 0" : null;
         },
     };
 
@@ -90,8 +93,7 @@ public sealed partial class RegistrarModule
         OnlyDefault("db_mode", 0, StoreInstead),
         Unsupported("db_url", null, StoreInstead),
         String("working_mode_preset", null, _ => { }, v => v is null or "single-instance-no-db" ? null : StoreInstead),
-        Unsupported("nat_bflag", null,
-            "Hyperproxy keeps a NAT'ed contact's source as its received (add_path_received, received_avp); lookup() sets no branch flag"),
+        String("nat_bflag", null, v => NatBflagName = v),
         OnlyDefault("desc_time_order", 0, "bindings are kept in q order, equal q oldest first (desc_time_order 0)"),
     ])
     {

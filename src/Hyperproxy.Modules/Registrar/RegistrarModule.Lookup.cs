@@ -68,6 +68,11 @@ public sealed partial class RegistrarModule
         foreach (ContactView c in reader.GetContacts(s.Now))
         {
             valid++;
+            if (c.RegId >= 0 && !c.Instance.IsEmpty && HasNewerFlow(reader, c, s.Now))
+            {
+                continue; // RFC 5626 §5.3: one flow per instance in the target set, the most recently registered
+            }
+
             if (flags.MethodFiltering && !MethodMask.Allows(c.Methods, m.Method))
             {
                 continue;
@@ -117,6 +122,21 @@ public sealed partial class RegistrarModule
         }
 
         return valid > 0 ? RegistrarResult.MethodNotAllowed : RegistrarResult.NotFound;
+    }
+
+    /// <summary>Another valid binding of the same +sip.instance (an outbound flow, reg-id set) registered after <paramref name="c"/>.</summary>
+    private static bool HasNewerFlow(LocationRecordReader reader, in ContactView c, long now)
+    {
+        foreach (ContactView other in reader.GetContacts(now))
+        {
+            if (other.RegId >= 0 && other.RegId != c.RegId && other.Instance.SequenceEqual(c.Instance)
+                && (other.LastModified > c.LastModified || (other.LastModified == c.LastModified && other.RegId > c.RegId)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The AoR's record from a fetch (growing the buffer when needed): Found (or NotFound: empty), Pending, Failed.</summary>

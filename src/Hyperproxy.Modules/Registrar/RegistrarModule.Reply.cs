@@ -57,6 +57,23 @@ public sealed partial class RegistrarModule
             w.Append(RegistrarStrings.Crlf);
         }
 
+        if (error == RegistrarError.None && s.Outbound)
+        {
+            // RFC 5626 §6: the registrar did outbound; Flow-Timer tells the UA how often to keep the flow alive.
+            w.Append(RegistrarStrings.RequireOutbound);
+            if (FlowTimer > 0)
+            {
+                w.Append(RegistrarStrings.FlowTimerHeader);
+                Span<byte> seconds = stackalloc byte[12];
+                w.Append(seconds[..ScriptText.WriteInt(FlowTimer, seconds)]);
+                w.Append(RegistrarStrings.Crlf);
+            }
+        }
+        else if (error == RegistrarError.OutboundRequired)
+        {
+            w.Append(RegistrarStrings.RequireOutbound);
+        }
+
         int code = RegistrarErrors.StatusCode(error);
         if (error != RegistrarError.None)
         {
@@ -120,6 +137,14 @@ public sealed partial class RegistrarModule
             w.Append(RegistrarStrings.ExpiresParam);
             long left = c.Expires == 0 ? 0 : c.Expires - s.Now;
             w.Append(digits[..ScriptText.WriteInt((int)Math.Clamp(left, int.MinValue, int.MaxValue), digits)]);
+            if (c.RegId >= 0 && !c.Instance.IsEmpty)
+            {
+                w.Append(RegistrarStrings.InstanceParam);
+                w.Append(c.Instance);
+                w.Append(RegistrarStrings.RegIdParam);
+                w.Append(digits[..ScriptText.WriteInt(c.RegId, digits)]);
+            }
+
             if (!c.Received.IsEmpty)
             {
                 w.Append((byte)';');

@@ -115,6 +115,11 @@ public sealed partial class RegistrarModule
         }
 
         RegistrarError error = ReadContacts(s, m, headerExpires, out star);
+        if (error == RegistrarError.None && !star)
+        {
+            error = DecideOutbound(s, m);
+        }
+
         if (error != RegistrarError.None)
         {
             return error;
@@ -198,6 +203,78 @@ public sealed partial class RegistrarModule
         return RegistrarError.None;
     }
 
+    /// <summary>
+    /// RFC 5626 §6 with <c>outbound_mode</c> on: a REGISTER with Supported (or Require): outbound and a Contact with
+    /// reg-id is an outbound registration when its first hop did outbound (the first Path URI has <c>ob</c>, or there
+    /// is no Path and a single Via: we are the first hop), else 439; reg-id needs +sip.instance (400). Without
+    /// outbound every reg-id is ignored (mode 2: 421 when the UA does not support outbound).
+    /// </summary>
+    private RegistrarError DecideOutbound(RegistrarState s, SipMessage m)
+    {
+        s.Outbound = false;
+        bool supported = OutboundMode != 0
+            && (OptionTags.Contains(m, HeaderId.Supported, RegistrarStrings.OutboundTag) || OptionTags.Contains(m, HeaderId.Require, RegistrarStrings.OutboundTag));
+        bool regIds = false;
+        for (int i = 0; i < s.ContactCount && supported; i++)
+        {
+            ref RequestContact r = ref s.Contacts[i];
+            if (r.RegId >= 0)
+            {
+                if (!r.Instance.IsPresent)
+                {
+                    return RegistrarError.BadRegId;
+                }
+
+                regIds = true;
+            }
+        }
+
+        if (!supported || !regIds)
+        {
+            for (int i = 0; i < s.ContactCount; i++)
+            {
+                s.Contacts[i].RegId = -1;
+            }
+
+            return !supported && OutboundMode == 2 && s.ContactCount > 0 ? RegistrarError.OutboundRequired : RegistrarError.None;
+        }
+
+        if (!FirstHopDidOutbound(m))
+        {
+            return RegistrarError.FirstHopLacksOutbound;
+        }
+
+        s.Outbound = true;
+        return RegistrarError.None;
+    }
+
+    /// <summary>The first Path URI carries <c>ob</c>; without Path, the REGISTER has one Via (we are its first hop).</summary>
+    internal static bool FirstHopDidOutbound(SipMessage m)
+    {
+        if (m.Has(HeaderId.Path))
+        {
+            if (m.GetFirst(HeaderId.Path, out NameAddr first) != SipError.None)
+            {
+                return false;
+            }
+
+            ReadOnlySpan<byte> text = m.Span(first.Uri);
+            return SipUri.TryParse(text, out SipUri uri) && uri.Params.IsPresent
+                && SipParams.TryFind(text.Slice(uri.Params.Start, uri.Params.Length), "ob"u8, out _);
+        }
+
+        int vias = 0;
+        foreach (HeaderValue _ in m.Values(HeaderId.Via))
+        {
+            if (++vias > 1)
+            {
+                return false;
+            }
+        }
+
+        return vias == 1;
+    }
+
     /// <summary>Step 3 and the per-contact expires/q/received of step 8.</summary>
     private RegistrarError ReadContacts(RegistrarState s, SipMessage m, int headerExpires, out bool star)
     {
@@ -239,6 +316,17 @@ public sealed partial class RegistrarModule
             ref RequestContact r = ref s.Contacts[s.ContactCount];
             r.Uri = na.Uri;
             r.Instance = na.Instance;
+            r.RegId = -1;
+            if (na.RegId.IsPresent)
+            {
+                if (!SipText.TryParseUInt(m.Span(na.RegId), int.MaxValue, out uint regId))
+                {
+                    return RegistrarError.BadRegId;
+                }
+
+                r.RegId = (int)regId;
+            }
+
             r.Received = TextRange.None;
             if (na.Params.IsPresent && SipParams.TryFind(m.Span(na.Params), ReceivedName, out TextRange received) && received.IsPresent)
             {

@@ -53,6 +53,29 @@ public sealed partial class RegistrarModule
     public int ExpiresMaxDeviation { get; private set; }
 
     public int MaxContacts { get; private set; }
+
+    /// <summary>
+    /// <c>outbound_mode</c> (Kamailio registrar's name; OpenSIPS has no outbound): 0 reg-id is ignored; 1 RFC 5626
+    /// outbound when the REGISTER has Supported: outbound and a reg-id (bindings keyed by instance and reg-id, 439 when
+    /// the first hop lacks outbound, Require: outbound in the 2xx); 2 as 1, and a REGISTER without outbound support gets 421.
+    /// </summary>
+    public int OutboundMode { get; private set; }
+
+    /// <summary><c>flow_timer</c>: the Flow-Timer (seconds) of an outbound registration's 2xx; 0 = none.</summary>
+    public int FlowTimer { get; private set; }
+
+    /// <summary>usrloc <c>nat_bflag</c> as written (a branch flag name or number), null when not set.</summary>
+    public string? NatBflagName { get; private set; }
+
+    /// <summary>
+    /// usrloc <c>nat_bflag</c>'s bit, -1 when unset: save() marks a binding NAT'ed when the REGISTER carries it
+    /// (the binding's branch flags keep it, so lookup() sets it again); nathelper's ping_nated_only pings those.
+    /// </summary>
+    public int NatBflag { get; private set; } = -1;
+
+    /// <summary>Resolves <c>nat_bflag</c> against the script's branch flags (a name the script never sets is an error).</summary>
+    public void ResolveFlags(Script.Binding.ScriptProgram program) =>
+        NatBflag = Nathelper.NathelperModule.ResolveBranchFlag(program, UsrlocName, "nat_bflag", NatBflagName);
     public int RetryAfter { get; private set; }
     public bool AllowDupCSeq { get; private set; }
     public int MaxUsernameLength { get; private set; }

@@ -41,7 +41,7 @@ internal sealed partial class RegistrarState
         {
             ref RequestContact r = ref Contacts[i];
             ReadOnlySpan<byte> uri = message.Slice(r.Uri.Start, r.Uri.Length);
-            int match = FindMatch(reader, uri, callId);
+            int match = Outbound && r.RegId >= 0 ? FindFlow(reader, in r) : FindMatch(reader, uri, callId);
             if (match >= 0)
             {
                 ref BindingSlot slot = ref Slots[match];
@@ -176,6 +176,36 @@ internal sealed partial class RegistrarState
         return -1;
     }
 
+    /// <summary>RFC 5626 §6: an outbound binding is the one with the same +sip.instance and reg-id, whatever its Contact URI.</summary>
+    private int FindFlow(LocationRecordReader reader, in RequestContact r)
+    {
+        ReadOnlySpan<byte> message = Message.Bytes;
+        ReadOnlySpan<byte> instance = message.Slice(r.Instance.Start, r.Instance.Length);
+        for (int s = 0; s < SlotCount; s++)
+        {
+            ref BindingSlot slot = ref Slots[s];
+            if (slot.Deleted)
+            {
+                continue;
+            }
+
+            if (slot.Request >= 0)
+            {
+                ref RequestContact other = ref Contacts[slot.Request];
+                if (other.RegId == r.RegId && other.Instance.IsPresent && message.Slice(other.Instance.Start, other.Instance.Length).SequenceEqual(instance))
+                {
+                    return s;
+                }
+            }
+            else if (TryGetContact(reader, slot.Stored, out ContactView stored) && stored.RegId == r.RegId && stored.Instance.SequenceEqual(instance))
+            {
+                return s;
+            }
+        }
+
+        return -1;
+    }
+
     private int CountLive()
     {
         int n = 0;
@@ -248,6 +278,7 @@ internal sealed partial class RegistrarState
         fields.Socket = (ushort)Socket;
         fields.BranchFlags = BranchFlags;
         fields.Methods = Methods;
+        fields.RegId = Outbound ? r.RegId : -1;
         ReadOnlySpan<byte> received = default;
         if (PathReceivedLength > 0)
         {
@@ -261,6 +292,11 @@ internal sealed partial class RegistrarState
         else if (AvpReceivedLength > 0)
         {
             received = AvpReceived.AsSpan(0, AvpReceivedLength);
+        }
+
+        if (Module.NatBflag >= 0 && (BranchFlags & (1u << Module.NatBflag)) != 0)
+        {
+            fields.Flags |= ContactFlags.Nat;
         }
 
         if (Flags.MemoryOnly)

@@ -75,6 +75,9 @@ internal sealed partial class RegistrarState : ModuleMessageState
     public int MaxContacts;
     public int MatchingMode;
 
+    /// <summary>RFC 5626 outbound applies to this REGISTER (bindings keyed by +sip.instance and reg-id).</summary>
+    public bool Outbound;
+
     // ---- results of the updater's last run ----
 
     public RegistrarError Error;
@@ -113,5 +116,6 @@ internal sealed partial class RegistrarState : ModuleMessageState
         _recordLength = 0;
         Error = RegistrarError.None;
         Flags = SaveFlags.Default;
+        Outbound = false;
     }
 }

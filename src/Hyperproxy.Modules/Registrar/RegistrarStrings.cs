@@ -14,4 +14,9 @@ internal static class RegistrarStrings
     public static ReadOnlySpan<byte> RetryAfterHeader => "Retry-After: "u8;
     public static ReadOnlySpan<byte> RouteHeader => "Route: "u8;
     public static ReadOnlySpan<byte> Crlf => "\r\n"u8;
+    public static ReadOnlySpan<byte> RequireOutbound => "Require: outbound\r\n"u8;
+    public static ReadOnlySpan<byte> FlowTimerHeader => "Flow-Timer: "u8;
+    public static ReadOnlySpan<byte> InstanceParam => ";+sip.instance="u8;
+    public static ReadOnlySpan<byte> RegIdParam => ";reg-id="u8;
+    public static ReadOnlySpan<byte> OutboundTag => "outbound"u8;
 }

@@ -19,4 +19,7 @@ internal struct RequestContact
 
     /// <summary><c>+sip.instance</c> as written, or None.</summary>
     public TextRange Instance;
+
+    /// <summary>RFC 5626 <c>reg-id</c>, -1 when absent (or when outbound does not apply to this REGISTER).</summary>
+    public int RegId;
 }

@@ -26,6 +26,17 @@ public sealed partial class RrModule
             return ScriptResult.False;
         }
 
+        if (Outbound is not null && Outbound.AppliesToRequest(context))
+        {
+            // RFC 5626 §5.2: the flow token is the user part of our Record-Route URI, with ;ob.
+            Span<byte> token = stackalloc byte[64];
+            Span<byte> withOb = stackalloc byte[parameters.Length + 3];
+            int n = Outbound.WriteToken(context, token);
+            ";ob"u8.CopyTo(withOb);
+            parameters.CopyTo(withOb[3..]);
+            return n > 0 && s.BeginRecord(token[..n], withOb) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
+        }
+
         if (!s.BeginRecord(AddUsername ? RequestUser(context) : default, parameters) || !context.Defer(s))
         {
             return ScriptResult.False;
@@ -33,6 +44,9 @@ public sealed partial class RrModule
 
         return ScriptResult.True;
     }
+
+    /// <summary>The outbound module (set by the catalog); it decides whether record_route() puts a flow token in.</summary>
+    public Outbound.OutboundModule? Outbound { get; set; }
 
     /// <summary>record_route_preset(s1[, s2]): <c>Record-Route: &lt;sip:s1;...&gt;</c> (and s2 after it).</summary>
     public int RecordRoutePreset(ScriptContext context, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, bool hasSecond)

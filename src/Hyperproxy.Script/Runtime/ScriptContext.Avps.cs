@@ -71,6 +71,21 @@ public sealed partial class ScriptContext
     /// </summary>
     public bool AddAvp(int slot, byte[] bytes) => (uint)slot < (uint)_avpHead.Length && PushAvp(slot, ScriptValue.FromBytes(bytes));
 
+    /// <summary>Adds a copy of <paramref name="bytes"/> to the <c>$avp</c> in <paramref name="slot"/> (nothing allocated); false when full.</summary>
+    public bool AddAvpCopy(int slot, ReadOnlySpan<byte> bytes)
+    {
+        if ((uint)slot >= (uint)_avpHead.Length)
+        {
+            return false;
+        }
+
+        int mark = ArenaMark;
+        ScriptValue value = Store(bytes);
+        bool added = !value.IsNull && PushAvp(slot, value);
+        ArenaRelease(mark);
+        return added;
+    }
+
     /// <summary>The value at <paramref name="index"/> (0 = last added; negative counts from the oldest), or NULL.</summary>
     internal ScriptValue GetAvp(int slot, int index)
     {

@@ -81,6 +81,9 @@ public sealed partial class ScriptContext
 
     public bool Dropped { get; internal set; }
 
+    /// <summary>The request is for an outbound flow (RFC 5626) that is dead: forward()/t_relay() fail with 430 Flow Failed.</summary>
+    public bool FlowFailed { get; set; }
+
     /// <summary>force_rport() was called: replies go to the source port.</summary>
     public bool RportForced { get; set; }
 
@@ -149,6 +152,7 @@ public sealed partial class ScriptContext
         Dropped = false;
         Suspended = false;
         RportForced = false;
+        FlowFailed = false;
         AddLocalRport = false;
         Answered = false;
         ExtraBranches = 0;

@@ -24,6 +24,7 @@ public sealed class ProxyServer : IDisposable
     private DurableReplyStats[] _replyStats = [];
     private ScriptTimerThread? _timers;
     private Modules.Dispatcher.DispatcherProber? _dispatcherProber;
+    private Modules.Nathelper.NatPinger? _pinger;
     private Hyperproxy.Management.ManagementServer? _management;
     private Hyperproxy.Management.Tracing.TracerThread? _tracer;
 
@@ -153,7 +154,10 @@ public sealed class ProxyServer : IDisposable
             // tm: one hand-off ring per pair of workers, so a reply the kernel gives to another worker reaches the transaction's owner.
             var hub = script.Transactions is not null ? new Proxy.Transactions.TransactionHub(pool.Workers.Count) : null;
             NextHopResolver shared = resolver;
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams });
+            Modules.Outbound.FlowTable? flows = catalog.Outbound.Enabled ? catalog.Outbound.Flows : null;
+            Modules.Nathelper.NatPinger? pinger = server._pinger = StartPinger(script, catalog, store, identity, pool);
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows });
+            pinger?.Start();
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._dispatcherProber = Modules.Dispatcher.DispatcherProber.StartFor(catalog.Dispatcher, FirstUdpAddress(pool.LocalAddresses));
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
@@ -163,6 +167,7 @@ public sealed class ProxyServer : IDisposable
         {
             server?._management?.Dispose();
             server?._dispatcherProber?.Dispose();
+            server?._pinger?.Dispose();
             server?._tracer?.Dispose();
             pool.Dispose();
             resolver?.Dispose();
@@ -174,6 +179,39 @@ public sealed class ProxyServer : IDisposable
     /// <summary>The IP dispatcher's probes leave from: the first listener's (UDP first in the socket order).</summary>
     private static System.Net.IPAddress FirstUdpAddress(IReadOnlyList<NetAddress> addresses) =>
         addresses.Count > 0 ? addresses[0].ToIPEndPoint().Address : System.Net.IPAddress.Loopback;
+
+    /// <summary>
+    /// nathelper's pinger when the script loads nathelper with natping_interval &gt; 0: it walks the embedded location
+    /// table (a Redis-shared table is refused: every node would ping every contact) and hands its pings to the workers.
+    /// </summary>
+    private static Modules.Nathelper.NatPinger? StartPinger(CompiledScript script, ModuleCatalog catalog, ILocationStore? store, ProxyIdentity identity, WorkerPool pool)
+    {
+        Modules.Nathelper.NathelperModule nathelper = catalog.Nathelper;
+        if (!script.Program.IsModuleLoaded(Modules.Nathelper.NathelperModule.Name) || nathelper.NatpingInterval <= 0)
+        {
+            return null;
+        }
+
+        if (store is not ILocationListing)
+        {
+            throw new StartupException("nathelper: natping_interval pings the contacts of the embedded location table; "
+                + "with a location table shared on Redis every node would ping every contact, so pinging is not done there: set natping_interval 0");
+        }
+
+        var sockets = new Modules.Nathelper.NatPingSocket[identity.SocketCount];
+        for (int i = 0; i < sockets.Length; i++)
+        {
+            sockets[i] = new Modules.Nathelper.NatPingSocket(pool.Protocols[i] == TransportProtocol.Udp, identity.Bound(i).Family,
+                identity.AdvertisedHost(i).ToArray(), identity.AdvertisedPort(i));
+        }
+
+        RegistrarModule registrar = catalog.Registrar;
+        nathelper.Log = Log.Notice;
+        var pinger = new Modules.Nathelper.NatPinger(nathelper, store, sockets, pool.Workers.Count, () => registrar.Clock.UnixSeconds);
+        nathelper.Pinger = pinger;
+        Log.Notice($"nathelper: pinging {(nathelper.PingNatedOnly ? "NAT'ed " : "")}contacts every {nathelper.NatpingInterval} s, spread over the interval");
+        return pinger;
+    }
 
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
@@ -335,6 +373,9 @@ public sealed class ProxyServer : IDisposable
             sum.RequestsParked += Volatile.Read(ref c.RequestsParked);
             sum.RequestsResumed += Volatile.Read(ref c.RequestsResumed);
             sum.ParkingFull += Volatile.Read(ref c.ParkingFull);
+            sum.StunAnswered += Volatile.Read(ref c.StunAnswered);
+            sum.NatPingsSent += Volatile.Read(ref c.NatPingsSent);
+            sum.NatPingReplies += Volatile.Read(ref c.NatPingReplies);
         }
 
         return sum;
@@ -370,7 +411,9 @@ public sealed class ProxyServer : IDisposable
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
             + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
-            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}");
+            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}")
+            + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
+                : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}");
 
     public void Dispose()
     {
@@ -378,6 +421,7 @@ public sealed class ProxyServer : IDisposable
         _management?.Dispose();
         _timers?.Dispose();
         _dispatcherProber?.Dispose();
+        _pinger?.Dispose();
         _pool.Stop();
         _tracer?.Dispose();
         _resolver.Dispose();

@@ -51,7 +51,7 @@ internal sealed class ProxyHarness : IDisposable
         var sent = new Sent[Outgoing.Count];
         for (int i = 0; i < sent.Length; i++)
         {
-            sent[i] = new Sent(Encoding.UTF8.GetString(Outgoing.Payload(i)), Outgoing.Peer(i), Outgoing.SocketIndex(i));
+            sent[i] = new Sent(Encoding.UTF8.GetString(Outgoing.Payload(i)), Outgoing.Peer(i), Outgoing.SocketIndex(i)) { Raw = Outgoing.Payload(i).ToArray() };
         }
 
         return sent;
@@ -68,6 +68,9 @@ internal sealed class ProxyHarness : IDisposable
 
     internal sealed record Sent(string Text, NetAddress Destination, int Socket)
     {
+        /// <summary>The datagram's bytes (binary answers such as STUN).</summary>
+        public byte[] Raw { get; init; } = [];
+
         public SipMessage Parse()
         {
             var m = new SipMessage();

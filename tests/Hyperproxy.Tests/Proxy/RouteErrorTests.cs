@@ -24,6 +24,7 @@ public sealed class RouteErrorTests
     [InlineData(RouteError.Loop, 482, "Loop Detected", -1)]
     [InlineData(RouteError.Internal, 500, "Server Internal Error", -1)]
     [InlineData(RouteError.OutputFull, 0, "", -6)]
+    [InlineData(RouteError.FlowFailed, 430, "Flow Failed", -3)]
     public void EachRouteErrorHasItsReplyAndReturnCode(RouteError error, int code, string reason, int returnCode)
     {
         Assert.Equal(code, RouteErrors.StatusCode(error));
