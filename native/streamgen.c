@@ -11,12 +11,13 @@
  *             session resumption), one OPTIONS, its reply, close; a new session replaces each closed
  *             one. ok/s is sessions/s; latency runs from connect() to the reply, and the handshake
  *             alone is reported as handshake_p50_us...
- * idle        N connections held open and silent: a warm-up wave (--warm) opened and pinged first,
- *             the server's memory read, the rest opened (--parallel connects at once, source addresses
- *             spread over --sources so the ephemeral ports suffice), memory read again after
- *             --settle-ms, then RFC 5626 CRLFCRLF pings on --ping connections spread over all of them,
- *             each expecting its CRLF pong within -T. Reports the server's RSS/PSS growth per
- *             connection opened after the warm-up wave.
+ * idle        N connections held open and silent. Each counts as open once the server answered its
+ *             first RFC 5626 CRLFCRLF ping with a CRLF pong (so the server accepted it, not just the
+ *             kernel's queue). A warm-up wave (--warm) first, the server's memory read, the rest opened
+ *             (--parallel under way at once, source addresses spread over --sources so the ephemeral
+ *             ports suffice), memory read again after --settle-ms, then pings on --ping connections
+ *             spread over all of them, each expecting its pong within -T. Reports the server's RSS/PSS
+ *             growth per connection opened after the warm-up wave.
  *
  * Every connection binds to the next address of --sources (default: the kernel's choice). */
 #define _GNU_SOURCE
@@ -588,7 +589,46 @@ static void print_json(uint64_t sent, double secs, double gen_cpu, double gen_bu
 
 static int s_pids[64], s_npids;
 
-/* opens connections [from, to) with at most `parallel` connecting at once; returns how many are open */
+/* a CRLFCRLF ping (RFC 5626 3.5.1) on open connection i; 0 when it went out */
+static int ping(int i)
+{
+    conn *c = &s_conns[i];
+    c->ponged = 0;
+    c->pinged = 1;
+    c->in_len = 0;
+    memcpy(c->out, "\r\n\r\n", 4);
+    c->out_len = 4;
+    c->out_off = 0;
+    if (conn_flush(i) != 0)
+        return -1;
+    s_c.pings++;
+    return 0;
+}
+
+/* reads what connection i has; 1 when its ping got the CRLF pong, -1 when it closed */
+static int read_pong(int i)
+{
+    conn *c = &s_conns[i];
+    int ww = 0;
+    long r = conn_read(c, c->in + c->in_len, 64 - c->in_len, &ww);
+    if (r < 0)
+        return -1;
+    c->in_len += (size_t)r;
+    size_t crlf = 0;
+    while (crlf < c->in_len && (c->in[crlf] == '\r' || c->in[crlf] == '\n'))
+        crlf++;
+    int pong = c->pinged && !c->ponged && crlf >= 2;
+    if (pong) {
+        c->ponged = 1;
+        s_c.pongs++;
+    }
+    if (crlf >= 2 || c->in_len == 64)
+        c->in_len = 0;
+    return pong;
+}
+
+/* opens connections [from, to) with at most `parallel` under way at once; a connection counts as open once
+ * the server answered its first ping (so it was accepted, not just queued by the kernel); returns how many */
 static long open_range(long from, long to, uint64_t deadline)
 {
     long next = from, open = 0, pending = 0;
@@ -606,21 +646,32 @@ static long open_range(long from, long to, uint64_t deadline)
             conn *c = &s_conns[i];
             if (c->state == C_CONNECTING || c->state == C_TLS) {
                 int r = establish(i, now);
-                if (r != 0)
+                if (r < 0)
                     pending--;
-                if (r == 1) {
-                    open++;
-                    watch(i, EPOLLIN | EPOLLRDHUP);
-                }
-            } else if (c->state == C_OPEN) {
-                char buf[256];
-                int ww = 0;
-                long r = conn_read(c, buf, sizeof buf, &ww);
-                if (r < 0) {
+                if (r == 1 && ping(i) != 0) {
+                    pending--;
                     s_c.closed_by_peer++;
                     conn_close(i, 0);
-                    open--;
                 }
+                continue;
+            }
+            if (c->state != C_OPEN)
+                continue;
+            if (ev[k].events & EPOLLOUT)
+                conn_flush(i);
+            int was_open = c->ponged;
+            int r = read_pong(i);
+            if (r < 0) {
+                s_c.closed_by_peer++;
+                conn_close(i, 0);
+                if (was_open)
+                    open--;
+                else
+                    pending--;
+            } else if (r == 1) {
+                c->pinged = 0;
+                pending--;
+                open++;
             }
         }
     }
@@ -632,20 +683,13 @@ static void ping_range(long from, long to, long step)
 {
     long waiting = 0;
     for (long i = from; i < to; i += step) {
-        conn *c = &s_conns[i];
-        if (c->state != C_OPEN)
+        if (s_conns[i].state != C_OPEN)
             continue;
-        c->ponged = 0;
-        c->pinged = 1;
-        memcpy(c->out, "\r\n\r\n", 4);
-        c->out_len = 4;
-        c->out_off = 0;
-        if (conn_flush((int)i) != 0) {
+        if (ping((int)i) != 0) {
             s_c.closed_by_peer++;
             conn_close((int)i, 0);
             continue;
         }
-        s_c.pings++;
         waiting++;
     }
     uint64_t deadline = now_ns() + (uint64_t)(s_o.timeout_ms * 1e6);
@@ -659,26 +703,14 @@ static void ping_range(long from, long to, long step)
                 continue;
             if (ev[k].events & EPOLLOUT)
                 conn_flush(i);
-            int ww = 0;
-            long r = conn_read(c, c->in + c->in_len, 64 - c->in_len, &ww);
+            int was_waiting = c->pinged && !c->ponged;
+            int r = read_pong(i);
             if (r < 0) {
                 s_c.closed_by_peer++;
-                if (c->pinged && !c->ponged)
-                    waiting--;
                 conn_close(i, 0);
-                continue;
             }
-            c->in_len += (size_t)r;
-            size_t crlf = 0;
-            while (crlf < c->in_len && (c->in[crlf] == '\r' || c->in[crlf] == '\n'))
-                crlf++;
-            if (c->pinged && !c->ponged && crlf >= 2) {
-                c->ponged = 1;
-                s_c.pongs++;
+            if (was_waiting && r != 0)
                 waiting--;
-            }
-            if (crlf >= 2 || c->in_len == 64)
-                c->in_len = 0;
         }
     }
     for (long i = from; i < to; i += step)
@@ -698,7 +730,6 @@ static int run_idle(void)
     }
     uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(s_o.duration * 1e9);
     long open = open_range(0, warm, deadline);
-    ping_range(0, warm, 1);
     fprintf(stderr, "streamgen: warm-up wave: %ld of %ld open, %llu pongs of %llu pings\n", open, warm,
             (unsigned long long)s_c.pongs, (unsigned long long)s_c.pings);
     uint64_t settle = now_ns() + (uint64_t)s_o.settle_ms * 500000ull; /* half the settle time */
@@ -725,9 +756,7 @@ static int run_idle(void)
         for (int k = 0; k < n; k++) {
             int i = (int)ev[k].data.u32;
             if (s_conns[i].state == C_OPEN) {
-                char buf[256];
-                int ww = 0;
-                if (conn_read(&s_conns[i], buf, sizeof buf, &ww) < 0) {
+                if (read_pong(i) < 0) {
                     s_c.closed_by_peer++;
                     conn_close(i, 0);
                     open--;
@@ -743,6 +772,7 @@ static int run_idle(void)
     long pstep = pings > 0 ? total / pings : 1;
     if (pstep < 1)
         pstep = 1;
+    s_c.pings = s_c.pongs = 0; /* the opening pings are in `open`; these are the idle ones */
     ping_range(0, total, pstep);
     long still = 0;
     for (long i = 0; i < total; i++)
