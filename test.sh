@@ -15,6 +15,7 @@ command -v cmake    >/dev/null 2>&1 || need+=(cmake)
 command -v gcc      >/dev/null 2>&1 || need+=(gcc)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v openssl  >/dev/null 2>&1 || need+=(openssl)
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "test.sh: missing ${need[*]}; run as root (or install them) first" >&2
