@@ -8,8 +8,8 @@
 #                               tcp-options,tls-options,tls-handshakes,tcp-idle,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
-# --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
-# rows, under ~10 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
+# --quick: 5 s per run, under 6 minutes in all. Default: 10 s per run plus open-loop latency
+# rows, under ~14 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
 # threads), the generator to CPU 1. A system that cannot run gets a "skipped: why" row.
 # --rounds N: the whole sequence N times over (systems interleaved, so a VM that drifts affects
 # all alike); each row reports its median round with the range, each ratio the median of the
