@@ -100,6 +100,12 @@ def contaminated(r):
 
 
 def load(r):
+    if r.get("transport") in ("tcp", "tls"):  # streamgen
+        if is_idle(r):
+            return f"{fmt_int(r.get('idle_target', 0))} idle"
+        if r.get("scenario") == "handshake":
+            return f"{r.get('connections')} sessions at once"
+        return f"{r.get('connections')} conns x window {r.get('window')}"
     if r.get("rate_target"):
         return f"open {fmt_int(r['rate_target'])}/s"
     return f"window {r.get('window')}"
