@@ -5,11 +5,12 @@
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,
-#                               options-polled,options-traced,register-cluster,natping]
+#                               options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,
+#                               register-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
-# --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
-# rows, under ~10 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
+# --quick: 5 s per run, under 6 minutes in all. Default: 10 s per run plus open-loop latency
+# rows, under ~14 minutes. Every server runs pinned to CPU 0 (taskset: all its processes and
 # threads), the generator to CPU 1. A system that cannot run gets a "skipped: why" row.
 # --rounds N: the whole sequence N times over (systems interleaved, so a VM that drifts affects
 # all alike); each row reports its median round with the range, each ratio the median of the
@@ -44,6 +45,17 @@
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
 # the row is added to it (redis_cpu_s).
+# tcp-options / tls-options: OPTIONS over BENCH_STREAM_CONNECTIONS (default 16) persistent TCP / TLS connections,
+# BENCH_STREAM_WINDOW (default 16) pipelined on each, driven by native/streamgen (replies cut by Content-Length);
+# the C stream reflector (echo, sl 200; native/streamreflector, OpenSSL for TLS) is the ceiling, then Hyperproxy and
+# Kamailio 5.6 (perf/kamailio/options-stream.cfg, tls.so for TLS) answering 200 statelessly. TLS uses a certificate
+# openssl makes for the run (EC P-256; in the logs folder), the same for every server.
+# tls-handshakes: 64 sessions in parallel, each connect + full TLS handshake (no resumption) + one OPTIONS + close;
+# ok/s = sessions/s, each system's handshakes/s next to the stream reflector's.
+# tcp-idle: BENCH_IDLE_CONNECTIONS (default 50000) idle TCP connections to Hyperproxy (perf/hyperproxy/tcp-idle.cfg
+# raises tcp_max_connections), 250 per source address 127.0.0.2.., CRLFCRLF pings on 1000 of them; reports the
+# server's RSS/PSS growth per connection. The open files limit is raised to fit (capped by the hard limit when
+# this process may not raise it: the row then says how many connections it held).
 # --readme: also keep this run as the one the README quotes: perf/readme-run.json (the raw results,
 # committed) and the README's table printed from it (perf/results/DATE.readme.md is written anyway).
 # --base-port P: the first UDP port on 127.0.0.1 (default $BENCH_BASE_PORT, else 15100); each row
@@ -70,6 +82,14 @@
 #   BENCH_NATPING_CONTACTS     NAT'ed contacts in the natping scenario (default 1000000); BENCH_NATPING_INTERVAL
 #                              its natping_interval (default 30 s), BENCH_NATPING_LOAD_S the seconds of
 #                              REGISTERs that load them (default 40)
+#   BENCH_STREAM_CONNECTIONS   tcp-options/tls-options: persistent connections (default 16)
+#   BENCH_STREAM_WINDOW        requests in flight on each (default 16)
+#   BENCH_HANDSHAKE_PARALLEL   tls-handshakes: sessions in parallel (default 64)
+#   BENCH_IDLE_CONNECTIONS     tcp-idle: connections held (default 50000)
+#   HYPERPROXY_ARGS_TCP_OPTIONS / _TLS_OPTIONS / _TLS_HANDSHAKES / _TCP_IDLE  per-scenario command of the stream
+#                              scenarios (default: run --listen tcp:127.0.0.1:{PORT} --workers 1 --cpus 0; TLS:
+#                              --listen tls:... --tls-cert {CERT} --tls-key {KEY}; tcp-idle adds
+#                              --config perf/hyperproxy/tcp-idle.cfg); HYPERPROXY_ARGS is not used for them
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
 #                              busy machine are flagged in the table
@@ -82,7 +102,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -103,7 +123,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,75p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,95p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -124,6 +144,13 @@ NATPING_CONTACTS=${BENCH_NATPING_CONTACTS:-1000000}
 NATPING_INTERVAL=${BENCH_NATPING_INTERVAL:-30}
 NATPING_LOAD_S=${BENCH_NATPING_LOAD_S:-40}
 HOLD_CALLS=${BENCH_HOLD_CALLS:-200000}
+STREAM_CONNS=${BENCH_STREAM_CONNECTIONS:-16}
+STREAM_WINDOW=${BENCH_STREAM_WINDOW:-16}
+HANDSHAKE_PARALLEL=${BENCH_HANDSHAKE_PARALLEL:-64}
+IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-50000}
+HP_ARGS_STREAM_DEFAULT='run --listen {PROTO}:127.0.0.1:{PORT} --workers 1 --cpus 0'
+SRV_PROTO=udp        # the transport the next server listens on (udp, tcp, tls)
+GEN_BIN=""           # the generator of the next rows (udpgen unless a stream scenario sets streamgen)
 LATENCY_RATE=20000
 QUIET_PCT=10         # a CPU busier than this before a run means someone else is using it
 QUIET_WAITED=0       # seconds spent waiting for quiet so far (each wait turn is ~1 s)
@@ -209,12 +236,19 @@ udp_port_bound() {
     grep -q -- "$hex" /proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
-# wait_ready PID PORT: the process is alive and the port bound, within 20 s
+# tcp_port_listening PORT: a socket listens on the TCP port (state 0A in /proc/net/tcp*)
+tcp_port_listening() {
+    local hex
+    hex=$(printf ':%04X' "$1")
+    awk -v p="$hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# wait_ready PID PORT: the process is alive and the port bound (UDP, or listening on TCP for stream rows), within 20 s
 wait_ready() {
     local i
     for i in $(seq 1 200); do
         kill -0 "$1" 2>/dev/null || return 1
-        udp_port_bound "$2" && return 0
+        if [[ $SRV_PROTO == udp ]]; then udp_port_bound "$2" && return 0; else tcp_port_listening "$2" && return 0; fi
         sleep 0.1
     done
     return 1
@@ -260,7 +294,10 @@ if [[ $BUILD -eq 1 ]]; then
 fi
 REFLECTOR="$ROOT/native/build/reflector"
 UDPGEN="$ROOT/native/build/udpgen"
-[[ -x $UDPGEN && -x $REFLECTOR ]] || { log "native/build has no udpgen/reflector (run without --no-build)"; exit 1; }
+STREAMGEN="$ROOT/native/build/streamgen"
+SREFLECTOR="$ROOT/native/build/streamreflector"
+[[ -x $UDPGEN && -x $REFLECTOR && -x $STREAMGEN && -x $SREFLECTOR ]] ||
+    { log "native/build has no udpgen/reflector/streamgen/streamreflector (run without --no-build)"; exit 1; }
 command -v jq >/dev/null || { log "jq is needed (apt-get install jq)"; exit 1; }
 command -v python3 >/dev/null || { log "python3 is needed for the report"; exit 1; }
 
@@ -299,6 +336,34 @@ if has "$SYSTEMS" kamailio; then
             log "stopping the kamailio systemd service"
             systemctl stop kamailio || true
         fi
+    fi
+fi
+
+# TLS rows: one certificate for every server of the run (EC P-256, made by openssl here), Kamailio's tls.cfg naming it
+TLS_CERT=""
+TLS_KEY=""
+KAM_TLS_CFG=""
+TLS_SKIP=""
+KAM_TLS_SKIP=""
+if has "$SCENARIOS" tls-options || has "$SCENARIOS" tls-handshakes; then
+    if ! command -v openssl >/dev/null; then
+        TLS_SKIP="openssl not installed"
+    else
+        mkdir -p "$LOGS/tls"
+        if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$LOGS/tls/key.pem" \
+                -out "$LOGS/tls/cert.pem" -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 > "$LOGS/tls/openssl.log" 2>&1; then
+            TLS_CERT="$LOGS/tls/cert.pem"
+            TLS_KEY="$LOGS/tls/key.pem"
+            # tls.so's default method is TLSv1.0 only, which current clients refuse; absolute paths (its cwd is not ours)
+            KAM_TLS_CFG="$LOGS/kamailio-tls.cfg"
+            printf '[server:default]\nmethod = TLSv1.2+\ncertificate = %s\nprivate_key = %s\nverify_certificate = no\nrequire_certificate = no\n' \
+                "$TLS_CERT" "$TLS_KEY" > "$KAM_TLS_CFG"
+        else
+            TLS_SKIP="openssl could not make the test certificate: $(tail -n 1 "$LOGS/tls/openssl.log")"
+        fi
+    fi
+    if has "$SYSTEMS" kamailio && [[ -z $KAM_SKIP && ! -f /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ]]; then
+        KAM_TLS_SKIP="Kamailio's tls.so not installed (apt-get install kamailio-tls-modules)"
     fi
 fi
 
@@ -360,6 +425,11 @@ start_server() {
             taskset -c "$SERVER_CPU" "$REFLECTOR" -l 127.0.0.1 -p "$SRV_PORT" -c "$SERVER_CPU" -t 600 > "$log" 2>&1 & ;;
         reflector-sl)
             taskset -c "$SERVER_CPU" "$REFLECTOR" -l 127.0.0.1 -p "$SRV_PORT" -c "$SERVER_CPU" -r -t 600 > "$log" 2>&1 & ;;
+        sreflector-echo|sreflector-sl)
+            local sr=()
+            [[ $system == sreflector-sl ]] && sr+=(-r)
+            [[ $SRV_PROTO == tls ]] && sr+=(--tls --cert "$TLS_CERT" --key "$TLS_KEY")
+            taskset -c "$SERVER_CPU" "$SREFLECTOR" -l 127.0.0.1 -p "$SRV_PORT" -c "$SERVER_CPU" -t 600 "${sr[@]}" > "$log" 2>&1 & ;;
         kamailio)
             local cfg="$LOGS/kamailio-$scenario.cfg" tmpl
             case "$scenario" in
@@ -371,14 +441,17 @@ start_server() {
                 dispatch) tmpl=perf/kamailio/dispatch.cfg
                     # the set's one destination: udpgen's callee on the port after the server's
                     echo "1 sip:127.0.0.1:$((SRV_PORT + 1)) 0 0" > "$LOGS/kamailio-dispatch.list" ;;
+                tcp-options|tls-options|tls-handshakes) tmpl=perf/kamailio/options-stream.cfg ;;
             esac
+            local defs=()
+            [[ $SRV_PROTO == tls ]] && defs=(-A WITH_TLS)
             # tm keeps every transaction in shared memory: 200k held INVITEs need far more than 512 MB
             # (about 16 KB of PSS per held call was seen)
             local shm=512
             [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
-            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s,@LIST@,$LOGS/kamailio-dispatch.list,g" "$tmpl" > "$cfg"
-            taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
+            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s/@PROTO@/$SRV_PROTO/g" -e "s,@TLSCFG@,$KAM_TLS_CFG,g" -e "s,@LIST@,$LOGS/kamailio-dispatch.list,g" "$tmpl" > "$cfg"
+            taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" "${defs[@]}" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
             var=${var//-/_}
@@ -427,6 +500,15 @@ start_server() {
                 args="${args//\{CONFIG\}/$cfg}"
                 args="${args//\{DURABILITY\}/$HP_DURABILITY}"
                 args="${args//\{DATA_DIR\}/$data}"
+            elif [[ $SRV_PROTO != udp ]]; then
+                # stream rows: a TCP or TLS listener only (HYPERPROXY_ARGS names a UDP one)
+                args="$HP_ARGS_STREAM_DEFAULT"
+                [[ $SRV_PROTO == tls ]] && args="$args --tls-cert {CERT} --tls-key {KEY}"
+                [[ $scenario == tcp-idle ]] && args="$args --config $ROOT/perf/hyperproxy/tcp-idle.cfg"
+                args="${!var:-$args}"
+                args="${args//\{PROTO\}/$SRV_PROTO}"
+                args="${args//\{CERT\}/$TLS_CERT}"
+                args="${args//\{KEY\}/$TLS_KEY}"
             else
                 args="${!var:-$args}"
             fi
@@ -473,9 +555,10 @@ measure() {
     log "measuring $label / $key (CPU $SERVER_CPU ${bg[0]}% and CPU $GEN_CPU ${bg[1]}% busy before start)"
     MEASURED=""
     MEASURE_FAIL=""
-    if ! taskset -c "$GEN_CPU" "$UDPGEN" -c "$GEN_CPU" -d "$DURATION" --label "$label" \
+    local gen=${GEN_BIN:-$UDPGEN}
+    if ! taskset -c "$GEN_CPU" "$gen" -c "$GEN_CPU" -d "$DURATION" --label "$label" \
             --cpu-pids "$cpu_pids" "$@" > "$LOGS/$name.json" 2> "$LOGS/$name.gen.log"; then
-        MEASURE_FAIL="udpgen failed: $(tail -n 1 "$LOGS/$name.gen.log")"
+        MEASURE_FAIL="$(basename "$gen") failed: $(tail -n 1 "$LOGS/$name.gen.log")"
         return 0
     fi
     MEASURED=$(jq -c --arg s "$label" --arg k "$key" --argjson b0 "${bg[0]}" --argjson b1 "${bg[1]}" --argjson rd "$ROUND" \
@@ -487,7 +570,7 @@ measure() {
 flagged() {
     jq -e --argjson q "$QUIET_PCT" --argjson sc "$SERVER_CPU" '
         (.background_busy_pct.server_cpu >= $q or .background_busy_pct.gen_cpu >= $q)
-        or (.rate_target == 0 and (.hold_target // 0) == 0 and .server_cpu_pct != null and .server_cpu_pct < 85 and .gen_busy_pct < 85)
+        or (.rate_target == 0 and (.hold_target // 0) == 0 and (.idle_target // 0) == 0 and .server_cpu_pct != null and .server_cpu_pct < 85 and .gen_busy_pct < 85)
         or (.server_cpu_pct != null and (.cpu_busy_pct | length) > $sc and .cpu_busy_pct[$sc] - .server_cpu_pct > 25)
     ' <<<"$1" >/dev/null
 }
@@ -730,6 +813,68 @@ fi
 if has "$SCENARIOS" options-traced && has "$SYSTEMS" hyperproxy; then
     system_rows hyperproxy "Hyperproxy (trace() to HEP)" "$HP_SKIP" options-traced options-traced "${OPT[@]}"
 fi
+# ---- stream transports: streamgen drives every row, each server listens on TCP or TLS only
+GEN_BIN=$STREAMGEN
+for proto in tcp tls; do
+    key="$proto-options"
+    has "$SCENARIOS" "$key" || continue
+    SRV_PROTO=$proto
+    STR=(-s options -t '127.0.0.1:{PORT}' -n "$STREAM_CONNS" -w "$STREAM_WINDOW" -W "$WARMUP" --busy)
+    tls_why=""
+    kam_why=$KAM_SKIP
+    if [[ $proto == tls ]]; then
+        STR+=(--tls)
+        tls_why=$TLS_SKIP
+        kam_why=${KAM_SKIP:-${TLS_SKIP:-$KAM_TLS_SKIP}}
+    fi
+    if has "$SYSTEMS" reflector; then
+        if [[ -n $tls_why ]]; then
+            skip_row "C reflector (echo)" "$key" "$tls_why"
+        else
+            run_row sreflector-echo "C reflector (echo)" "$key" "$key" "${STR[@]}"
+            run_row sreflector-sl "C reflector (sl 200)" "$key" "$key" "${STR[@]}"
+        fi
+    fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "${HP_SKIP:-$tls_why}" "$key" "$key" "${STR[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$kam_why" "$key" "$key" "${STR[@]}"; fi
+done
+if has "$SCENARIOS" tls-handshakes; then
+    # connect + full handshake + one OPTIONS + close, HANDSHAKE_PARALLEL at once, from 64 source addresses
+    SRV_PROTO=tls
+    HS=(-s handshake --tls -t '127.0.0.1:{PORT}' -n "$HANDSHAKE_PARALLEL" -W "$WARMUP" -T 5000 --sources 127.0.0.2-127.0.0.65)
+    if has "$SYSTEMS" reflector; then
+        if [[ -n $TLS_SKIP ]]; then skip_row "C reflector (sl 200)" tls-handshakes "$TLS_SKIP"
+        else run_row sreflector-sl "C reflector (sl 200)" tls-handshakes tls-handshakes "${HS[@]}"; fi
+    fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "${HP_SKIP:-$TLS_SKIP}" tls-handshakes tls-handshakes "${HS[@]}"; fi
+    if has "$SYSTEMS" kamailio; then
+        system_rows kamailio "Kamailio 5.6" "${KAM_SKIP:-${TLS_SKIP:-$KAM_TLS_SKIP}}" tls-handshakes tls-handshakes "${HS[@]}"
+    fi
+fi
+if has "$SCENARIOS" tcp-idle && has "$SYSTEMS" hyperproxy; then
+    # the server and streamgen each hold one descriptor per connection: raise the open files limit to fit
+    SRV_PROTO=tcp
+    want=$((IDLE_CONNS + 2048))
+    if [[ $(ulimit -Hn) != unlimited ]] && (( $(ulimit -Hn) < want )); then ulimit -Hn "$want" 2>/dev/null || true; fi
+    hard=$(ulimit -Hn)
+    if [[ $hard == unlimited ]] || (( hard >= want )); then ulimit -Sn "$want"; else ulimit -Sn "$hard"; fi
+    conns=$IDLE_CONNS
+    limit=$(ulimit -Sn)
+    if [[ $limit != unlimited ]] && (( limit - 2048 < conns )); then
+        conns=$((limit - 2048))
+        log "tcp-idle: the open files limit stays at $limit (no CAP_SYS_RESOURCE to raise it): $conns connections instead of $IDLE_CONNS"
+    fi
+    # at most 256 connections per source address are accepted (StreamOptions.MaxConnectionsPerSource): 250 each
+    last=$((2 + (conns + 249) / 250 - 1))
+    IDLE=(-s idle -t '127.0.0.1:{PORT}' -n "$conns" --sources "127.0.0.2-127.$((last >> 16 & 255)).$((last >> 8 & 255)).$((last & 255))"
+          --warm 1000 --ping 1000 --settle-ms 3000 -T 5000)
+    SAVED_DURATION=$DURATION
+    DURATION=120 # a bound on opening them all
+    system_rows hyperproxy "Hyperproxy" "$HP_SKIP" tcp-idle tcp-idle "${IDLE[@]}"
+    DURATION=$SAVED_DURATION
+fi
+SRV_PROTO=udp
+GEN_BIN=""
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"
     if has "$SYSTEMS" reflector; then run_row reflector-echo "C reflector (echo)" "$key" options "${LAT[@]}"; fi

@@ -16,6 +16,7 @@ command -v gcc      >/dev/null 2>&1 || need+=(gcc)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v openssl  >/dev/null 2>&1 || need+=(openssl)
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "test.sh: missing ${need[*]}; run as root (or install them) first" >&2

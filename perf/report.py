@@ -37,6 +37,11 @@ def is_hold(r):
     return r.get("scenario") == "call" and (r.get("hold_target") or 0) > 0
 
 
+def is_idle(r):
+    """streamgen's idle scenario: connections held silent, no load (nothing saturates by design)."""
+    return (r.get("idle_target") or 0) > 0
+
+
 def ok_count(r):
     """Replies that did the job: echo or 2xx; for forward, 2xx that came from the responder; for call,
     calls whose BYE got its 2xx (stateful-hold: calls held, their 180 received)."""
@@ -44,6 +49,8 @@ def ok_count(r):
         return r.get("via_responder", 0)
     if is_hold(r):
         return r.get("held", 0)
+    if is_idle(r):
+        return r.get("pongs", 0)
     bc = r.get("by_class", {})
     return bc.get("echo", 0) + bc.get("2xx", 0)
 
@@ -86,7 +93,7 @@ def contaminated(r):
         return f"other load before start: CPU0 {bg.get('server_cpu')}%, CPU1 {bg.get('gen_cpu')}%"
     srv, gen = r.get("server_cpu_pct"), r.get("gen_busy_pct")
     # A durable row (its server logged WAL figures) waits on the disk by design: neither side saturates.
-    if not r.get("rate_target") and not r.get("wal") and not is_hold(r) and srv is not None and gen is not None and srv < 85 and gen < 85:
+    if not r.get("rate_target") and not r.get("wal") and not is_hold(r) and not is_idle(r) and srv is not None and gen is not None and srv < 85 and gen < 85:
         # closed loop: one side should be saturated; neither means the CPUs went elsewhere
         return f"neither side saturated (server {srv:.0f}%, generator {gen:.0f}%): other processes used the CPUs"
     busy = r.get("cpu_busy_pct") or []
@@ -97,6 +104,12 @@ def contaminated(r):
 
 
 def load(r):
+    if r.get("transport") in ("tcp", "tls"):  # streamgen
+        if is_idle(r):
+            return f"{fmt_int(r.get('idle_target', 0))} idle"
+        if r.get("scenario") == "handshake":
+            return f"{r.get('connections')} sessions at once"
+        return f"{r.get('connections')} conns x window {r.get('window')}"
     if r.get("rate_target"):
         return f"open {fmt_int(r['rate_target'])}/s"
     return f"window {r.get('window')}"
@@ -298,6 +311,71 @@ def management_table(runs):
     return out
 
 
+STREAM_KEYS = ("tcp-options", "tls-options", "tls-handshakes")
+
+
+def streams_table(runs):
+    """tcp-options, tls-options, tls-handshakes (streamgen against each system) and tcp-idle, or []."""
+    rows = {k: {s: find(runs, s, k) for s in (ECHO, SL200, HYPERPROXY, KAMAILIO)} for k in STREAM_KEYS}
+    idle = find(runs, HYPERPROXY, "tcp-idle")
+    skipped = [x for x in runs if "skipped" in x and x.get("scenario_key") in STREAM_KEYS + ("tcp-idle",)]
+    if not any(m for k in STREAM_KEYS for m in rows[k].values()) and not idle and not skipped:
+        return []
+    some = next((median_run(m) for k in STREAM_KEYS for m in rows[k].values() if m), None)
+    how = (f"{some.get('connections')} persistent connections x {some.get('window')} pipelined OPTIONS"
+           if some is not None and some.get("scenario") == "options" else "persistent connections, pipelined OPTIONS")
+    hs = median_run(next((m for m in rows["tls-handshakes"].values() if m), []))
+    hs_how = f"{hs.get('connections')} at once" if hs is not None else "in parallel"
+    out = ["", f"SIP over TCP and TLS, driven by `native/build/streamgen` ({how}; replies cut by Content-Length; "
+           f"TLS 1.3 with an EC P-256 certificate). Handshakes: connect, full TLS handshake (no resumption), one OPTIONS, "
+           f"close, {hs_how}; the figure is sessions/s.", "",
+           "| system | TCP OPTIONS→200 | TLS OPTIONS→200 | TLS handshakes/s | handshake p50 / p99 µs | notes |",
+           "|---|---:|---:|---:|---:|---|"]
+    names = {ECHO: "C stream reflector (echo)", SL200: "C stream reflector (sl 200)", HYPERPROXY: "**Hyperproxy**, 1 worker",
+             KAMAILIO: "Kamailio 5.6, tcp_children=1"}
+    for system in (ECHO, SL200, HYPERPROXY, KAMAILIO):
+        cells, notes = [], []
+        for k in STREAM_KEYS:
+            measured = rows[k][system]
+            cell = figure(measured)
+            if system == HYPERPROXY:
+                cell = bold(cell)
+            if not measured:
+                why = next((x["skipped"] for x in skipped if x["system"] == system and x["scenario_key"] == k), None)
+                if why:
+                    notes.append(f"{k} skipped: {why}")
+            elif note(median_run(measured)):
+                notes.append(f"{k}: {note(median_run(measured))}")
+            cells.append(cell)
+        h = median_run(rows["tls-handshakes"][system])
+        lat = f"{fmt(h.get('handshake_p50_us'))} / {fmt(h.get('handshake_p99_us'))}" if h is not None else "–"
+        if all(c in ("–", "**–**") for c in cells) and not notes:
+            continue
+        out.append(f"| {names[system]} | {' | '.join(cells)} | {lat} | {'; '.join(notes)} |")
+    ratios = [bold(ratio(rows[k][HYPERPROXY], rows[k][KAMAILIO])) for k in STREAM_KEYS]
+    out.append(f"| **Hyperproxy / Kamailio** | {' | '.join(ratios)} | | |")
+    out.append(f"| Hyperproxy / C reflector (sl 200) | {' | '.join(ratio(rows[k][HYPERPROXY], rows[k][SL200]) for k in STREAM_KEYS)} | | |")
+    idle_skip = next((x["skipped"] for x in skipped if x.get("scenario_key") == "tcp-idle"), None)
+    if idle or idle_skip:
+        out += ["", "Idle TCP connections (`tcp-idle`): opened from 250 per 127.0.0.x source address after a warm-up wave "
+                "of 1000, the server's memory read before and after; RFC 5626 CRLFCRLF pings on a sample, each "
+                "answered by a CRLF pong:", "",
+                "| system | connections held | opened in | RSS before → after MiB | RSS per connection | PSS per connection | "
+                "pongs / pings | closed by the server | notes |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        r = median_run(idle)
+        if r is None:
+            out.append(f"| Hyperproxy | | | | | | | | skipped: {idle_skip} |")
+        else:
+            mib = lambda v: f"{(v or 0) / 1024:.0f}"
+            held = f"{fmt_int(r.get('idle_open', 0))} of {fmt_int(r.get('idle_target', 0))}"
+            out.append(f"| Hyperproxy | {held} | {r.get('idle_open_s', 0):.1f} s | "
+                       f"{mib(r.get('server_rss_kb_start'))} → {mib(r.get('server_rss_kb_end'))} | "
+                       f"{fmt_int(r.get('rss_per_conn_bytes', 0))} B | {fmt_int(r.get('pss_per_conn_bytes', 0))} B | "
+                       f"{r.get('pongs', 0)} / {r.get('pings', 0)} | {r.get('closed_by_peer', 0)} | {note(r)} |")
+    return out
+
+
 def readme_table(meta, runs):
     """The README's whole-server table: one column per scenario, a cell only where that system ran that
     scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
@@ -361,6 +439,10 @@ def readme_table(meta, runs):
     dispatch = dispatch_table(runs)
     if dispatch:
         out.extend(dispatch[1:])
+        out.append("")
+    streams = streams_table(runs)
+    if streams:
+        out.extend(streams[1:])
         out.append("")
     return "\n".join(out).replace("– none", "–").replace("– sync", "–").replace(" (flagged row)", " †") + "\n"
 
@@ -477,6 +559,7 @@ def main():
     out.extend(stateful_table(runs))
     out.extend(dispatch_table(runs))
     out.extend(management_table(runs))
+    out.extend(streams_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

@@ -45,6 +45,77 @@ public sealed class StreamTransportTests
         Assert.InRange(least, 0, 1024);
     }
 
+    [Fact]
+    public void AnIdleConnectionAnswersEveryPingOfASeriesWithAPong()
+    {
+        // Each pong is written by a writer that stopped after the previous one: it must start again every time.
+        using WorkerPool pool = TcpPool();
+        pool.Start(_ => new ConnectionEchoHandler());
+        using Socket client = Connect(pool);
+        byte[] pong = new byte[2];
+        for (int i = 0; i < 200; i++)
+        {
+            client.Send("\r\n\r\n"u8);
+            int got = 0;
+            while (got < 2)
+            {
+                int n = client.Receive(pong, got, 2 - got, SocketFlags.None);
+                Assert.True(n > 0, $"connection closed after {i} pongs");
+                got += n;
+            }
+
+            Assert.Equal("\r\n"u8.ToArray(), pong);
+        }
+
+        Assert.Equal(200, pool.Streams!.ReadCounters().Pings);
+    }
+
+    [Fact]
+    public void ConnectionsEchoingAtOnceWithPingsInBetweenGetEveryByteBack()
+    {
+        // Replies (queued by the worker) and pongs (queued by the reader) race to start a connection's writer.
+        using WorkerPool pool = TcpPool();
+        pool.Start(_ => new ConnectionEchoHandler());
+        Socket[] clients = new Socket[8];
+        for (int i = 0; i < clients.Length; i++)
+            clients[i] = Connect(pool);
+        try
+        {
+            int[] echoed = new int[clients.Length];
+            Parallel.For(0, clients.Length, new ParallelOptions { MaxDegreeOfParallelism = clients.Length }, c =>
+            {
+                Socket client = clients[c];
+                byte[] chunk = [.. Options, .. "\r\n\r\n"u8];
+                long expected = 0;
+                long received = 0;
+                byte[] buffer = new byte[16 * 1024];
+                for (int k = 0; k < 500; k++)
+                {
+                    client.Send(chunk);
+                    expected += Options.Length + 2;
+                    while (received < expected)
+                    {
+                        int n = client.Receive(buffer);
+                        if (n == 0)
+                            return;
+                        received += n;
+                    }
+                }
+
+                echoed[c] = (int)received;
+            });
+
+            foreach (int bytes in echoed)
+                Assert.Equal(500 * (Options.Length + 2), bytes);
+            Assert.Equal(4000, pool.Streams!.ReadCounters().MessagesIn);
+        }
+        finally
+        {
+            foreach (Socket client in clients)
+                client.Dispose();
+        }
+    }
+
     private static WorkerPool TcpPool() => new(new TransportOptions
     {
         Streams = [(TransportProtocol.Tcp, NetAddress.IPv4Loopback(0))],

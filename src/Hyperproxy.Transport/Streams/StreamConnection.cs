@@ -12,13 +12,19 @@ namespace Hyperproxy.Transport.Streams;
 /// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill. Closing is idempotent
 /// and never touches another connection.
 /// </summary>
-internal sealed class StreamConnection
+/// <remarks>
+/// An idle connection holds no buffer: the reader waits with a zero-byte read and rents its buffer only once bytes
+/// are there, and the writer runs (queued to the thread pool) only while messages wait, so tens of thousands of idle
+/// connections cost a few KiB each.
+/// </remarks>
+internal sealed class StreamConnection : IThreadPoolWorkItem
 {
     private readonly StreamTransport _transport;
     private readonly Channel<OutboundChunk> _writes;
     private readonly CancellationTokenSource _closed = new();
     private Stream? _stream;
     private int _closing;
+    private int _writing;
     private volatile bool _closeAfterWrites;
     private bool _webSocketOpen;
 
@@ -103,7 +109,10 @@ internal sealed class StreamConnection
         prefix.CopyTo(buffer);
         payload.CopyTo(buffer.AsSpan(prefix.Length));
         if (_writes.Writer.TryWrite(new OutboundChunk(buffer, length)))
+        {
+            StartWriter();
             return true;
+        }
         StreamBuffers.Pool.Return(buffer);
         if (!IsClosed)
         {
@@ -120,17 +129,28 @@ internal sealed class StreamConnection
         if (!Enqueue(payload))
             return;
         _writes.Writer.TryComplete();
+        StartWriter(); // a writer that emptied the queue just before the completion must still close
     }
 
     /// <summary>Starts reading and writing over <paramref name="stream"/> (the socket's, or a TLS stream over it).</summary>
     public void Run(Stream stream)
     {
-        _stream = stream;
+        Volatile.Write(ref _stream, stream);
         Establishing = false;
         LastActivity = Environment.TickCount64;
         _ = Task.Run(ReadLoop);
-        _ = Task.Run(WriteLoop);
+        StartWriter(); // what was queued while connecting
     }
+
+    /// <summary>Queues the writer to the thread pool unless it runs already (or the stream is not there yet).</summary>
+    private void StartWriter()
+    {
+        if (Volatile.Read(ref _stream) is null || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            return;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteLoop();
 
     public void Close()
     {
@@ -167,7 +187,7 @@ internal sealed class StreamConnection
     private async Task ReadLoop()
     {
         StreamOptions options = _transport.Options;
-        PipeReader reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        PipeReader reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         byte[]? scratch = null;
         try
         {
@@ -358,13 +378,18 @@ internal sealed class StreamConnection
         EnqueueAndClose(close);
     }
 
+    /// <summary>
+    /// Writes what is queued, then stops (<see cref="StartWriter"/> starts it again for the next message); closes
+    /// the connection on a write error, or once the last reply of <see cref="EnqueueAndClose"/> is out.
+    /// </summary>
     private async Task WriteLoop()
     {
         ChannelReader<OutboundChunk> reader = _writes.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            while (true)
             {
+                bool wrote = false;
                 while (reader.TryRead(out OutboundChunk chunk))
                 {
                     try
@@ -376,8 +401,16 @@ internal sealed class StreamConnection
                         StreamBuffers.Pool.Return(chunk.Buffer);
                     }
                     LastActivity = Environment.TickCount64;
+                    wrote = true;
                 }
-                await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
+                if (wrote)
+                    await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
+                if (reader.Completion.IsCompleted)
+                    break; // completed and drained: the connection ends
+                Volatile.Write(ref _writing, 0);
+                // A message queued after the last TryRead saw _writing still set: take it, unless its writer did.
+                if (!reader.TryPeek(out _) || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                    return;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException

@@ -14,6 +14,7 @@ public sealed class TlsProvider : ITlsProvider
 {
     private readonly TlsDomain[] _servers;
     private readonly TlsDomain[] _clients;
+    private readonly SslServerAuthenticationOptions[] _serverOptions;
 
     public TlsProvider(IReadOnlyList<TlsDomain> servers, IReadOnlyList<TlsDomain> clients)
     {
@@ -24,6 +25,11 @@ public sealed class TlsProvider : ITlsProvider
             if (d.Certificate is null || !d.Certificate.HasPrivateKey)
                 throw new TransportException($"TLS server domain [{d.Name}]: no certificate with a private key");
         }
+        // One set of options per server domain for every handshake: its certificate context (the chain built once,
+        // and the native TLS context the runtime keeps with it) is shared instead of being made again per connection.
+        _serverOptions = new SslServerAuthenticationOptions[_servers.Length];
+        for (int i = 0; i < _servers.Length; i++)
+            _serverOptions[i] = ServerOptionsFor(_servers[i]);
     }
 
     public async Task<Stream> AuthenticateAsServerAsync(Stream inner, NetAddress local, CancellationToken cancel)
@@ -108,9 +114,14 @@ public sealed class TlsProvider : ITlsProvider
     {
         TlsDomain domain = SelectServer(local, sni)
             ?? throw new System.Security.Authentication.AuthenticationException($"no TLS server domain matches {local} / SNI '{sni}'");
+        return _serverOptions[Array.IndexOf(_servers, domain)];
+    }
+
+    private static SslServerAuthenticationOptions ServerOptionsFor(TlsDomain domain)
+    {
         return new SslServerAuthenticationOptions
         {
-            ServerCertificate = domain.Certificate,
+            ServerCertificateContext = SslStreamCertificateContext.Create(domain.Certificate!, additionalCertificates: null, offline: true),
             EnabledSslProtocols = domain.Protocols,
             ClientCertificateRequired = domain.VerifyCert,
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
