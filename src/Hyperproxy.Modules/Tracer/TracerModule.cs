@@ -144,9 +144,11 @@ public sealed partial class TracerModule
             if (kv.Length != 2)
                 return $"hep_id option '{option}' is not name=value";
             if (kv[0] == "transport" && kv[1] != "udp")
-                return $"hep_id transport {kv[1]}: only udp is sent";
+                return kv[1] is "tcp" or "tls"
+                    ? $"hep_id [{name}] transport={kv[1]}: HEP over {kv[1].ToUpperInvariant()} is not built in Hyperproxy; use transport=udp"
+                    : $"hep_id [{name}] transport={kv[1]} is not a HEP transport (udp)";
             if (kv[0] == "version" && kv[1] != "3")
-                return $"hep_id version {kv[1]}: only HEPv3 is sent";
+                return $"hep_id [{name}] version={kv[1]}: only HEPv3 is sent (version=3)";
             if (kv[0] is not ("transport" or "version"))
                 return $"hep_id option '{kv[0]}' is unknown (transport, version)";
         }
