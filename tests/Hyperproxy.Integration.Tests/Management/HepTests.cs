@@ -156,6 +156,63 @@ public sealed class HepTests
         return chunks;
     }
 
+    /// <summary>trace("h", "t") before t_relay(): the request as received, the relayed branch as sent, the reply
+    /// the callee sent as received and the reply relayed upstream as sent: four HEP packets, one transaction.</summary>
+    [Fact]
+    public async Task TransactionScopeTracesTheRequestItsBranchAndBothSidesOfTheReply()
+    {
+        int hepPort = Ports.FreeUdpPort();
+        using var capture = new UdpClient(new IPEndPoint(IPAddress.Loopback, hepPort));
+        string script = ManagedServer.Script(
+            "loadmodule \"tm.so\"\n"
+            + $"modparam(\"proto_hep\", \"hep_id\", \"[homer] 127.0.0.1:{hepPort}; transport=udp; version=3\")\n"
+            + "modparam(\"tracer\", \"trace_id\", \"[h]uri=hep:homer\")\n",
+            "route {\n  trace(\"h\", \"t\");\n  t_relay();\n}\n");
+        await using ManagedServer s = await ManagedServer.StartAsync(script);
+        using var caller = UdpPeer.V4();
+        using var callee = UdpPeer.V4();
+        var proxy = new IPEndPoint(IPAddress.Loopback, s.SipPort);
+        caller.Send(SipText.Options($"sip:bob@127.0.0.1:{callee.Port}", caller, "scope-t@test"), proxy);
+        string relayed = await callee.ExpectAsync("the relayed OPTIONS", ManagedServer.Bound);
+        string reply = "SIP/2.0 200 OK\r\n"
+            + string.Concat(SipText.Headers(relayed, "Via").Select(v => "Via: " + v + "\r\n"))
+            + $"From: {SipText.Headers(relayed, "From")[0]}\r\nTo: {SipText.Headers(relayed, "To")[0]};tag=callee\r\n"
+            + $"Call-ID: {SipText.Headers(relayed, "Call-ID")[0]}\r\nCSeq: {SipText.Headers(relayed, "CSeq")[0]}\r\nContent-Length: 0\r\n\r\n";
+        callee.Send(reply, proxy);
+        Assert.Equal(200, SipText.StatusCode(await caller.ExpectAsync("the relayed 200", ManagedServer.Bound)));
+
+        var packets = new List<Dictionary<int, byte[]>>();
+        using var cts = new CancellationTokenSource(ManagedServer.Bound);
+        while (packets.Count < 4)
+            packets.Add(Decode((await capture.ReceiveAsync(cts.Token)).Buffer));
+        (string First, int From, int To)[] seen = [.. packets.Select(p => (Encoding.ASCII.GetString(p[0x0f]).Split("\r\n")[0],
+            (int)BinaryPrimitives.ReadUInt16BigEndian(p[0x07]), (int)BinaryPrimitives.ReadUInt16BigEndian(p[0x08])))];
+        Assert.Contains(seen, x => x.First.StartsWith("OPTIONS ", StringComparison.Ordinal) && x.From == caller.Port && x.To == s.SipPort);
+        Assert.Contains(seen, x => x.First.StartsWith("OPTIONS ", StringComparison.Ordinal) && x.From == s.SipPort && x.To == callee.Port);
+        Assert.Contains(seen, x => x.First == "SIP/2.0 200 OK" && x.From == callee.Port && x.To == s.SipPort);
+        Assert.Contains(seen, x => x.First == "SIP/2.0 200 OK" && x.From == s.SipPort && x.To == caller.Port);
+        Assert.All(packets, p => Assert.Equal("scope-t@test", Encoding.ASCII.GetString(p[0x11])));
+    }
+
+    [Fact]
+    public async Task DialogScopeIsRefusedAtStartUpBecauseThereIsNoDialogModule()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"hp-hep-d-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            string config = Path.Combine(directory, "s.cfg");
+            await File.WriteAllTextAsync(config, ManagedServer.Script(route: "route {\n  trace(\"tid\", \"d\");\n  sl_send_reply(200, \"OK\");\n}\n").Replace("{DIR}", directory, StringComparison.Ordinal));
+            ToolResult r = await ToolRun.RunAsync("dotnet", [HyperproxyProcess.DllPath, "run", "--config", config, "--data-dir", directory, "--listen", $"udp:127.0.0.1:{Ports.FreeUdpPort()}"], ManagedServer.Bound);
+            Assert.NotEqual(0, r.ExitCode);
+            Assert.Contains("scope 'd' needs the dialog", r.All, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task APcapDestinationWritesWhatTcpdumpsReaderTakes()
     {
