@@ -10,7 +10,7 @@ namespace Hyperproxy.Modules.Tracer;
 /// <summary>
 /// tracer (OpenSIPS 3.x; <c>siptrace</c> and <c>sip_trace()</c> before 3.0) and proto_hep's destinations.
 /// <c>trace(trace_id[, scope[, type]])</c> captures the message as received (scope <c>m</c>) and, with scope
-/// <c>t</c> (the default without tm/dialog), what this proxy sends for it: local replies and the relayed
+/// <c>t</c> (the default), what this proxy sends for it and, under tm, the whole transaction: local replies, the relayed
 /// request. Captures go from the worker to the tracer thread through its own bounded ring (full = counted
 /// drop); the tracer thread sends HEPv3 to the trace_id's hep_id and keeps the last messages for the
 /// dashboard (docs/tracing.md). Destinations: <c>hep:NAME</c> and <c>file:PATH</c>; sip:, database and
