@@ -566,6 +566,11 @@ public sealed partial class StatelessProxy
             }
         }
 
+        if (context.TraceId != 0)
+        {
+            t.TraceId = context.TraceId; // trace(..., "t"): the replies of this transaction are traced too
+        }
+
         TmBranchId.Write(_tmBranchId, _index, t.Index, t.Generation, b);
         int mark = _outgoing.Count;
         RouteError error = TryForward(context, destination, _tmBranchId, ref c);

@@ -56,6 +56,11 @@ public sealed partial class StatelessProxy
 
         c.TmRepliesReceived++; // matched to its transaction (OpenSIPS's tm:received_replies), CANCEL's replies included
         ClientBranch branch = t.Branches[b];
+        if (t.TraceId != 0)
+        {
+            TraceTransactionReply(t, source, socket);
+        }
+
         int baseId = t.Index * Transaction.TimersPer;
         TimerWheel timers = _transactions.Timers;
         if (m.CSeqMethod == SipMethod.Cancel)
@@ -413,6 +418,15 @@ public sealed partial class StatelessProxy
                 }
             }
         }
+    }
+
+    /// <summary>tracer scope t: a reply received for a traced transaction is captured as received, and what is
+    /// sent for it (the relayed reply, a t_reply of failure_route) is captured as it leaves.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void TraceTransactionReply(Transaction t, in NetAddress source, int socket)
+    {
+        _context.TraceId = t.TraceId;
+        _context.Tracer?.Capture(_index, t.TraceId - 1, outgoing: false, source, _identity.Bound(socket), _message.Bytes);
     }
 
     /// <summary>The datagram just written to the outgoing batch is the transaction's last reply (kept for retransmissions).</summary>

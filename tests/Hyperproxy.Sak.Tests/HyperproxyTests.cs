@@ -19,6 +19,46 @@ public sealed class HyperproxyTests : IClassFixture<HyperproxyPeer>
     }
 
     [Fact]
+    public void NagiosPingAgainstHyperproxySaysOkWithTheRoundTripAsPerfdata()
+    {
+        var (code, output, _) = Peers.Sak("-N", "-s", _server.Uri());
+        var sipsak = Peers.Exec("sipsak", $"-N -s {_server.Uri()}");
+        Assert.Equal(0, code);
+        Assert.Equal(sipsak.Code, code);
+        Assert.StartsWith("SIP ok", sipsak.Out, StringComparison.Ordinal);
+        Assert.Matches(@"^SIP ok: SIP/2\.0 200 OK \| rtt=\d+\.\d{3}ms;;;0 retransmissions=0;;;0$", output.Trim());
+    }
+
+    [Fact]
+    public void NagiosRoundTripThresholdsGiveWarningAndCriticalWithTheirExitCodes()
+    {
+        var (ok, okOutput, _) = Peers.Sak("-N", "--rtt-warning", "60000", "--rtt-critical", "120000", "-W", "3", "-s", _server.Uri());
+        Assert.Equal(0, ok);
+        Assert.Matches(@"^SIP ok: SIP/2\.0 200 OK \| rtt=\d+\.\d{3}ms;60000;120000;0 retransmissions=0;3;;0$", okOutput.Trim());
+
+        // Any real round trip takes more than 0 ms.
+        var (warning, warningOutput, _) = Peers.Sak("-N", "--rtt-warning", "0", "-s", _server.Uri());
+        Assert.Equal(1, warning);
+        Assert.Matches(@"^SIP warning: SIP/2\.0 200 OK, round trip \d+\.\d{3} ms > 0 ms \| rtt=\d+\.\d{3}ms;0;;0 ", warningOutput.Trim());
+
+        var (critical, criticalOutput, _) = Peers.Sak("-N", "--rtt-warning", "0", "--rtt-critical=0", "-s", _server.Uri());
+        Assert.Equal(2, critical);
+        Assert.StartsWith("SIP failure: SIP/2.0 200 OK, round trip ", criticalOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NagiosPingToNothingListeningIsCriticalLikeSipsak()
+    {
+        int closed = Peers.FreeUdpPort();
+        var (code, output, _) = Peers.Sak("-N", "--rtt-warning", "100", "-s", $"sip:test@127.0.0.1:{closed}");
+        var sipsak = Peers.Exec("sipsak", $"-N -s sip:test@127.0.0.1:{closed}");
+        Assert.Equal(2, code);
+        Assert.Equal(sipsak.Code, code);
+        Assert.StartsWith("SIP failure", output, StringComparison.Ordinal);
+        Assert.StartsWith("SIP failure", sipsak.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TracerouteAgainstHyperproxyEndsWithItsFinalAnswerLikeSipsak()
     {
         var (code, output, _) = Peers.Sak("-T", "-s", _server.Uri());

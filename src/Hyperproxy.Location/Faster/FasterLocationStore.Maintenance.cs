@@ -92,6 +92,8 @@ public sealed partial class FasterLocationStore
 
     private bool CompactionDue()
     {
+        if (ListingActive)
+            return false;
         long span = _kv.Log.TailAddress - _kv.Log.BeginAddress;
         long live = Math.Max(0, GetStats().Aors) * Math.Max(64, _options.AverageRecordBytes);
         return span > _options.CompactionMinBytes && span > 2 * live;

@@ -15,7 +15,7 @@ namespace Hyperproxy.Location.Redis;
 /// <para>A 200 OK leaves once Redis has answered the write: what a crash of Redis then loses is Redis's
 /// own persistence (<c>appendonly</c>), not Hyperproxy's. Tickets are always <see cref="CommitTicket.None"/>.</para>
 /// </summary>
-public sealed class RedisLocationStore : ILocationStore
+public sealed partial class RedisLocationStore : ILocationStore
 {
     private readonly ConnectionMultiplexer _connection;
     private readonly RedisLocationOptions _options;

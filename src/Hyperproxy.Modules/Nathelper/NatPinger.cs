@@ -164,8 +164,35 @@ public sealed partial class NatPinger : IDisposable
         _round++;
         Stats.Rounds++;
         _roundStart = nowMs;
-        _aors = _listing.ListAors();
+        _aors = ListAll();
         _next = 0;
+    }
+
+    /// <summary>
+    /// The whole table, page by page (a round's pacing needs the count up front). A listing the store expires under
+    /// it (a compaction) starts again, once; a failed one pings what it got so far.
+    /// </summary>
+    private List<byte[]> ListAll()
+    {
+        const int Page = 10_000;
+        var aors = new List<byte[]>();
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            aors.Clear();
+            string? cursor = null;
+            ListingStatus status;
+            do
+            {
+                status = _listing.ListPage(cursor, Page, aors, out cursor);
+            }
+            while (status == ListingStatus.Ok && cursor is not null);
+            if (status != ListingStatus.CursorExpired)
+            {
+                break;
+            }
+        }
+
+        return aors;
     }
 
     /// <summary>Frees the slots of contacts not seen in the round that just ended (expired, removed, re-registered).</summary>

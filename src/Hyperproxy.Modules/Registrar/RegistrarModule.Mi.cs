@@ -16,13 +16,15 @@ namespace Hyperproxy.Modules.Registrar;
 public sealed partial class RegistrarModule
 {
     public const string TableName = "location";
+    private const int MaxDumpPage = 100_000;
+    private const int DefaultDumpPage = 1000;
     private const string MiCallId = "dfjrewr12386fd6-343@hyperproxy.mi";
     private ILocationSession? _miSession;
     private byte[] _miBuffer = new byte[32 * 1024];
 
     private MiCommand[] UsrlocMiCommands() =>
     [
-        new("ul_dump", UlDump, [], ["brief"], ["offset", "limit"]),
+        new("ul_dump", UlDump, [], ["brief"], ["limit"], ["cursor", "limit"], ["brief", "limit"], ["brief", "cursor", "limit"]),
         new("ul_show_contact", UlShowContact, ["table_name", "aor"]),
         new("ul_rm", UlRm, ["table_name", "aor"]),
         new("ul_rm_contact", UlRmContact, ["table_name", "aor", "contact"]),
@@ -44,39 +46,62 @@ public sealed partial class RegistrarModule
     private JsonNode UlDump(MiArguments a)
     {
         bool brief = a.String("brief") is { } b && b != "0";
-        IReadOnlyList<byte[]> aors = Store is ILocationListing listing
-            ? listing.ListAors()
-            : throw new MiException(500, "Internal Error: this location store cannot list its AoRs");
-        long offset = a.Integer("offset") ?? 0;
-        long limit = a.Integer("limit") ?? long.MaxValue;
-        if (offset < 0 || limit < 1)
-            throw new MiException(400, "Bad parameter value: offset ≥ 0, limit ≥ 1");
+        if (Store is not ILocationListing listing)
+            throw new MiException(500, "Internal Error: this location store cannot list its AoRs");
+        long? limitArgument = a.Integer("limit");
+        string? cursor = a.String("cursor") is { Length: > 0 } c ? c : null;
+        if (limitArgument is < 1 or > MaxDumpPage)
+            throw new MiException(400, $"Bad parameter value: limit is 1 .. {MaxDumpPage}");
+        if (cursor is not null && limitArgument is null)
+            throw new MiException(400, "Bad parameter value: a cursor needs a limit");
         long now = Clock.UnixSeconds;
         var list = new JsonArray();
-        long index = 0;
-        long next = -1;
-        foreach (byte[] aor in aors)
+        var aors = new List<byte[]>();
+        string? next;
+        if (limitArgument is { } limit)
         {
-            if (!TryReadMi(aor, out int length))
-                continue;
-            if (index++ < offset)
-                continue;
-            if (list.Count >= limit)
+            // One page: the store's scan costs in proportion to the page, not the table.
+            Page(cursor, (int)limit, out next);
+        }
+        else
+        {
+            // OpenSIPS's plain ul_dump: the whole table in one answer, read page by page all the same.
+            do
             {
-                next = index - 1;
-                break;
+                Page(cursor, DefaultDumpPage, out next);
+                cursor = next;
             }
-
-            JsonArray contacts = ContactsJson(_miBuffer.AsSpan(0, length), now, brief);
-            if (contacts.Count > 0 || !brief)
-                list.Add(new JsonObject { ["AOR"] = Encoding.UTF8.GetString(aor), ["Contacts"] = contacts });
+            while (next is not null);
         }
 
         var domain = new JsonObject { ["name"] = TableName, ["hash_size"] = 1 << HashSize, ["AORs"] = list };
         var result = new JsonObject { ["Domains"] = new JsonArray(domain) };
-        if (next >= 0)
+        if (limitArgument is not null && next is not null)
             result["Next"] = next;
         return result;
+
+        void Page(string? from, int size, out string? following)
+        {
+            aors.Clear();
+            switch (listing.ListPage(from, size, aors, out following))
+            {
+                case ListingStatus.BadCursor:
+                    throw new MiException(400, "Bad parameter value: not a ul_dump cursor");
+                case ListingStatus.CursorExpired:
+                    throw new MiException(410, "Cursor expired: the location table was compacted; start the dump again");
+                case ListingStatus.Failed:
+                    throw new MiException(500, "Internal Error: the location store cannot be read");
+            }
+
+            foreach (byte[] aor in aors)
+            {
+                if (!TryReadMi(aor, out int length))
+                    continue;
+                JsonArray contacts = ContactsJson(_miBuffer.AsSpan(0, length), now, brief);
+                if (contacts.Count > 0 || !brief)
+                    list.Add(new JsonObject { ["AOR"] = Encoding.UTF8.GetString(aor), ["Contacts"] = contacts });
+            }
+        }
     }
 
     private JsonNode UlShowContact(MiArguments a)

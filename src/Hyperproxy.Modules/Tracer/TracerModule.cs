@@ -10,7 +10,7 @@ namespace Hyperproxy.Modules.Tracer;
 /// <summary>
 /// tracer (OpenSIPS 3.x; <c>siptrace</c> and <c>sip_trace()</c> before 3.0) and proto_hep's destinations.
 /// <c>trace(trace_id[, scope[, type]])</c> captures the message as received (scope <c>m</c>) and, with scope
-/// <c>t</c> (the default without tm/dialog), what this proxy sends for it: local replies and the relayed
+/// <c>t</c> (the default), what this proxy sends for it and, under tm, the whole transaction: local replies, the relayed
 /// request. Captures go from the worker to the tracer thread through its own bounded ring (full = counted
 /// drop); the tracer thread sends HEPv3 to the trace_id's hep_id and keeps the last messages for the
 /// dashboard (docs/tracing.md). Destinations: <c>hep:NAME</c> and <c>file:PATH</c>; sip:, database and
@@ -144,9 +144,11 @@ public sealed partial class TracerModule
             if (kv.Length != 2)
                 return $"hep_id option '{option}' is not name=value";
             if (kv[0] == "transport" && kv[1] != "udp")
-                return $"hep_id transport {kv[1]}: only udp is sent";
+                return kv[1] is "tcp" or "tls"
+                    ? $"hep_id [{name}] transport={kv[1]}: HEP over {kv[1].ToUpperInvariant()} is not built in Hyperproxy; use transport=udp"
+                    : $"hep_id [{name}] transport={kv[1]} is not a HEP transport (udp)";
             if (kv[0] == "version" && kv[1] != "3")
-                return $"hep_id version {kv[1]}: only HEPv3 is sent";
+                return $"hep_id [{name}] version={kv[1]}: only HEPv3 is sent (version=3)";
             if (kv[0] is not ("transport" or "version"))
                 return $"hep_id option '{kv[0]}' is unknown (transport, version)";
         }

@@ -94,6 +94,9 @@ public sealed class Transaction
     public bool NoNewBranches;
 
     public int FrTimeoutMs;
+
+    /// <summary>tracer scope t: 1 + the trace_id index this transaction is traced to (0: not traced).</summary>
+    public int TraceId;
     public int FrInvTimeoutMs;
 
     public bool IsInvite => Method == SipMethod.Invite;
@@ -120,6 +123,7 @@ public sealed class Transaction
 
     public void Reset()
     {
+        TraceId = 0;
         Key = 0;
         NextInBucket = -1;
         Method = SipMethod.Unknown;

@@ -154,6 +154,12 @@ public static class OptionParser
             case "hops":
                 o.HopBound = (int)Number(value ?? Next(args, ref i, "--hops"), "--hops", 1, 255);
                 break;
+            case "rtt-warning":
+                o.RttWarningMs = Number(value ?? Next(args, ref i, "--rtt-warning"), "--rtt-warning", 0, 3_600_000);
+                break;
+            case "rtt-critical":
+                o.RttCriticalMs = Number(value ?? Next(args, ref i, "--rtt-critical"), "--rtt-critical", 0, 3_600_000);
+                break;
             default:
                 throw new SakException($"unknown option --{name} (see hypersak -h)");
         }

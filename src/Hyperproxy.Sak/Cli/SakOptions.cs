@@ -65,6 +65,12 @@ public sealed class SakOptions
     /// <summary>-W: Nagios warning when retransmissions exceed this (-1: never).</summary>
     public int NagiosWarn { get; set; } = -1;
 
+    /// <summary>--rtt-warning: with -N, WARNING when the round-trip time of the answer exceeds this many ms (-1: never).</summary>
+    public long RttWarningMs { get; set; } = -1;
+
+    /// <summary>--rtt-critical: with -N, CRITICAL when the round-trip time exceeds this many ms (-1: never).</summary>
+    public long RttCriticalMs { get; set; } = -1;
+
     /// <summary>-m: Max-Forwards (-1: 70; in traceroute the hop bound).</summary>
     public int MaxForwards { get; set; } = -1;
 

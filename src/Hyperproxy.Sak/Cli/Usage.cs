@@ -28,6 +28,10 @@ public static class Usage
            -Z MS  -D FACTOR          timer T1 (500) and timeout factor (64)
            -j 'Header: v\nH2: v'     extra headers             -N  Nagios output and exit codes
            -W N                      Nagios warning above N retransmissions
+           --rtt-warning MS          -N: WARNING when the answer took longer than MS ms
+           --rtt-critical MS         -N: CRITICAL when it took longer than MS ms
+                                     (-N prints "SIP ok|warning|failure: STATUS | rtt=Xms;W;C;0
+                                     retransmissions=N;W;;0", the Nagios plugin form)
            -v, -vv                   the reply / the whole exchange
            --route URI               pre-loaded Route (repeatable; requests go to the first)
            --path URI                Path header on REGISTER (repeatable)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hyperproxy.Sak.Cli;
 using Hyperproxy.Sak.Ua;
 
@@ -17,7 +18,11 @@ public static class Outcome
         {
             if (!success)
                 return ExitCodes.NagiosCritical;
-            return options.NagiosWarn >= 0 && result.Retransmissions > options.NagiosWarn
+            double rtt = result.Final!.RttMs;
+            if (options.RttCriticalMs >= 0 && rtt > options.RttCriticalMs)
+                return ExitCodes.NagiosCritical;
+            return (options.NagiosWarn >= 0 && result.Retransmissions > options.NagiosWarn)
+                || (options.RttWarningMs >= 0 && rtt > options.RttWarningMs)
                 ? ExitCodes.NagiosWarning
                 : ExitCodes.NagiosOk;
         }
@@ -30,10 +35,7 @@ public static class Outcome
         int code = ExitCode(options, result);
         if (options.Nagios)
         {
-            string status = result.Final?.StartLine ?? "no answer";
-            stdout.WriteLine(code == ExitCodes.NagiosOk ? "SIP ok: " + status
-                : code == ExitCodes.NagiosWarning ? "SIP warning: " + status + " after " + result.Retransmissions + " retransmissions"
-                : "SIP failure: " + status);
+            stdout.WriteLine(NagiosLine(options, result, code));
             return code;
         }
         if (result.TimedOut)
@@ -51,6 +53,33 @@ public static class Outcome
         else
             stdout.WriteLine(reply.StartLine);
         return code;
+    }
+
+    /// <summary>
+    /// sipsak's -N words (<c>SIP ok</c>, <c>SIP warning</c>, <c>SIP failure</c>), the final status line and why, then
+    /// Nagios performance data after a <c>|</c>: the round-trip time in ms and the retransmissions, each with
+    /// its warning and critical thresholds (<c>--rtt-warning</c>, <c>--rtt-critical</c>, <c>-W</c>) and minimum 0.
+    /// </summary>
+    public static string NagiosLine(SakOptions options, TransactionResult result, int code)
+    {
+        string word = code == ExitCodes.NagiosOk ? "SIP ok" : code == ExitCodes.NagiosWarning ? "SIP warning" : "SIP failure";
+        if (result.Final is not { } reply)
+            return $"{word}: no answer after {result.Retransmissions} retransmissions";
+        string why = "";
+        if (reply.StatusCode is >= 200 and < 300)
+        {
+            if (options.RttCriticalMs >= 0 && reply.RttMs > options.RttCriticalMs)
+                why = string.Create(CultureInfo.InvariantCulture, $", round trip {reply.RttMs:0.000} ms > {options.RttCriticalMs} ms");
+            else if (options.RttWarningMs >= 0 && reply.RttMs > options.RttWarningMs)
+                why = string.Create(CultureInfo.InvariantCulture, $", round trip {reply.RttMs:0.000} ms > {options.RttWarningMs} ms");
+            else if (options.NagiosWarn >= 0 && result.Retransmissions > options.NagiosWarn)
+                why = $" after {result.Retransmissions} retransmissions";
+        }
+
+        string Threshold(long value) => value >= 0 ? value.ToString(CultureInfo.InvariantCulture) : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{word}: {reply.StartLine}{why} | rtt={reply.RttMs:0.000}ms;{Threshold(options.RttWarningMs)};{Threshold(options.RttCriticalMs)};0 "
+            + $"retransmissions={result.Retransmissions};{Threshold(options.NagiosWarn)};;0");
     }
 
     /// <summary>sipsak's complaint when credentials are challenged again.</summary>

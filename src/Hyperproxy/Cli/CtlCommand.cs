@@ -31,10 +31,13 @@ internal static class CtlCommand
         var dropWarning = new Option<double>("--drop-warning") { Description = "check: WARNING when this share of received messages was dropped or malformed (%, default 1).", DefaultValueFactory = _ => 1 };
         var dropCritical = new Option<double>("--drop-critical") { Description = "check: CRITICAL at this share (%, default 5).", DefaultValueFactory = _ => 5 };
         var minRegistered = new Option<long>("--min-registered") { Description = "check: WARNING when fewer AoRs are registered (default 0).", DefaultValueFactory = _ => 0 };
+        var pcap = new Option<string?>("--pcap") { Description = "trace: switch tracing on and write what the server traces to this pcap file until Ctrl-C." };
+        var count = new Option<long>("--count") { Description = "trace --pcap: stop after this many messages (default: no bound)." };
+        var duration = new Option<double>("--duration") { Description = "trace --pcap: stop after this many seconds (default: no bound)." };
         var ctl = new Command("ctl", "Run one management (MI) command on a running server, as 'opensips-cli -x mi' does: 'ctl get_statistics core:', 'ctl ps', 'ctl ul_dump'; "
             + "'ctl check' is a Nagios check (exit 0 OK, 1 WARNING, 2 CRITICAL).")
         {
-            command, parameters, url, json, timeout, busyWarning, busyCritical, dropWarning, dropCritical, minRegistered,
+            command, parameters, url, json, timeout, busyWarning, busyCritical, dropWarning, dropCritical, minRegistered, pcap, count, duration,
         };
         ctl.Aliases.Add("mi");
         ctl.SetAction(parse =>
@@ -44,6 +47,20 @@ internal static class CtlCommand
             string method = parse.GetValue(command)!;
             string target = parse.GetValue(url)!;
             bool check = method == "check";
+            if (parse.GetValue(pcap) is { } pcapPath)
+            {
+                if (method != "trace")
+                {
+                    error.WriteLine("hyperproxy ctl: --pcap goes with the trace command: hyperproxy ctl trace --pcap FILE");
+                    return HyperproxyCli.FailureExit;
+                }
+
+                return CtlTrace.Run(target, pcapPath, parse.GetValue(count), parse.GetValue(duration),
+                    TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), output, error);
+            }
+
+            if (method == "ul_dump" && (parse.GetValue(parameters) ?? []).Length == 0 && !check)
+                return CtlDump.Run(target, parse.GetValue(json), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), output, error);
             JsonNode? request = check ? Request("get_statistics", ["all"]) : Request(method, parse.GetValue(parameters) ?? []);
             string body;
             try
@@ -174,12 +191,12 @@ internal static class CtlCommand
             output.WriteLine(result?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? "null");
     }
 
-    private static JsonNode? Get(JsonNode? node, string name) => node is JsonObject o ? o[name] : null;
+    internal static JsonNode? Get(JsonNode? node, string name) => node is JsonObject o ? o[name] : null;
 
-    private static string Scalar(JsonNode? node) =>
+    internal static string Scalar(JsonNode? node) =>
         node is null ? "" : node is JsonValue v && v.TryGetValue(out string? s) ? s : node.ToJsonString();
 
-    private static void Table(TextWriter output, string[] heads, IEnumerable<string[]> rows)
+    internal static void Table(TextWriter output, string[] heads, IEnumerable<string[]> rows, bool printHeads = true)
     {
         List<string[]> all = [heads, .. rows];
         int[] widths = new int[heads.Length];
@@ -189,7 +206,7 @@ internal static class CtlCommand
                 widths[i] = Math.Max(widths[i], r[i].Length);
         }
 
-        foreach (string[] r in all)
+        foreach (string[] r in printHeads ? all : all.Skip(1))
             output.WriteLine(string.Join("  ", r.Select((c, i) => i == r.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd());
     }
 }

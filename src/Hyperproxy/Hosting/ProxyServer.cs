@@ -138,9 +138,10 @@ public sealed class ProxyServer : IDisposable
             server.Statistics = statistics;
             server.Catalog = catalog;
             server.Script = script;
+            IReadOnlyList<System.Net.IPEndPoint> hepSockets = ScriptSetup.HepSockets(script);
             if (script.Program.IsModuleLoaded(Modules.Tracer.TracerModule.Name))
             {
-                server._tracer = new Hyperproxy.Management.Tracing.TracerThread(catalog.Tracer, catalog.Tracer.Start(pool.Workers.Count));
+                server._tracer = new Hyperproxy.Management.Tracing.TracerThread(catalog.Tracer, catalog.Tracer.Start(pool.Workers.Count), hepSockets);
                 server.Trace = server._tracer.Buffer;
             }
 

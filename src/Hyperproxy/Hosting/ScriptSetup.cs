@@ -88,6 +88,12 @@ public static class ScriptSetup
         {
             SocketSpec address = socket.Address;
             string protocol = address.Protocol ?? "udp";
+            if (protocol is "hep_udp" or "hep_tcp")
+            {
+                // proto_hep's sockets carry no SIP: HepSockets hands them to the tracer.
+                continue;
+            }
+
             if (protocol is not ("udp" or "tcp" or "tls" or "ws" or "wss"))
             {
                 throw new StartupException($"socket {address}: transport '{protocol}' is not served (udp, tcp, tls, ws, wss)");
@@ -107,7 +113,44 @@ public static class ScriptSetup
             specs.Add(ServerOptions.ParseListen(advertised is null ? text : text + " as " + advertised, null));
         }
 
-        return specs;
+        return specs.Count > 0 ? specs : options.Listen;
+    }
+
+    /// <summary>
+    /// The script's <c>socket=hep_udp:IP:PORT</c> lines: the addresses tracer's HEP packets leave from (proto_hep
+    /// must be loaded). <c>hep_tcp</c> is refused: HEP is sent over UDP only.
+    /// </summary>
+    public static IReadOnlyList<System.Net.IPEndPoint> HepSockets(CompiledScript script)
+    {
+        var list = new List<System.Net.IPEndPoint>();
+        foreach (SocketDefinition socket in script.Program.Settings.Sockets)
+        {
+            SocketSpec address = socket.Address;
+            if (address.Protocol is not ("hep_udp" or "hep_tcp"))
+            {
+                continue;
+            }
+
+            if (address.Protocol == "hep_tcp")
+            {
+                throw new StartupException($"socket {address}: HEP over TCP is not built in Hyperproxy; use socket=hep_udp:IP:PORT (and hep_id transport=udp)");
+            }
+
+            if (!script.Program.IsModuleLoaded(Modules.Tracer.TracerModule.HepName))
+            {
+                throw new StartupException($"socket {address}: listeners found for protocol hep_udp, but no module can handle it; loadmodule \"proto_hep.so\"");
+            }
+
+            if (!System.Net.IPAddress.TryParse(address.Host == "*" ? "0.0.0.0" : address.Host, out System.Net.IPAddress? ip))
+            {
+                throw new StartupException($"socket {address}: a hep_udp socket needs an IP address");
+            }
+
+            // proto_hep's hep_port (9060) when the socket names no port.
+            list.Add(new System.Net.IPEndPoint(ip, address.Port != 0 ? address.Port : 9060));
+        }
+
+        return list;
     }
 
     /// <summary>

@@ -76,4 +76,71 @@ public sealed class CtlTests(ManagedServerFixture fixture) : IClassFixture<Manag
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("cannot reach the management interface", r.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TracePcapWritesTheTracedMessagesAsAPcapAnIndependentDecoderReads()
+    {
+        string pcap = Path.Combine(Path.GetTempPath(), $"hp-ctl-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            Task<ToolResult> run = Ctl("trace", "--pcap", pcap, "--count", "2", "--duration", "60");
+            await WaitForFileAsync(pcap);
+            Assert.Equal(0, (await S.PingAsync()).ExitCode);
+            ToolResult r = await run;
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"2 message(s) written to {pcap}", r.Output, StringComparison.Ordinal);
+
+            List<PcapPacket> packets = PcapPacket.ReadAll(await File.ReadAllBytesAsync(pcap));
+            Assert.Equal(2, packets.Count);
+            Assert.StartsWith("OPTIONS sip:ping@127.0.0.1", packets[0].Payload, StringComparison.Ordinal);
+            Assert.Equal(S.SipPort, packets[0].DestinationPort);
+            Assert.StartsWith("SIP/2.0 200 OK", packets[1].Payload, StringComparison.Ordinal);
+            Assert.Equal(S.SipPort, packets[1].SourcePort);
+            Assert.Equal(packets[0].SourcePort, packets[1].DestinationPort);
+            Assert.All(packets, p => Assert.Equal("127.0.0.1", p.Source));
+        }
+        finally
+        {
+            File.Delete(pcap);
+        }
+    }
+
+    [Fact]
+    public async Task TracePcapStopsCleanlyOnCtrlCAndLeavesTracingAsItWas()
+    {
+        string pcap = Path.Combine(Path.GetTempPath(), $"hp-ctl-{Guid.NewGuid():N}.pcap");
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { HyperproxyProcess.DllPath, "ctl", "--url", S.MiUrl, "trace", "--pcap", pcap })
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            await WaitForFileAsync(pcap);
+            Assert.Equal(0, (await S.PingAsync()).ExitCode);
+            Assert.True(Posix.Signal(process.Id, Posix.SigInt));
+            using var bound = new CancellationTokenSource(ManagedServer.Bound);
+            await process.WaitForExitAsync(bound.Token);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Matches(@"\d+ message\(s\) written to ", await stdout);
+            PcapPacket.ReadAll(await File.ReadAllBytesAsync(pcap));
+            Assert.Equal("on", (string)(await S.MiAsync("trace"))!["global"]!);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+            File.Delete(pcap);
+        }
+    }
+
+    private static async Task WaitForFileAsync(string path)
+    {
+        var deadline = DateTime.UtcNow + ManagedServer.Bound;
+        while (!File.Exists(path) || new FileInfo(path).Length < 24)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{path} was not created");
+            await Task.Delay(20);
+        }
+    }
 }

@@ -10,7 +10,7 @@ namespace Hyperproxy.Management.Tracing;
 /// <summary>
 /// The tracer thread (<c>hp-tracer</c>): drains the workers' rings every few milliseconds, counts each message
 /// (tracer:traced_messages), keeps it for the dashboard, sends it as HEPv3 over UDP to its trace_id's hep_id
-/// (from an ephemeral UDP socket) or appends it to its file. Never on a worker; a slow destination only makes
+/// (from the script's socket=hep_udp:IP:PORT, else an ephemeral UDP socket) or appends it to its file. Never on a worker; a slow destination only makes
 /// the rings fill, which the workers count as drops.
 /// </summary>
 public sealed class TracerThread : IDisposable
@@ -26,7 +26,7 @@ public sealed class TracerThread : IDisposable
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    public TracerThread(TracerModule module, TraceHub hub)
+    public TracerThread(TracerModule module, TraceHub hub, IReadOnlyList<IPEndPoint>? hepSockets = null)
     {
         _module = module;
         _hub = hub;
@@ -44,9 +44,9 @@ public sealed class TracerThread : IDisposable
                     : Dns.GetHostAddresses(hep.Host).FirstOrDefault() ?? throw new StartupException($"proto_hep hep_id [{hep.Name}]: {hep.Host} does not resolve");
                 _hepTargets[i] = new IPEndPoint(address, hep.Port);
                 if (address.AddressFamily == AddressFamily.InterNetworkV6)
-                    _hep6 ??= new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                    _hep6 ??= HepSocket(AddressFamily.InterNetworkV6, hepSockets);
                 else
-                    _hep4 ??= new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                    _hep4 ??= HepSocket(AddressFamily.InterNetwork, hepSockets);
             }
             else if (d.Pcap is { } pcap)
             {
@@ -77,6 +77,37 @@ public sealed class TracerThread : IDisposable
     }
 
     public TraceBuffer Buffer => _buffer;
+
+    /// <summary>The local address HEP packets to IPv4 destinations leave from (null: none are sent).</summary>
+    public IPEndPoint? HepSource4 => (IPEndPoint?)_hep4?.LocalEndPoint;
+
+    /// <summary>
+    /// The socket HEP leaves from: bound to the script's first <c>socket=hep_udp:IP:PORT</c> of that family (as
+    /// OpenSIPS's proto_hep sends from its hep_udp listener), else an ephemeral one. Hyperproxy does not read
+    /// HEP arriving on it (it is no capture server).
+    /// </summary>
+    private static Socket HepSocket(AddressFamily family, IReadOnlyList<IPEndPoint>? declared)
+    {
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+        foreach (IPEndPoint local in declared ?? [])
+        {
+            if (local.AddressFamily != family)
+                continue;
+            try
+            {
+                socket.Bind(local);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw new StartupException($"socket hep_udp:{local}: cannot bind: {e.Message}", e);
+            }
+
+            break;
+        }
+
+        return socket;
+    }
 
     /// <summary>HEP packets that could not be sent (the destination refused them).</summary>
     public long SendErrors { get; private set; }
