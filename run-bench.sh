@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold,register-cluster]
+#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold,register-auth,flood,register-cluster]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 3 minutes in all. Default: 10 s per run plus open-loop latency
@@ -24,6 +24,14 @@
 # stateful-hold: BENCH_HOLD_CALLS calls (default 200000) whose callee answers 180 and holds, so
 # every one leaves an INVITE transaction in flight; the row reports the server's RSS and PSS before
 # the first call and once all are held (udpgen -s call --hold N), and the bytes per held call.
+# register-auth: every REGISTER challenged (401, qop=auth) and sent again with MD5 digest credentials (udpgen -s
+# register-auth computes each response: nc 00000001, its own cnonce, the user's HA1 precomputed) over BENCH_USERS users
+# of a db_text subscriber table written here (perf/results/DATE.logs/authdb); Hyperproxy's auth_db
+# (perf/hyperproxy/register-auth.cfg) next to Kamailio's auth_db over the same files (perf/kamailio/register-auth.cfg).
+# One unit of the window is the pair; ok/s counts pairs whose authorized REGISTER got its 2xx.
+# flood: one source (127.0.0.1) sends OPTIONS at the generator's full rate, a second one (127.0.0.2) 1% of that;
+# both proxies run pike (perf/{hyperproxy,kamailio}/flood.cfg, the same parameters) before a stateless 200. The
+# report shows the share of the second source's requests answered (second_answer_pct) beside the flooder's answers.
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
@@ -48,7 +56,7 @@
 #                              with its port filled in, {DURABILITY} is none for one row and sync for
 #                              the other, {DATA_DIR} a fresh folder per row (removed when the script ends)
 #   BENCH_BASE_PORT            first UDP port (default 15100); --base-port wins
-#   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
+#   BENCH_USERS                distinct AoRs in the register and register-auth scenarios (default 100000)
 #   BENCH_HOLD_CALLS           calls held in flight in the stateful-hold scenario (default 200000)
 #   BENCH_QUIET_BUDGET         seconds in all to wait for other processes' load to pass before
 #                              runs (default 20 with --quick, 90 otherwise); rows measured on a
@@ -62,7 +70,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateful-hold,register-auth,flood"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -83,7 +91,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,63p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -131,6 +139,8 @@ JSONL="$LOGS/runs.jsonl"
 mkdir -p "$LOGS"
 : > "$JSONL"
 CSEQ_FILE="$RESULTS/.register-cseq"   # CSeq keeps rising from one run to the next
+AUTH_CSEQ_FILE="$RESULTS/.register-auth-cseq"
+AUTH_DB="$LOGS/authdb"                # register-auth's db_text directory (written when that scenario runs)
 RUN_TAG="hp-bench-$$"
 
 # ---------------------------------------------------------------- process bookkeeping
@@ -309,6 +319,8 @@ start_server() {
                 forward) tmpl=perf/kamailio/forward.cfg ;;
                 rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
+                register-auth) tmpl=perf/kamailio/register-auth.cfg ;;
+                flood) tmpl=perf/kamailio/flood.cfg ;;
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
             esac
             # tm keeps every transaction in shared memory: 200k held INVITEs need far more than 512 MB
@@ -316,7 +328,7 @@ start_server() {
             local shm=512
             [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
-            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" "$tmpl" > "$cfg"
+            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s,@DB@,$AUTH_DB,g" "$tmpl" > "$cfg"
             taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
@@ -325,10 +337,12 @@ start_server() {
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
             [[ $scenario == stateful-call || $scenario == stateful-hold ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
-            if [[ $scenario == register ]]; then
+            [[ $scenario == flood ]] && args="$args --config $ROOT/perf/hyperproxy/flood.cfg"
+            if [[ $scenario == register || $scenario == register-auth ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
-                local cfg="$LOGS/hyperproxy-register.cfg" data
-                sed -e "s/@PORT@/$SRV_PORT/g" perf/hyperproxy/registrar.cfg > "$cfg"
+                local cfg="$LOGS/hyperproxy-$scenario.cfg" data src=perf/hyperproxy/registrar.cfg
+                [[ $scenario == register-auth ]] && src=perf/hyperproxy/register-auth.cfg
+                sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@DB@,$AUTH_DB,g" "$src" > "$cfg"
                 data=$(mktemp -d "${TMPDIR:-/tmp}/$RUN_TAG-location-XXXXXX")
                 HP_DATA_DIRS+=("$data")
                 args="${!var:-$HP_ARGS_REGISTER_DEFAULT}"
@@ -458,6 +472,8 @@ run_row() {
 }
 
 OPT=(-s options -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP")
+RAUTH=(-s register-auth -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --cseq-file "$AUTH_CSEQ_FILE")
+FLOOD=(-s flood -t '127.0.0.1:{PORT}' -W "$WARMUP" -T 1000 --second-local 127.0.0.2 --second-share 0.01)
 REG=(-s register -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --path --cseq-file "$CSEQ_FILE")
 LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
 # forward: udpgen answers as the responder on {RPORT} (= the proxy's port + 1) and names it in the R-URI
@@ -469,6 +485,28 @@ CALL=(-s call -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT
 # server's memory read 1 s after the last 180
 HOLD=(-s call --hold "$HOLD_CALLS" -t '127.0.0.1:{PORT}' -w "$WINDOW" -W 0 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
       -T 120000 --drain-ms 1000)
+
+# write_auth_db: register-auth's db_text directory, once per run: BENCH_USERS subscribers u00000000.. at 127.0.0.1
+# (udpgen's AoRs), password "secret" (udpgen's default) in the password column, ha1 filled in too; the column
+# layout and version are the ones both auth_db modules read (Kamailio's db_text, OpenSIPS 3.0/3.1's subscriber 7)
+write_auth_db() {
+    [[ -f $AUTH_DB/subscriber ]] && return 0
+    mkdir -p "$AUTH_DB"
+    python3 - "$AUTH_DB" "$USERS" <<'PY'
+import hashlib, os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+with open(os.path.join(d, "subscriber"), "w") as f:
+    f.write("id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n")
+    for i in range(n):
+        u = "u%08d" % i
+        ha1 = hashlib.md5(f"{u}:127.0.0.1:secret".encode()).hexdigest()
+        ha1b = hashlib.md5(f"{u}@127.0.0.1:127.0.0.1:secret".encode()).hexdigest()
+        f.write(f"{i + 1}:{u}:127.0.0.1:secret:{ha1}:{ha1b}\n")
+with open(os.path.join(d, "version"), "w") as f:
+    f.write("table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n")
+PY
+    log "wrote $USERS subscribers to $AUTH_DB"
+}
 
 system_rows() { # SYSTEM LABEL SKIP-REASON SCENARIO_KEY SCENARIO ARGS...
     local system=$1 label=$2 why=$3
@@ -573,6 +611,18 @@ if has "$SCENARIOS" stateful-hold; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     DURATION=$SAVED_DURATION
+fi
+if has "$SCENARIOS" register-auth; then
+    write_auth_db
+    if has "$SYSTEMS" hyperproxy; then
+        HP_DURABILITY=none
+        system_rows hyperproxy "Hyperproxy" "$HP_SKIP" register-auth register-auth "${RAUTH[@]}"
+    fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" register-auth register-auth "${RAUTH[@]}"; fi
+fi
+if has "$SCENARIOS" flood; then
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy (pike)" "$HP_SKIP" flood flood "${FLOOD[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6 (pike)" "$KAM_SKIP" flood flood "${FLOOD[@]}"; fi
 fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"
