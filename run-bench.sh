@@ -27,7 +27,9 @@
 # register-auth: every REGISTER challenged (401, qop=auth) and sent again with MD5 digest credentials (udpgen -s
 # register-auth computes each response: nc 00000001, its own cnonce, the user's HA1 precomputed) over BENCH_USERS users
 # of a db_text subscriber table written here (perf/results/DATE.logs/authdb); Hyperproxy's auth_db
-# (perf/hyperproxy/register-auth.cfg) next to Kamailio's auth_db over the same files (perf/kamailio/register-auth.cfg).
+# (perf/hyperproxy/register-auth.cfg) next to Kamailio two ways: the same users in memory (htable loaded from that
+# directory, pv_www_authenticate: perf/kamailio/register-auth-htable.cfg) and auth_db over the same db_text files
+# (perf/kamailio/register-auth.cfg; Kamailio's db_text scans every row per query).
 # One unit of the window is the pair; ok/s counts pairs whose authorized REGISTER got its 2xx.
 # flood: one source (127.0.0.1) sends OPTIONS at the generator's full rate, a second one (127.0.0.2) 1% of that;
 # both proxies run pike (perf/{hyperproxy,kamailio}/flood.cfg, the same parameters) before a stateless 200. The
@@ -320,6 +322,7 @@ start_server() {
                 rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
                 register-auth) tmpl=perf/kamailio/register-auth.cfg ;;
+                register-auth-htable) tmpl=perf/kamailio/register-auth-htable.cfg ;;
                 flood) tmpl=perf/kamailio/flood.cfg ;;
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
             esac
@@ -369,6 +372,16 @@ start_server() {
         return 1
     fi
     sleep 0.3 # let multi-process servers finish forking their workers
+    if [[ $system == kamailio ]]; then
+        # Kamailio binds its port before its modules load their tables (htable's 100k rows take seconds) and forks
+        # its workers after: wait (bounded) for them
+        local w
+        for w in $(seq 600); do
+            [[ -n $(ps -o pid= --ppid "$pid" 2>/dev/null) ]] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+    fi
     SRV_PIDS=("$pid")
     local kids
     kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
@@ -472,7 +485,7 @@ run_row() {
 }
 
 OPT=(-s options -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP")
-RAUTH=(-s register-auth -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --cseq-file "$AUTH_CSEQ_FILE")
+RAUTH=(-s register-auth -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" -T 5000 --cseq-file "$AUTH_CSEQ_FILE")
 FLOOD=(-s flood -t '127.0.0.1:{PORT}' -W "$WARMUP" -T 1000 --second-local 127.0.0.2 --second-share 0.01)
 REG=(-s register -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --path --cseq-file "$CSEQ_FILE")
 LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
@@ -502,8 +515,12 @@ with open(os.path.join(d, "subscriber"), "w") as f:
         ha1 = hashlib.md5(f"{u}:127.0.0.1:secret".encode()).hexdigest()
         ha1b = hashlib.md5(f"{u}@127.0.0.1:127.0.0.1:secret".encode()).hexdigest()
         f.write(f"{i + 1}:{u}:127.0.0.1:secret:{ha1}:{ha1b}\n")
+with open(os.path.join(d, "htable"), "w") as f:  # the same users for Kamailio's htable (key: user, value: password)
+    f.write("id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int)\n")
+    for i in range(n):
+        f.write(f"{i + 1}:u{i:08d}:0:0:secret:0\n")
 with open(os.path.join(d, "version"), "w") as f:
-    f.write("table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n")
+    f.write("table_name(string) table_version(int)\nsubscriber:7\nlocation:9\nhtable:2\n")
 PY
     log "wrote $USERS subscribers to $AUTH_DB"
 }
@@ -618,7 +635,10 @@ if has "$SCENARIOS" register-auth; then
         HP_DURABILITY=none
         system_rows hyperproxy "Hyperproxy" "$HP_SKIP" register-auth register-auth "${RAUTH[@]}"
     fi
-    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" register-auth register-auth "${RAUTH[@]}"; fi
+    if has "$SYSTEMS" kamailio; then
+        system_rows kamailio "Kamailio 5.6 (htable)" "$KAM_SKIP" register-auth register-auth-htable "${RAUTH[@]}"
+        system_rows kamailio "Kamailio 5.6 (auth_db, db_text)" "$KAM_SKIP" register-auth register-auth "${RAUTH[@]}"
+    fi
 fi
 if has "$SCENARIOS" flood; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy (pike)" "$HP_SKIP" flood flood "${FLOOD[@]}"; fi

@@ -43,7 +43,8 @@ if [[ ! -f $OUT/.instrumented || ${REBUILD:-0} == 1 ]]; then
     done
     touch "$OUT/.instrumented"
 fi
-HARNESS=(dotnet "$OUT/hyperproxy-fuzz.dll" "$TARGET")
+DOTNET="$(command -v dotnet)"   # afl-cmin wants a path
+HARNESS=("$DOTNET" "$OUT/hyperproxy-fuzz.dll" "$TARGET")
 PLAIN=(dotnet "$HERE/out/base/hyperproxy-fuzz.dll" "$TARGET")   # not instrumented: runs without afl's shared map
 
 # dotnet is not an AFL binary; the machine is shared (no CPU binding, no core_pattern or governor changes).

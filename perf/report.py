@@ -237,17 +237,20 @@ def stateful_table(runs):
 def security_table(runs):
     """register-auth (Hyperproxy / Kamailio) and flood (the second source's answered share, each proxy with pike)."""
     out = []
-    hp, kam = find(runs, HYPERPROXY, "register-auth"), find(runs, KAMAILIO, "register-auth")
-    if hp or kam:
+    hp = find(runs, HYPERPROXY, "register-auth")
+    kam_ht, kam_db = find(runs, "Kamailio 5.6 (htable)", "register-auth"), find(runs, "Kamailio 5.6 (auth_db, db_text)", "register-auth")
+    if hp or kam_ht or kam_db:
         out.append("")
         out.append("| register-auth (401 + authorized REGISTER per unit) | pairs/s | 401s answered | p50 µs | p99 µs |")
         out.append("|---|---:|---:|---:|---:|")
-        for label, measured in (("Hyperproxy", hp), ("Kamailio 5.6", kam)):
+        for label, measured in (("Hyperproxy (auth_db, db_text)", hp), ("Kamailio 5.6 (htable)", kam_ht),
+                                ("Kamailio 5.6 (auth_db, db_text)", kam_db)):
             r = median_run(measured)
             if r is not None:
                 out.append(f"| {label} | {fmt_int(ok_rate(r))} | {fmt_int(r.get('challenges', 0))} | "
                            f"{fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} |")
-        out.append(f"| Hyperproxy / Kamailio | {ratio(hp, kam)} | | | |")
+        out.append(f"| Hyperproxy / Kamailio htable | {ratio(hp, kam_ht)} | | | |")
+        out.append(f"| Hyperproxy / Kamailio auth_db db_text | {ratio(hp, kam_db)} | | | |")
     rows = [(label, median_run(find(runs, label, "flood"))) for label in ("Hyperproxy (pike)", "Kamailio 5.6 (pike)")]
     if any(r is not None for _, r in rows):
         out.append("")
