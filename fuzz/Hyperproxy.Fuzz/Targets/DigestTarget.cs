@@ -136,4 +136,7 @@ public sealed class DigestTarget : IFuzzTarget
     }
 
     internal long Sink => _sink;
+
+    /// <summary>The status of the proxy's answer to the last input's REGISTER (200 when the credentials verified).</summary>
+    public int LastStatus => _rig.FirstReplyStatus();
 }

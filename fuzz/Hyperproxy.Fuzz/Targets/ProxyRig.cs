@@ -63,6 +63,18 @@ internal sealed class ProxyRig : IDisposable
         Proxy.Process(_input, 0, length, Source, 0, Outgoing);
     }
 
+    /// <summary>The status code of the first reply the last datagram produced, 0 when it produced none.</summary>
+    public int FirstReplyStatus()
+    {
+        if (Outgoing.Count == 0)
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<byte> p = Outgoing.Payload(0);
+        return p.Length > 12 && p.StartsWith("SIP/2.0 "u8) ? ((p[8] - '0') * 100) + ((p[9] - '0') * 10) + (p[10] - '0') : 0;
+    }
+
     public void Dispose()
     {
         _resolver.Dispose();
