@@ -85,9 +85,15 @@ public sealed class DigestTarget : IFuzzTarget
                 continue;
             }
 
-            foreach (HeaderValue v in _reply.Values(HeaderId.WwwAuthenticate))
+            for (int h = 0; h < _reply.HeaderCount; h++)
             {
-                ReadOnlySpan<byte> text = _reply.Span(v.Value);
+                // the whole header value: a challenge's parameters are comma-separated, not list elements
+                if (_reply.Header(h).Id != HeaderId.WwwAuthenticate)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<byte> text = _reply.Span(_reply.Header(h).Value);
                 if (DigestHeader.TryParse(text, 0, out DigestHeader c) && c.Nonce.IsPresent)
                 {
                     DigestAlgorithms.TryParse(Part(text, c.Algorithm), out DigestAlgorithm a);
