@@ -105,7 +105,7 @@ public sealed class UdpgenAuthTests(AuthBenchPeers peers) : IClassFixture<AuthBe
 
     private static void AssertAllAuthorized(int port)
     {
-        JsonElement r = Udpgen.Run("-s", "register-auth", "-t", $"127.0.0.1:{port}", "-u", "1000", "-w", "8", "-W", "0.1", "-d", "0.5",
+        JsonElement r = Udpgen.Run("-s", "register-auth", "-t", $"127.0.0.1:{port}", "-u", "1000", "-w", "8", "-W", "2", "-d", "1",
             "-T", "20000", "--drain-ms", "5000", "--no-busy");
 
         long pairs = r.GetProperty("received").GetInt64();
