@@ -14,7 +14,10 @@ public sealed partial class RandTrashSoakTests
     [Fact]
     public void TwoHundredThousandTrashedDatagramsLeaveTheRegistrarAnsweringWithoutFaults()
     {
-        using var server = new ScriptedHyperproxyPeer(Path.Combine(Peers.RepoRoot, "tests", "Hyperproxy.Sak.Tests", "hyperproxy", "randtrash-registrar.cfg"));
+        // its own location folder, durability none: the trashed REGISTERs must not write into the default data folder
+        // other servers of this test run recover from
+        string data = Directory.CreateTempSubdirectory("hp-randtrash-").FullName;
+        using var server = new OwnStorePeer(Path.Combine(Peers.RepoRoot, "tests", "Hyperproxy.Sak.Tests", "hyperproxy", "randtrash-registrar.cfg"), data);
 
         var (code, output, error) = Peers.Sak("-R", "-e", Datagrams.ToString(CultureInfo.InvariantCulture), "--seed", "4475", "-s", server.Uri("trash"));
 
@@ -32,6 +35,8 @@ public sealed partial class RandTrashSoakTests
         Assert.True(counters.Success, "no X-Faults header in the answer:\n" + faults);
         Assert.Equal("0", counters.Groups[1].Value); // core:datagram_faults
         Assert.Equal("0", counters.Groups[2].Value); // net:handler_faults
+        server.Dispose();
+        Directory.Delete(data, true);
     }
 
     [GeneratedRegex(@"answers: 1xx \d+, 2xx (\d+), 3xx \d+, 4xx (\d+),")]
@@ -40,3 +45,7 @@ public sealed partial class RandTrashSoakTests
     [GeneratedRegex(@"X-Faults: (\d+) (\d+)")]
     private static partial Regex FaultsHeader();
 }
+
+/// <summary>A scripted server with durability none and a location folder of its own.</summary>
+public sealed class OwnStorePeer(string config, string dataDir)
+    : HyperproxyPeer("127.0.0.1", $"--config {config} --durability none --data-dir {dataDir}");

@@ -39,7 +39,7 @@ public sealed class AuthBenchPeers : IDisposable
         File.WriteAllText(hyperproxy, File.ReadAllText(Path.Combine(Peers.RepoRoot, "perf", "hyperproxy", "register-auth.cfg"))
             .Replace("socket=udp:127.0.0.1:@PORT@", string.Empty, StringComparison.Ordinal)
             .Replace("@DB@", Directory, StringComparison.Ordinal));
-        Hyperproxy = new ScriptedHyperproxyPeer(hyperproxy);
+        Hyperproxy = new OwnStorePeer(hyperproxy, System.IO.Directory.CreateDirectory(Path.Combine(Directory, "location")).FullName);
         Flood = new ScriptedHyperproxyPeer(Path.Combine(Peers.RepoRoot, "perf", "hyperproxy", "flood.cfg"));
     }
 
