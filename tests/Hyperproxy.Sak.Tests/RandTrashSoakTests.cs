@@ -17,6 +17,18 @@ public sealed partial class RandTrashSoakTests
         // its own location folder, durability none: the trashed REGISTERs must not write into the default data folder
         // other servers of this test run recover from
         string data = Directory.CreateTempSubdirectory("hp-randtrash-").FullName;
+        try
+        {
+            Soak(data);
+        }
+        finally
+        {
+            Directory.Delete(data, true);
+        }
+    }
+
+    private static void Soak(string data)
+    {
         using var server = new OwnStorePeer(Path.Combine(Peers.RepoRoot, "tests", "Hyperproxy.Sak.Tests", "hyperproxy", "randtrash-registrar.cfg"), data);
 
         var (code, output, error) = Peers.Sak("-R", "-e", Datagrams.ToString(CultureInfo.InvariantCulture), "--seed", "4475", "-s", server.Uri("trash"));
@@ -35,8 +47,6 @@ public sealed partial class RandTrashSoakTests
         Assert.True(counters.Success, "no X-Faults header in the answer:\n" + faults);
         Assert.Equal("0", counters.Groups[1].Value); // core:datagram_faults
         Assert.Equal("0", counters.Groups[2].Value); // net:handler_faults
-        server.Dispose();
-        Directory.Delete(data, true);
     }
 
     [GeneratedRegex(@"answers: 1xx \d+, 2xx (\d+), 3xx \d+, 4xx (\d+),")]
