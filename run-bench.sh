@@ -6,7 +6,7 @@
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,
 #                               options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,
-#                               register-cluster,natping]
+#                               register-auth,flood,register-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 6 minutes in all. Default: 10 s per run plus open-loop latency
@@ -41,6 +41,16 @@
 # NAT'ed contacts loaded by udpgen's REGISTERs, nathelper pinging each once per BENCH_NATPING_INTERVAL
 # (default 30) seconds (about 33k pings/s for 1M contacts), and the OPTIONS throughput of the same worker,
 # next to the same server with pinging off; each row records the pings the server sent (natpings_sent).
+# register-auth: every REGISTER challenged (401, qop=auth) and sent again with MD5 digest credentials (udpgen -s
+# register-auth computes each response: nc 00000001, its own cnonce, the user's HA1 precomputed) over BENCH_USERS users
+# of a db_text subscriber table written here (perf/results/DATE.logs/authdb); Hyperproxy's auth_db
+# (perf/hyperproxy/register-auth.cfg) next to Kamailio two ways: the same users in memory (htable loaded from that
+# directory, pv_www_authenticate: perf/kamailio/register-auth-htable.cfg) and auth_db over the same db_text files
+# (perf/kamailio/register-auth.cfg; Kamailio's db_text scans every row per query).
+# One unit of the window is the pair; ok/s counts pairs whose authorized REGISTER got its 2xx.
+# flood: one source (127.0.0.1) sends OPTIONS at the generator's full rate, a second one (127.0.0.2) 1% of that;
+# both proxies run pike (perf/{hyperproxy,kamailio}/flood.cfg, the same parameters) before a stateless 200. The
+# report shows the share of the second source's requests answered (second_answer_pct) beside the flooder's answers.
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
@@ -77,7 +87,7 @@
 #                              with its port filled in, {DURABILITY} is none for one row and sync for
 #                              the other, {DATA_DIR} a fresh folder per row (removed when the script ends)
 #   BENCH_BASE_PORT            first UDP port (default 15100); --base-port wins
-#   BENCH_USERS                distinct AoRs in the register scenario (default 100000)
+#   BENCH_USERS                distinct AoRs in the register and register-auth scenarios (default 100000)
 #   BENCH_HOLD_CALLS           calls held in flight in the stateful-hold scenario (default 200000)
 #   BENCH_NATPING_CONTACTS     NAT'ed contacts in the natping scenario (default 1000000); BENCH_NATPING_INTERVAL
 #                              its natping_interval (default 30 s), BENCH_NATPING_LOAD_S the seconds of
@@ -102,7 +112,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,register-auth,flood"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -123,7 +133,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,95p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,105p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -184,6 +194,8 @@ JSONL="$LOGS/runs.jsonl"
 mkdir -p "$LOGS"
 : > "$JSONL"
 CSEQ_FILE="$RESULTS/.register-cseq"   # CSeq keeps rising from one run to the next
+AUTH_CSEQ_FILE="$RESULTS/.register-auth-cseq"
+AUTH_DB="$LOGS/authdb"                # register-auth's db_text directory (written when that scenario runs)
 RUN_TAG="hp-bench-$$"
 
 # ---------------------------------------------------------------- process bookkeeping
@@ -437,6 +449,9 @@ start_server() {
                 forward) tmpl=perf/kamailio/forward.cfg ;;
                 rr-forward) tmpl=perf/kamailio/rr-forward.cfg ;;
                 register) tmpl=perf/kamailio/registrar.cfg ;;
+                register-auth) tmpl=perf/kamailio/register-auth.cfg ;;
+                register-auth-htable) tmpl=perf/kamailio/register-auth-htable.cfg ;;
+                flood) tmpl=perf/kamailio/flood.cfg ;;
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
                 dispatch) tmpl=perf/kamailio/dispatch.cfg
                     # the set's one destination: udpgen's callee on the port after the server's
@@ -450,7 +465,7 @@ start_server() {
             local shm=512
             [[ $scenario == stateful-hold ]] && shm=6144
             SRV_CTL="/tmp/$RUN_TAG-$SRV_PORT.ctl"
-            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s/@PROTO@/$SRV_PROTO/g" -e "s,@TLSCFG@,$KAM_TLS_CFG,g" -e "s,@LIST@,$LOGS/kamailio-dispatch.list,g" "$tmpl" > "$cfg"
+            sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@CTL@,$SRV_CTL,g" -e "s/@PROTO@/$SRV_PROTO/g" -e "s,@TLSCFG@,$KAM_TLS_CFG,g" -e "s,@LIST@,$LOGS/kamailio-dispatch.list,g" -e "s,@DB@,$AUTH_DB,g" "$tmpl" > "$cfg"
             taskset -c "$SERVER_CPU" kamailio -f "$cfg" -DD -E -n 1 -m "$shm" -P "$LOGS/kamailio-$scenario.pid" "${defs[@]}" > "$log" 2>&1 & ;;
         hyperproxy)
             local var="HYPERPROXY_ARGS_${scenario^^}" args
@@ -488,10 +503,12 @@ start_server() {
                 HP_DATA_DIRS+=("$data")
                 args="$args --config $cfg --durability none --data-dir $data"
             fi
-            if [[ $scenario == register ]]; then
+            [[ $scenario == flood ]] && args="$args --config $ROOT/perf/hyperproxy/flood.cfg"
+            if [[ $scenario == register || $scenario == register-auth ]]; then
                 # the registrar script with the port filled in; a fresh location folder per row
-                local cfg="$LOGS/hyperproxy-register.cfg" data
-                sed -e "s/@PORT@/$SRV_PORT/g" perf/hyperproxy/registrar.cfg > "$cfg"
+                local cfg="$LOGS/hyperproxy-$scenario.cfg" data src=perf/hyperproxy/registrar.cfg
+                [[ $scenario == register-auth ]] && src=perf/hyperproxy/register-auth.cfg
+                sed -e "s/@PORT@/$SRV_PORT/g" -e "s,@DB@,$AUTH_DB,g" "$src" > "$cfg"
                 data=$(mktemp -d "${TMPDIR:-/tmp}/$RUN_TAG-location-XXXXXX")
                 HP_DATA_DIRS+=("$data")
                 args="${!var:-$HP_ARGS_REGISTER_DEFAULT}"
@@ -527,6 +544,16 @@ start_server() {
         return 1
     fi
     sleep 0.3 # let multi-process servers finish forking their workers
+    if [[ $system == kamailio ]]; then
+        # Kamailio binds its port before its modules load their tables (htable's 100k rows take seconds) and forks
+        # its workers after: wait (bounded) for them
+        local w
+        for w in $(seq 600); do
+            [[ -n $(ps -o pid= --ppid "$pid" 2>/dev/null) ]] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+    fi
     SRV_PIDS=("$pid")
     local kids
     kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
@@ -677,6 +704,8 @@ run_row() {
 }
 
 OPT=(-s options -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP")
+RAUTH=(-s register-auth -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" -T 5000 --cseq-file "$AUTH_CSEQ_FILE")
+FLOOD=(-s flood -t '127.0.0.1:{PORT}' -W "$WARMUP" -T 1000 --second-local 127.0.0.2 --second-share 0.01)
 REG=(-s register -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$REGISTER_WARMUP" -u "$USERS" --path --cseq-file "$CSEQ_FILE")
 LAT=(-s options -t '127.0.0.1:{PORT}' --rate "$LATENCY_RATE" -W "$WARMUP")
 # forward: udpgen answers as the responder on {RPORT} (= the proxy's port + 1) and names it in the R-URI
@@ -688,6 +717,32 @@ CALL=(-s call -t '127.0.0.1:{PORT}' -w "$WINDOW" -W "$WARMUP" -T 5000 -R '{RPORT
 # server's memory read 1 s after the last 180
 HOLD=(-s call --hold "$HOLD_CALLS" -t '127.0.0.1:{PORT}' -w "$WINDOW" -W 0 -R '{RPORT}' -r '127.0.0.1:{RPORT}'
       -T 120000 --drain-ms 1000)
+
+# write_auth_db: register-auth's db_text directory, once per run: BENCH_USERS subscribers u00000000.. at 127.0.0.1
+# (udpgen's AoRs), password "secret" (udpgen's default) in the password column, ha1 filled in too; the column
+# layout and version are the ones both auth_db modules read (Kamailio's db_text, OpenSIPS 3.0/3.1's subscriber 7)
+write_auth_db() {
+    [[ -f $AUTH_DB/subscriber ]] && return 0
+    mkdir -p "$AUTH_DB"
+    python3 - "$AUTH_DB" "$USERS" <<'PY'
+import hashlib, os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+with open(os.path.join(d, "subscriber"), "w") as f:
+    f.write("id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n")
+    for i in range(n):
+        u = "u%08d" % i
+        ha1 = hashlib.md5(f"{u}:127.0.0.1:secret".encode()).hexdigest()
+        ha1b = hashlib.md5(f"{u}@127.0.0.1:127.0.0.1:secret".encode()).hexdigest()
+        f.write(f"{i + 1}:{u}:127.0.0.1:secret:{ha1}:{ha1b}\n")
+with open(os.path.join(d, "htable"), "w") as f:  # the same users for Kamailio's htable (key: user, value: password)
+    f.write("id(int,auto) key_name(string) key_type(int) value_type(int) key_value(string) expires(int)\n")
+    for i in range(n):
+        f.write(f"{i + 1}:u{i:08d}:0:0:secret:0\n")
+with open(os.path.join(d, "version"), "w") as f:
+    f.write("table_name(string) table_version(int)\nsubscriber:7\nlocation:9\nhtable:2\n")
+PY
+    log "wrote $USERS subscribers to $AUTH_DB"
+}
 
 system_rows() { # SYSTEM LABEL SKIP-REASON SCENARIO_KEY SCENARIO ARGS...
     local system=$1 label=$2 why=$3
@@ -875,6 +930,21 @@ if has "$SCENARIOS" tcp-idle && has "$SYSTEMS" hyperproxy; then
 fi
 SRV_PROTO=udp
 GEN_BIN=""
+if has "$SCENARIOS" register-auth; then
+    write_auth_db
+    if has "$SYSTEMS" hyperproxy; then
+        HP_DURABILITY=none
+        system_rows hyperproxy "Hyperproxy" "$HP_SKIP" register-auth register-auth "${RAUTH[@]}"
+    fi
+    if has "$SYSTEMS" kamailio; then
+        system_rows kamailio "Kamailio 5.6 (htable)" "$KAM_SKIP" register-auth register-auth-htable "${RAUTH[@]}"
+        system_rows kamailio "Kamailio 5.6 (auth_db, db_text)" "$KAM_SKIP" register-auth register-auth "${RAUTH[@]}"
+    fi
+fi
+if has "$SCENARIOS" flood; then
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy (pike)" "$HP_SKIP" flood flood "${FLOOD[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6 (pike)" "$KAM_SKIP" flood flood "${FLOOD[@]}"; fi
+fi
 if [[ $LATENCY_ROWS -eq 1 ]] && has "$SCENARIOS" options; then
     key="options @ $LATENCY_RATE/s"
     if has "$SYSTEMS" reflector; then run_row reflector-echo "C reflector (echo)" "$key" options "${LAT[@]}"; fi

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "histogram.h"
 #include "procstat.h"
+#include "md5.h"
 #include "netutil.h"
 #include "sipreply.h"
 
@@ -33,7 +34,7 @@
 #define BRANCH_PREFIX "z9hG4bK-u" /* + g (INVITE and every other scenario's request), a (ACK), b (BYE) */
 #define MAX_ROUTES 8
 
-enum { V_NONE = 0, V_SEQ = 1, V_USER = 2, V_CSEQ = 3 };
+enum { V_NONE = 0, V_SEQ = 1, V_USER = 2, V_CSEQ = 3, V_AUTH = 4 };
 
 typedef struct {
     const char *lit;
@@ -50,14 +51,18 @@ typedef struct {
 typedef struct {
     uint64_t seq; /* 0: free (answered or timed out) */
     uint64_t sent_ns;
-    int bye; /* call: the INVITE got its 200, ACK and BYE are out */
+    int bye;       /* call: the INVITE got its 200, ACK and BYE are out; register-auth: the authorized REGISTER is */
+    uint32_t user; /* register-auth: the user and CSeq of the unauthorized REGISTER */
+    uint32_t cseq;
+    int src2; /* flood: sent by the second source */
 } slot;
 
 typedef struct {
-    const char *scenario, *target, *local, *ruri, *method, *cseq_file, *label, *domain, *cpu_pids;
+    const char *scenario, *target, *local, *ruri, *method, *cseq_file, *label, *domain, *cpu_pids, *realm, *password,
+        *second_local;
     int cpu, window, batch, users, path, busy, responder_port;
     long hold;
-    double rate, duration, warmup, timeout_ms, drain_ms;
+    double rate, duration, warmup, timeout_ms, drain_ms, second_share;
     long long cseq;
 } options;
 
@@ -76,7 +81,7 @@ static void usage(void)
     fprintf(stderr,
         "usage: udpgen -t HOST:PORT [options]\n"
         "  -t, --target HOST:PORT     where requests go (IPv6 as [::1]:PORT)\n"
-        "  -s, --scenario NAME        options | register | forward | call (default options)\n"
+        "  -s, --scenario NAME        options | register | register-auth | forward | call | flood (default options)\n"
         "  -c, --cpu CPU              pin to this CPU (default: not pinned)\n"
         "  -w, --window N             closed loop: requests outstanding at once (default 256)\n"
         "      --rate R               open loop: R requests/s, window ignored (default 0 = closed loop)\n"
@@ -91,6 +96,10 @@ static void usage(void)
         "      --cseq N               register: first CSeq (default: from the clock, rising run to run)\n"
         "      --cseq-file FILE       register: read the first CSeq from FILE, write the next one back\n"
         "      --domain HOST          register: AoR domain (default: target host)\n"
+        "      --realm TEXT           register-auth: the realm the 401 names (default: the domain without port)\n"
+        "      --password TEXT        register-auth: every user's password (default secret)\n"
+        "      --second-local ADDR    flood: the second source's address (default 127.0.0.2)\n"
+        "      --second-share F       flood: the second source sends F times the flooder's requests (default 0.01)\n"
         "  -r, --ruri HOST:PORT       forward, call: the responder the R-URI names (default LOCAL:RESPONDER)\n"
         "      --hold N               call: the responder answers 180 only; N calls are started and held\n"
         "  -R, --responder PORT       also answer requests arriving on LOCAL:PORT with 200 (built-in UAS)\n"
@@ -106,7 +115,7 @@ static int tmpl_compile(tmpl *t, const char *src)
     t->n = 0;
     char *p = t->storage, *start = p;
     for (;; p++) {
-        if (*p == 0 || (*p >= 1 && *p <= 3)) {
+        if (*p == 0 || (*p >= 1 && *p <= 4)) {
             if (t->n == MAX_PARTS)
                 return -1;
             int var = *p;
@@ -149,6 +158,10 @@ static inline char *put_dec(char *o, uint64_t v, int width)
     return o;
 }
 
+/* register-auth: the Authorization line V_AUTH renders (set just before rendering the authorized REGISTER) */
+static const char *s_auth;
+static size_t s_auth_len;
+
 static inline size_t tmpl_render(const tmpl *t, char *out, uint64_t seq, uint64_t user, uint64_t cseq)
 {
     char *o = out;
@@ -159,6 +172,7 @@ static inline size_t tmpl_render(const tmpl *t, char *out, uint64_t seq, uint64_
         case V_SEQ: o = put_hex(o, seq); break;
         case V_USER: o = put_dec(o, user, 8); break;
         case V_CSEQ: o = put_dec(o, cseq, 1); break;
+        case V_AUTH: memcpy(o, s_auth, s_auth_len); o += s_auth_len; break;
         default: break;
         }
     }
@@ -238,15 +252,20 @@ static long long cseq_initial(const options *o)
 typedef struct {
     uint64_t received, by_class[7], timeouts, unanswered, unmatched, late, via_responder;
     uint64_t send_errors, resp_in, resp_out, resp_acks, held, write_errors;
+    uint64_t challenges;                                                /* register-auth: 401s answered */
+    uint64_t second_sent, second_answered, second_ok, second_timeouts; /* flood: the second source */
 } counters;
 
-static int build_template(const options *o, tmpl *t, const char *lhost, int lport, const char *thost, int tport)
+/* authorized: register-auth's second REGISTER (branch leg b, the Authorization line before User-Agent) */
+static int build_template(const options *o, tmpl *t, const char *lhost, int lport, const char *thost, int tport,
+                          int authorized)
 {
     char buf[2048];
-    const char *via = "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_MAGIC "\001;rport\r\nMax-Forwards: 70\r\n";
+    const char *via = authorized ? "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_PREFIX "b\001;rport\r\nMax-Forwards: 70\r\n"
+                                 : "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_MAGIC "\001;rport\r\nMax-Forwards: 70\r\n";
     char vbuf[256];
     snprintf(vbuf, sizeof vbuf, via, lhost, lport);
-    if (strcmp(o->scenario, "options") == 0) {
+    if (strcmp(o->scenario, "options") == 0 || strcmp(o->scenario, "flood") == 0) {
         snprintf(buf, sizeof buf,
                  "%s sip:%s:%d SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:%s:%d>\r\n"
                  "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
@@ -273,7 +292,7 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
                  "Call-ID: ug\001-%d@udpgen\r\nCSeq: 1 INVITE\r\nContact: <sip:udpgen@%s:%d>\r\nUser-Agent: udpgen\r\n"
                  "Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
                  o->ruri, vbuf, lhost, o->ruri, lport, lhost, lport, sl, sdp);
-    } else if (strcmp(o->scenario, "register") == 0) {
+    } else if (strcmp(o->scenario, "register") == 0 || strcmp(o->scenario, "register-auth") == 0) {
         char path[160] = "";
         if (o->path)
             snprintf(path, sizeof path, "Path: <sip:%s:15999;lr>\r\nSupported: path\r\n", lhost);
@@ -281,8 +300,8 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
         snprintf(buf, sizeof buf,
                  "REGISTER sip:%s SIP/2.0\r\n%sFrom: <sip:u\002@%s>;tag=ugr\002\r\nTo: <sip:u\002@%s>\r\n"
                  "Call-ID: ugreg-\002@udpgen\r\nCSeq: \003 REGISTER\r\nContact: <sip:u\002@%s>\r\n"
-                 "Expires: 3600\r\n%sUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
-                 dom, vbuf, dom, dom, lhost, path);
+                 "Expires: 3600\r\n%s%sUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
+                 dom, vbuf, dom, dom, lhost, path, authorized ? "\004" : "");
     } else {
         fprintf(stderr, "udpgen: unknown scenario %s\n", o->scenario);
         return -1;
@@ -335,9 +354,14 @@ static void print_json(const options *o, const counters *c, uint64_t sent, doubl
     }
     printf("],\"held\":%llu,\"hold_target\":%ld,\"responder_acks\":%llu,\"write_errors\":%llu,"
            "\"server_rss_kb_start\":%lld,\"server_rss_kb_end\":%lld,\"server_pss_kb_start\":%lld,"
-           "\"server_pss_kb_end\":%lld,\"cseq_first\":%lld}\n",
+           "\"server_pss_kb_end\":%lld,\"cseq_first\":%lld,\"challenges\":%llu,\"second_sent\":%llu,"
+           "\"second_answered\":%llu,\"second_ok\":%llu,\"second_timeouts\":%llu,\"second_answer_pct\":%.2f}\n",
            (unsigned long long)c->held, o->hold, (unsigned long long)c->resp_acks,
-           (unsigned long long)c->write_errors, s_rss0, s_rss1, s_pss0, s_pss1, cseq_first);
+           (unsigned long long)c->write_errors, s_rss0, s_rss1, s_pss0, s_pss1, cseq_first,
+           (unsigned long long)c->challenges, (unsigned long long)c->second_sent,
+           (unsigned long long)c->second_answered, (unsigned long long)c->second_ok,
+           (unsigned long long)c->second_timeouts,
+           c->second_sent ? 100.0 * (double)c->second_answered / (double)c->second_sent : 0.0);
     fflush(stdout);
 }
 
@@ -522,6 +546,79 @@ static int call_request(const char *rsp, size_t len, char *out, size_t cap, uint
     return (int)(o - out);
 }
 
+/* register-auth: each user's HA1 (32 hex, MD5 of "u%08d:REALM:PASSWORD"), computed once at start; HA2 of
+ * "REGISTER:sip:DOMAIN"; the realm and the digest uri */
+static char *s_ha1;
+static char s_ha2[32], s_realm[128], s_duri[160];
+static size_t s_realm_len, s_duri_len;
+
+/* value of NAME="..." in the first WWW-Authenticate of a 401 (no quotes); its length, 0 when absent */
+static size_t auth_param(const char *rsp, size_t len, const char *name, size_t nlen, const char **value)
+{
+    const char *end = rsp + len, *p = rsp;
+    while ((p = memmem(p, (size_t)(end - p), name, nlen)) != NULL) {
+        if (p > rsp && (p[-1] == ' ' || p[-1] == ',' || p[-1] == '\t') && p + nlen < end && p[nlen] == '"') {
+            const char *v = p + nlen + 1;
+            const char *q = memchr(v, '"', (size_t)(end - v));
+            if (q == NULL)
+                return 0;
+            *value = v;
+            return (size_t)(q - v);
+        }
+        p += nlen;
+    }
+    return 0;
+}
+
+static inline char *put_mem(char *o, const void *src, size_t n)
+{
+    memcpy(o, src, n);
+    return o + n;
+}
+
+/* register-auth: the authorized REGISTER answering a 401 (MD5, qop=auth, nc=00000001, cnonce = the sequence
+ * number in hex), rendered from the second template into out. Its length; 0 when the 401 has no usable nonce or
+ * names another realm. No allocation: the HA1 is the user's precomputed one, the rest is on the stack. */
+static int auth_register(const tmpl *t2, const char *rsp, size_t len, char *out, uint64_t seq, uint32_t user,
+                         uint64_t cseq)
+{
+    const char *nonce, *realm;
+    size_t nl = auth_param(rsp, len, "nonce=", 6, &nonce);
+    size_t rl = auth_param(rsp, len, "realm=", 6, &realm);
+    if (nl == 0 || nl > 200 || rl != s_realm_len || memcmp(realm, s_realm, rl) != 0)
+        return 0;
+    char cnonce[16];
+    size_t cl = (size_t)(put_hex(cnonce, seq) - cnonce);
+    char kd[512], response[32];
+    char *k = kd;
+    k = put_mem(k, s_ha1 + (size_t)user * 32, 32);
+    *k++ = ':';
+    k = put_mem(k, nonce, nl);
+    k = put_mem(k, ":00000001:", 10);
+    k = put_mem(k, cnonce, cl);
+    k = put_mem(k, ":auth:", 6);
+    k = put_mem(k, s_ha2, 32);
+    md5_hex(kd, (size_t)(k - kd), response);
+    char line[768];
+    char *o = line;
+    o = put_mem(o, "Authorization: Digest username=\"u", 33);
+    o = put_dec(o, user, 8);
+    o = put_mem(o, "\", realm=\"", 10);
+    o = put_mem(o, s_realm, s_realm_len);
+    o = put_mem(o, "\", nonce=\"", 10);
+    o = put_mem(o, nonce, nl);
+    o = put_mem(o, "\", uri=\"", 8);
+    o = put_mem(o, s_duri, s_duri_len);
+    o = put_mem(o, "\", response=\"", 13);
+    o = put_mem(o, response, 32);
+    o = put_mem(o, "\", algorithm=MD5, cnonce=\"", 26);
+    o = put_mem(o, cnonce, cl);
+    o = put_mem(o, "\", qop=auth, nc=00000001\r\n", 26);
+    s_auth = line;
+    s_auth_len = (size_t)(o - line);
+    return (int)tmpl_render(t2, out, seq, user, cseq);
+}
+
 /* built-in UAS: answer what arrived on the responder socket, return how many came in */
 static int respond(int rfd, int batch, counters *c)
 {
@@ -559,7 +656,7 @@ int main(int argc, char **argv)
 {
     options o = {.scenario = "options", .method = "OPTIONS", .label = "", .cpu = -1, .window = 256,
                  .batch = 64, .users = 10000, .busy = 1, .duration = 5, .warmup = 1, .timeout_ms = 1000,
-                 .drain_ms = 200};
+                 .drain_ms = 200, .password = "secret", .second_share = 0.01};
     static const struct option longopts[] = {
         {"target", required_argument, 0, 't'},   {"scenario", required_argument, 0, 's'},
         {"cpu", required_argument, 0, 'c'},      {"window", required_argument, 0, 'w'},
@@ -573,6 +670,8 @@ int main(int argc, char **argv)
         {"method", required_argument, 0, 'm'},   {"busy", no_argument, 0, 1006},
         {"no-busy", no_argument, 0, 1007},       {"cpu-pids", required_argument, 0, 1008},
         {"label", required_argument, 0, 1009},   {"hold", required_argument, 0, 1010},
+        {"realm", required_argument, 0, 1011},   {"password", required_argument, 0, 1012},
+        {"second-local", required_argument, 0, 1013}, {"second-share", required_argument, 0, 1014},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int opt;
@@ -602,12 +701,17 @@ int main(int argc, char **argv)
         case 1008: o.cpu_pids = optarg; break;
         case 1009: o.label = optarg; break;
         case 1010: o.hold = atol(optarg); break;
+        case 1011: o.realm = optarg; break;
+        case 1012: o.password = optarg; break;
+        case 1013: o.second_local = optarg; break;
+        case 1014: o.second_share = atof(optarg); break;
         default: usage(); return opt == 'h' ? 0 : 2;
         }
     }
     if (o.target == NULL || o.window < 1 || o.window >= (int)SLOTS / 2 || o.batch < 1 || o.batch > MAX_BATCH ||
         o.users < 1 || o.duration <= 0 || o.duration > 3600 || o.warmup < 0 || o.warmup > 600 ||
-        o.timeout_ms <= 0 || o.rate < 0 || o.hold < 0 || (o.hold > 0 && strcmp(o.scenario, "call") != 0)) {
+        o.timeout_ms <= 0 || o.rate < 0 || o.hold < 0 || (o.hold > 0 && strcmp(o.scenario, "call") != 0) ||
+        o.second_share <= 0 || o.second_share > 1) {
         usage();
         return 2;
     }
@@ -656,9 +760,54 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    tmpl t;
-    if (build_template(&o, &t, lhost, lport, thost, tport) != 0)
+    tmpl t, t2;
+    if (build_template(&o, &t, lhost, lport, thost, tport, 0) != 0)
         return 2;
+    const int is_rauth = strcmp(o.scenario, "register-auth") == 0, is_flood = strcmp(o.scenario, "flood") == 0;
+    if (is_rauth) {
+        if (build_template(&o, &t2, lhost, lport, thost, tport, 1) != 0)
+            return 2;
+        md5_init();
+        const char *dom = o.domain != NULL ? o.domain : thost;
+        if (o.realm != NULL) {
+            snprintf(s_realm, sizeof s_realm, "%s", o.realm);
+        } else {
+            snprintf(s_realm, sizeof s_realm, "%s", dom);
+            char *colon = strrchr(s_realm, ':'), *bracket = strrchr(s_realm, ']');
+            if (colon != NULL && (bracket == NULL || colon > bracket) && strchr(s_realm, ':') == colon)
+                *colon = 0; /* host:port -> host (an IPv6 reference keeps its colons) */
+        }
+        s_realm_len = strlen(s_realm);
+        s_duri_len = (size_t)snprintf(s_duri, sizeof s_duri, "sip:%s", dom);
+        char a2[200];
+        int n2 = snprintf(a2, sizeof a2, "REGISTER:%s", s_duri);
+        md5_hex(a2, (size_t)n2, s_ha2);
+        s_ha1 = malloc((size_t)o.users * 32);
+        if (s_ha1 == NULL)
+            return 1;
+        for (int u = 0; u < o.users; u++) {
+            char a1[400];
+            int n1 = snprintf(a1, sizeof a1, "u%08d:%s:%s", u, s_realm, o.password);
+            md5_hex(a1, (size_t)n1, s_ha1 + (size_t)u * 32);
+        }
+    }
+    int fd2 = -1;
+    if (is_flood) {
+        struct sockaddr_storage ss2, b2;
+        socklen_t l2, bl2 = sizeof b2;
+        const char *second = o.second_local != NULL ? o.second_local : tss.ss_family == AF_INET6 ? NULL : "127.0.0.2";
+        if (second == NULL || parse_addr(second, 0, &ss2, &l2) != 0 || ss2.ss_family != tss.ss_family ||
+            (fd2 = udp_bind(&ss2, l2, 8 << 20)) < 0) {
+            fprintf(stderr, "udpgen: flood needs a second source address (--second-local, same family): %s\n",
+                    second != NULL ? strerror(errno) : "none for IPv6");
+            return 2;
+        }
+        getsockname(fd2, (struct sockaddr *)&b2, &bl2);
+        char lhost2[80];
+        host_for_uri(&b2, lhost2, sizeof lhost2);
+        if (build_template(&o, &t2, lhost2, ss_port(&b2), thost, tport, 0) != 0)
+            return 2;
+    }
     snprintf(s_contact, sizeof s_contact, "Contact: <sip:callee@%s:%d>\r\n", lhost, o.responder_port);
     snprintf(s_callvia, sizeof s_callvia, "Via: SIP/2.0/UDP %s:%d;branch=" BRANCH_PREFIX, lhost, lport);
     snprintf(s_callruri, sizeof s_callruri, "sip:callee@%s", o.ruri != NULL ? o.ruri : "");
@@ -722,6 +871,7 @@ int main(int argc, char **argv)
     int last_idle = 0;
     const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0;
     const int is_call = strcmp(o.scenario, "call") == 0;
+    uint64_t flood_sent = 0, second_total = 0;
     s_rss0 = proc_kb(pids, npids, "status", "VmRSS");
     s_pss0 = proc_kb(pids, npids, "smaps_rollup", "Pss");
     struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = rfd, .events = POLLIN}};
@@ -761,15 +911,21 @@ int main(int argc, char **argv)
                     break;
                 s->seq = 0;
                 outstanding--;
-                if (tail >= measured_from)
-                    c.timeouts++;
+                if (tail >= measured_from) {
+                    if (s->src2)
+                        c.second_timeouts++;
+                    else
+                        c.timeouts++;
+                }
             }
             tail++;
         }
 
         if (phase < 2) {
             uint64_t want;
-            if (o.rate > 0) {
+            if (is_flood) {
+                want = (uint64_t)o.batch; /* full rate: a batch every turn, answers or not */
+            } else if (o.rate > 0) {
                 uint64_t due = (uint64_t)((double)(now - t0) * o.rate / 1e9) + 1;
                 want = due > next_seq - 1 ? due - (next_seq - 1) : 0;
             } else {
@@ -782,9 +938,10 @@ int main(int argc, char **argv)
             if (want > 0) {
                 for (uint64_t i = 0; i < want; i++) {
                     uint64_t seq = next_seq + i, user = 0, cseq = 0;
-                    if (is_register) {
+                    if (is_register || is_rauth) {
                         user = reg_k % (uint64_t)o.users;
-                        cseq = (uint64_t)cseq_first + reg_k / (uint64_t)o.users;
+                        /* register-auth: the challenged REGISTER takes CSeq N, the authorized one N + 1 */
+                        cseq = (uint64_t)cseq_first + (is_rauth ? 2 : 1) * (reg_k / (uint64_t)o.users);
                         reg_k++;
                     }
                     s_siov[i].iov_len = tmpl_render(&t, s_sbuf[i], seq, user, cseq);
@@ -792,6 +949,9 @@ int main(int argc, char **argv)
                     s->seq = seq;
                     s->sent_ns = now;
                     s->bye = 0;
+                    s->user = (uint32_t)user;
+                    s->cseq = (uint32_t)cseq;
+                    s->src2 = 0;
                 }
                 int off = 0;
                 while (off < (int)want) {
@@ -809,6 +969,37 @@ int main(int argc, char **argv)
                 }
                 next_seq += want;
                 outstanding += (uint64_t)off;
+                if (is_flood) {
+                    /* the second source: its share of what the flooder sent so far, from its own address */
+                    flood_sent += (uint64_t)off;
+                    uint64_t due2 = (uint64_t)((double)flood_sent * o.second_share);
+                    int k = 0;
+                    uint64_t first2 = next_seq;
+                    while (second_total < due2 && k < MAX_BATCH) {
+                        uint64_t seq = next_seq++;
+                        s_ciov[k].iov_len = tmpl_render(&t2, s_cbuf[k], seq, 0, 0);
+                        slot *s = &s_slots[seq & (SLOTS - 1)];
+                        s->seq = seq;
+                        s->sent_ns = now;
+                        s->bye = 0;
+                        s->src2 = 1;
+                        k++;
+                        second_total++;
+                    }
+                    if (k > 0) {
+                        int ok2 = send_all(fd2, s_cmsg, k);
+                        for (int i = 0; i < k; i++) {
+                            uint64_t seq = first2 + (uint64_t)i;
+                            if (i >= ok2) {
+                                s_slots[seq & (SLOTS - 1)].seq = 0;
+                                c.send_errors++;
+                            } else if (seq >= measured_from) {
+                                c.second_sent++;
+                            }
+                        }
+                        outstanding += (uint64_t)ok2;
+                    }
+                }
                 /* keep tail honest when nothing went out at the end of the ring */
                 did = 1;
             }
@@ -878,11 +1069,52 @@ int main(int argc, char **argv)
                     hist_record(&s_hist, rnow - s->sent_ns);
                 }
             }
+            for (int i = 0; i < n && is_rauth; i++) {
+                const char *b = s_rbuf[i];
+                size_t len = s_rmsg[i].msg_len;
+                char leg = 0;
+                uint64_t seq = find_seq_leg(b, len, &leg);
+                int cls = len >= 12 && memcmp(b, "SIP/2.0 ", 8) == 0 ? b[8] - '0' : 0;
+                if (seq == 0 || seq >= next_seq || (leg != 'g' && leg != 'b') || cls < 1 || cls > 6) {
+                    c.unmatched++;
+                    continue;
+                }
+                slot *s = &s_slots[seq & (SLOTS - 1)];
+                if (s->seq != seq || (leg == 'b') != (s->bye != 0)) {
+                    c.late++;
+                    continue;
+                }
+                int measured = seq >= measured_from;
+                if (cls == 1) {
+                    if (measured)
+                        c.by_class[1]++;
+                    continue;
+                }
+                if (leg == 'g' && memcmp(b + 8, "401", 3) == 0) {
+                    int a = auth_register(&t2, b, len, s_cbuf[nc], seq, s->user, (uint64_t)s->cseq + 1);
+                    if (a > 0) {
+                        s_ciov[nc++].iov_len = (size_t)a;
+                        s->bye = 1;
+                        if (measured)
+                            c.challenges++;
+                        continue;
+                    }
+                    c.write_errors++;
+                }
+                /* the pair ended: the authorized REGISTER's final answer, or any other final to the first */
+                s->seq = 0;
+                outstanding--;
+                if (measured) {
+                    c.received++;
+                    c.by_class[cls]++;
+                    hist_record(&s_hist, rnow - s->sent_ns);
+                }
+            }
             if (nc > 0) {
                 int sent_c = send_all(fd, s_cmsg, nc);
                 c.send_errors += (uint64_t)(nc - sent_c);
             }
-            for (int i = 0; i < n && !is_call; i++) {
+            for (int i = 0; i < n && !is_call && !is_rauth; i++) {
                 const char *b = s_rbuf[i];
                 size_t len = s_rmsg[i].msg_len;
                 uint64_t seq = find_seq(b, len);
@@ -922,6 +1154,33 @@ int main(int argc, char **argv)
         }
         if (rfd >= 0 && (is_call ? respond_call(rfd, o.batch, &c) : respond(rfd, o.batch, &c)) > 0)
             did = 1;
+        if (fd2 >= 0) { /* the second source's answers */
+            for (int i = 0; i < o.batch; i++)
+                s_rmsg[i].msg_hdr.msg_namelen = 0;
+            int n2 = recvmmsg(fd2, s_rmsg, (unsigned)o.batch, MSG_DONTWAIT, NULL);
+            for (int i = 0; i < n2; i++) {
+                const char *b = s_rbuf[i];
+                size_t len = s_rmsg[i].msg_len;
+                uint64_t seq = find_seq(b, len);
+                int cls = len >= 12 && memcmp(b, "SIP/2.0 ", 8) == 0 ? b[8] - '0' : 0;
+                slot *s = &s_slots[seq & (SLOTS - 1)];
+                if (seq == 0 || cls < 1 || cls > 6 || s->seq != seq || !s->src2) {
+                    c.unmatched++;
+                    continue;
+                }
+                if (cls == 1)
+                    continue;
+                s->seq = 0;
+                outstanding--;
+                if (seq >= measured_from) {
+                    c.second_answered++;
+                    if (cls == 2)
+                        c.second_ok++;
+                }
+            }
+            if (n2 > 0)
+                did = 1;
+        }
 
         if (now >= next_report) {
             uint64_t s = next_seq - last_seq_report, r = total_recv - last_recv_report;
@@ -969,7 +1228,7 @@ int main(int argc, char **argv)
     double srv_cpu = npids > 0 && secs > 0 ? (double)(srv_t1 - srv_t0) / hz / secs * 100.0 : -1;
     uint64_t sent = measured_to > measured_from ? measured_to - measured_from - c.send_errors : 0;
     double gen_busy = secs > 0 ? 100.0 * (1.0 - (double)idle_ns / 1e9 / secs) : 0;
-    print_json(&o, &c, sent, secs, gen_cpu, gen_busy, srv_cpu, is_register ? cseq_first : 0);
+    print_json(&o, &c, sent, secs, gen_cpu, gen_busy, srv_cpu, is_register || is_rauth ? cseq_first : 0);
     fprintf(stderr,
             "udpgen: sent %llu received %llu (%.0f/s) 2xx %llu echo %llu 4xx %llu 5xx %llu timeouts %llu "
             "p50 %.1fus p99 %.1fus max %.1fus\n",
@@ -978,15 +1237,25 @@ int main(int argc, char **argv)
             (unsigned long long)c.by_class[5], (unsigned long long)c.timeouts,
             (double)hist_quantile(&s_hist, 0.5) / 1000.0, (double)hist_quantile(&s_hist, 0.99) / 1000.0,
             (double)s_hist.max / 1000.0);
-    if (is_register && o.cseq_file != NULL) {
+    if ((is_register || is_rauth) && o.cseq_file != NULL) {
         FILE *f = fopen(o.cseq_file, "w");
         if (f != NULL) {
-            fprintf(f, "%lld\n", cseq_first + (long long)(reg_k / (uint64_t)o.users) + 1);
+            fprintf(f, "%lld\n", cseq_first + (is_rauth ? 2 : 1) * ((long long)(reg_k / (uint64_t)o.users) + 1));
             fclose(f);
         }
     }
+    if (is_flood)
+        fprintf(stderr, "udpgen: second source sent %llu, answered %llu (%.2f%%), 2xx %llu, timeouts %llu\n",
+                (unsigned long long)c.second_sent, (unsigned long long)c.second_answered,
+                c.second_sent ? 100.0 * (double)c.second_answered / (double)c.second_sent : 0.0,
+                (unsigned long long)c.second_ok, (unsigned long long)c.second_timeouts);
+    if (is_rauth)
+        fprintf(stderr, "udpgen: %llu challenges answered with credentials\n", (unsigned long long)c.challenges);
     close(fd);
+    if (fd2 >= 0)
+        close(fd2);
     if (rfd >= 0)
         close(rfd);
+    free(s_ha1);
     return 0;
 }

@@ -376,6 +376,39 @@ def streams_table(runs):
     return out
 
 
+def security_table(runs):
+    """register-auth (Hyperproxy / Kamailio) and flood (the second source's answered share, each proxy with pike)."""
+    out = []
+    hp = find(runs, HYPERPROXY, "register-auth")
+    kam_ht, kam_db = find(runs, "Kamailio 5.6 (htable)", "register-auth"), find(runs, "Kamailio 5.6 (auth_db, db_text)", "register-auth")
+    if hp or kam_ht or kam_db:
+        out.append("")
+        out.append("| register-auth (401 + authorized REGISTER per unit) | pairs/s | 401s answered | p50 µs | p99 µs |")
+        out.append("|---|---:|---:|---:|---:|")
+        for label, measured in (("Hyperproxy (auth_db, db_text)", hp), ("Kamailio 5.6 (htable)", kam_ht),
+                                ("Kamailio 5.6 (auth_db, db_text)", kam_db)):
+            r = median_run(measured)
+            if r is not None:
+                out.append(f"| {label} | {fmt_int(ok_rate(r))} | {fmt_int(r.get('challenges', 0))} | "
+                           f"{fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} |")
+        out.append(f"| Hyperproxy / Kamailio htable | {ratio(hp, kam_ht)} | | | |")
+        out.append(f"| Hyperproxy / Kamailio auth_db db_text | {ratio(hp, kam_db)} | | | |")
+    rows = [(label, median_run(find(runs, label, "flood"))) for label in ("Hyperproxy (pike)", "Kamailio 5.6 (pike)")]
+    if any(r is not None for _, r in rows):
+        out.append("")
+        out.append("| flood (one source at full rate, a second at 1% of it) | flooder sent/s | flooder answered/s | "
+                   "second source sent | second answered % | second 2xx |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for label, r in rows:
+            if r is None:
+                continue
+            secs = r.get("duration_s") or 0
+            sent_rate = (r.get("sent", 0) - r.get("second_sent", 0)) / secs if secs else 0
+            out.append(f"| {label} | {fmt_int(sent_rate)} | {fmt_int(ok_rate(r))} | {fmt_int(r.get('second_sent', 0))} | "
+                       f"{fmt(r.get('second_answer_pct'), 2)} | {fmt_int(r.get('second_ok', 0))} |")
+    return out
+
+
 def readme_table(meta, runs):
     """The README's whole-server table: one column per scenario, a cell only where that system ran that
     scenario in this run (the generator-alone ceiling was measured for forward only, so rr-forward has none)."""
@@ -560,6 +593,7 @@ def main():
     out.extend(dispatch_table(runs))
     out.extend(management_table(runs))
     out.extend(streams_table(runs))
+    out.extend(security_table(runs))
     text = "\n".join(out) + "\n"
     with open(out_md, "w") as f:
         f.write(text)

@@ -104,6 +104,7 @@ public sealed partial class SipMessage
         ErrorHeaderName = TextRange.None;
         ErrorOffset = 0;
         IsRequest = false;
+        StartLine = TextRange.None; // a message without a line end must not keep the previous message's start line
         Method = SipMethod.Unknown;
         MethodRange = TextRange.None;
         RequestUri = TextRange.None;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -26,7 +25,6 @@ public sealed class StatefulCallKamailio : KamailioPeer
 /// </summary>
 public sealed class UdpgenCallKamailioTests : IClassFixture<StatefulCallKamailio>
 {
-    private static readonly Lazy<string> s_udpgen = new(Build);
     private readonly StatefulCallKamailio _kamailio;
 
     public UdpgenCallKamailioTests(StatefulCallKamailio kamailio) => _kamailio = kamailio;
@@ -64,26 +62,7 @@ public sealed class UdpgenCallKamailioTests : IClassFixture<StatefulCallKamailio
         Assert.True(r.GetProperty("server_pss_kb_end").GetInt64() > 0, r.ToString());
     }
 
-    private static JsonElement Run(params string[] args)
-    {
-        var (code, output, error) = Peers.Exec(s_udpgen.Value, string.Join(' ', args), 90_000);
-        Assert.True(code == 0, output + error);
-        using JsonDocument json = JsonDocument.Parse(output);
-        return json.RootElement.Clone();
-    }
+    private static JsonElement Run(params string[] args) => Udpgen.Run(args);
 
     private static string Text(int n) => n.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>native/ built afresh for this test process (an in-tree native/build may predate the call scenario).</summary>
-    private static string Build()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "hp-udpgen-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        var configure = Peers.Exec("cmake", $"-S {Path.Combine(Peers.RepoRoot, "native")} -B {dir} -DCMAKE_BUILD_TYPE=Release", 120_000);
-        Assert.True(configure.Code == 0, "cmake configure: " + configure.Err);
-        var build = Peers.Exec("cmake", $"--build {dir} --target udpgen", 120_000);
-        Assert.True(build.Code == 0, "cmake build: " + build.Out + build.Err);
-        string udpgen = Path.Combine(dir, "udpgen");
-        Debug.Assert(File.Exists(udpgen));
-        return udpgen;
-    }
 }

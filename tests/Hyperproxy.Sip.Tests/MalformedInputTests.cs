@@ -54,6 +54,24 @@ public class MalformedInputTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("OPTIONS sip:x SIP/2.0")]
+    public void AMessageWithoutALineEndKeepsNoRangeOfTheMessageParsedBefore(string next)
+    {
+        // Found by the stream fuzz target (fuzz/crashers/stream): a worker's SipMessage is reused, and a short message
+        // after a long one kept the long one's start line, a range past the end of the new bytes.
+        Assert.Equal(SipError.None, Parse(Good, out SipMessage m));
+        byte[] b = Encoding.ASCII.GetBytes(next);
+
+        Assert.NotEqual(SipError.None, m.Parse(b, 0, b.Length));
+
+        Assert.False(m.StartLine.IsPresent);
+        Assert.True(m.Span(m.StartLine).IsEmpty);
+        Assert.False(m.RequestUri.IsPresent);
+        Assert.Equal(0, m.HeaderCount);
+    }
+
     [Fact]
     public void ParsingInsideALargerBufferUsesOnlyTheGivenWindow()
     {

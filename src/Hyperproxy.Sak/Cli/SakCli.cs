@@ -35,7 +35,7 @@ public static class SakCli
                 SakMode.Message => MessageMode.Run(ua, stdout, stderr),
                 SakMode.Invite => InviteMode.Run(ua, stdout, stderr),
                 SakMode.Usrloc => UsrlocMode.Run(ua, stdout, stderr),
-                SakMode.RandTrash => RandTrashMode.Run(ua, stdout, stderr),
+                SakMode.RandTrash => options.End > 0 ? RandTrashBulkMode.Run(ua, stdout) : RandTrashMode.Run(ua, stdout, stderr),
                 _ => PingMode.Run(ua, stdout, stderr),
             };
         }

@@ -23,7 +23,7 @@ public sealed class SakOptions
     /// <summary>-b: first user number appended in usrloc mode (-1: none given).</summary>
     public long Begin { get; set; } = -1;
 
-    /// <summary>-e: last user number in usrloc mode; request count in flood mode (-1: none given).</summary>
+    /// <summary>-e: last user number in usrloc mode; request count in flood mode and in randtrash soak mode (-1: none given).</summary>
     public long End { get; set; } = -1;
 
     /// <summary>-x: Expires of REGISTER (SIPSAK's default 15).</summary>

@@ -16,6 +16,8 @@ public static class Usage
          invite : hypersak -I [-U ...] -s sip:user@host          INVITE, ACK, BYE (answers itself when called)
                   with -U: register, call itself through the server following Record-Route, hang up
          random : hypersak -R [-t CHARS] [--seed N] -s SIPURI     randomly corrupted OPTIONS
+                  with -e COUNT: COUNT datagrams (REGISTER/OPTIONS/INVITE, 1-CHARS trashed, default 16),
+                  batched, then a clean OPTIONS must be answered (a soak: perf/randtrash.sh)
          flood  : hypersak -F [-e COUNT] -s SIPURI
          bench  : hypersak bench --target HOST:PORT ...          (hypersak bench --help)
 

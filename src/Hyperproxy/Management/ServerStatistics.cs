@@ -72,6 +72,7 @@ public static class ServerStatistics
             Statistic.SummedCounter("receive_errors", () => pool.ReadCounters().ReceiveErrors),
             Statistic.SummedCounter("send_errors", () => pool.ReadCounters().SendErrors),
             Statistic.SummedCounter("batches", () => pool.ReadCounters().Batches),
+            Statistic.SummedCounter("handler_faults", () => pool.ReadCounters().HandlerFaults),
         ];
     }
 
