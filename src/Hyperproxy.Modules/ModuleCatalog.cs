@@ -191,6 +191,11 @@ public sealed class ModuleCatalog
             Auth.Bind(script);
             AuthDb.Bind(script);
             Tm.Bind(script);
+            if (Pike.Bind(script) is { } refused)
+            {
+                errors = [ModuleParameterException.For(load.Program!, PikeModule.Name, "check_route", refused).Diagnostic];
+                return null;
+            }
         }
 
         return script;

@@ -131,6 +131,13 @@ public sealed class ProxyServer : IDisposable
             server.Statistics = statistics;
             server.Catalog = catalog;
             server.Script = script;
+            catalog.Pike.MiLog = static (level, text) =>
+            {
+                if (Log.IsScriptLevelEnabled(level))
+                {
+                    Log.WriteScript(level, System.Text.Encoding.UTF8.GetBytes(text));
+                }
+            };
             if (script.Program.IsModuleLoaded(Modules.Tracer.TracerModule.Name))
             {
                 server._tracer = new Hyperproxy.Management.Tracing.TracerThread(catalog.Tracer, catalog.Tracer.Start(pool.Workers.Count));
