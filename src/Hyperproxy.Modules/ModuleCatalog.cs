@@ -50,9 +50,9 @@ public sealed class ModuleCatalog
         CachedbRedis = new CachedbRedisModule();
         DbText = new DbTextModule();
         Auth = new AuthModule();
-        AuthDb = new AuthDbModule(Auth);
+        AuthDb = new AuthDbModule(Auth, DbText);
         Pike = new PikeModule();
-        Permissions = new PermissionsModule();
+        Permissions = new PermissionsModule(DbText);
         Statistics = new StatisticsModule();
         Httpd = new HttpdModule();
         Tracer = new TracerModule();

@@ -131,6 +131,7 @@ public sealed class ProxyServer : IDisposable
             server.Statistics = statistics;
             server.Catalog = catalog;
             server.Script = script;
+            catalog.DbText.ReloadLog = static text => Log.Error(text);
             catalog.Pike.MiLog = static (level, text) =>
             {
                 if (Log.IsScriptLevelEnabled(level))
