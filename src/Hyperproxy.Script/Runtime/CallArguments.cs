@@ -11,11 +11,14 @@ public sealed class CallArguments
 {
     private readonly ValueNode[] _values;
     private readonly object?[] _fixed;
+    private readonly Variables.VariableWriter?[]? _writers;
 
-    internal CallArguments(ValueNode[] values, object?[] fixedValues, SourceLocation location, string routeName)
+    internal CallArguments(ValueNode[] values, object?[] fixedValues, SourceLocation location, string routeName,
+        Variables.VariableWriter?[]? writers = null)
     {
         _values = values;
         _fixed = fixedValues;
+        _writers = writers;
         Location = location;
         RouteName = routeName;
     }
@@ -49,6 +52,21 @@ public sealed class CallArguments
         }
 
         return _values[index].Evaluate(context).TryGetInt(out value);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> into an output argument (a <see cref="Declarations.ParameterKind.WritableVariable"/>
+    /// parameter, e.g. sipmsg_validate's err_var); false when argument <paramref name="index"/> is not one.
+    /// </summary>
+    public bool Write(ScriptContext context, int index, in ScriptValue value)
+    {
+        if (_writers is null || (uint)index >= (uint)_writers.Length || _writers[index] is not { } writer)
+        {
+            return false;
+        }
+
+        writer.Write(context, value);
+        return true;
     }
 
     /// <summary>The start-up fix-up result of a constant argument, or null.</summary>
