@@ -41,7 +41,7 @@ public sealed class PikeModule : IMessageGate
         ],
         [
             Int("sampling_time_unit", 2, v => SamplingTimeUnit = v, v => v is >= 1 and <= 3600 ? null : $"{v} is out of range (1..3600 seconds)"),
-            Int("reqs_density_per_unit", 30, v => ReqsDensityPerUnit = v, v => v is >= 1 and <= 65_535 ? null : $"{v} is out of range (1..65535)"),
+            Int("reqs_density_per_unit", 30, v => ReqsDensityPerUnit = v, v => v >= 1 ? null : $"{v} is not a positive number"),
             Int("remove_latency", 120, v => RemoveLatency = v, v => v >= 0 ? null : $"{v} is negative"),
             Int("pike_log_level", 1, v => LogLevel = v, v => v is >= -3 and <= 4 ? null : $"{v} is not a log level (-3..4)"),
             String("check_route", null, v => CheckRoute = string.IsNullOrEmpty(v) ? null : v),

@@ -187,7 +187,7 @@ public sealed class PikeTable
     }
 
     private static bool IsHot(int current, int previous, int limit) =>
-        current >= limit || previous >= limit || ((current + previous) >> 1) >= limit;
+        current >= limit || previous >= limit || (((long)current + previous) >> 1) >= limit;
 
     /// <summary>Counts one hit on node <paramref name="i"/> in <paramref name="window"/>; the counts after it.</summary>
     private void Count(int i, long window, out int current, out int previous)
