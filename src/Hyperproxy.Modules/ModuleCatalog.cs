@@ -54,9 +54,9 @@ public sealed class ModuleCatalog
         CachedbRedis = new CachedbRedisModule();
         DbText = new DbTextModule();
         Auth = new AuthModule();
-        AuthDb = new AuthDbModule(Auth);
+        AuthDb = new AuthDbModule(Auth, DbText);
         Pike = new PikeModule();
-        Permissions = new PermissionsModule();
+        Permissions = new PermissionsModule(DbText);
         Statistics = new StatisticsModule();
         Httpd = new HttpdModule();
         Tracer = new TracerModule();
@@ -216,6 +216,11 @@ public sealed class ModuleCatalog
             AuthDb.Bind(script);
             Tm.Bind(script);
             Nathelper.Bind(script);
+            if (Pike.Bind(script) is { } refused)
+            {
+                errors = [ModuleParameterException.For(load.Program!, PikeModule.Name, "check_route", refused).Diagnostic];
+                return null;
+            }
         }
 
         return script;

@@ -248,6 +248,8 @@ public sealed partial class StatelessProxy
         return 1;
     }
 
+    public bool THasTransaction(ScriptContext context) => _tmCurrent is not null && _message.IsRequest;
+
     public int TReply(ScriptContext context, int code, ReadOnlySpan<byte> reason)
     {
         if (_transactions is null)

@@ -161,6 +161,13 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             error = _message.Validate();
         }
 
+        if (_script.Gate is { } gate && !gate.Admit(_context, _message, _edits, source, socket,
+                error == SipError.None && (_message.IsRequest || _message.StatusCode != 0)))
+        {
+            GateDropped(ref c);
+            return;
+        }
+
         if (_message.IsRequest)
         {
             c.RequestsReceived++;
@@ -246,6 +253,26 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             outgoing.Commit(datagram.Length, destination, socket);
             ring.Advance();
             c.NatPingsSent++;
+        }
+    }
+
+    /// <summary>A message the gate (pike's automatic mode) refused: received and dropped (core:drop_requests / drop_replies).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GateDropped(ref ProxyCounters c)
+    {
+        if (_message.IsRequest)
+        {
+            c.RequestsReceived++;
+            c.RequestsDropped++;
+        }
+        else if (_message.StatusCode != 0)
+        {
+            c.RepliesReceived++;
+            c.RepliesDropped++;
+        }
+        else
+        {
+            c.Garbage++;
         }
     }
 

@@ -14,7 +14,7 @@ public sealed class AuthDbPeers : IDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("hp-authdb-").FullName;
         File.WriteAllText(System.IO.Path.Combine(Directory, "subscriber"),
             "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string)\n"
-            + "1:alice:127.0.0.1:secret:x:x\n2:bob:127.0.0.1:hunter2:x:x\n");
+            + "1:alice:127.0.0.1:secret:x:x\n2:bob:127.0.0.1:hunter2:x:x\n3:carol:127.0.0.1:c4rol:x:x\n4:dave:127.0.0.1:d4ve:x:x\n");
         File.WriteAllText(System.IO.Path.Combine(Directory, "version"), "table_name(string) table_version(int)\nsubscriber:7\nlocation:9\n");
         string kamailioCfg = System.IO.Path.Combine(Directory, "kamailio-template.cfg");
         File.WriteAllText(kamailioCfg, File.ReadAllText(System.IO.Path.Combine(Peers.RepoRoot, "tests", "Hyperproxy.Sak.Tests", "kamailio", "auth-db.cfg"))
@@ -75,18 +75,24 @@ public sealed class SecurityInteropTests(AuthDbPeers peers) : IClassFixture<Auth
     }
 
     [Fact]
-    public void HypersakRegistersWithTheRightPassword()
+    public void HypersakRegistersMessagesAndRemovesWithTheRightPassword()
     {
-        // Only the registration is asserted: hypersak's MESSAGE step through this registrar is not answered (see
-        // the report; the real sipsak's -U run above, MESSAGE included, exits 0).
-        var (_, output, error) = Peers.Sak("-U", "-a", "secret", "-s", $"sip:alice@127.0.0.1:{peers.Hyperproxy.Port}");
-        Assert.True(output.Contains("registering user alice ... SIP/2.0 200 OK", StringComparison.Ordinal), output + error);
-        Assert.Contains("registering user alice ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        // The whole -U run: REGISTER (challenged), MESSAGE to itself through the registrar (lookup + forward back to
+        // hypersak, which answers 200), REGISTER Expires 0 (challenged again). dave is hypersak's own user: the real
+        // sipsak's -U above only registers alice (no -M) and leaves that binding; the oldest of equal-q bindings wins
+        // lookup (OpenSIPS's desc_time_order 0), so a MESSAGE to alice would go to sipsak's closed port, unanswered.
+        var (code, output, error) = Peers.Sak("-U", "-a", "d4ve", "-s", $"sip:dave@127.0.0.1:{peers.Hyperproxy.Port}");
+        Assert.True(code == 0, $"exit {code}\n{output}\n{error}");
+        Assert.Contains("registering user dave ... SIP/2.0 200 OK", output, StringComparison.Ordinal);
+        Assert.Contains("the MESSAGE reached us and was answered 200", output, StringComparison.Ordinal);
+        Assert.Contains("all usrloc tests completed successfully", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public void SippRegistersWithAuthenticationKeyword()
     {
+        // carol, a user of her own: SIPp never removes its binding, and a stale alice binding (oldest first among
+        // equal q, as OpenSIPS's desc_time_order 0) would take the MESSAGE of the sipsak/hypersak -U runs.
         string scenario = System.IO.Path.Combine(peers.Directory, "register-auth.xml");
         File.WriteAllText(scenario, """
             <?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -95,11 +101,11 @@ public sealed class SecurityInteropTests(AuthDbPeers peers) : IClassFixture<Auth
                 <![CDATA[
             REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
             Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-            From: <sip:alice@[remote_ip]>;tag=[call_number]
-            To: <sip:alice@[remote_ip]>
+            From: <sip:carol@[remote_ip]>;tag=[call_number]
+            To: <sip:carol@[remote_ip]>
             Call-ID: [call_id]
             CSeq: 1 REGISTER
-            Contact: <sip:alice@[local_ip]:[local_port]>
+            Contact: <sip:carol@[local_ip]:[local_port]>
             Max-Forwards: 70
             Expires: 60
             Content-Length: 0
@@ -111,12 +117,12 @@ public sealed class SecurityInteropTests(AuthDbPeers peers) : IClassFixture<Auth
                 <![CDATA[
             REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
             Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-            From: <sip:alice@[remote_ip]>;tag=[call_number]
-            To: <sip:alice@[remote_ip]>
+            From: <sip:carol@[remote_ip]>;tag=[call_number]
+            To: <sip:carol@[remote_ip]>
             Call-ID: [call_id]
             CSeq: 2 REGISTER
-            Contact: <sip:alice@[local_ip]:[local_port]>
-            [authentication username=alice password=secret]
+            Contact: <sip:carol@[local_ip]:[local_port]>
+            [authentication username=carol password=c4rol]
             Max-Forwards: 70
             Expires: 60
             Content-Length: 0

@@ -263,7 +263,7 @@ public sealed partial class AuthModule
     private static int Reject(ScriptContext c, AuthCounters counters, int code, byte[] reason)
     {
         counters.Rejected++;
-        c.Host.Reply(c, code, reason);
+        Sl.SlReplies.Signal(c, code, reason); // the signaling API: t_reply when a transaction is bound, as OpenSIPS's auth
         return AuthResult.Replied;
     }
 

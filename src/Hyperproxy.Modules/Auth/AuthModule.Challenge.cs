@@ -69,7 +69,9 @@ public sealed partial class AuthModule
         }
 
         CountersFor(c, st).Challenges++;
-        int r = c.Host.Reply(c, proxy ? 407 : 401, proxy ? s_proxyAuthRequired : s_unauthorized);
+        // OpenSIPS's auth answers through the signaling API: t_reply when tm holds a transaction for the request
+        // (after t_newtran), else a stateless reply.
+        int r = Sl.SlReplies.Signal(c, proxy ? 407 : 401, proxy ? s_proxyAuthRequired : s_unauthorized);
         return r > 0 ? ScriptResult.Stop : ScriptResult.False;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hyperproxy.Modules.Auth;
 using Hyperproxy.Script.Runtime;
 using Hyperproxy.Sip;
@@ -63,7 +64,7 @@ public sealed partial class AuthDbModule
             return System.Text.Ascii.EqualsIgnoreCase(uriUser, authUser) ? ScriptResult.True : UserMismatch;
         }
 
-        UriTable? t = _uriTables.GetValueOrDefault(table);
+        UriTable? t = _uriTables.TryGetValue(table, out StrongBox<UriTable?>? box) ? Volatile.Read(ref box.Value) : null;
         return t is not null && t.Contains(authUser, realm, uriUser) ? ScriptResult.True : Spoofed;
     }
 
@@ -87,7 +88,14 @@ public sealed partial class AuthDbModule
 
         public string Table { get; }
 
-        public ICredentialStore? Store { get; set; }
+        private volatile ICredentialStore? _store;
+
+        /// <summary>The table's subscribers (replaced whole by a reload; a worker reads it once per authorize).</summary>
+        public ICredentialStore? Store
+        {
+            get => _store;
+            set => _store = value;
+        }
 
         public override Ha1Status GetHa1(ScriptContext context, ReadOnlySpan<byte> username, ReadOnlySpan<byte> realm,
             Sip.Auth.DigestAlgorithm algorithm, Span<byte> ha1Hex)

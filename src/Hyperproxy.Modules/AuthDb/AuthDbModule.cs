@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hyperproxy.Modules.Auth;
 using Hyperproxy.Modules.DbText;
 using Hyperproxy.Script.Declarations;
@@ -9,8 +10,9 @@ namespace Hyperproxy.Modules.AuthDb;
 /// <summary>
 /// The auth_db module (OpenSIPS <c>modules/auth_db</c>): www_authorize/proxy_authorize against a subscriber table,
 /// db_is_to_authorized/db_is_from_authorized against a uri table (with the older check_to/check_from names).
-/// Tables come from db_text (<c>db_url "text:///dir"</c>), read once at start-up; the tables a script names are
-/// loaded by this module's init, and a bad file stops start-up with its file:line. Bodies in
+/// Tables come from db_text (<c>db_url "text:///dir"</c>): the tables a script names are loaded by this module's init
+/// (a bad file stops start-up with its file:line) and again by db_text's MI <c>dbt_reload</c> (a bad file then keeps
+/// the loaded copy; workers pick up a new copy with one reference swap). Bodies in
 /// <c>AuthDbModule.Functions.cs</c>.
 /// </summary>
 public sealed partial class AuthDbModule
@@ -18,14 +20,16 @@ public sealed partial class AuthDbModule
     public const string Name = "auth_db";
 
     private readonly AuthModule _auth;
+    private readonly DbTextModule? _dbText;
     private readonly Dictionary<string, TableHa1Source> _subscriberTables = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, UriTable?> _uriTables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StrongBox<UriTable?>> _uriTables = new(StringComparer.Ordinal);
     private readonly List<(string Avp, string Column)> _load = [];
     private int[] _loadSlots = [];
 
-    public AuthDbModule(AuthModule auth)
+    public AuthDbModule(AuthModule auth, DbTextModule? dbText = null)
     {
         _auth = auth;
+        _dbText = dbText;
         Exports = new ModuleDeclaration(Name,
         [
             Function("www_authorize", 2, RouteTypes.Request, (c, a) => Authorize(c, a, proxy: false), PrepareTable,
@@ -148,7 +152,7 @@ public sealed partial class AuthDbModule
             return FixupResult.Fail($"'{table}' is not a table name");
         }
 
-        _uriTables.TryAdd(table, null);
+        _uriTables.TryAdd(table, new StrongBox<UriTable?>());
         return FixupResult.Ok(table);
     }
 
@@ -192,12 +196,6 @@ public sealed partial class AuthDbModule
             return $"db_url: directory {dir} does not exist";
         }
 
-        var columns = new List<string>(_load.Count);
-        foreach ((string _, string column) in _load)
-        {
-            columns.Add(column);
-        }
-
         try
         {
             foreach (TableHa1Source s in _subscriberTables.Values)
@@ -207,40 +205,69 @@ public sealed partial class AuthDbModule
                     continue;
                 }
 
-                DbTextTable table = DbTextTable.Load(dir, s.Table);
-                CheckVersion(dir, s.Table, 7, 8);
-                var load = columns;
-                if (Settings.LoadCredentials == "rpid" && table.ColumnIndex("rpid") < 0)
-                {
-                    // The default names rpid, which OpenSIPS 3.6's subscriber schema no longer has: nothing to load.
-                    load = [];
-                    _load.Clear();
-                }
-
-                s.Store = SubscriberTable.From(table, Settings, load);
+                s.Store = ReadSubscribers(dir, s.Table, startUp: true);
+                TableHa1Source source = s;
+                _dbText?.Register(DbTextModule.DbNameOf(Settings.DbUrl), dir, s.Table, () => Reread(() => source.Store = ReadSubscribers(dir, source.Table, startUp: false)));
             }
 
-            foreach (string name in new List<string>(_uriTables.Keys))
+            foreach ((string name, StrongBox<UriTable?> box) in _uriTables)
             {
-                DbTextTable table = DbTextTable.Load(dir, name);
-                CheckVersion(dir, name, 1, 2);
-                _uriTables[name] = UriTable.From(table, Settings);
+                Volatile.Write(ref box.Value, ReadUris(dir, name));
+                _dbText?.Register(DbTextModule.DbNameOf(Settings.DbUrl), dir, name, () => Reread(() => Volatile.Write(ref box.Value, ReadUris(dir, name))));
             }
         }
-        catch (DbTextException e)
+        catch (Exception e) when (e is DbTextException or IOException or UnauthorizedAccessException)
         {
-            return e.Message;
-        }
-        catch (IOException e)
-        {
-            return $"db_text: {e.Message}";
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            return $"db_text: {e.Message}";
+            return Describe(e);
         }
 
         return null;
+    }
+
+    private static string Describe(Exception e) => e is DbTextException ? e.Message : $"db_text: {e.Message}";
+
+    /// <summary>A reload: null when <paramref name="read"/> put the new copy in place, else why not (the old one stays).</summary>
+    private static string? Reread(Action read)
+    {
+        try
+        {
+            read();
+            return null;
+        }
+        catch (Exception e) when (e is DbTextException or IOException or UnauthorizedAccessException)
+        {
+            return Describe(e);
+        }
+    }
+
+    private SubscriberTable ReadSubscribers(string dir, string name, bool startUp)
+    {
+        DbTextTable table = DbTextTable.Load(dir, name);
+        CheckVersion(dir, name, 7, 8);
+        var load = new List<string>(_load.Count);
+        foreach ((string _, string column) in _load)
+        {
+            load.Add(column);
+        }
+
+        if (Settings.LoadCredentials == "rpid" && table.ColumnIndex("rpid") < 0)
+        {
+            // The default names rpid, which OpenSIPS 3.6's subscriber schema no longer has: nothing to load.
+            load.Clear();
+            if (startUp)
+            {
+                _load.Clear();
+            }
+        }
+
+        return SubscriberTable.From(table, Settings, load);
+    }
+
+    private UriTable ReadUris(string dir, string name)
+    {
+        DbTextTable table = DbTextTable.Load(dir, name);
+        CheckVersion(dir, name, 1, 2);
+        return UriTable.From(table, Settings);
     }
 
     /// <summary>With a <c>version</c> table in the directory (and skip_version_check 0), the table's row must carry a version we read.</summary>

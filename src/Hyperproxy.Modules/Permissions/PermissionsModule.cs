@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Hyperproxy.Modules.DbText;
+using Hyperproxy.Script.Management;
 using Hyperproxy.Script.Builtins;
 using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime;
@@ -10,17 +12,20 @@ namespace Hyperproxy.Modules.Permissions;
 /// <summary>
 /// The permissions module's address checks (OpenSIPS <c>modules/permissions</c>): <c>check_source_address(grp)</c>
 /// and <c>check_address(grp, ip, port, proto)</c> against the <c>address</c> table of a db_text directory, read at
-/// start-up. Return 1 (match), -1 (no match), -2 (group absent). Not built (unknown functions at start-up):
+/// start-up and again on MI <c>address_reload</c> or db_text's <c>dbt_reload</c>. Return 1 (match), -1 (no match), -2 (group absent). Not built (unknown functions at start-up):
 /// the ctx_var/pattern/partition arguments, get_source_group, allow_routing/allow_register/allow_uri.
 /// </summary>
 public sealed class PermissionsModule
 {
     public const string Name = "permissions";
 
+    private readonly DbTextModule? _dbText;
+    private volatile AddressTable? _addresses;
     private bool _used;
 
-    public PermissionsModule()
+    public PermissionsModule(DbTextModule? dbText = null)
     {
+        _dbText = dbText;
         Exports = new ModuleDeclaration(Name,
         [
             Function("check_source_address", 1, RouteTypes.AnyMessage, CheckSource,
@@ -35,6 +40,10 @@ public sealed class PermissionsModule
         ])
         {
             Init = Load,
+            MiCommands =
+            [
+                new MiCommand("address_reload", _ => ReloadCommand(), []) { Aliases = ["permissions:address_reload"] },
+            ],
         };
         ModuleTable.ApplyDefaults(Exports);
     }
@@ -48,7 +57,10 @@ public sealed class PermissionsModule
     /// <summary>Where a relative <c>text://dir</c> starts (the script's directory).</summary>
     public string ConfigDirectory { get; set; } = Environment.CurrentDirectory;
 
-    public AddressTable? Addresses { get; private set; }
+    /// <summary>The address table (replaced whole by a reload; a worker reads it once per check).</summary>
+    public AddressTable? Addresses => _addresses;
+
+    private Func<string?>? _reload;
 
     /// <summary>A constant group marks the module as used (its table must load); a group variable is read per message.</summary>
     private FixupResult GroupFixup(Script.Syntax.LiteralExpression c)
@@ -75,34 +87,58 @@ public sealed class PermissionsModule
             return error;
         }
 
-        try
+        string table = AddressTableName;
+        _reload = () =>
         {
-            Addresses = AddressTable.From(DbTextTable.Load(dir, AddressTableName));
-            return null;
-        }
-        catch (DbTextException e)
+            try
+            {
+                _addresses = AddressTable.From(DbTextTable.Load(dir, table));
+                return null;
+            }
+            catch (DbTextException e)
+            {
+                return e.Message;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return $"db_text: {e.Message}";
+            }
+        };
+        if (_reload() is { } why)
         {
-            return e.Message;
+            return why;
         }
-        catch (IOException e)
+
+        _dbText?.Register(DbTextModule.DbNameOf(DbUrl), dir, table, _reload);
+        return null;
+    }
+
+    /// <summary>MI address_reload: reads the address table again; "OK", or 500 with why (the loaded copy stays).</summary>
+    private JsonNode? ReloadCommand()
+    {
+        if (_reload is null)
         {
-            return $"db_text: {e.Message}";
+            throw new MiException(500, "no address table is loaded (db_url is not set)");
         }
+
+        return _reload() is { } why ? throw new MiException(500, "Failed to reload: " + why) : MiCommand.Ok;
     }
 
     private int CheckSource(ScriptContext c, CallArguments a)
     {
-        if (Addresses is null || !a.TryInt(c, 0, out int group))
+        AddressTable? addresses = _addresses;
+        if (addresses is null || !a.TryInt(c, 0, out int group))
         {
             return ScriptResult.False;
         }
 
-        return Addresses.Check(group, c.Source, c.Source.Port, "udp"u8);
+        return addresses.Check(group, c.Source, c.Source.Port, "udp"u8);
     }
 
     private int CheckAddress(ScriptContext c, CallArguments a)
     {
-        if (Addresses is null || !a.TryInt(c, 0, out int group) || !a.TryInt(c, 2, out int port))
+        AddressTable? addresses = _addresses;
+        if (addresses is null || !a.TryInt(c, 0, out int group) || !a.TryInt(c, 2, out int port))
         {
             return ScriptResult.False;
         }
@@ -118,6 +154,6 @@ public sealed class PermissionsModule
             return ScriptResult.False;
         }
 
-        return Addresses.Check(group, address, port, a.Bytes(c, 3));
+        return addresses.Check(group, address, port, a.Bytes(c, 3));
     }
 }

@@ -17,7 +17,7 @@ public sealed class SignalingModule
     {
         Exports = new ModuleDeclaration(Name,
         [
-            Function("send_reply", 2, SlModule.Replying | RouteTypes.Failure, SlReplies.SendReply,
+            Function("send_reply", 2, SlModule.Replying | RouteTypes.Failure, SlReplies.SignalingReply,
                 Param("code", ParameterKind.Int, Fixups.StatusCode), Param("reason", ParameterKind.Format)),
         ],
         []);

@@ -14,7 +14,7 @@ namespace Hyperproxy.Modules.Sipmsgops;
 /// WWW-Authenticate (-20); a body without Content-Type (-21). Flags: <c>s</c> SDP body (-6), <c>h</c> each known
 /// header's value, <c>r</c> R-URI (-11/-12), <c>f</c> From URI (-24/-25), <c>t</c> To URI (-22/-23), <c>c</c>
 /// Contact (-14, <c>*</c> outside REGISTER -30). Content-Length on non-UDP (-4) does not apply: Hyperproxy takes
-/// UDP only. The err_var argument is not built (a second argument stops start-up).
+/// UDP only. <c>err_var</c>, when given, receives the reason of a failure (<see cref="Reason"/>).
 /// </summary>
 internal static class MessageValidation
 {
@@ -59,8 +59,32 @@ internal static class MessageValidation
     public static int Validate(ScriptContext c, CallArguments a)
     {
         Checks checks = a.Count > 0 && a.Fixed(0) is Checks f ? f : a.Count > 0 ? Parse(a.Bytes(c, 0)) : Checks.None;
-        return Run(c.Message, checks);
+        int r = Run(c.Message, checks);
+        if (r < 0 && a.Count > 1)
+        {
+            a.Write(c, 1, ScriptValue.FromBytes(Reason(r)));
+        }
+
+        return r;
     }
+
+    private static readonly byte[][] s_reasons =
+    [
+        [], [], "message or headers do not parse"u8.ToArray(), "missing or empty Call-ID"u8.ToArray(),
+        "Content-Length missing on a stream transport"u8.ToArray(), "Content-Length does not match the body"u8.ToArray(),
+        "SDP body does not parse"u8.ToArray(), "missing or bad CSeq"u8.ToArray(), "missing or bad From"u8.ToArray(),
+        "missing or bad To"u8.ToArray(), "missing or bad Via"u8.ToArray(), "bad Request-URI"u8.ToArray(),
+        "bad Request-URI host or user"u8.ToArray(), "bad Max-Forwards"u8.ToArray(), "bad Contact"u8.ToArray(),
+        "Path in a request other than REGISTER"u8.ToArray(), "405 without Allow"u8.ToArray(), "423 without Min-Expires"u8.ToArray(),
+        "407 without Proxy-Authenticate"u8.ToArray(), "420 without Unsupported"u8.ToArray(), "401 without WWW-Authenticate"u8.ToArray(),
+        "body without Content-Type"u8.ToArray(), "bad To URI"u8.ToArray(), "bad To URI host or user"u8.ToArray(),
+        "bad From URI"u8.ToArray(), "bad From URI host or user"u8.ToArray(), "bad Contact URI host or user"u8.ToArray(),
+        "bad Request-URI characters"u8.ToArray(), "bad From URI characters"u8.ToArray(), "bad To URI characters"u8.ToArray(),
+        "Contact * outside REGISTER"u8.ToArray(),
+    ];
+
+    /// <summary>The reason err_var receives for a negative result (a constant; never allocated per message).</summary>
+    internal static byte[] Reason(int code) => (uint)-code < (uint)s_reasons.Length ? s_reasons[-code] : "invalid message"u8.ToArray();
 
     private static Checks Parse(ReadOnlySpan<byte> text)
     {

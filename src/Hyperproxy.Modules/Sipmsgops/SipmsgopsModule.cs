@@ -33,7 +33,7 @@ public sealed class SipmsgopsModule
             Function("append_to_reply", 1, RouteTypes.Request | RouteTypes.Error | RouteTypes.Failure | RouteTypes.Branch, HeaderEdits.AppendToReply,
                 Param("header", ParameterKind.Format)),
             Function("sipmsg_validate", 0, AnyMessage, MessageValidation.Validate,
-                Param("flags", ParameterKind.Format, MessageValidation.FlagsFixup)),
+                Param("flags", ParameterKind.Format, MessageValidation.FlagsFixup), Param("err_var", ParameterKind.WritableVariable)),
             Function("ruri_has_param", 1, Requests, UriTests.RuriHasParam, Param("name", ParameterKind.String), Param("value", ParameterKind.Format)),
         ],
         []);

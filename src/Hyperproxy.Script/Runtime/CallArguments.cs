@@ -11,12 +11,14 @@ public sealed class CallArguments
 {
     private readonly ValueNode[] _values;
     private readonly object?[] _fixed;
-    private Variables.VariableWriter?[]? _writers;
+    private readonly Variables.VariableWriter?[]? _writers;
 
-    internal CallArguments(ValueNode[] values, object?[] fixedValues, SourceLocation location, string routeName)
+    internal CallArguments(ValueNode[] values, object?[] fixedValues, SourceLocation location, string routeName,
+        Variables.VariableWriter?[]? writers = null)
     {
         _values = values;
         _fixed = fixedValues;
+        _writers = writers;
         Location = location;
         RouteName = routeName;
     }
@@ -52,10 +54,10 @@ public sealed class CallArguments
         return _values[index].Evaluate(context).TryGetInt(out value);
     }
 
-    /// <summary>The start-up fix-up result of a constant argument, or null.</summary>
-    public object? Fixed(int index) => index < _fixed.Length ? _fixed[index] : null;
-
-    /// <summary>Writes an output argument (a <see cref="Declarations.ParameterKind.WritableVariable"/> parameter); false when it is not one.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> into an output argument (a <see cref="Declarations.ParameterKind.WritableVariable"/>
+    /// parameter: sipmsg_validate's err_var, ds_count's result); false when argument <paramref name="index"/> is not one.
+    /// </summary>
     public bool Write(ScriptContext context, int index, in ScriptValue value)
     {
         if (_writers is null || (uint)index >= (uint)_writers.Length || _writers[index] is not { } writer)
@@ -67,11 +69,8 @@ public sealed class CallArguments
         return true;
     }
 
-    internal void SetWriter(int index, Variables.VariableWriter? writer)
-    {
-        _writers ??= new Variables.VariableWriter?[_values.Length];
-        _writers[index] = writer;
-    }
+    /// <summary>The start-up fix-up result of a constant argument, or null.</summary>
+    public object? Fixed(int index) => index < _fixed.Length ? _fixed[index] : null;
 
     /// <summary>Reports a run-time error of this call (logged with route and line, counted).</summary>
     public void Error(ScriptContext context, string what) => context.RuntimeError(Location, $"{RouteName}: {what}");

@@ -117,6 +117,12 @@ public sealed class CompiledScript
     /// <summary>Called by the tm module once the script is compiled.</summary>
     public void UseTransactions(TmSettings settings) => Transactions = settings;
 
+    /// <summary>The check every received message passes before the script (pike's automatic mode), or null.</summary>
+    public IMessageGate? Gate { get; private set; }
+
+    /// <summary>Called by a module once the script is compiled (pike with <c>check_route</c>).</summary>
+    public void UseGate(IMessageGate gate) => Gate = gate;
+
     /// <summary>How many <c>$var</c>/<c>$avp</c> slots a context needs.</summary>
     public int VariableSlots { get; }
 

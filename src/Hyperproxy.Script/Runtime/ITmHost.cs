@@ -22,6 +22,13 @@ public interface ITmHost
     /// <summary>t_newtran(): 1 new, 0 retransmission (last reply re-sent), negative on error.</summary>
     int TNewTran(ScriptContext context);
 
+    /// <summary>
+    /// A transaction is bound to the message in hand (t_newtran/t_relay/t_reply created or found it, or a failure route
+    /// runs for it): OpenSIPS's <c>t_gett()</c> neither NULL nor T_UNDEFINED. Replies of the signaling API (send_reply,
+    /// auth's challenges) then go through <see cref="TReply"/>.
+    /// </summary>
+    bool THasTransaction(ScriptContext context);
+
     /// <summary>t_reply(code, reason): a stateful reply, creating the transaction if needed.</summary>
     int TReply(ScriptContext context, int code, ReadOnlySpan<byte> reason);
 

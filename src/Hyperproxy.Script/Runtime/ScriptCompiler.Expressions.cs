@@ -1,3 +1,4 @@
+using Hyperproxy.Script.Declarations;
 using Hyperproxy.Script.Runtime.Nodes;
 using Hyperproxy.Script.Runtime.Variables;
 using Hyperproxy.Script.Syntax;
@@ -151,19 +152,20 @@ public sealed partial class ScriptCompiler
         }
 
         object?[] fixedValues = call.FixedArguments.Length == values.Length ? call.FixedArguments : new object?[values.Length];
-        var args = new CallArguments(values, fixedValues, call.Location, _current.DisplayName);
+        Variables.VariableWriter?[]? writers = null;
         if (call.Function is { } declared)
         {
-            // Output parameters (ds_count's result): a writer per writable pseudo-variable argument.
             for (int i = 0; i < values.Length && i < declared.Parameters.Count; i++)
             {
-                if (declared.Parameters[i].Kind == Declarations.ParameterKind.WritableVariable && call.Arguments[i] is PseudoVariableExpression pv)
+                if (declared.Parameters[i].Kind == ParameterKind.WritableVariable && call.Arguments[i] is PseudoVariableExpression output)
                 {
-                    args.SetWriter(i, CompileWriter(pv, Variables.VariableWriter.AvpMode.ReplaceAll));
+                    writers ??= new Variables.VariableWriter?[values.Length];
+                    writers[i] = CompileWriter(output, Variables.VariableWriter.AvpMode.ReplaceAll);
                 }
             }
         }
 
+        var args = new CallArguments(values, fixedValues, call.Location, _current.DisplayName, writers);
         if (call.Function?.Body is not { } body)
         {
             Error(call.Location, $"function '{call.Name}' is declared but has no run-time implementation yet");

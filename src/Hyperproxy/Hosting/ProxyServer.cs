@@ -139,6 +139,14 @@ public sealed class ProxyServer : IDisposable
             server.Catalog = catalog;
             server.Script = script;
             IReadOnlyList<System.Net.IPEndPoint> hepSockets = ScriptSetup.HepSockets(script);
+            catalog.DbText.ReloadLog = static text => Log.Error(text);
+            catalog.Pike.MiLog = static (level, text) =>
+            {
+                if (Log.IsScriptLevelEnabled(level))
+                {
+                    Log.WriteScript(level, System.Text.Encoding.UTF8.GetBytes(text));
+                }
+            };
             if (script.Program.IsModuleLoaded(Modules.Tracer.TracerModule.Name))
             {
                 server._tracer = new Hyperproxy.Management.Tracing.TracerThread(catalog.Tracer, catalog.Tracer.Start(pool.Workers.Count), hepSockets);

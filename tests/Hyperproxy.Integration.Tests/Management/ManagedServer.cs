@@ -25,6 +25,9 @@ internal sealed class ManagedServer : IAsyncDisposable
 
     public HyperproxyProcess Process { get; }
 
+    /// <summary>The server's directory (<c>{DIR}</c> in its script; its --data-dir).</summary>
+    public string Directory => _directory;
+
     public int SipPort => Process.Port;
 
     public int HttpPort { get; }
@@ -46,10 +49,11 @@ internal sealed class ManagedServer : IAsyncDisposable
     public const string DefaultRoute =
         "route {\n  trace(\"tid\", \"t\");\n  update_stat(\"script_requests\", \"+1\");\n  if (is_method(\"REGISTER\")) { save(\"location\"); exit; }\n  sl_send_reply(200, \"OK\");\n}\n";
 
-    public static async Task<ManagedServer> StartAsync(string? script = null, int workers = 2)
+    public static async Task<ManagedServer> StartAsync(string? script = null, int workers = 2, Action<string>? prepare = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"hp-mgmt-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
+        prepare?.Invoke(directory); // files the script reads at start-up
         string config = Path.Combine(directory, "s.cfg");
         await File.WriteAllTextAsync(config, (script ?? Script()).Replace("{DIR}", directory, StringComparison.Ordinal));
         HyperproxyProcess process = await HyperproxyProcess.StartOnFreePortAsync(false, workers, "--config", config, "--data-dir", directory);
@@ -120,7 +124,7 @@ internal sealed class ManagedServer : IAsyncDisposable
         await Process.DisposeAsync();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            System.IO.Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
         {

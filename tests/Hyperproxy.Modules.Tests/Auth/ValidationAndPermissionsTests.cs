@@ -45,6 +45,34 @@ public sealed class ValidationAndPermissionsTests
         Assert.Equal("SIP/2.0 400 rc -30", Validate(Requests.Invite(extra: "Contact: *"), "c"));
 
     [Fact]
+    public void ErrVarReceivesTheReasonOfAFailure()
+    {
+        var h = new ModuleHarness("""
+            route {
+                $var(err) = "untouched";
+                if (!sipmsg_validate("", $var(err))) {
+                    sl_send_reply(400, "$var(err)");
+                    exit;
+                }
+                sl_send_reply(200, "$var(err)");
+            }
+            """);
+        Assert.Equal("SIP/2.0 400 Path in a request other than REGISTER",
+            Assert.Single(h.Run(Requests.Invite(extra: "Path: <sip:p.example.com;lr>"))).StartLine);
+        Assert.Equal("SIP/2.0 400 bad Max-Forwards",
+            Assert.Single(h.Run(Requests.Invite().Replace("Max-Forwards: 70\n", string.Empty))).StartLine);
+        Assert.Equal("SIP/2.0 200 untouched", Assert.Single(h.Run(Requests.Invite())).StartLine); // set only on failure
+    }
+
+    [Fact]
+    public void ErrVarMustBeWritable()
+    {
+        var catalog = new ModuleCatalog();
+        Assert.Null(catalog.TryLoadText("loadmodule \"sipmsgops.so\"\nroute { sipmsg_validate(\"\", \"x\"); }\n", "a.cfg", out var errors));
+        Assert.Contains("writable pseudo-variable", Assert.Single(errors).ToString());
+    }
+
+    [Fact]
     public void UnknownFlagStopsStartUp()
     {
         var catalog = new ModuleCatalog();
