@@ -118,8 +118,10 @@ public sealed class PikeFloodTests
 
             Assert.Equal(10, otherAnswers);
             Assert.Equal(400, exemptAnswers); // the check route dropped them: never counted
-            // IPv6 grows 16 levels before the leaf counts (N/4 + 15 + N requests in one window), then every one is dropped.
-            Assert.InRange(flooderAnswers, 20 / 4 + 15 + 19, 200);
+            // IPv6 grows 16 levels before the leaf counts (about N/4 + 15 + N requests in one window), then every one is
+            // dropped: at least N answered before the block (an answer late past the 500 ms gap is not counted, so the
+            // exact growth count is not asserted here; PikeTests pins it on an injectable clock), far fewer than 400 after.
+            Assert.InRange(flooderAnswers, 20, 200);
             await server.StopAsync();
             Assert.Contains("PIKE - BLOCKing ip ::1", server.StandardError + server.StandardOutput, StringComparison.Ordinal);
         }
