@@ -14,7 +14,8 @@ public sealed class MemoryStatisticsTests
         Assert.True(f.Total > f.Rss, $"total {f.Total}, RSS {f.Rss}");
         Assert.True(f.PeakRss >= f.Rss);
         Assert.True(f.Heap > 0 && f.Committed > 0 && f.Fragmented >= 0 && f.Collections >= 0);
-        Assert.Equal(MemoryStatistics.ResidentBytes() / Environment.SystemPageSize * Environment.SystemPageSize, MemoryStatistics.ResidentBytes());
+        long resident = MemoryStatistics.ResidentBytes(); // read once: other tests in this process move it meanwhile
+        Assert.Equal(0, resident % Environment.SystemPageSize);
     }
 
     [Fact]
