@@ -78,20 +78,8 @@ internal sealed class HyperproxyDispatcherProxy(HyperproxyProcess server, HttpCl
         await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(SippRun.Scenario("Dispatcher/hyperproxy-dispatcher.cfg")))
             .Replace("@DBURL@", "text://" + db, StringComparison.Ordinal));
         HyperproxyProcess server = await HyperproxyProcess.StartOnFreePortAsync(ipv6: false, workers: 2, "--config", config, "--data-dir", folder);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        Match m;
-        while (!(m = Regex.Match(server.StandardError, @"httpd: listening on http://127\.0\.0\.1:(\d+)/")).Success)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                await server.DisposeAsync();
-                throw new InvalidOperationException("no httpd line:\n" + server);
-            }
-
-            await Task.Delay(20); // polling interval of a bounded wait
-        }
-
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{m.Groups[1].Value}/"), Timeout = TimeSpan.FromSeconds(20) };
+        int httpPort = await Management.ManagedServer.WaitHttpPortAsync(server);
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(20) };
         return new HyperproxyDispatcherProxy(server, http);
     }
 

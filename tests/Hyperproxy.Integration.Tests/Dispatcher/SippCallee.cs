@@ -53,13 +53,7 @@ internal sealed class SippCallee : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var callee = new SippCallee(process, port, messages);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (Ports.IsFree(System.Net.IPAddress.Loopback, port))
-        {
-            Assert.False(process.HasExited, $"the SIPp callee on {port} exited before it was listening");
-            Assert.True(DateTime.UtcNow < deadline, $"the SIPp callee did not bind 127.0.0.1:{port} within 10 s");
-            await Task.Delay(20); // polling interval of a bounded wait
-        }
+        Assert.True(await SippRun.WaitListeningAsync(port, () => process.HasExited), $"the SIPp callee on {port} exited before it was listening");
 
         return callee;
     }

@@ -49,17 +49,28 @@ internal static partial class SippRun
     /// <summary>Waits (bounded, 10 s) until a SIPp callee has bound its UDP port, so the first INVITE is not lost.</summary>
     public static async Task WaitListeningAsync(int port, Task<SippResult> uas)
     {
+        if (!await WaitListeningAsync(port, () => uas.IsCompleted))
+        {
+            Assert.Fail("the SIPp callee exited before it was listening\n" + await uas);
+        }
+    }
+
+    /// <summary>As above for a callee started by other means: false when <paramref name="exited"/> turns true first.</summary>
+    public static async Task<bool> WaitListeningAsync(int port, Func<bool> exited)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (Ports.IsFree(System.Net.IPAddress.Loopback, port))
         {
-            if (uas.IsCompleted)
+            if (exited())
             {
-                Assert.Fail("the SIPp callee exited before it was listening\n" + await uas);
+                return false;
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"the SIPp callee did not bind 127.0.0.1:{port} within 10 s");
             await Task.Delay(20); // polling interval of a bounded wait, not a synchronisation sleep
         }
+
+        return true;
     }
 
     private static async Task<SippResult> RunCoreAsync(string folder, string screenFile, string[] args)

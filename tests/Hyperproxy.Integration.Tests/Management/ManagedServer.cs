@@ -57,6 +57,12 @@ internal sealed class ManagedServer : IAsyncDisposable
         string config = Path.Combine(directory, "s.cfg");
         await File.WriteAllTextAsync(config, (script ?? Script()).Replace("{DIR}", directory, StringComparison.Ordinal));
         HyperproxyProcess process = await HyperproxyProcess.StartOnFreePortAsync(false, workers, "--config", config, "--data-dir", directory);
+        return new ManagedServer(process, directory, await WaitHttpPortAsync(process));
+    }
+
+    /// <summary>The port httpd picked, read from its "httpd: listening on" log line (bounded; the process is disposed when it never comes).</summary>
+    public static async Task<int> WaitHttpPortAsync(HyperproxyProcess process)
+    {
         var deadline = DateTime.UtcNow + Bound;
         Match m;
         while (!(m = Regex.Match(process.StandardError, @"httpd: listening on http://127\.0\.0\.1:(\d+)/")).Success)
@@ -67,10 +73,10 @@ internal sealed class ManagedServer : IAsyncDisposable
                 throw new InvalidOperationException("no httpd line:\n" + process);
             }
 
-            await Task.Delay(20);
+            await Task.Delay(20); // polling interval of a bounded wait
         }
 
-        return new ManagedServer(process, directory, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Posts a JSON-RPC body and returns the parsed answer object.</summary>
