@@ -15,6 +15,7 @@ public sealed class TraceRing
     private readonly byte[] _buffer;
     private long _written; // producer's position, published after the record
     private long _read;    // consumer's position, published after the record is taken
+    private long _peekedEnd; // consumer's: where the record TryPeek returned ends
     private long _dropped;
 
     public TraceRing(int capacity = 1 << 20)
@@ -58,11 +59,14 @@ public sealed class TraceRing
         return true;
     }
 
-    /// <summary>Consumer: takes the oldest record (its bytes copied out); false when the ring is empty.</summary>
-    public bool TryRead(out TraceHeader header, out byte[] message)
+    /// <summary>
+    /// Consumer: the oldest record, read in place (no copy); it stays in the ring until <see cref="Advance"/>,
+    /// so the span is valid until then. False when the ring is empty.
+    /// </summary>
+    public bool TryPeek(out TraceHeader header, out ReadOnlySpan<byte> message)
     {
         header = default;
-        message = [];
+        message = default;
         long read = _read;
         if (read == Volatile.Read(ref _written))
             return false;
@@ -76,8 +80,25 @@ public sealed class TraceRing
         }
 
         header = Unsafe.ReadUnaligned<TraceHeader>(ref _buffer[at + 4]);
-        message = _buffer.AsSpan(at + 4 + s_headerSize, header.Length).ToArray();
-        Volatile.Write(ref _read, read + size);
+        message = _buffer.AsSpan(at + 4 + s_headerSize, header.Length);
+        _peekedEnd = read + size;
+        return true;
+    }
+
+    /// <summary>Consumer: releases the record the last <see cref="TryPeek"/> returned.</summary>
+    public void Advance() => Volatile.Write(ref _read, _peekedEnd);
+
+    /// <summary>Consumer: takes the oldest record (its bytes copied out); false when the ring is empty.</summary>
+    public bool TryRead(out TraceHeader header, out byte[] message)
+    {
+        if (!TryPeek(out header, out ReadOnlySpan<byte> bytes))
+        {
+            message = [];
+            return false;
+        }
+
+        message = bytes.ToArray();
+        Advance();
         return true;
     }
 }

@@ -12,14 +12,22 @@ namespace Hyperproxy.Management.Tracing;
 /// </summary>
 public static class HepEncoder
 {
-    public static byte[] Encode(in TraceHeader h, ReadOnlySpan<byte> message, uint captureId, ReadOnlySpan<byte> callId)
+    /// <summary>The packet's length for this message and correlation id.</summary>
+    public static int Length(in TraceHeader h, int messageLength, int callIdLength)
+    {
+        int addressLength = h.Source.Family == NetAddressFamily.IPv6 ? 16 : 4;
+        return 6 + (6 + 1) * 2 + (6 + addressLength) * 2 + (6 + 2) * 2 + (6 + 4) * 2 + (6 + 1) + (6 + 4) + 6 + messageLength
+            + (callIdLength == 0 ? 0 : 6 + callIdLength);
+    }
+
+    /// <summary>Writes the packet into <paramref name="p"/>; returns its length, or -1 when it does not fit (or exceeds 64 KiB).</summary>
+    public static int Encode(in TraceHeader h, ReadOnlySpan<byte> message, uint captureId, ReadOnlySpan<byte> callId, Span<byte> p)
     {
         bool v6 = h.Source.Family == NetAddressFamily.IPv6;
         int addressLength = v6 ? 16 : 4;
-        int total = 6 + (6 + 1) * 2 + (6 + addressLength) * 2 + (6 + 2) * 2 + (6 + 4) * 2 + (6 + 1) + (6 + 4) + 6 + message.Length
-            + (callId.IsEmpty ? 0 : 6 + callId.Length);
-        byte[] packet = new byte[total];
-        Span<byte> p = packet;
+        int total = Length(h, message.Length, callId.Length);
+        if (total > p.Length || total > ushort.MaxValue)
+            return -1;
         "HEP3"u8.CopyTo(p);
         BinaryPrimitives.WriteUInt16BigEndian(p[4..], (ushort)total);
         int at = 6;
@@ -39,14 +47,15 @@ public static class HepEncoder
         ChunkBytes(p, ref at, 0x000f, message);
         if (!callId.IsEmpty)
             ChunkBytes(p, ref at, 0x0011, callId);
-        return packet;
+        return total;
     }
 
+    /// <summary>The address bytes in network order (zeros when its family is not the packet's).</summary>
     private static void Address(in NetAddress a, Span<byte> destination)
     {
-        Span<byte> text = stackalloc byte[64];
-        if (!a.TryFormatHost(text, out int n) || !System.Net.IPAddress.TryParse(System.Text.Encoding.ASCII.GetString(text[..n]).Trim('[', ']').Split('%')[0], out var ip)
-            || !ip.TryWriteBytes(destination, out _))
+        if (a.AddressLength == destination.Length)
+            a.CopyAddressBytes(destination);
+        else
             destination.Clear();
     }
 

@@ -5,21 +5,37 @@ namespace Hyperproxy.Management.Tracing;
 /// <summary>Small reads of a traced message's text on the tracer thread (the Call-ID for HEP correlation and the page).</summary>
 public static class TraceText
 {
-    public static string CallId(ReadOnlySpan<byte> message)
+    public static string CallId(ReadOnlySpan<byte> message) => Encoding.UTF8.GetString(CallIdBytes(message));
+
+    /// <summary>
+    /// The Call-ID's value (<c>Call-ID</c> or its compact form <c>i</c>, any case, trimmed) from the header
+    /// section, read in place; empty when there is none.
+    /// </summary>
+    public static ReadOnlySpan<byte> CallIdBytes(ReadOnlySpan<byte> message)
     {
-        string text = Encoding.UTF8.GetString(message);
-        foreach (string line in text.Split("\r\n"))
+        int eol = message.IndexOf("\r\n"u8);
+        if (eol < 0)
+            return default;
+        ReadOnlySpan<byte> rest = message[(eol + 2)..]; // past the start line
+        while (!rest.IsEmpty)
         {
-            if (line.Length == 0)
+            eol = rest.IndexOf("\r\n"u8);
+            ReadOnlySpan<byte> line = eol < 0 ? rest : rest[..eol];
+            if (line.IsEmpty)
+                break; // end of the header section
+            int colon = line.IndexOf((byte)':');
+            if (colon > 0)
+            {
+                ReadOnlySpan<byte> name = line[..colon].Trim(" \t"u8);
+                if (Ascii.EqualsIgnoreCase(name, "Call-ID"u8) || Ascii.EqualsIgnoreCase(name, "i"u8))
+                    return line[(colon + 1)..].Trim(" \t"u8);
+            }
+
+            if (eol < 0)
                 break;
-            int colon = line.IndexOf(':');
-            if (colon <= 0)
-                continue;
-            string name = line[..colon].Trim();
-            if (name.Equals("Call-ID", StringComparison.OrdinalIgnoreCase) || name == "i")
-                return line[(colon + 1)..].Trim();
+            rest = rest[(eol + 2)..];
         }
 
-        return string.Empty;
+        return default;
     }
 }

@@ -4,6 +4,8 @@ using System.Text;
 using Hyperproxy.Hosting;
 using Hyperproxy.Modules.Tracer;
 using Hyperproxy.Script.Tracing;
+using Hyperproxy.Sip;
+using Hyperproxy.Transport;
 
 namespace Hyperproxy.Management.Tracing;
 
@@ -20,6 +22,9 @@ public sealed class TracerThread : IDisposable
     private readonly TraceBuffer _buffer;
     private readonly Socket? _hep4;
     private readonly Socket? _hep6;
+    private readonly UdpBatchSender? _send4;
+    private readonly UdpBatchSender? _send6;
+    private readonly NetAddress[] _hepAddresses;
     private readonly IPEndPoint?[] _hepTargets;
     private readonly StreamWriter?[] _files;
     private readonly PcapWriter?[] _pcaps;
@@ -32,6 +37,7 @@ public sealed class TracerThread : IDisposable
         _hub = hub;
         _buffer = new TraceBuffer(hub, module.KeepMessages);
         _hepTargets = new IPEndPoint?[module.Destinations.Count];
+        _hepAddresses = new NetAddress[module.Destinations.Count];
         _files = new StreamWriter?[module.Destinations.Count];
         _pcaps = new PcapWriter?[module.Destinations.Count];
         for (int i = 0; i < module.Destinations.Count; i++)
@@ -43,6 +49,7 @@ public sealed class TracerThread : IDisposable
                 IPAddress address = IPAddress.TryParse(hep.Host, out IPAddress? ip) ? ip
                     : Dns.GetHostAddresses(hep.Host).FirstOrDefault() ?? throw new StartupException($"proto_hep hep_id [{hep.Name}]: {hep.Host} does not resolve");
                 _hepTargets[i] = new IPEndPoint(address, hep.Port);
+                _hepAddresses[i] = NetAddress.FromIPEndPoint(_hepTargets[i]!);
                 if (address.AddressFamily == AddressFamily.InterNetworkV6)
                     _hep6 ??= HepSocket(AddressFamily.InterNetworkV6, hepSockets);
                 else
@@ -72,6 +79,8 @@ public sealed class TracerThread : IDisposable
             }
         }
 
+        _send4 = _hep4 is null ? null : new UdpBatchSender(_hep4);
+        _send6 = _hep6 is null ? null : new UdpBatchSender(_hep6);
         _thread = new Thread(Run) { Name = "hp-tracer", IsBackground = true };
         _thread.Start();
     }
@@ -109,8 +118,10 @@ public sealed class TracerThread : IDisposable
         return socket;
     }
 
-    /// <summary>HEP packets that could not be sent (the destination refused them).</summary>
-    public long SendErrors { get; private set; }
+    /// <summary>HEP packets that could not be sent (the destination refused them, or too large for a datagram).</summary>
+    public long SendErrors => _oversized + (_send4?.SendErrors ?? 0) + (_send6?.SendErrors ?? 0);
+
+    private long _oversized;
 
     private void Run()
     {
@@ -123,51 +134,60 @@ public sealed class TracerThread : IDisposable
         DrainOnce();
     }
 
-    /// <summary>Takes everything in the rings now; returns how many messages.</summary>
+    /// <summary>
+    /// Takes everything in the rings now; returns how many messages. Each is read in place from its ring,
+    /// kept for the page and encoded straight into the HEP sender's batch (one sendmmsg per 64 packets and
+    /// one at the end), so a traced message costs no allocation here.
+    /// </summary>
     public int DrainOnce()
     {
         int taken = 0;
         foreach (TraceRing ring in _hub.Rings)
         {
-            while (ring.TryRead(out TraceHeader h, out byte[] message))
+            while (ring.TryPeek(out TraceHeader h, out ReadOnlySpan<byte> message))
             {
                 taken++;
                 _module.TracedCounter.Add(-1, 1);
                 int id = h.TraceId;
-                string name = id < _module.Destinations.Count ? _module.Destinations[id].Name : "";
-                _buffer.Add(h, message, name);
-                if (id >= _hepTargets.Length)
-                    continue;
-                if (_hepTargets[id] is { } target)
+                _buffer.Add(h, message, id < _module.Destinations.Count ? _module.Destinations[id].Name : "");
+                if (id < _hepTargets.Length)
                 {
-                    byte[] packet = HepEncoder.Encode(h, message, (uint)_module.CaptureId, Encoding.UTF8.GetBytes(TraceText.CallId(message)));
-                    try
-                    {
-                        (target.AddressFamily == AddressFamily.InterNetworkV6 ? _hep6 : _hep4)!.SendTo(packet, target);
-                    }
-                    catch (SocketException)
-                    {
-                        SendErrors++;
-                    }
+                    if (_hepTargets[id] is { } target)
+                        SendHep(target.AddressFamily == AddressFamily.InterNetworkV6 ? _send6! : _send4!, h, message, _hepAddresses[id]);
+                    else if (_pcaps[id] is { } pcap)
+                        pcap.Write(h, message);
+                    else if (_files[id] is { } file)
+                        file.Write($"{DateTimeOffset.FromUnixTimeMilliseconds(h.UnixMicros / 1000):O} {(h.Outgoing ? "out" : "in")} udp:{h.Source} -> udp:{h.Destination}\n{Encoding.UTF8.GetString(message)}\n\n");
                 }
-                else if (_pcaps[id] is { } pcap)
-                {
-                    pcap.Write(h, message);
-                }
-                else if (_files[id] is { } file)
-                {
-                    file.Write($"{DateTimeOffset.FromUnixTimeMilliseconds(h.UnixMicros / 1000):O} {(h.Outgoing ? "out" : "in")} udp:{h.Source} -> udp:{h.Destination}\n{Encoding.UTF8.GetString(message)}\n\n");
-                }
+
+                ring.Advance();
             }
         }
 
+        _send4?.Flush();
+        _send6?.Flush();
         return taken;
+    }
+
+    private void SendHep(UdpBatchSender sender, in TraceHeader h, ReadOnlySpan<byte> message, in NetAddress target)
+    {
+        int length = HepEncoder.Encode(h, message, (uint)_module.CaptureId, TraceText.CallIdBytes(message), sender.Slot);
+        if (length < 0)
+            _oversized++;
+        else
+            sender.Commit(length, target);
     }
 
     public void Dispose()
     {
         _stop = true;
-        _thread.Join(TimeSpan.FromSeconds(2));
+        if (_thread.Join(TimeSpan.FromSeconds(2)))
+        {
+            // native batch memory: freed only once the thread that writes it has ended
+            _send4?.Dispose();
+            _send6?.Dispose();
+        }
+
         _hep4?.Dispose();
         _hep6?.Dispose();
         foreach (StreamWriter? f in _files)
