@@ -582,7 +582,7 @@ public sealed partial class StatelessProxy
         }
 
         int slot = _outgoing.Count - 1;
-        ClientBranch branch = t.Branches[b];
+        ClientBranch branch = _transactions!.EnsureBranch(t, b);
         branch.Reset();
         branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
         branch.Destination = _outgoing.Info(slot).Peer;
@@ -590,9 +590,8 @@ public sealed partial class StatelessProxy
         branch.RetransmitMs = _tm!.T1Ms;
         t.BranchCount = b + 1;
         long now = _clock.NowMs;
-        int baseId = t.Index * Transaction.TimersPer;
-        _transactions!.Timers.Schedule(baseId + Transaction.BranchRetransmitTimer(b), now + _tm.T1Ms);
-        _transactions.Timers.Schedule(baseId + Transaction.BranchFinalTimer(b), now + t.FrTimeoutMs);
+        _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), now + _tm.T1Ms);
+        _transactions.Timers.Schedule(t.BranchFinalTimer(b), now + t.FrTimeoutMs);
         return RouteError.None;
     }
 

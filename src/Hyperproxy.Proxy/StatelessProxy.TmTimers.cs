@@ -91,18 +91,17 @@ public sealed partial class StatelessProxy
     private void FireTimer(int id)
     {
         TransactionTable table = _transactions!;
-        Transaction t = table[id / Transaction.TimersPer];
+        Transaction t = table.TimerOwner(id, out int b);
         if (!t.InUse)
         {
             return;
         }
 
         ref ProxyCounters c = ref _counters[_index];
-        int kind = id % Transaction.TimersPer;
         long now = _clock.NowMs;
         BeginTm();
         _tmCurrent = t;
-        if (kind == Transaction.UasRetransmitTimer)
+        if (id == t.UasRetransmitTimer)
         {
             if (t.State == ServerState.Completed && t.ReplyLength > 0)
             {
@@ -118,7 +117,7 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        if (kind == Transaction.UasWaitTimer)
+        if (id == t.UasWaitTimer)
         {
             if (t.State == ServerState.Completed)
             {
@@ -143,14 +142,13 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        int b = (kind - 2) / 2;
-        ClientBranch branch = t.Branches[b];
-        if (b >= t.BranchCount)
+        if ((uint)b >= (uint)t.BranchCount)
         {
             return;
         }
 
-        if ((kind & 1) == 0)
+        ClientBranch branch = t.Branches[b];
+        if ((id & 1) == 0)
         {
             // Timer A/E (and our CANCEL's E).
             ReadOnlySpan<byte> bytes = branch.CancelSent && !branch.CancelAnswered ? branch.Cancel.AsSpan(0, branch.CancelLength)
@@ -184,7 +182,7 @@ public sealed partial class StatelessProxy
         }
         else if (!branch.CancelSent)
         {
-            table.Timers.Cancel(t.Index * Transaction.TimersPer + Transaction.BranchRetransmitTimer(b));
+            table.Timers.Cancel(t.BranchRetransmitTimer(b));
         }
 
         branch.Final = true;

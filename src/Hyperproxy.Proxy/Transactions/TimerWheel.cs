@@ -32,13 +32,15 @@ public sealed class TimerWheel
     /// <summary>Timers armed now.</summary>
     public int Armed => _armed;
 
-    /// <summary>Makes room for ids 0 .. <paramref name="count"/>-1 (start-up and table growth only).</summary>
+    /// <summary>Makes room for ids 0 .. <paramref name="count"/>-1 (table growth only: the arrays grow by half again, so growth is amortised).</summary>
     public void EnsureCapacity(int count)
     {
         if (count <= _slot.Length)
         {
             return;
         }
+
+        count = Math.Max(count, Math.Max(256, _slot.Length + (_slot.Length >> 1)));
 
         int old = _slot.Length;
         Array.Resize(ref _deadline, count);
