@@ -246,6 +246,45 @@ public sealed partial class StatelessProxy
         }
     }
 
+    /// <summary>A datagram another worker handed over is in hand: it is not handed on again.</summary>
+    private bool _inHandoff;
+
+    /// <summary>
+    /// A CANCEL or ACK whose INVITE transaction this worker does not hold, while another worker seems to (SO_REUSEPORT
+    /// spreads by 4-tuple: a CANCEL from another source port than its INVITE's often lands elsewhere): the datagram
+    /// goes to that worker through the same ring as replies, and the script runs there, where t_check_trans and
+    /// t_relay find the transaction. The other workers' tables are only read (<see cref="TransactionTable.MayHoldInvite"/>,
+    /// a hint the owner checks again); nothing locks. False: handle it here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool HandRequestToOwner(in NetAddress source, int socket, ref ProxyCounters c)
+    {
+        TransactionTable? own = _transactions;
+        TransactionHub hub = _hub!;
+        if (own is null || hub.Workers < 2)
+        {
+            return false;
+        }
+
+        ulong key = ServerKey(_message, asInvite: true);
+        if (own.Find(key) is not null)
+        {
+            return false;
+        }
+
+        for (int w = 0; w < hub.Workers; w++)
+        {
+            if (w != _index && hub.Table(w) is { } table && table.MayHoldInvite(key))
+            {
+                c.TmRequestHandoffs++;
+                HandOff(w, _message.Bytes, source, socket, ref c);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Handles every reply other workers handed to this one (its transactions), as if it had arrived here.</summary>
     private void DrainHandoffs(DatagramBatch outgoing)
     {
@@ -268,6 +307,7 @@ public sealed partial class StatelessProxy
             {
                 c.TmHandoffsReceived++;
                 int mark = outgoing.Count;
+                _inHandoff = true;
                 try
                 {
                     Process(buffer, offset, length, source, socket, outgoing);
@@ -276,6 +316,10 @@ public sealed partial class StatelessProxy
                 {
                     outgoing.TruncateTo(mark);
                     Fault(e);
+                }
+                finally
+                {
+                    _inHandoff = false;
                 }
 
                 queue.Release();

@@ -86,7 +86,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         {
             _transactions = new Hyperproxy.Proxy.Transactions.TransactionTable(_tm.MaxTransactionsPerWorker, _clock.NowMs);
             _hub = hub;
-            hub?.Register(index);
+            hub?.Register(index, _transactions);
         }
     }
 

@@ -17,8 +17,8 @@ public sealed class TransactionTable
     private int[] _buckets;
     private readonly int _bucketMask;
 
-    /// <summary>Per timer pair (id / 2): slot index × 16 + 0 for the slot's own timers, or 1 + the branch index.</summary>
-    private int[] _timerOwners = new int[64];
+    /// <summary>Per timer pair (id / 2): slot index × 16 + 0 for the slot's own timers, or 1 + the branch index; in pages, as the wheel's entries.</summary>
+    private int[][] _timerOwners = [];
     private int _timerPairs;
 
     public TransactionTable(int capacity, long nowMs)
@@ -161,7 +161,8 @@ public sealed class TransactionTable
     /// <summary>The slot and branch (-1: the slot's own timers) of timer <paramref name="id"/>.</summary>
     public Transaction TimerOwner(int id, out int branch)
     {
-        int owner = _timerOwners[id >> 1];
+        int pair = id >> 1;
+        int owner = _timerOwners[pair / TimerWheel.PageSize][pair % TimerWheel.PageSize];
         branch = (owner & 0xF) - 1;
         return _slots[owner >> 4];
     }
@@ -213,12 +214,14 @@ public sealed class TransactionTable
 
     private int NewTimerPair(int owner)
     {
-        if (_timerPairs == _timerOwners.Length)
+        int page = _timerPairs / TimerWheel.PageSize;
+        if (page == _timerOwners.Length)
         {
-            Array.Resize(ref _timerOwners, _timerOwners.Length * 2);
+            Array.Resize(ref _timerOwners, Math.Max(16, _timerOwners.Length * 2));
         }
 
-        _timerOwners[_timerPairs] = owner;
+        _timerOwners[page] ??= new int[TimerWheel.PageSize];
+        _timerOwners[page][_timerPairs % TimerWheel.PageSize] = owner;
         Timers.EnsureCapacity((_timerPairs + 1) * 2);
         return 2 * _timerPairs++;
     }
