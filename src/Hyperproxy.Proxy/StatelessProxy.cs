@@ -154,6 +154,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             return;
         }
 
+        _keysValid = 0; // tm's matching keys belong to the message parsed here
+        _keysFor = _message;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)
