@@ -4,7 +4,7 @@
 # perf/results/DATE.{json,md} (raw generator output and server logs in perf/results/DATE.logs/).
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
-#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,
+#                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,
 #                               options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,
 #                               register-auth,flood,register-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
@@ -23,6 +23,13 @@
 # record_route(), Hyperproxy (perf/hyperproxy/stateful-call.cfg) next to Kamailio's tm
 # (perf/kamailio/stateful-call.cfg) and udpgen's own caller + callee with no proxy (its ceiling);
 # udpgen plays the caller and the callee (-s call), a window of calls in flight.
+# stateless-call: the stateful-call job — the very same udpgen -s call flow — proxied statelessly
+# (record_route() + forward(), ACK/BYE by loose_route() + forward(); perf/{hyperproxy,kamailio}/stateless-call.cfg).
+# The report's "stateful / own stateless" column is stateful-call calls/s divided by stateless-call
+# calls/s of the same system in the same round: like for like (a call is 6 datagrams in for both; out,
+# 7 stateful with tm's 100 Trying, 6 stateless), so it is the cost of tm alone. The target is
+# ≥ 0.60 for Hyperproxy. (rr-forward is another job — one request and its 200 per unit — and is no
+# longer what the stateful row is divided by.)
 # dispatch: the stateful-call job with the next hop chosen by the dispatcher module — ds_select_dst
 # (round-robin, failover list in AVPs) + t_relay() to udpgen's callee, the set's only destination —
 # Hyperproxy (perf/hyperproxy/dispatch.cfg, OpenSIPS's db_text dispatcher table) next to Kamailio's
@@ -76,11 +83,12 @@
 #   HYPERPROXY_BIN             server executable (default perf/bin/hyperproxy/hyperproxy, built here)
 #   HYPERPROXY_ARGS            its arguments; {PORT} is replaced by the listen port
 #                              (default: run --listen udp:127.0.0.1:{PORT} --workers 1 --cpus 0)
-#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER / _STATEFUL_CALL / _STATEFUL_HOLD
+#   HYPERPROXY_ARGS_OPTIONS / _FORWARD / _RR_FORWARD / _REGISTER / _STATEFUL_CALL / _STATELESS_CALL / _STATEFUL_HOLD
 #                              per-scenario override of
 #                              HYPERPROXY_ARGS (rr-forward appends --config perf/hyperproxy/rr-forward.cfg
 #                              to HYPERPROXY_ARGS unless HYPERPROXY_ARGS_RR_FORWARD is set; stateful-call
-#                              and stateful-hold append --config perf/hyperproxy/stateful-call.cfg likewise;
+#                              and stateful-hold append --config perf/hyperproxy/stateful-call.cfg likewise,
+#                              stateless-call perf/hyperproxy/stateless-call.cfg;
 #                              dispatch appends --config with perf/hyperproxy/dispatch.cfg filled in)
 #   HYPERPROXY_ARGS_REGISTER   default: run --config {CONFIG} --durability {DURABILITY}
 #                              --data-dir {DATA_DIR} --cpus 0; {CONFIG} is perf/hyperproxy/registrar.cfg
@@ -112,7 +120,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,register-auth,flood"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,register-auth,flood"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -133,7 +141,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,105p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,113p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -453,6 +461,7 @@ start_server() {
                 register-auth-htable) tmpl=perf/kamailio/register-auth-htable.cfg ;;
                 flood) tmpl=perf/kamailio/flood.cfg ;;
                 stateful-call|stateful-hold) tmpl=perf/kamailio/stateful-call.cfg ;;
+                stateless-call) tmpl=perf/kamailio/stateless-call.cfg ;;
                 dispatch) tmpl=perf/kamailio/dispatch.cfg
                     # the set's one destination: udpgen's callee on the port after the server's
                     echo "1 sip:127.0.0.1:$((SRV_PORT + 1)) 0 0" > "$LOGS/kamailio-dispatch.list" ;;
@@ -474,6 +483,7 @@ start_server() {
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
             [[ $scenario == stateful-call || $scenario == stateful-hold ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
+            [[ $scenario == stateless-call ]] && args="$args --config $ROOT/perf/hyperproxy/stateless-call.cfg"
             if [[ $scenario == dispatch ]]; then
                 # OpenSIPS's db_text dispatcher table: set 1, udpgen's callee (the port after the server's)
                 local db="$LOGS/hyperproxy-dispatch-db"
@@ -842,6 +852,11 @@ if has "$SCENARIOS" stateful-call; then
     fi
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" stateful-call stateful-call "${CALL[@]}"; fi
+fi
+if has "$SCENARIOS" stateless-call; then
+    # the same calls through a stateless record_route() + forward() script: the denominator of "stateful / own stateless"
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" stateless-call stateless-call "${CALL[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" stateless-call stateless-call "${CALL[@]}"; fi
 fi
 if has "$SCENARIOS" dispatch; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" dispatch dispatch "${CALL[@]}"; fi

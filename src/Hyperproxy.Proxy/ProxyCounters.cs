@@ -73,6 +73,9 @@ public struct ProxyCounters
     public long TmHandoffsReceived;
     public long TmHandoffDrops;
 
+    /// <summary>CANCELs and ACKs handed to the worker that owns their INVITE transaction (also counted in TmHandoffsSent).</summary>
+    public long TmRequestHandoffs;
+
     /// <summary>tm, OpenSIPS's names: replies matched to a transaction (received_replies), and the final replies
     /// sent upstream (relayed or local) by class (2xx_transactions .. 6xx_transactions).</summary>
     public long TmRepliesReceived;

@@ -11,6 +11,12 @@ public sealed partial class StatelessProxy
     /// <summary>A valid request: stamp the top Via, then the script decides.</summary>
     private void ProcessRequest(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
+        if (_hub is not null && !_inHandoff && _connection == 0 && _message.Method is (SipMethod.Cancel or SipMethod.Ack)
+            && HandRequestToOwner(source, socket, ref c))
+        {
+            return; // the worker that owns its INVITE transaction runs the script on it (datagrams: the ring carries no connection)
+        }
+
         StampTopVia(source);
         BeginTm();
         _context.Begin(_message, _edits, source, socket);

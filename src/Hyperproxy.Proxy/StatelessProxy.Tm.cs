@@ -460,6 +460,42 @@ public sealed partial class StatelessProxy
     /// </summary>
     private ulong ServerKey(SipMessage m, bool asInvite)
     {
+        // t_check_trans, t_relay's lookup and the new transaction all want the key of the request in hand: hashed once.
+        int which = asInvite || m.Method is SipMethod.Invite or SipMethod.Ack ? 1 : 2;
+        if (ReferenceEquals(m, _keysFor))
+        {
+            if ((_keysValid & which) != 0)
+            {
+                return which == 1 ? _inviteKey : _ownKey;
+            }
+
+            ulong key = ComputeServerKey(m, asInvite);
+            _keysValid |= which;
+            if (which == 1)
+            {
+                _inviteKey = key;
+            }
+            else
+            {
+                _ownKey = key;
+            }
+
+            return key;
+        }
+
+        return ComputeServerKey(m, asInvite);
+    }
+
+    /// <summary>Which of <see cref="_inviteKey"/> (1) and <see cref="_ownKey"/> (2) hold the keys of <see cref="_keysFor"/>,
+    /// the message <see cref="Process(byte[], int, int, in NetAddress, int, long, DatagramBatch)"/> parsed last (not a
+    /// stored copy a failure_route or a timer parses).</summary>
+    private int _keysValid;
+    private SipMessage? _keysFor;
+    private ulong _inviteKey;
+    private ulong _ownKey;
+
+    private ulong ComputeServerKey(SipMessage m, bool asInvite)
+    {
         ulong h = 0xcbf29ce484222325UL ^ TmBranchId.Salt;
         ReadOnlySpan<byte> branch = m.Span(m.TopViaBranch);
         if (branch.Length > 7 && branch.StartsWith("z9hG4bK"u8) && m.GetTopVia(out ViaHeader via) == SipError.None)
@@ -582,7 +618,7 @@ public sealed partial class StatelessProxy
         }
 
         int slot = _outgoing.Count - 1;
-        ClientBranch branch = t.Branches[b];
+        ClientBranch branch = _transactions!.EnsureBranch(t, b);
         branch.Reset();
         branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
         branch.Destination = _outgoing.Info(slot).Peer;
@@ -590,9 +626,8 @@ public sealed partial class StatelessProxy
         branch.RetransmitMs = _tm!.T1Ms;
         t.BranchCount = b + 1;
         long now = _clock.NowMs;
-        int baseId = t.Index * Transaction.TimersPer;
-        _transactions!.Timers.Schedule(baseId + Transaction.BranchRetransmitTimer(b), now + _tm.T1Ms);
-        _transactions.Timers.Schedule(baseId + Transaction.BranchFinalTimer(b), now + t.FrTimeoutMs);
+        _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), now + _tm.T1Ms);
+        _transactions.Timers.Schedule(t.BranchFinalTimer(b), now + t.FrTimeoutMs);
         return RouteError.None;
     }
 

@@ -61,7 +61,6 @@ public sealed partial class StatelessProxy
             TraceTransactionReply(t, source, socket);
         }
 
-        int baseId = t.Index * Transaction.TimersPer;
         TimerWheel timers = _transactions.Timers;
         if (m.CSeqMethod == SipMethod.Cancel)
         {
@@ -70,7 +69,7 @@ public sealed partial class StatelessProxy
                 branch.CancelAnswered = true;
                 if (branch.Final || !t.IsInvite)
                 {
-                    timers.Cancel(baseId + Transaction.BranchRetransmitTimer(b));
+                    timers.Cancel(t.BranchRetransmitTimer(b));
                 }
             }
 
@@ -97,13 +96,13 @@ public sealed partial class StatelessProxy
         {
             if (t.IsInvite || code >= 200)
             {
-                timers.Cancel(baseId + Transaction.BranchRetransmitTimer(b));
+                timers.Cancel(t.BranchRetransmitTimer(b));
             }
             else
             {
                 // Non-INVITE in Proceeding: retransmit every T2 (RFC 3261 §17.1.2.2).
                 branch.RetransmitMs = _tm!.T2Ms;
-                timers.Schedule(baseId + Transaction.BranchRetransmitTimer(b), _clock.NowMs + _tm.T2Ms);
+                timers.Schedule(t.BranchRetransmitTimer(b), _clock.NowMs + _tm.T2Ms);
             }
         }
 
@@ -118,7 +117,7 @@ public sealed partial class StatelessProxy
             branch.LastCode = code;
             if (t.IsInvite && (first || _tm!.RestartFrOnEachReply))
             {
-                timers.Schedule(baseId + Transaction.BranchFinalTimer(b), _clock.NowMs + t.FrInvTimeoutMs); // Timer C
+                timers.Schedule(t.BranchFinalTimer(b), _clock.NowMs + t.FrInvTimeoutMs); // Timer C
             }
 
             if (branch.CancelPending && !branch.CancelSent)
@@ -142,7 +141,7 @@ public sealed partial class StatelessProxy
 
         branch.Final = true;
         branch.LastCode = code;
-        timers.Cancel(baseId + Transaction.BranchFinalTimer(b));
+        timers.Cancel(t.BranchFinalTimer(b));
         if (t.IsInvite && code >= 300)
         {
             SendHopAck(t, b, ref c); // RFC 3261 §17.1.1.3
@@ -501,15 +500,14 @@ public sealed partial class StatelessProxy
     private void FinalSentUpstream(Transaction t)
     {
         long now = _clock.NowMs;
-        int baseId = t.Index * Transaction.TimersPer;
         TimerWheel timers = _transactions!.Timers;
         bool retransmit = t.IsInvite && t.LastReplyLocal ? t.ReplyCode is not (401 or 407) : t.IsInvite && t.ReplyCode >= 300 && t.ReplyCode is not (401 or 407);
         if (retransmit)
         {
             t.State = ServerState.Completed;
             t.UasRetransmitMs = _tm!.T1Ms;
-            timers.Schedule(baseId + Transaction.UasRetransmitTimer, now + _tm.T1Ms);
-            timers.Schedule(baseId + Transaction.UasWaitTimer, now + t.FrTimeoutMs);
+            timers.Schedule(t.UasRetransmitTimer, now + _tm.T1Ms);
+            timers.Schedule(t.UasWaitTimer, now + t.FrTimeoutMs);
         }
         else
         {
@@ -520,9 +518,8 @@ public sealed partial class StatelessProxy
     private void EnterWait(Transaction t, long now)
     {
         t.State = ServerState.Waiting;
-        int baseId = t.Index * Transaction.TimersPer;
-        _transactions!.Timers.Cancel(baseId + Transaction.UasRetransmitTimer);
-        _transactions.Timers.Schedule(baseId + Transaction.UasWaitTimer, now + _tm!.WaitMs);
+        _transactions!.Timers.Cancel(t.UasRetransmitTimer);
+        _transactions.Timers.Schedule(t.UasWaitTimer, now + _tm!.WaitMs);
     }
 
     /// <summary>The ACK of our negative final (hop by hop): absorbed, the transaction waits out wt_timer.</summary>
@@ -618,7 +615,7 @@ public sealed partial class StatelessProxy
         branch.CancelSent = true;
         branch.CancelPending = false;
         branch.RetransmitMs = _tm!.T1Ms;
-        _transactions!.Timers.Schedule(t.Index * Transaction.TimersPer + Transaction.BranchRetransmitTimer(b), _clock.NowMs + _tm.T1Ms);
+        _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), _clock.NowMs + _tm.T1Ms);
     }
 
     /// <summary>The ACK of a negative final on branch <paramref name="b"/> (RFC 3261 §17.1.1.3): To from the reply in hand.</summary>

@@ -91,18 +91,17 @@ public sealed partial class StatelessProxy
     private void FireTimer(int id)
     {
         TransactionTable table = _transactions!;
-        Transaction t = table[id / Transaction.TimersPer];
+        Transaction t = table.TimerOwner(id, out int b);
         if (!t.InUse)
         {
             return;
         }
 
         ref ProxyCounters c = ref _counters[_index];
-        int kind = id % Transaction.TimersPer;
         long now = _clock.NowMs;
         BeginTm();
         _tmCurrent = t;
-        if (kind == Transaction.UasRetransmitTimer)
+        if (id == t.UasRetransmitTimer)
         {
             if (t.State == ServerState.Completed && t.ReplyLength > 0)
             {
@@ -118,7 +117,7 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        if (kind == Transaction.UasWaitTimer)
+        if (id == t.UasWaitTimer)
         {
             if (t.State == ServerState.Completed)
             {
@@ -143,14 +142,13 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        int b = (kind - 2) / 2;
-        ClientBranch branch = t.Branches[b];
-        if (b >= t.BranchCount)
+        if ((uint)b >= (uint)t.BranchCount)
         {
             return;
         }
 
-        if ((kind & 1) == 0)
+        ClientBranch branch = t.Branches[b];
+        if ((id & 1) == 0)
         {
             // Timer A/E (and our CANCEL's E).
             ReadOnlySpan<byte> bytes = branch.CancelSent && !branch.CancelAnswered ? branch.Cancel.AsSpan(0, branch.CancelLength)
@@ -184,7 +182,7 @@ public sealed partial class StatelessProxy
         }
         else if (!branch.CancelSent)
         {
-            table.Timers.Cancel(t.Index * Transaction.TimersPer + Transaction.BranchRetransmitTimer(b));
+            table.Timers.Cancel(t.BranchRetransmitTimer(b));
         }
 
         branch.Final = true;
@@ -248,6 +246,45 @@ public sealed partial class StatelessProxy
         }
     }
 
+    /// <summary>A datagram another worker handed over is in hand: it is not handed on again.</summary>
+    private bool _inHandoff;
+
+    /// <summary>
+    /// A CANCEL or ACK whose INVITE transaction this worker does not hold, while another worker seems to (SO_REUSEPORT
+    /// spreads by 4-tuple: a CANCEL from another source port than its INVITE's often lands elsewhere): the datagram
+    /// goes to that worker through the same ring as replies, and the script runs there, where t_check_trans and
+    /// t_relay find the transaction. The other workers' tables are only read (<see cref="TransactionTable.MayHoldInvite"/>,
+    /// a hint the owner checks again); nothing locks. False: handle it here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool HandRequestToOwner(in NetAddress source, int socket, ref ProxyCounters c)
+    {
+        TransactionTable? own = _transactions;
+        TransactionHub hub = _hub!;
+        if (own is null || hub.Workers < 2)
+        {
+            return false;
+        }
+
+        ulong key = ServerKey(_message, asInvite: true);
+        if (own.Find(key) is not null)
+        {
+            return false;
+        }
+
+        for (int w = 0; w < hub.Workers; w++)
+        {
+            if (w != _index && hub.Table(w) is { } table && table.MayHoldInvite(key))
+            {
+                c.TmRequestHandoffs++;
+                HandOff(w, _message.Bytes, source, socket, ref c);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Handles every reply other workers handed to this one (its transactions), as if it had arrived here.</summary>
     private void DrainHandoffs(DatagramBatch outgoing)
     {
@@ -270,6 +307,7 @@ public sealed partial class StatelessProxy
             {
                 c.TmHandoffsReceived++;
                 int mark = outgoing.Count;
+                _inHandoff = true;
                 try
                 {
                     Process(buffer, offset, length, source, socket, outgoing);
@@ -278,6 +316,10 @@ public sealed partial class StatelessProxy
                 {
                     outgoing.TruncateTo(mark);
                     Fault(e);
+                }
+                finally
+                {
+                    _inHandoff = false;
                 }
 
                 queue.Release();

@@ -86,7 +86,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         {
             _transactions = new Hyperproxy.Proxy.Transactions.TransactionTable(_tm.MaxTransactionsPerWorker, _clock.NowMs);
             _hub = hub;
-            hub?.Register(index);
+            hub?.Register(index, _transactions);
         }
     }
 
@@ -154,6 +154,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
             return;
         }
 
+        _keysValid = 0; // tm's matching keys belong to the message parsed here
+        _keysFor = _message;
         SipError error = _message.Parse(buffer, offset, length);
         _edits.Reset(_message);
         if (error == SipError.None)

@@ -5,6 +5,11 @@ namespace Hyperproxy.Proxy.Transactions;
 /// <summary>One branch of a transaction: the client transaction towards one destination (RFC 3261 §17.1).</summary>
 public sealed class ClientBranch
 {
+    public ClientBranch(int timerBase) => TimerBase = timerBase;
+
+    /// <summary>The first of this branch's two timer ids (retransmit A/E, final B/F/C) in the table's wheel.</summary>
+    public int TimerBase { get; }
+
     /// <summary>The request exactly as sent (retransmissions resend these bytes; CANCEL/ACK are built from them).</summary>
     public byte[]? Request;
     public int RequestLength;

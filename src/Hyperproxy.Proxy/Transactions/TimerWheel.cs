@@ -2,22 +2,32 @@ namespace Hyperproxy.Proxy.Transactions;
 
 /// <summary>
 /// One worker's timers: a hashed wheel of <see cref="SlotCount"/> slots of <see cref="TickMs"/> each, a timer an
-/// integer id (transaction × timer kind) linked into the slot of its deadline. A deadline beyond one turn of the
-/// wheel stays in its slot and is skipped until its turn comes. Arming, cancelling and firing are O(1) and
-/// allocate nothing once the id arrays have grown to the table's size. Single-threaded (the owning worker).
+/// integer id linked into the slot of its deadline. A deadline beyond one turn of the wheel stays in its slot and is
+/// skipped until its turn comes. Arming, cancelling and firing are O(1) and allocate nothing once the entries exist.
+/// A timer's state is one 24-byte entry (deadline, links, slot, stamp: one cache line to touch, not five arrays), kept
+/// in pages of <see cref="PageSize"/> entries added as ids grow, so growth neither copies nor leaves old arrays
+/// behind. Single-threaded (the owning worker).
 /// </summary>
 public sealed class TimerWheel
 {
     public const int TickMs = 4;
     public const int SlotCount = 4096;
+    public const int PageSize = 1 << PageShift;
+    private const int PageShift = 12;
     private const int Mask = SlotCount - 1;
 
+    private struct Entry
+    {
+        public long Deadline;
+        public int Next;
+        public int Prev;
+        public int Slot;
+        public int Stamp;
+    }
+
     private readonly int[] _heads = new int[SlotCount];
-    private long[] _deadline = [];
-    private int[] _next = [];
-    private int[] _prev = [];
-    private int[] _slot = [];
-    private int[] _stamp = [];
+    private Entry[][] _pages = [];
+    private int _capacity;
     private int[] _due = new int[256];
     private int[] _dueStamp = new int[256];
     private long _lastTick;
@@ -32,26 +42,33 @@ public sealed class TimerWheel
     /// <summary>Timers armed now.</summary>
     public int Armed => _armed;
 
-    /// <summary>Makes room for ids 0 .. <paramref name="count"/>-1 (start-up and table growth only).</summary>
+    /// <summary>Makes room for ids 0 .. <paramref name="count"/>-1 (table growth only: a page at a time).</summary>
     public void EnsureCapacity(int count)
     {
-        if (count <= _slot.Length)
+        while (_capacity < count)
         {
-            return;
-        }
+            int page = _capacity >> PageShift;
+            if (page == _pages.Length)
+            {
+                Array.Resize(ref _pages, Math.Max(16, _pages.Length * 2));
+            }
 
-        int old = _slot.Length;
-        Array.Resize(ref _deadline, count);
-        Array.Resize(ref _next, count);
-        Array.Resize(ref _prev, count);
-        Array.Resize(ref _slot, count);
-        Array.Resize(ref _stamp, count);
-        Array.Fill(_slot, -1, old, count - old);
+            var entries = new Entry[PageSize];
+            for (int i = 0; i < entries.Length; i++)
+            {
+                entries[i].Slot = -1;
+            }
+
+            _pages[page] = entries;
+            _capacity += PageSize;
+        }
     }
 
-    public bool IsArmed(int id) => _slot[id] >= 0;
+    private ref Entry At(int id) => ref _pages[id >> PageShift][id & (PageSize - 1)];
 
-    public long Deadline(int id) => _deadline[id];
+    public bool IsArmed(int id) => At(id).Slot >= 0;
+
+    public long Deadline(int id) => At(id).Deadline;
 
     /// <summary>Arms (or re-arms) timer <paramref name="id"/> for <paramref name="deadlineMs"/>.</summary>
     public void Schedule(int id, long deadlineMs)
@@ -69,14 +86,16 @@ public sealed class TimerWheel
         }
 
         int slot = (int)(tick & Mask);
-        _stamp[id]++;
-        _deadline[id] = deadlineMs;
-        _slot[id] = slot;
-        _prev[id] = -1;
-        _next[id] = _heads[slot];
-        if (_heads[slot] >= 0)
+        ref Entry e = ref At(id);
+        e.Stamp++;
+        e.Deadline = deadlineMs;
+        e.Slot = slot;
+        e.Prev = -1;
+        int head = _heads[slot];
+        e.Next = head;
+        if (head >= 0)
         {
-            _prev[_heads[slot]] = id;
+            At(head).Prev = id;
         }
 
         _heads[slot] = id;
@@ -85,17 +104,18 @@ public sealed class TimerWheel
 
     public void Cancel(int id)
     {
-        int slot = _slot[id];
+        ref Entry e = ref At(id);
+        int slot = e.Slot;
         if (slot < 0)
         {
             return;
         }
 
-        int prev = _prev[id];
-        int next = _next[id];
+        int prev = e.Prev;
+        int next = e.Next;
         if (prev >= 0)
         {
-            _next[prev] = next;
+            At(prev).Next = next;
         }
         else
         {
@@ -104,11 +124,11 @@ public sealed class TimerWheel
 
         if (next >= 0)
         {
-            _prev[next] = prev;
+            At(next).Prev = prev;
         }
 
-        _slot[id] = -1;
-        _stamp[id]++;
+        e.Slot = -1;
+        e.Stamp++;
         _armed--;
     }
 
@@ -149,8 +169,9 @@ public sealed class TimerWheel
             int id = _heads[(int)(tick & Mask)];
             while (id >= 0)
             {
-                int next = _next[id];
-                if (_deadline[id] <= nowMs)
+                ref Entry e = ref At(id);
+                int next = e.Next;
+                if (e.Deadline <= nowMs)
                 {
                     Cancel(id);
                     if (count == _due.Length)
@@ -159,7 +180,7 @@ public sealed class TimerWheel
                         Array.Resize(ref _dueStamp, count * 2);
                     }
 
-                    _dueStamp[count] = _stamp[id];
+                    _dueStamp[count] = e.Stamp;
                     _due[count++] = id;
                 }
 
@@ -171,7 +192,7 @@ public sealed class TimerWheel
         for (int i = 0; i < count; i++)
         {
             int id = _due[i];
-            if (_stamp[id] == _dueStamp[i])
+            if (At(id).Stamp == _dueStamp[i])
             {
                 sink.Fire(id); // not re-armed or cancelled by an earlier callback of this sweep
             }

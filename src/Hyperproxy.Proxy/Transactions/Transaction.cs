@@ -25,22 +25,33 @@ public sealed class Transaction
     /// <summary>OpenSIPS's bound on branches per transaction.</summary>
     public const int MaxBranches = 12;
 
-    /// <summary>Timers per transaction: upstream retransmit (G), upstream wait (H/I/J/wt), and per branch retransmit (A/E) and final-response (B/F/C).</summary>
-    public const int TimersPer = 2 + (2 * MaxBranches);
-
-    public const int UasRetransmitTimer = 0;
-    public const int UasWaitTimer = 1;
-
-    public Transaction(int index)
+    /// <summary>
+    /// A slot as the table creates it: its two upstream timers (retransmit G, wait H/I/J/wt) are
+    /// <paramref name="timerBase"/> and the next id; a branch brings two of its own when it is first used
+    /// (<see cref="TransactionTable.EnsureBranch"/>), so a transaction costs the timers and branch objects it uses.
+    /// </summary>
+    public Transaction(int index, int timerBase)
     {
         Index = index;
-        for (int i = 0; i < MaxBranches; i++)
-        {
-            Branches[i] = new ClientBranch();
-        }
+        TimerBase = timerBase;
     }
 
     public int Index { get; }
+
+    /// <summary>The first of this slot's two timer ids in the table's wheel.</summary>
+    public int TimerBase { get; }
+
+    /// <summary>Timer G: the INVITE's negative final retransmitted upstream.</summary>
+    public int UasRetransmitTimer => TimerBase;
+
+    /// <summary>Timer H / the wait timer (wt_timer) that frees the transaction.</summary>
+    public int UasWaitTimer => TimerBase + 1;
+
+    /// <summary>Timer A/E of branch <paramref name="branch"/> (and its CANCEL's E).</summary>
+    public int BranchRetransmitTimer(int branch) => Branches[branch].TimerBase;
+
+    /// <summary>Timer B/F/C of branch <paramref name="branch"/>.</summary>
+    public int BranchFinalTimer(int branch) => Branches[branch].TimerBase + 1;
 
     /// <summary>Bumped every time the slot is reused: a reply naming an old generation matches nothing.</summary>
     public int Generation;
@@ -78,7 +89,15 @@ public sealed class Transaction
     public ServerState State;
     public int UasRetransmitMs;
 
-    public readonly ClientBranch[] Branches = new ClientBranch[MaxBranches];
+    /// <summary>
+    /// The branches this slot has used so far (grown by <see cref="TransactionTable.EnsureBranch"/>, kept on reuse);
+    /// the first <see cref="BranchCount"/> belong to the transaction in the slot now.
+    /// </summary>
+    public ClientBranch[] Branches = new ClientBranch[1];
+
+    /// <summary>Branch objects created in this slot (≤ <see cref="Branches"/>' length).</summary>
+    public int BranchesCreated;
+
     public int BranchCount;
 
     /// <summary>The branch whose final is the best so far (the one relayed, or handed to failure_route).</summary>
@@ -162,13 +181,9 @@ public sealed class Transaction
         Request = null;
         Reply = null;
         Avps = null;
-        for (int i = 0; i < MaxBranches; i++)
+        for (int i = 0; i < BranchesCreated; i++)
         {
             Branches[i].ReturnBuffers(pool);
         }
     }
-
-    public static int BranchRetransmitTimer(int branch) => 2 + (2 * branch);
-
-    public static int BranchFinalTimer(int branch) => 3 + (2 * branch);
 }

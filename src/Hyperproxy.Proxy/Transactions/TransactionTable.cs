@@ -2,10 +2,12 @@ namespace Hyperproxy.Proxy.Transactions;
 
 /// <summary>
 /// One worker's transactions: slots reused through a free list (a slot's <see cref="Transaction.Generation"/> grows
-/// on reuse), a hash index from the matching key to the slot, and the timer ids of every slot in one
-/// <see cref="TimerWheel"/>. Bounded by <see cref="Capacity"/>: when full, <see cref="TryAdd"/> fails and the caller
-/// applies the table's policy (503 or drop) and counts it. Slots are created as the table grows (warm-up) and kept.
-/// Single-threaded (the owning worker).
+/// on reuse), a hash index from the matching key to the slot, and the timers of every slot and branch in one
+/// <see cref="TimerWheel"/>: timer ids are handed out in pairs (a slot's two upstream timers, then each branch's two
+/// when the slot first uses that branch), and <see cref="TimerOwner"/> maps a pair back to its slot and branch.
+/// Bounded by <see cref="Capacity"/>: when full, <see cref="TryAdd"/> fails and the caller applies the table's
+/// policy (503 or drop) and counts it. Slots and branches are created as the table grows (warm-up) and kept.
+/// Single-threaded (the owning worker), except <see cref="MayHoldInvite"/>, which another worker may call.
 /// </summary>
 public sealed class TransactionTable
 {
@@ -14,6 +16,10 @@ public sealed class TransactionTable
     private int _freeCount;
     private int[] _buckets;
     private readonly int _bucketMask;
+
+    /// <summary>Per timer pair (id / 2): slot index × 16 + 0 for the slot's own timers, or 1 + the branch index; in pages, as the wheel's entries.</summary>
+    private int[][] _timerOwners = [];
+    private int _timerPairs;
 
     public TransactionTable(int capacity, long nowMs)
     {
@@ -131,10 +137,12 @@ public sealed class TransactionTable
             }
         }
 
-        int baseId = t.Index * Transaction.TimersPer;
-        for (int k = 0; k < Transaction.TimersPer; k++)
+        Timers.Cancel(t.UasRetransmitTimer);
+        Timers.Cancel(t.UasWaitTimer);
+        for (int b = 0; b < t.BranchesCreated; b++)
         {
-            Timers.Cancel(baseId + k);
+            Timers.Cancel(t.BranchRetransmitTimer(b));
+            Timers.Cancel(t.BranchFinalTimer(b));
         }
 
         t.InUse = false;
@@ -150,16 +158,83 @@ public sealed class TransactionTable
         Count--;
     }
 
+    /// <summary>The slot and branch (-1: the slot's own timers) of timer <paramref name="id"/>.</summary>
+    public Transaction TimerOwner(int id, out int branch)
+    {
+        int pair = id >> 1;
+        int owner = _timerOwners[pair / TimerWheel.PageSize][pair % TimerWheel.PageSize];
+        branch = (owner & 0xF) - 1;
+        return _slots[owner >> 4];
+    }
+
+    /// <summary>Branch <paramref name="b"/> of <paramref name="t"/>, created (with its two timers) the first time the slot uses it.</summary>
+    public ClientBranch EnsureBranch(Transaction t, int b)
+    {
+        while (t.BranchesCreated <= b)
+        {
+            if (t.BranchesCreated == t.Branches.Length)
+            {
+                Array.Resize(ref t.Branches, Math.Min(Transaction.MaxBranches, t.Branches.Length * 2));
+            }
+
+            t.Branches[t.BranchesCreated] = new ClientBranch(NewTimerPair((t.Index << 4) | (t.BranchesCreated + 1)));
+            t.BranchesCreated++;
+        }
+
+        return t.Branches[b];
+    }
+
+    /// <summary>
+    /// From another worker (a CANCEL or ACK that arrived there): whether this table seems to hold a transaction under
+    /// <paramref name="key"/>. Reads only, without synchronisation: the answer is a hint (the owner matches again), a
+    /// chain that changes under the reader is cut after a bounded walk.
+    /// </summary>
+    public bool MayHoldInvite(ulong key)
+    {
+        int i = Volatile.Read(ref _buckets[(int)(key & (ulong)_bucketMask)]);
+        Transaction[] slots = Volatile.Read(ref _slots);
+        for (int steps = 0; steps < 64 && (uint)i < (uint)slots.Length; steps++)
+        {
+            Transaction? t = slots[i];
+            if (t is null)
+            {
+                return false;
+            }
+
+            if (t.Key == key)
+            {
+                return t.InUse;
+            }
+
+            i = t.NextInBucket;
+        }
+
+        return false;
+    }
+
+    private int NewTimerPair(int owner)
+    {
+        int page = _timerPairs / TimerWheel.PageSize;
+        if (page == _timerOwners.Length)
+        {
+            Array.Resize(ref _timerOwners, Math.Max(16, _timerOwners.Length * 2));
+        }
+
+        _timerOwners[page] ??= new int[TimerWheel.PageSize];
+        _timerOwners[page][_timerPairs % TimerWheel.PageSize] = owner;
+        Timers.EnsureCapacity((_timerPairs + 1) * 2);
+        return 2 * _timerPairs++;
+    }
+
     private Transaction Grow()
     {
         if (_created == _slots.Length)
         {
             int size = Math.Min(Capacity, Math.Max(64, _slots.Length * 2));
             Array.Resize(ref _slots, size);
-            Timers.EnsureCapacity(size * Transaction.TimersPer);
         }
 
-        var t = new Transaction(_created);
+        var t = new Transaction(_created, NewTimerPair(_created << 4));
         _slots[_created++] = t;
         return t;
     }

@@ -96,6 +96,46 @@ public sealed class TmAllocationTests
             }
         }
 
+        /// <summary>
+        /// Calls whose callee answers 180 and holds (run-bench's stateful-hold): each leaves an INVITE transaction in
+        /// flight with its request as received, its branch as sent and the 180 as relayed.
+        /// </summary>
+        public void Hold(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _call++;
+                Stamp(_invite, _inviteDigits);
+                Feed(_invite, Uac);
+                int length = Response(_out.Count - 1, "SIP/2.0 180 Ringing"u8);
+                Feed(_reply, length, Uas);
+            }
+        }
+
+        /// <summary>The message bytes the table keeps for its transactions in use (requests, branches, replies, CANCELs, AVPs).</summary>
+        public long MessageBytes()
+        {
+            long bytes = 0;
+            TransactionTable table = Table;
+            for (int i = 0; i < table.Created; i++)
+            {
+                Transaction t = table[i];
+                if (!t.InUse)
+                {
+                    continue;
+                }
+
+                bytes += t.RequestLength + t.ReplyLength + t.AvpsLength;
+                for (int b = 0; b < t.BranchCount; b++)
+                {
+                    ClientBranch branch = t.Branches[b];
+                    bytes += branch.RequestLength + branch.FinalReplyLength + branch.CancelLength;
+                }
+            }
+
+            return bytes;
+        }
+
         /// <summary>Moves the clock past every wait timer and runs the timer turns.</summary>
         public void Drain()
         {
