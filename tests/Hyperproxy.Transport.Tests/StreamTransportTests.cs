@@ -116,6 +116,90 @@ public sealed class StreamTransportTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AWorkerAsleepInItsWaitIsWokenByEachStreamMessage(bool withUdp)
+    {
+        // The worker's own poll timeout is far longer than the client waits for a reply: every reply of these sequential
+        // round trips comes from a worker that went back to sleep after the previous one and was woken by the reader.
+        using WorkerPool pool = TcpPool(withUdp, pollTimeoutMs: 120_000);
+        pool.Start(_ => new ConnectionEchoHandler());
+        using Socket client = Connect(pool, receiveTimeoutMs: 20_000);
+        for (int i = 0; i < 200; i++)
+            Assert.Equal(1, Echo(client, 1, perWrite: 1));
+
+        Assert.True(pool.Streams!.WakeCount(0) >= 1, "the readers never woke the worker");
+        Assert.True(pool.Streams.WakeCount(0) <= 200, "one message woke the worker more than once");
+    }
+
+    [Fact]
+    public void WithThePortableSocketIoAWorkerStillNoticesStreamMessagesByPolling()
+    {
+        // Socket I/O has no eventfd to add to its wait: the worker polls its UDP socket briefly while idle, and readers
+        // never signal.
+        using WorkerPool pool = new(new TransportOptions
+        {
+            Listen = [NetAddress.IPv4Loopback(0)],
+            Streams = [(TransportProtocol.Tcp, NetAddress.IPv4Loopback(0))],
+            Workers = 1,
+            PollTimeoutMs = 120_000,
+            SkipInUseProbe = true,
+            Io = BatchIoKind.Socket,
+        });
+        pool.Start(_ => new ConnectionEchoHandler());
+        using Socket client = Connect(pool, receiveTimeoutMs: 20_000);
+        for (int i = 0; i < 50; i++)
+            Assert.Equal(1, Echo(client, 1, perWrite: 1));
+
+        Assert.Equal(0, pool.Streams!.WakeCount(0));
+    }
+
+    [Fact]
+    public void StoppingWakesAWorkerAsleepInItsWait()
+    {
+        using WorkerPool pool = TcpPool(withUdp: true, pollTimeoutMs: 120_000);
+        pool.Start(_ => new ConnectionEchoHandler());
+        using (Socket client = Connect(pool, receiveTimeoutMs: 20_000))
+            Assert.Equal(1, Echo(client, 1, perWrite: 1));
+
+        // Bounded well below the poll timeout: the stop must not wait for it.
+        Assert.True(pool.Stop(TimeSpan.FromSeconds(30)), "a sleeping worker did not leave on stop");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheWorkerAllocatesNothingPerStreamMessageWhetherItSleepsOrNot(bool withUdp)
+    {
+        using WorkerPool pool = TcpPool(withUdp, pollTimeoutMs: 50);
+        pool.Start(_ => new ConnectionEchoHandler());
+        using Socket client = Connect(pool);
+        for (int i = 0; i < 2000; i++)
+            Assert.Equal(1, Echo(client, 1, perWrite: 1));
+
+        long least = Allocations.LeastReported(() =>
+        {
+            long before = pool.Workers[0].AllocatedBytes;
+            for (int i = 0; i < 2000; i++)
+                Assert.Equal(1, Echo(client, 1, perWrite: 1));
+            return pool.Workers[0].AllocatedBytes - before;
+        });
+
+        // Arming, sleeping in poll with the eventfd, being woken and draining allocate nothing.
+        Assert.InRange(least, 0, 1024);
+    }
+
+    private static WorkerPool TcpPool(bool withUdp, int pollTimeoutMs) => new(new TransportOptions
+    {
+        Listen = withUdp ? [NetAddress.IPv4Loopback(0)] : [],
+        Streams = [(TransportProtocol.Tcp, NetAddress.IPv4Loopback(0))],
+        Workers = 1,
+        PollTimeoutMs = pollTimeoutMs,
+        SkipInUseProbe = true,
+        Io = BatchIoKind.Mmsg,
+    });
+
     private static WorkerPool TcpPool() => new(new TransportOptions
     {
         Streams = [(TransportProtocol.Tcp, NetAddress.IPv4Loopback(0))],
@@ -124,19 +208,19 @@ public sealed class StreamTransportTests
         SkipInUseProbe = true,
     });
 
-    private static Socket Connect(WorkerPool pool)
+    private static Socket Connect(WorkerPool pool, int receiveTimeoutMs = 30_000)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        socket.Connect(pool.LocalAddresses[0].ToIPEndPoint());
-        socket.ReceiveTimeout = 30_000;
+        socket.Connect(pool.Streams!.LocalAddresses[0].ToIPEndPoint());
+        socket.ReceiveTimeout = receiveTimeoutMs;
         return socket;
     }
 
-    /// <summary>Sends <paramref name="count"/> messages, 100 per write, and reads back as many echoes; returns how many came back.</summary>
-    private static int Echo(Socket client, int count)
+    /// <summary>Sends <paramref name="count"/> messages, <paramref name="perWrite"/> per write, and reads back as many echoes; returns how many came back.</summary>
+    private static int Echo(Socket client, int count, int perWrite = 100)
     {
-        byte[] chunk = new byte[Options.Length * 100];
-        for (int i = 0; i < 100; i++)
+        byte[] chunk = new byte[Options.Length * perWrite];
+        for (int i = 0; i < perWrite; i++)
         {
             Options.CopyTo(chunk.AsSpan(i * Options.Length));
         }
@@ -144,10 +228,10 @@ public sealed class StreamTransportTests
         byte[] buffer = new byte[64 * 1024];
         long expected = (long)count * Options.Length;
         long received = 0;
-        for (int sent = 0; sent < count; sent += 100)
+        for (int sent = 0; sent < count; sent += perWrite)
         {
-            client.Send(chunk, 0, Math.Min(100, count - sent) * Options.Length, SocketFlags.None);
-            long target = (long)Math.Min(sent + 100, count) * Options.Length;
+            client.Send(chunk, 0, Math.Min(perWrite, count - sent) * Options.Length, SocketFlags.None);
+            long target = (long)Math.Min(sent + perWrite, count) * Options.Length;
             while (received < target)
             {
                 int n = client.Receive(buffer);

@@ -27,6 +27,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     private int _writing;
     private volatile bool _closeAfterWrites;
     private bool _webSocketOpen;
+    private bool _delivered;
 
     public StreamConnection(StreamTransport transport, long id, Socket socket, TransportProtocol protocol, int socketIndex,
         NetAddress peer, int worker, bool inbound)
@@ -197,6 +198,11 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 LastActivity = Environment.TickCount64;
                 bool keepGoing = Cut(ref buffer, options, ref scratch);
+                if (_delivered)
+                {
+                    _delivered = false;
+                    _transport.Wake(Worker); // once per read, however many messages it held
+                }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (!keepGoing)
                     return;
@@ -214,6 +220,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         }
         finally
         {
+            if (_delivered)
+                _transport.Wake(Worker);
             if (scratch is not null)
                 StreamBuffers.Pool.Return(scratch);
             await reader.CompleteAsync().ConfigureAwait(false);
@@ -272,6 +280,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                     if (options.AcceptAliases && ViaAlias.TryGetPort(copy.AsSpan(0, length), Protocol, out int aliasPort))
                         _transport.AddAlias(this, aliasPort);
                     _transport.Deliver(new InboundMessage(copy, length, Id, Peer, SocketIndex), Worker);
+                    _delivered = true;
                     buffer = buffer.Slice(length);
                     break;
                 case FrameResult.MissingContentLength:
@@ -342,6 +351,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                 WebSocketFrames.Unmask(data, frame, copy);
                 Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
                 _transport.Deliver(new InboundMessage(copy, frame.PayloadLength, Id, Peer, SocketIndex), Worker);
+                _delivered = true;
                 return used;
             case WebSocketFrames.Ping:
             {
