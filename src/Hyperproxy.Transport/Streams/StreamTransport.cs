@@ -183,7 +183,8 @@ public sealed class StreamTransport : IDisposable
         NetAddress alias = connection.Peer.WithPort(port);
         if (alias == connection.Peer)
             return true;
-        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        int max = Options.MaxAliasesPerConnection;
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), max);
         for (int i = 0; i < count; i++)
         {
             if (connection.Aliases[i] == alias)
@@ -194,7 +195,7 @@ public sealed class StreamTransport : IDisposable
         }
 
         int slot = Interlocked.Increment(ref connection.AliasCount) - 1;
-        if (slot >= connection.Aliases.Length)
+        if (slot >= max)
         {
             Interlocked.Increment(ref _counters.AliasesRefused);
             return false;
@@ -210,7 +211,7 @@ public sealed class StreamTransport : IDisposable
 
     private void Unalias(StreamConnection connection)
     {
-        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), Options.MaxAliasesPerConnection);
         for (int i = 0; i < count; i++)
             _byPeer.TryRemove(new KeyValuePair<(TransportProtocol, NetAddress), StreamConnection>((connection.Protocol, connection.Aliases[i]), connection));
     }
