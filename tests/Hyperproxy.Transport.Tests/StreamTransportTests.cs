@@ -134,6 +134,26 @@ public sealed class StreamTransportTests
     }
 
     [Fact]
+    public void AUdpOnlyServerKeepsItsPlainBatchIoAndAMixedOneWaitsOnTheWake()
+    {
+        // No stream transport: the worker's I/O is the recvmmsg one itself, with no inbox, wake or extra syscall.
+        using (WorkerPool udpOnly = new(new TransportOptions
+        {
+            Listen = [NetAddress.IPv4Loopback(0)],
+            Workers = 1,
+            SkipInUseProbe = true,
+            Io = BatchIoKind.Mmsg,
+        }))
+        {
+            Assert.IsType<MmsgBatchIo>(udpOnly.Workers[0].Io);
+            Assert.Null(udpOnly.Streams);
+        }
+
+        using WorkerPool mixed = TcpPool(withUdp: true, pollTimeoutMs: 50);
+        Assert.True(Assert.IsType<StreamBatchIo>(mixed.Workers[0].Io).WakesOnDelivery);
+    }
+
+    [Fact]
     public void WithThePortableSocketIoAWorkerStillNoticesStreamMessagesByPolling()
     {
         // Socket I/O has no eventfd to add to its wait: the worker polls its UDP socket briefly while idle, and readers

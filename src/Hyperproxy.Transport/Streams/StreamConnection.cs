@@ -142,7 +142,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         Volatile.Write(ref _stream, stream);
         Establishing = false;
         LastActivity = Environment.TickCount64;
-        _ = Task.Run(ReadLoop);
+        // Queued as a plain work item: Task.Run would keep an unwrap promise alive for as long as the read is pending.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ReadLoop(), this, preferLocal: false);
         StartWriter(); // what was queued while connecting
     }
 
