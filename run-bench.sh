@@ -5,7 +5,7 @@
 #
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,
-#                               options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,
+#                               options-polled,options-traced,tcp-options,tcp-latency,tls-options,tls-handshakes,tcp-idle,
 #                               register-auth,flood,register-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
@@ -69,6 +69,9 @@
 # openssl makes for the run (EC P-256; in the logs folder), the same for every server.
 # tls-handshakes: 64 sessions in parallel, each connect + full TLS handshake (no resumption) + one OPTIONS + close;
 # ok/s = sessions/s, each system's handshakes/s next to the stream reflector's.
+# tcp-latency: one OPTIONS at a time on one TCP connection (streamgen -n 1 -w 1, sleeping between replies): the
+# round-trip latency of a lone message (p50/p99). Hyperproxy also listens on UDP, so its idle worker waits as a mixed
+# UDP+TCP server's does (in the UDP poll, woken by the connection's reader); the C reflector and Kamailio as the others.
 # tcp-idle: BENCH_IDLE_CONNECTIONS (default 50000) idle TCP connections to Hyperproxy (perf/hyperproxy/tcp-idle.cfg
 # raises tcp_max_connections), 250 per source address 127.0.0.2.., CRLFCRLF pings on 1000 of them; reports the
 # server's RSS/PSS growth per connection. The open files limit is raised to fit (capped by the hard limit when
@@ -104,7 +107,7 @@
 #   BENCH_STREAM_WINDOW        requests in flight on each (default 16)
 #   BENCH_HANDSHAKE_PARALLEL   tls-handshakes: sessions in parallel (default 64)
 #   BENCH_IDLE_CONNECTIONS     tcp-idle: connections held (default 50000)
-#   HYPERPROXY_ARGS_TCP_OPTIONS / _TLS_OPTIONS / _TLS_HANDSHAKES / _TCP_IDLE  per-scenario command of the stream
+#   HYPERPROXY_ARGS_TCP_OPTIONS / _TCP_LATENCY / _TLS_OPTIONS / _TLS_HANDSHAKES / _TCP_IDLE  per-scenario command of the stream
 #                              scenarios (default: run --listen tcp:127.0.0.1:{PORT} --workers 1 --cpus 0; TLS:
 #                              --listen tls:... --tls-cert {CERT} --tls-key {KEY}; tcp-idle adds
 #                              --config perf/hyperproxy/tcp-idle.cfg); HYPERPROXY_ARGS is not used for them
@@ -120,7 +123,7 @@ QUICK=0
 DURATION=""
 WARMUP=""
 WINDOW=256
-SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tls-options,tls-handshakes,tcp-idle,register-auth,flood"
+SCENARIOS="options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,options-polled,options-traced,tcp-options,tcp-latency,tls-options,tls-handshakes,tcp-idle,register-auth,flood"
 SYSTEMS="reflector,hyperproxy,kamailio"
 ROUNDS=1
 ROUND=1
@@ -465,7 +468,7 @@ start_server() {
                 dispatch) tmpl=perf/kamailio/dispatch.cfg
                     # the set's one destination: udpgen's callee on the port after the server's
                     echo "1 sip:127.0.0.1:$((SRV_PORT + 1)) 0 0" > "$LOGS/kamailio-dispatch.list" ;;
-                tcp-options|tls-options|tls-handshakes) tmpl=perf/kamailio/options-stream.cfg ;;
+                tcp-options|tcp-latency|tls-options|tls-handshakes) tmpl=perf/kamailio/options-stream.cfg ;;
             esac
             local defs=()
             [[ $SRV_PROTO == tls ]] && defs=(-A WITH_TLS)
@@ -532,6 +535,7 @@ start_server() {
                 args="$HP_ARGS_STREAM_DEFAULT"
                 [[ $SRV_PROTO == tls ]] && args="$args --tls-cert {CERT} --tls-key {KEY}"
                 [[ $scenario == tcp-idle ]] && args="$args --config $ROOT/perf/hyperproxy/tcp-idle.cfg"
+                [[ $scenario == tcp-latency ]] && args="$args --listen udp:127.0.0.1:{PORT}"
                 args="${!var:-$args}"
                 args="${args//\{PROTO\}/$SRV_PROTO}"
                 args="${args//\{CERT\}/$TLS_CERT}"
@@ -920,6 +924,14 @@ if has "$SCENARIOS" tls-handshakes; then
     if has "$SYSTEMS" kamailio; then
         system_rows kamailio "Kamailio 5.6" "${KAM_SKIP:-${TLS_SKIP:-$KAM_TLS_SKIP}}" tls-handshakes tls-handshakes "${HS[@]}"
     fi
+fi
+if has "$SCENARIOS" tcp-latency; then
+    # one request in flight on one connection, the generator sleeping in epoll between replies
+    SRV_PROTO=tcp
+    LAT=(-s options -t '127.0.0.1:{PORT}' -n 1 -w 1 -W "$WARMUP" --no-busy)
+    if has "$SYSTEMS" reflector; then run_row sreflector-sl "C reflector (sl 200)" tcp-latency tcp-latency "${LAT[@]}"; fi
+    if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" tcp-latency tcp-latency "${LAT[@]}"; fi
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" tcp-latency tcp-latency "${LAT[@]}"; fi
 fi
 if has "$SCENARIOS" tcp-idle && has "$SYSTEMS" hyperproxy; then
     # the server and streamgen each hold one descriptor per connection: raise the open files limit to fit

@@ -325,8 +325,9 @@ def streams_table(runs):
     """tcp-options, tls-options, tls-handshakes (streamgen against each system) and tcp-idle, or []."""
     rows = {k: {s: find(runs, s, k) for s in (ECHO, SL200, HYPERPROXY, KAMAILIO)} for k in STREAM_KEYS}
     idle = find(runs, HYPERPROXY, "tcp-idle")
-    skipped = [x for x in runs if "skipped" in x and x.get("scenario_key") in STREAM_KEYS + ("tcp-idle",)]
-    if not any(m for k in STREAM_KEYS for m in rows[k].values()) and not idle and not skipped:
+    skipped = [x for x in runs if "skipped" in x and x.get("scenario_key") in STREAM_KEYS + ("tcp-idle", "tcp-latency")]
+    latency_rows = any(find(runs, s, "tcp-latency") for s in (SL200, HYPERPROXY, KAMAILIO))
+    if not any(m for k in STREAM_KEYS for m in rows[k].values()) and not idle and not skipped and not latency_rows:
         return []
     some = next((median_run(m) for k in STREAM_KEYS for m in rows[k].values() if m), None)
     how = (f"{some.get('connections')} persistent connections x {some.get('window')} pipelined OPTIONS"
@@ -362,6 +363,16 @@ def streams_table(runs):
     ratios = [bold(ratio(rows[k][HYPERPROXY], rows[k][KAMAILIO])) for k in STREAM_KEYS]
     out.append(f"| **Hyperproxy / Kamailio** | {' | '.join(ratios)} | | |")
     out.append(f"| Hyperproxy / C reflector (sl 200) | {' | '.join(ratio(rows[k][HYPERPROXY], rows[k][SL200]) for k in STREAM_KEYS)} | | |")
+    lat = {s: median_run(find(runs, s, "tcp-latency")) for s in (SL200, HYPERPROXY, KAMAILIO)}
+    if any(r is not None for r in lat.values()):
+        out += ["", "One request at a time (`tcp-latency`): one TCP connection, one OPTIONS in flight, the generator "
+                "sleeping between replies (Hyperproxy also listens on UDP, so its idle worker waits in the UDP poll and "
+                "is woken by the connection's reader):", "",
+                "| system | round trips/s | p50 µs | p99 µs | notes |", "|---|---:|---:|---:|---|"]
+        for system in (SL200, HYPERPROXY, KAMAILIO):
+            r = lat[system]
+            if r is not None:
+                out.append(f"| {names[system]} | {fmt(r.get('rate'))} | {fmt(r.get('p50_us'))} | {fmt(r.get('p99_us'))} | {note(r)} |")
     idle_skip = next((x["skipped"] for x in skipped if x.get("scenario_key") == "tcp-idle"), None)
     if idle or idle_skip:
         out += ["", "Idle TCP connections (`tcp-idle`): opened from 250 per 127.0.0.x source address after a warm-up wave "

@@ -27,6 +27,7 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
     private byte* _names;
     private PollFd* _pollFds;
     private int _nextSocket;
+    private int _wakeFd = -1;
 
     /// <summary>I/O over <paramref name="sockets"/> (owned from now on) for batches up to <paramref name="capacity"/>.</summary>
     public MmsgBatchIo(IReadOnlyList<Socket> sockets, int capacity)
@@ -45,7 +46,8 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
         _messages = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
         _iovecs = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
         _names = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * NameSize), 64);
-        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)(_fds.Length * sizeof(PollFd)), 64);
+        // One more pollfd for an eventfd that ends a wait early (WaitAlso).
+        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)((_fds.Length + 1) * sizeof(PollFd)), 64);
         NativeMemory.Clear(_messages, (nuint)(capacity * sizeof(MMsgHdr)));
         for (int i = 0; i < capacity; i++)
         {
@@ -63,20 +65,51 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
         ObjectDisposedException.ThrowIf(_messages == null, this);
         if (ReceiveReady(batch) > 0 || timeoutMs == 0)
             return batch.Count;
+        return WaitAndReceive(batch, timeoutMs);
+    }
 
-        for (int i = 0; i < _fds.Length; i++)
+    /// <summary>
+    /// Makes every wait also end when <paramref name="eventFd"/> (an eventfd another thread writes to) becomes
+    /// readable; its count is then read back to 0. Set once, before the worker starts.
+    /// </summary>
+    internal void WaitAlso(int eventFd) => _wakeFd = eventFd;
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMs"/> for a datagram (or the <see cref="WaitAlso"/> eventfd) without the
+    /// first look <see cref="Receive"/> takes, then receives what is there: for a caller that has just looked.
+    /// </summary>
+    internal int WaitAndReceive(DatagramBatch batch, int timeoutMs)
+    {
+        batch.Clear();
+        ObjectDisposedException.ThrowIf(_messages == null, this);
+        int sockets = _fds.Length;
+        for (int i = 0; i < sockets; i++)
         {
             _pollFds[i].Fd = _fds[i];
             _pollFds[i].Events = Libc.PollIn;
             _pollFds[i].Revents = 0;
         }
-        int ready = Libc.Poll(_pollFds, (nuint)_fds.Length, timeoutMs);
+        int polled = sockets;
+        if (_wakeFd >= 0)
+        {
+            _pollFds[sockets].Fd = _wakeFd;
+            _pollFds[sockets].Events = Libc.PollIn;
+            _pollFds[sockets].Revents = 0;
+            polled++;
+        }
+        int ready = Libc.Poll(_pollFds, (nuint)polled, timeoutMs);
         if (ready <= 0)
         {
             // Timeout, or EINTR: the caller's loop comes back here after checking for shutdown.
             if (ready < 0 && Errno.Classify(Marshal.GetLastPInvokeError()) == ErrnoAction.Fail)
                 batch.ReceiveErrors++;
             return 0;
+        }
+        if (_wakeFd >= 0 && (_pollFds[sockets].Revents & Libc.PollIn) != 0)
+        {
+            Streams.WorkerWake.Consume(_wakeFd);
+            if (ready == 1)
+                return 0; // woken, and no socket is ready: no recvmmsg
         }
         return ReceiveReady(batch);
     }

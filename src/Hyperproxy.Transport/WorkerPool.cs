@@ -142,6 +142,7 @@ public sealed class WorkerPool : IDisposable
         Streams?.Dispose();
         foreach (Worker worker in _workers)
             worker.RequestStop();
+        Streams?.WakeAll();
         bool all = true;
         DateTime deadline = DateTime.UtcNow + bound;
         foreach (Worker worker in _workers)

@@ -120,6 +120,31 @@ public sealed class WebSocketTransportTests
         Assert.Contains("WebSocket protocol 1", await server.StopAndReadLogAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0x83, 1002)] // a reserved data opcode
+    [InlineData(0x8B, 1002)] // a reserved control opcode
+    [InlineData(0x01, 1008)] // FIN=0: a fragmented message, not supported (as in OpenSIPS)
+    public async Task ABadOpcodeOrAFragmentClosesWithItsCodeAndOthersAreServed(byte firstByte, int code)
+    {
+        await using HyperproxyProcess server = await StartAsync();
+        using var raw = new TcpClient();
+        await raw.ConnectAsync(IPAddress.Loopback, server.Port);
+        NetworkStream stream = raw.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Upgrade(server.Port)));
+        await ReadHeadAsync(stream);
+
+        byte[] frame = MaskedFrame(0x01, Encoding.ASCII.GetBytes("SIP?"));
+        frame[0] = firstByte;
+        await stream.WriteAsync(frame);
+        byte[] close = await ReadExactlyAsync(stream, 4);
+
+        Assert.Equal([0x88, 0x02, (byte)(code >> 8), (byte)code], close);
+        using ClientWebSocket good = await ConnectAsync(server.Port);
+        await good.SendAsync(Encoding.UTF8.GetBytes(WsRequest(server.Port, "good")), WebSocketMessageType.Text, true, Cancel());
+        Assert.Equal(200, SipText.StatusCode((await ReceiveAsync(good)).Text));
+        Assert.Contains("WebSocket protocol 1", await server.StopAndReadLogAsync(), StringComparison.Ordinal);
+    }
+
     private static string WsRequest(int port, string callId) =>
         $"OPTIONS sip:127.0.0.1:{port};transport=ws SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch={SipText.NewBranch()}\r\n"
         + $"Max-Forwards: 70\r\nFrom: <sip:alice@example.com>;tag=w{callId}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 OPTIONS\r\n\r\n";

@@ -20,6 +20,9 @@ internal static unsafe partial class Libc
     public const int SoSndBufForce = 32;
     public const int SoRcvBufForce = 33;
 
+    public const int EfdNonBlock = 0x800;
+    public const int EfdCloexec = 0x80000;
+
     /// <summary>cpu_set_t is 1024 bits.</summary>
     public const int CpuSetBytes = 128;
 
@@ -31,6 +34,18 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
 
     [LibraryImport(Library, EntryPoint = "sched_setaffinity", SetLastError = true)]
     public static partial int SchedSetAffinity(int pid, nuint size, byte* mask);

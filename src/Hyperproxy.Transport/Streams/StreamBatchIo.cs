@@ -6,14 +6,23 @@ namespace Hyperproxy.Transport.Streams;
 /// batch (stream messages carry their connection id); a send gives UDP slots to the UDP I/O and the slots of a
 /// stream socket (index at or past the UDP socket count) to the connection's writer.
 /// </summary>
+/// <remarks>
+/// An idle worker sleeps in one wait that ends on a datagram or on its <see cref="WorkerWake"/>, which the connection
+/// readers signal once per read when it is armed: with recvmmsg I/O the wake's eventfd is polled next to the UDP
+/// sockets; with no UDP socket the worker waits on the wake alone. Only the portable socket I/O (no eventfd to add
+/// to its wait) still polls every <see cref="StreamPollMs"/> while idle. A busy worker never arms the wake: its
+/// receive costs what a UDP-only worker's does, plus a look at its inbox.
+/// </remarks>
 public sealed class StreamBatchIo : IBatchIo
 {
-    /// <summary>Longest wait in the UDP poll while connections may deliver (how late a stream message can be noticed).</summary>
+    /// <summary>Longest wait in the UDP poll of the portable socket I/O while connections may deliver.</summary>
     public const int StreamPollMs = 1;
 
     private readonly IBatchIo? _udp;
+    private readonly MmsgBatchIo? _mmsg;
     private readonly StreamTransport _streams;
-    private readonly int _worker;
+    private readonly WorkerInbox _inbox;
+    private readonly WorkerWake _wake;
     private readonly int _udpSockets;
     private readonly int _streamSockets;
 
@@ -21,26 +30,52 @@ public sealed class StreamBatchIo : IBatchIo
     {
         _udp = udp;
         _streams = streams;
-        _worker = worker;
+        _inbox = streams.InboxOf(worker);
+        _wake = _inbox.Wake;
         _udpSockets = udp?.SocketCount ?? 0;
         _streamSockets = streamSockets;
+        if (udp is MmsgBatchIo mmsg && _wake.Fd >= 0)
+        {
+            mmsg.WaitAlso(_wake.Fd);
+            _mmsg = mmsg;
+        }
+        _inbox.Wakeable = udp is null || _mmsg is not null;
     }
 
     public int SocketCount => _udpSockets + _streamSockets;
+
+    /// <summary>True when an idle wait ends as soon as a connection delivers (false: the portable I/O's short poll).</summary>
+    public bool WakesOnDelivery => _inbox.Wakeable;
 
     public int Receive(DatagramBatch batch, int timeoutMs)
     {
         if (_udp is null)
         {
             batch.Clear();
-            if (!_streams.HasInbound(_worker) && timeoutMs != 0)
-                _streams.WaitInbound(_worker, timeoutMs);
-            return _streams.Drain(_worker, batch);
+            if (timeoutMs != 0 && _inbox.IsEmpty)
+            {
+                if (_wake.Arm() && _inbox.IsEmpty)
+                    _wake.Wait(timeoutMs);
+                _wake.Disarm();
+            }
+            return _inbox.Drain(batch);
         }
 
-        bool waiting = _streams.HasInbound(_worker);
-        _udp.Receive(batch, waiting ? 0 : Math.Min(timeoutMs, StreamPollMs));
-        _streams.Drain(_worker, batch);
+        if (_mmsg is not null)
+        {
+            // The same first look as a UDP-only worker; only a worker with nothing to do arms the wake and sleeps.
+            if (_mmsg.Receive(batch, 0) == 0 && timeoutMs != 0 && _inbox.IsEmpty)
+            {
+                if (_wake.Arm() && _inbox.IsEmpty)
+                    _mmsg.WaitAndReceive(batch, timeoutMs);
+                _wake.Disarm();
+            }
+            _inbox.Drain(batch);
+            return batch.Count;
+        }
+
+        _udp.Receive(batch, _inbox.IsEmpty ? Math.Min(timeoutMs, StreamPollMs) : 0);
+        _inbox.Drain(batch);
         return batch.Count;
     }
 
@@ -70,5 +105,9 @@ public sealed class StreamBatchIo : IBatchIo
         return sent;
     }
 
-    public void Dispose() => _udp?.Dispose();
+    public void Dispose()
+    {
+        _udp?.Dispose();
+        _wake.Dispose(); // after the worker has left its loop: readers that still signal find it closed
+    }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport.Streams;
@@ -20,13 +19,15 @@ namespace Hyperproxy.Transport.Streams;
 internal sealed class StreamConnection : IThreadPoolWorkItem
 {
     private readonly StreamTransport _transport;
-    private readonly Channel<OutboundChunk> _writes;
+    private readonly OutboundQueue _writes;
     private readonly CancellationTokenSource _closed = new();
     private Stream? _stream;
     private int _closing;
     private int _writing;
     private volatile bool _closeAfterWrites;
     private bool _webSocketOpen;
+    private bool _delivered;
+    private NetAddress[]? _aliases;
 
     public StreamConnection(StreamTransport transport, long id, Socket socket, TransportProtocol protocol, int socketIndex,
         NetAddress peer, int worker, bool inbound)
@@ -39,12 +40,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         Peer = peer;
         Worker = worker;
         Inbound = inbound;
-        _writes = Channel.CreateBounded<OutboundChunk>(new BoundedChannelOptions(transport.Options.MaxQueuedWrites)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        Aliases = new NetAddress[transport.Options.MaxAliasesPerConnection];
+        _writes = new OutboundQueue(transport.Options.MaxQueuedWrites);
         long now = Environment.TickCount64;
         CreatedAt = now;
         LastActivity = now;
@@ -75,8 +71,9 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     public long PartialSince;
 
     /// <summary>The addresses besides <see cref="Peer"/> this connection answers to (RFC 5923 aliases); the first
-    /// <see cref="AliasCount"/> are set. Written by <see cref="StreamTransport.AddAlias"/>, read when it closes.</summary>
-    public readonly NetAddress[] Aliases;
+    /// <see cref="AliasCount"/> are set. Written by <see cref="StreamTransport.AddAlias"/>, read when it closes.
+    /// Made on the first alias: most connections never get one.</summary>
+    public NetAddress[] Aliases => Volatile.Read(ref _aliases) ?? CreateAliases();
 
     public int AliasCount;
 
@@ -86,6 +83,12 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     public bool IsClosed => Volatile.Read(ref _closing) != 0;
 
     public CancellationToken ClosedToken => _closed.Token;
+
+    private NetAddress[] CreateAliases()
+    {
+        Interlocked.CompareExchange(ref _aliases, new NetAddress[_transport.Options.MaxAliasesPerConnection], null);
+        return _aliases!;
+    }
 
     /// <summary>Queues a SIP message for the writer: as it is, or in a text frame on a WebSocket (RFC 7118 §5; OpenSIPS sends text).</summary>
     public bool EnqueueMessage(ReadOnlySpan<byte> payload)
@@ -108,13 +111,14 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         byte[] buffer = StreamBuffers.Pool.Rent(Math.Max(length, 1));
         prefix.CopyTo(buffer);
         payload.CopyTo(buffer.AsSpan(prefix.Length));
-        if (_writes.Writer.TryWrite(new OutboundChunk(buffer, length)))
+        OutboundWrite written = _writes.TryWrite(new OutboundChunk(buffer, length));
+        if (written == OutboundWrite.Queued)
         {
             StartWriter();
             return true;
         }
         StreamBuffers.Pool.Return(buffer);
-        if (!IsClosed)
+        if (written == OutboundWrite.Full && !IsClosed)
         {
             Interlocked.Increment(ref _transport.CountersRef.ClosedWriteOverflow);
             Close();
@@ -128,7 +132,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         _closeAfterWrites = true;
         if (!Enqueue(payload))
             return;
-        _writes.Writer.TryComplete();
+        _writes.Complete();
         StartWriter(); // a writer that emptied the queue just before the completion must still close
     }
 
@@ -138,7 +142,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         Volatile.Write(ref _stream, stream);
         Establishing = false;
         LastActivity = Environment.TickCount64;
-        _ = Task.Run(ReadLoop);
+        // Queued as a plain work item: Task.Run would keep an unwrap promise alive for as long as the read is pending.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ReadLoop(), this, preferLocal: false);
         StartWriter(); // what was queued while connecting
     }
 
@@ -163,7 +168,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         catch (AggregateException)
         {
         }
-        _writes.Writer.TryComplete();
+        _writes.Complete();
         try
         {
             Socket.Shutdown(SocketShutdown.Both);
@@ -179,7 +184,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         {
         }
         Socket.Dispose();
-        while (_writes.Reader.TryRead(out OutboundChunk chunk))
+        while (_writes.TryRead(out OutboundChunk chunk))
             StreamBuffers.Pool.Return(chunk.Buffer);
         _transport.Forget(this);
     }
@@ -193,10 +198,17 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         {
             while (!IsClosed)
             {
-                ReadResult result = await reader.ReadAsync(_closed.Token).ConfigureAwait(false);
+                // No cancellation token: a pending read would hold a registration on it for as long as the connection
+                // idles. Close shuts the socket down and disposes the stream, which ends the read anyway.
+                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 LastActivity = Environment.TickCount64;
                 bool keepGoing = Cut(ref buffer, options, ref scratch);
+                if (_delivered)
+                {
+                    _delivered = false;
+                    _transport.Wake(Worker); // once per read, however many messages it held
+                }
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (!keepGoing)
                     return;
@@ -214,6 +226,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         }
         finally
         {
+            if (_delivered)
+                _transport.Wake(Worker);
             if (scratch is not null)
                 StreamBuffers.Pool.Return(scratch);
             await reader.CompleteAsync().ConfigureAwait(false);
@@ -272,6 +286,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                     if (options.AcceptAliases && ViaAlias.TryGetPort(copy.AsSpan(0, length), Protocol, out int aliasPort))
                         _transport.AddAlias(this, aliasPort);
                     _transport.Deliver(new InboundMessage(copy, length, Id, Peer, SocketIndex), Worker);
+                    _delivered = true;
                     buffer = buffer.Slice(length);
                     break;
                 case FrameResult.MissingContentLength:
@@ -342,6 +357,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                 WebSocketFrames.Unmask(data, frame, copy);
                 Interlocked.Increment(ref _transport.CountersRef.MessagesIn);
                 _transport.Deliver(new InboundMessage(copy, frame.PayloadLength, Id, Peer, SocketIndex), Worker);
+                _delivered = true;
                 return used;
             case WebSocketFrames.Ping:
             {
@@ -384,7 +400,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     /// </summary>
     private async Task WriteLoop()
     {
-        ChannelReader<OutboundChunk> reader = _writes.Reader;
+        OutboundQueue reader = _writes;
         try
         {
             while (true)
@@ -405,11 +421,11 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
                 }
                 if (wrote)
                     await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
-                if (reader.Completion.IsCompleted)
+                if (reader.IsDone)
                     break; // completed and drained: the connection ends
                 Volatile.Write(ref _writing, 0);
                 // A message queued after the last TryRead saw _writing still set: take it, unless its writer did.
-                if (!reader.TryPeek(out _) || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                if (!reader.HasItems || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                     return;
             }
         }
@@ -419,6 +435,4 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         }
         Close(); // the queue ends only when the connection closes (or ends with a last reply)
     }
-
-    private readonly record struct OutboundChunk(byte[] Buffer, int Length);
 }

@@ -142,9 +142,31 @@ public sealed class StreamTransport : IDisposable
 
     public bool HasInbound(int worker) => !_inboxes[worker].IsEmpty;
 
-    public void WaitInbound(int worker, int timeoutMs) => _inboxes[worker].Wait(timeoutMs);
+    /// <summary>How many times connection readers woke worker <paramref name="worker"/> from its wait.</summary>
+    public long WakeCount(int worker) => _inboxes[worker].Wake.Signals;
 
+    internal WorkerInbox InboxOf(int worker) => _inboxes[worker];
+
+    /// <summary>Queues a message for <paramref name="worker"/>; <see cref="Wake"/> once the read's messages are queued.</summary>
     internal void Deliver(in InboundMessage message, int worker) => _inboxes[worker].Enqueue(message);
+
+    /// <summary>At stop: wakes every sleeping worker and keeps it from sleeping again, so it sees its stop flag now rather than at its poll timeout.</summary>
+    internal void WakeAll()
+    {
+        foreach (WorkerInbox inbox in _inboxes)
+        {
+            if (inbox.Wakeable)
+                inbox.Wake.Stop();
+        }
+    }
+
+    /// <summary>Wakes <paramref name="worker"/> if it sleeps in its receive wait (no syscall when it is busy).</summary>
+    internal void Wake(int worker)
+    {
+        WorkerInbox inbox = _inboxes[worker];
+        if (inbox.Wakeable)
+            inbox.Wake.Signal();
+    }
 
     /// <summary>
     /// force_tcp_alias / RFC 5923: connection <paramref name="connectionId"/> also answers to its peer's address with
@@ -161,7 +183,8 @@ public sealed class StreamTransport : IDisposable
         NetAddress alias = connection.Peer.WithPort(port);
         if (alias == connection.Peer)
             return true;
-        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        int max = Options.MaxAliasesPerConnection;
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), max);
         for (int i = 0; i < count; i++)
         {
             if (connection.Aliases[i] == alias)
@@ -172,7 +195,7 @@ public sealed class StreamTransport : IDisposable
         }
 
         int slot = Interlocked.Increment(ref connection.AliasCount) - 1;
-        if (slot >= connection.Aliases.Length)
+        if (slot >= max)
         {
             Interlocked.Increment(ref _counters.AliasesRefused);
             return false;
@@ -188,7 +211,7 @@ public sealed class StreamTransport : IDisposable
 
     private void Unalias(StreamConnection connection)
     {
-        int count = Math.Min(Volatile.Read(ref connection.AliasCount), connection.Aliases.Length);
+        int count = Math.Min(Volatile.Read(ref connection.AliasCount), Options.MaxAliasesPerConnection);
         for (int i = 0; i < count; i++)
             _byPeer.TryRemove(new KeyValuePair<(TransportProtocol, NetAddress), StreamConnection>((connection.Protocol, connection.Aliases[i]), connection));
     }
@@ -230,7 +253,11 @@ public sealed class StreamTransport : IDisposable
         if (_sweeper.IsAlive)
             _sweeper.Join(TimeSpan.FromSeconds(2));
         foreach (WorkerInbox inbox in _inboxes)
+        {
             inbox.Clear();
+            if (!inbox.Wakeable)
+                inbox.Wake.Dispose(); // no worker waits on it (a wakeable one is closed by its worker's I/O)
+        }
     }
 
     private Listener? ListenerOf(int socketIndex)

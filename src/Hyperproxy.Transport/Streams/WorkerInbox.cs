@@ -10,15 +10,17 @@ namespace Hyperproxy.Transport.Streams;
 internal sealed class WorkerInbox
 {
     private readonly ConcurrentQueue<InboundMessage> _queue = new();
-    private readonly ManualResetEventSlim _signal = new(false);
 
     public bool IsEmpty => _queue.IsEmpty;
 
-    public void Enqueue(in InboundMessage message)
-    {
-        _queue.Enqueue(message);
-        _signal.Set();
-    }
+    /// <summary>How the worker is woken when it sleeps (signalled by the readers once per read).</summary>
+    public WorkerWake Wake { get; } = new();
+
+    /// <summary>True when the worker's wait includes <see cref="Wake"/> (false: it polls, and signalling is skipped).</summary>
+    public bool Wakeable { get; set; }
+
+    /// <summary>Queues one message; the reader calls <see cref="WorkerWake.Signal"/> once after a read's messages.</summary>
+    public void Enqueue(in InboundMessage message) => _queue.Enqueue(message);
 
     /// <summary>Appends queued messages to <paramref name="batch"/> while it has room; returns how many.</summary>
     public int Drain(DatagramBatch batch)
@@ -39,17 +41,6 @@ internal sealed class WorkerInbox
             StreamBuffers.Pool.Return(m.Buffer);
         }
         return added;
-    }
-
-    /// <summary>Waits up to <paramref name="timeoutMs"/> for a message (for a worker with no UDP socket to poll).</summary>
-    public void Wait(int timeoutMs)
-    {
-        if (!_queue.IsEmpty)
-            return;
-        _signal.Reset();
-        if (!_queue.IsEmpty)
-            return;
-        _signal.Wait(timeoutMs);
     }
 
     /// <summary>Returns every queued buffer (at stop).</summary>
