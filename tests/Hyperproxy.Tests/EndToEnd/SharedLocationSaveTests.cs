@@ -129,4 +129,69 @@ public sealed partial class SharedLocationSaveTests : IDisposable
         Assert.Equal(0, node.Terminate(10_000));
         Assert.Contains("not replicated 1,", node.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void EveryRegisterAcknowledgedInSyncModeIsFoundAfterAClusterPrimaryIsKilledUnderLoad()
+    {
+        // 3 primaries with a replica each, appendonly yes; Hyperproxy with durability sync (WAIT for a replica).
+        RedisServer[] cluster = RedisServer.StartCluster(replicas: true, appendOnly: true);
+        try
+        {
+            using ServerProcess node = ServerProcess.StartScript(Script(cluster[0].Url, queryTimeoutMs: 1000), _dir, durability: "sync");
+            var load = new RegisterLoad(new IPEndPoint(IPAddress.Loopback, node.Port), window: 32, prefix: "fo");
+            var client = new Thread(() => load.Run(TimeSpan.FromSeconds(60)));
+            client.Start();
+            try
+            {
+                Assert.True(SpinWait.SpinUntil(() => load.AckedCount >= 200, 30_000), "200 REGISTERs acknowledged before the kill");
+
+                // SIGKILL a primary that holds slots, in the middle of the load.
+                RedisServer victim = cluster.First(n => n.Command("INFO replication").Contains("role:master", StringComparison.Ordinal)
+                    && n.Command("DBSIZE") != "0");
+                victim.Kill();
+                RedisServer survivor = cluster.First(n => n.Pid is not null);
+                RedisServer.WaitFor(() => survivor.Command("CLUSTER INFO").Contains("cluster_state:ok", StringComparison.Ordinal)
+                    && survivor.Command("CLUSTER NODES").Split('\n').Count(l => l.Contains("master", StringComparison.Ordinal)
+                        && !l.Contains("fail", StringComparison.Ordinal)) == 3, "a replica to take over");
+
+                // The load goes on after the failover until more are acknowledged on the new topology. The promoted
+                // replica has no replica of its own, so its shard's REGISTERs now get 500 after WAIT's timeout (sync
+                // promises a second copy); the other shards' go on being acknowledged.
+                int atFailover = load.AckedCount;
+                bool more = SpinWait.SpinUntil(() => load.AckedCount >= atFailover + 20, 30_000);
+                if (!more)
+                {
+                }
+
+                Assert.True(more, $"REGISTERs acknowledged after the failover: {load.AckedCount - atFailover}, failed {load.Failed}\n{node.Output}");
+            }
+            finally
+            {
+                load.Stop();
+                Assert.True(client.Join(TimeSpan.FromSeconds(30)));
+            }
+
+            // Every user whose REGISTER got 200 OK has its binding in the cluster now (read through a fresh client).
+            RedisServer alive = cluster.First(n => n.Pid is not null);
+            Assert.True(Location.Redis.RedisLocationUrl.TryParse(alive.Url, out Location.Redis.RedisLocationUrl? url, out string error), error);
+            using var store = Location.Redis.RedisLocationStore.Open(new Location.Redis.RedisLocationOptions { Url = url!, QueryTimeout = TimeSpan.FromSeconds(10) });
+            RedisServer.WaitFor(() => store.IsConnected, "a client on the cluster after the failover");
+            using Location.ILocationSession session = store.NewSession();
+            var buffer = new byte[64 * 1024];
+            var missing = new List<int>(load.Acked);
+            RedisServer.WaitFor(() =>
+            {
+                missing.RemoveAll(user => session.Read(Encoding.ASCII.GetBytes("u" + user), buffer, out _) == Location.ReadStatus.Found);
+                return missing.Count == 0;
+            }, "every acknowledged binding to be found");
+            Assert.Empty(missing);
+        }
+        finally
+        {
+            foreach (RedisServer n in cluster)
+            {
+                n.Dispose();
+            }
+        }
+    }
 }
