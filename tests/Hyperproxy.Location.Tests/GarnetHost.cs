@@ -26,6 +26,10 @@ internal sealed class GarnetHost : IDisposable
 
     public static GarnetHost Start()
     {
+        // Garnet serves on the test process's thread pool, which the other tests of the assembly keep busy (and
+        // block): enough threads up front so that its answers are not held back past the clients' timeouts.
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(io, 32));
         for (int attempt = 0; attempt < 20; attempt++)
         {
             int port = Random.Shared.Next(30000, 40000);
