@@ -27,4 +27,22 @@ public interface IFetchingSession
 
     /// <summary>How long a request may stay parked for a fetch before the fetch counts as failed.</summary>
     TimeSpan FetchTimeout { get; }
+
+    /// <summary>
+    /// A read-modify-write that does not hold up the worker; the request that asks for it is parked and runs
+    /// again (from the start of its route) until the answer is in. <paramref name="request"/> names the request
+    /// (e.g. Call-ID and CSeq), so that each run of it finds its own write. Each call goes one step: no
+    /// write yet → the record is fetched (<see cref="UpdateStatus.Pending"/>); the record at hand → the
+    /// updater runs on it and the conditional write is sent (<see cref="UpdateStatus.Pending"/>, or
+    /// <see cref="UpdateStatus.Unchanged"/> when it keeps the record; the updater's state is then this run's);
+    /// the write answered → <see cref="UpdateStatus.Written"/>/<see cref="UpdateStatus.Deleted"/> with
+    /// <paramref name="stored"/> the record stored and <paramref name="note"/> the updater's
+    /// <see cref="IParkedUpdater.Note"/> of the run that took effect; lost to another writer → the updater runs
+    /// again on the record as it now is and the write is sent again (<see cref="UpdateStatus.Pending"/>);
+    /// failed, timed out, or (durability sync) not acknowledged by a replica → <see cref="UpdateStatus.Failed"/>.
+    /// When no write can be started (all slots taken) the update runs synchronously.
+    /// </summary>
+    UpdateStatus UpdateOrStart<TUpdater>(ReadOnlySpan<byte> aor, scoped ReadOnlySpan<byte> request, scoped ref TUpdater updater,
+        out ReadOnlySpan<byte> stored, out int note)
+        where TUpdater : struct, IParkedUpdater, allows ref struct;
 }

@@ -20,6 +20,7 @@ public static class LocationStatistics
         "wal_commit_max_us", "wal_failures", "parked_replies_released", "parked_reply_wait_p50_us",
         "parked_reply_wait_p99_us", "parked_reply_wait_max_us", "parked_replies_deferred",
         "cachedb_operations", "cachedb_failures", "cachedb_conflicts", "cachedb_reconnects",
+        "cachedb_round_trips", "cachedb_not_replicated",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -66,7 +67,9 @@ public static class LocationStatistics
             12 => stats.CachedbOperations,
             13 => stats.CachedbFailures,
             14 => stats.CachedbConflicts,
-            _ => stats.CachedbReconnects,
+            15 => stats.CachedbReconnects,
+            16 => stats.CachedbRoundTrips,
+            _ => stats.CachedbNotReplicated,
         };
         return true;
     }
@@ -91,6 +94,13 @@ public static class LocationStatistics
     /// <summary>One line for the log: WAL commits and reply waits, when the store has a WAL.</summary>
     public static string? Describe(ILocationStore store, IReadOnlyList<DurableReplyStats>? replies)
     {
+        if (store is Redis.RedisLocationStore)
+        {
+            LocationStats r = store.GetStats();
+            return $"location store: redis {r.CachedbOperations} operations in {r.CachedbRoundTrips} round trips, failures {r.CachedbFailures}, "
+                + $"conflicts {r.CachedbConflicts}, not replicated {r.CachedbNotReplicated}, reconnects {r.CachedbReconnects}";
+        }
+
         if (store.Durability != Durability.Sync)
             return null;
         LocationStats s = store.GetStats();

@@ -52,4 +52,10 @@ public sealed record LocationStats
 
     /// <summary>Redis store: connections restored after a loss.</summary>
     public long CachedbReconnects { get; init; }
+
+    /// <summary>Redis store: round trips (a pipelined flight of commands counts once).</summary>
+    public long CachedbRoundTrips { get; init; }
+
+    /// <summary>Redis store, durability sync: writes no replica acknowledged within WAIT's timeout (answered 500).</summary>
+    public long CachedbNotReplicated { get; init; }
 }

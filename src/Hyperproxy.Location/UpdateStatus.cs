@@ -17,4 +17,8 @@ public enum UpdateStatus : byte
 
     /// <summary>The store failed the operation (I/O error, cancelled); nothing is known to be stored.</summary>
     Failed,
+
+    /// <summary><see cref="IFetchingSession.UpdateOrStart"/>: the update waits for the server's answer; park the
+    /// request and run it again once <see cref="IFetchingSession.HasAnswers"/> says so.</summary>
+    Pending,
 }

@@ -99,6 +99,7 @@ public sealed partial class StatelessProxy
             int length = _parked.Take(buffer, out NetAddress from, out int socket, out long connection, out long parkedAt);
             int mark = outgoing.Count;
             _context.ClearSuspension();
+            _context.Resumed = true;
             try
             {
                 Process(buffer, 0, length, from, socket, connection, outgoing);
@@ -108,6 +109,10 @@ public sealed partial class StatelessProxy
                 outgoing.TruncateTo(mark);
                 Fault(e);
                 continue;
+            }
+            finally
+            {
+                _context.Resumed = false;
             }
 
             if (_message.IsRequest && _context.Suspended)

@@ -16,13 +16,15 @@ internal sealed class RedisServer : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private readonly string _directory;
     private readonly bool _cluster;
+    private readonly string[] _extra;
     private Process? _process;
 
-    private RedisServer(int port, string directory, bool cluster)
+    private RedisServer(int port, string directory, bool cluster, string[] extra)
     {
         Port = port;
         _directory = directory;
         _cluster = cluster;
+        _extra = extra;
     }
 
     public int Port { get; }
@@ -33,17 +35,29 @@ internal sealed class RedisServer : IDisposable
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Starts one standalone server.</summary>
-    public static RedisServer Start() => StartOne(cluster: false);
+    public static RedisServer Start() => StartOne(cluster: false, []);
 
-    /// <summary>Starts three cluster-enabled servers and joins them into one Cluster (every slot covered, no replicas).</summary>
-    public static RedisServer[] StartCluster()
+    /// <summary>Starts a replica of <paramref name="primary"/> (<c>--replicaof</c>) and waits until its link is up and it has synced.</summary>
+    public static RedisServer StartReplicaOf(RedisServer primary)
     {
-        var nodes = new RedisServer[3];
+        RedisServer replica = StartOne(cluster: false, ["--replicaof", "127.0.0.1", primary.Port.ToString()]);
+        WaitFor(() => replica.Command("INFO replication").Contains("master_link_status:up", StringComparison.Ordinal), "the replica's link to its primary");
+        return replica;
+    }
+
+    /// <summary>
+    /// Starts 3 primaries (and, with <paramref name="replicas"/>, one replica each: 6 nodes) and joins them into one
+    /// Cluster (every slot covered); <paramref name="appendOnly"/> gives every node <c>appendonly yes</c>.
+    /// The primaries come first in the array.
+    /// </summary>
+    public static RedisServer[] StartCluster(bool replicas = false, bool appendOnly = false)
+    {
+        var nodes = new RedisServer[replicas ? 6 : 3];
         try
         {
             for (int i = 0; i < nodes.Length; i++)
             {
-                nodes[i] = StartOne(cluster: true);
+                nodes[i] = StartOne(cluster: true, appendOnly ? ["--appendonly", "yes", "--appendfsync", "everysec"] : []);
             }
 
             var arguments = new List<string> { "--cluster", "create" };
@@ -52,7 +66,7 @@ internal sealed class RedisServer : IDisposable
                 arguments.Add("127.0.0.1:" + node.Port);
             }
 
-            arguments.AddRange(["--cluster-replicas", "0", "--cluster-yes"]);
+            arguments.AddRange(["--cluster-replicas", replicas ? "1" : "0", "--cluster-yes"]);
             (int exit, string output) = RunCli(arguments);
             if (exit != 0)
             {
@@ -62,6 +76,16 @@ internal sealed class RedisServer : IDisposable
             foreach (RedisServer node in nodes)
             {
                 WaitFor(() => node.Command("CLUSTER INFO").Contains("cluster_state:ok", StringComparison.Ordinal), "cluster_state:ok on " + node.Port);
+            }
+
+            if (replicas)
+            {
+                // redis-cli gives the first three nodes the slots and makes the others their replicas; wait for the links.
+                for (int i = 3; i < nodes.Length; i++)
+                {
+                    RedisServer node = nodes[i];
+                    WaitFor(() => node.Command("INFO replication").Contains("master_link_status:up", StringComparison.Ordinal), "replica link on " + node.Port);
+                }
             }
 
             return nodes;
@@ -77,7 +101,7 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
-    private static RedisServer StartOne(bool cluster)
+    private static RedisServer StartOne(bool cluster, string[] extra)
     {
         for (int attempt = 0; attempt < 20; attempt++)
         {
@@ -89,7 +113,7 @@ internal sealed class RedisServer : IDisposable
 
             string directory = Path.Combine(Path.GetTempPath(), "hp-redis-tests", Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(directory);
-            var server = new RedisServer(port, directory, cluster);
+            var server = new RedisServer(port, directory, cluster, extra);
             if (server.TryLaunch())
             {
                 return server;
@@ -113,6 +137,11 @@ internal sealed class RedisServer : IDisposable
         };
         foreach (string a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                      "--dir", _directory, "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (string a in _extra)
         {
             info.ArgumentList.Add(a);
         }
@@ -195,9 +224,12 @@ internal sealed class RedisServer : IDisposable
     }
 
     /// <summary>One inline command (e.g. <c>PTTL key</c>) through redis-cli; its output trimmed.</summary>
-    public string Command(string command)
+    public string Command(string command) => Cli(Port, command);
+
+    /// <summary>One inline command through redis-cli to any Redis-protocol server on 127.0.0.1:<paramref name="port"/> (Garnet too).</summary>
+    public static string Cli(int port, string command)
     {
-        var arguments = new List<string> { "-h", "127.0.0.1", "-p", Port.ToString() };
+        var arguments = new List<string> { "-h", "127.0.0.1", "-p", port.ToString() };
         arguments.AddRange(command.Split(' '));
         (int exit, string output) = RunCli(arguments);
         if (exit != 0)

@@ -12,6 +12,17 @@ public sealed class RedisLocationOptions
     /// operation counts as failed (REGISTER answered 500, lookup failing).</summary>
     public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromMilliseconds(5000);
 
+    /// <summary>
+    /// <c>--durability sync</c>: after each write the store sends <c>WAIT 1 timeout</c> on the same connection
+    /// and the write counts (the 200 OK leaves) only once at least one replica has it; else the REGISTER is
+    /// answered 500. Off: a write counts once the primary has answered it.
+    /// </summary>
+    public bool WaitForReplica { get; init; }
+
+    /// <summary>WAIT's timeout: how long a replica may take to acknowledge a write; half of
+    /// <see cref="QueryTimeout"/> when not set, so that WAIT answers before the client gives up on it.</summary>
+    public TimeSpan? ReplicaTimeout { get; init; }
+
     /// <summary>Prefix of every key: the key of an AoR is <c>PREFIX{AOR}</c>, hash-tagged so one AoR is one slot.</summary>
     public string KeyPrefix { get; init; } = "loc:";
 

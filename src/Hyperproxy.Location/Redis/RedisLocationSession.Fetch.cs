@@ -34,6 +34,11 @@ internal sealed partial class RedisLocationSession
     {
         get
         {
+            if (HasWriteAnswers)
+            {
+                return true;
+            }
+
             for (int i = 0; i < _fetchCount; i++)
             {
                 if (_fetches[i].Done)
@@ -84,9 +89,11 @@ internal sealed partial class RedisLocationSession
             return Read(aor, buffer, out length);
         }
 
-        byte[] key = KeyBytes(aor);
+        byte[] key = KeyFor(aor, []);
         Interlocked.Increment(ref _store.Counters.Operations);
-        _fetches[_fetchCount++] = new Fetch { Key = key, Task = _database.StringGetAsync(key), Started = Stopwatch.GetTimestamp() };
+        Task<RedisValue> get = _database.StringGetAsync(key);
+        _fetches[_fetchCount++] = new Fetch { Key = key, Task = get, Started = Stopwatch.GetTimestamp() };
+        CountFlight(get);
         return ReadStatus.Pending;
     }
 
@@ -100,6 +107,8 @@ internal sealed partial class RedisLocationSession
                 f.Failed = true;
             }
         }
+
+        FailWritesStartedBefore(stopwatchTimestamp);
     }
 
     public void ForgetAnswers()
@@ -110,6 +119,11 @@ internal sealed partial class RedisLocationSession
             if (_fetches[i].Done)
             {
                 _ = _fetches[i].Task?.Exception;
+                if (_fetches[i].Task is { IsCompleted: true })
+                {
+                    ReturnKey(_fetches[i].Key); // the client has sent it: the array can name another AoR
+                }
+
                 continue;
             }
 
@@ -118,6 +132,7 @@ internal sealed partial class RedisLocationSession
 
         Array.Clear(_fetches, kept, _fetchCount - kept);
         _fetchCount = kept;
+        ForgetWrites();
     }
 
     private int FindFetch(ReadOnlySpan<byte> aor)

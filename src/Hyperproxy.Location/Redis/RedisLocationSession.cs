@@ -27,6 +27,8 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
     private readonly RedisKey[] _keys = new RedisKey[1];
     private readonly RedisValue[] _arguments = new RedisValue[4];
     private readonly byte[] _scratch = new byte[MaxRecordBytes];
+    private readonly byte[][] _keyPool = new byte[64][];
+    private int _keyPoolCount;
 
     /// <summary>Largest record an updater may write, as <see cref="LocationStoreOptions.MaxRecordBytes"/> in the embedded store.</summary>
     public const int MaxRecordBytes = 32 * 1024;
@@ -46,10 +48,13 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
             return ReadStatus.NotFound;
         }
 
-        if (!TryGet(Key(aor), out RedisValue value))
+        byte[] key = KeyFor(aor, []);
+        if (!TryGet(key, out RedisValue value))
         {
             return ReadStatus.Failed;
         }
+
+        ReturnKey(key);
 
         if (value.IsNull)
         {
@@ -194,16 +199,57 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         return latest == 0 ? s_permanent : Math.Max(1, (latest - now) * 1000);
     }
 
-    private RedisKey Key(ReadOnlySpan<byte> aor) => KeyBytes(aor);
+    private RedisKey Key(ReadOnlySpan<byte> aor) => KeyFor(aor, []);
 
-    private byte[] KeyBytes(ReadOnlySpan<byte> aor)
+    private byte[] KeyBytes(ReadOnlySpan<byte> aor) => KeyFor(aor, []);
+
+    /// <summary>
+    /// <c>PREFIX{AOR}</c> in an array of exactly its length (what RedisKey takes): <paramref name="reuse"/> when
+    /// it has that length, else one from the pool of arrays whose commands have completed, else a new one.
+    /// </summary>
+    private byte[] KeyFor(ReadOnlySpan<byte> aor, byte[] reuse)
     {
-        byte[] key = new byte[_prefix.Length + aor.Length + 2];
+        int length = _prefix.Length + aor.Length + 2;
+        byte[] key = reuse;
+        if (key.Length != length)
+        {
+            if (key.Length > 0)
+            {
+                ReturnKey(key);
+            }
+
+            key = TakeKey(length) ?? new byte[length];
+        }
+
         _prefix.CopyTo(key, 0);
         key[_prefix.Length] = (byte)'{';
         aor.CopyTo(key.AsSpan(_prefix.Length + 1));
         key[^1] = (byte)'}';
         return key;
+    }
+
+    private byte[]? TakeKey(int length)
+    {
+        for (int i = _keyPoolCount - 1; i >= 0; i--)
+        {
+            byte[] key = _keyPool[i];
+            if (key.Length == length)
+            {
+                _keyPool[i] = _keyPool[--_keyPoolCount];
+                _keyPool[_keyPoolCount] = null!;
+                return key;
+            }
+        }
+
+        return null;
+    }
+
+    private void ReturnKey(byte[] key)
+    {
+        if (key.Length > 0 && _keyPoolCount < _keyPool.Length)
+        {
+            _keyPool[_keyPoolCount++] = key;
+        }
     }
 
     private bool TryGet(RedisKey key, out RedisValue value)
@@ -218,6 +264,7 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         try
         {
             Interlocked.Increment(ref _store.Counters.Operations);
+            Interlocked.Increment(ref _store.Counters.RoundTrips);
             value = _database.StringGet(key);
             return true;
         }
@@ -234,7 +281,8 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         try
         {
             Interlocked.Increment(ref _store.Counters.Operations);
-            result = _database.ScriptEvaluate(RedisScripts.CompareAndSet, _keys, _arguments);
+            Interlocked.Increment(ref _store.Counters.RoundTrips);
+            result = _store.EvaluateCompareAndSet(_database, _keys, _arguments);
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

@@ -21,9 +21,12 @@ public sealed partial class RedisLocationStore : ILocationStore
     private readonly RedisLocationOptions _options;
     private readonly RedisStoreCounters _counters = new();
     private readonly byte[] _prefix;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, IServer> _servers = new();
+    private readonly object[] _waitArguments;
 
     private RedisLocationStore(ConnectionMultiplexer connection, RedisLocationOptions options)
     {
+        _waitArguments = [1, (long)(options.ReplicaTimeout ?? options.QueryTimeout / 2).TotalMilliseconds];
         _connection = connection;
         _options = options;
         _prefix = System.Text.Encoding.UTF8.GetBytes(options.KeyPrefix);
@@ -75,7 +78,44 @@ public sealed partial class RedisLocationStore : ILocationStore
         return new RedisLocationStore(connection, options);
     }
 
-    public Durability Durability => Durability.None;
+    /// <summary><see cref="Durability.Sync"/> when every write waits for a replica (<c>WAIT</c>), else
+    /// <see cref="Durability.None"/> (what the primary keeps is the primary's business: <c>appendonly</c>).</summary>
+    public Durability Durability => _options.WaitForReplica ? Durability.Sync : Durability.None;
+
+    /// <summary>The compare-and-set script, sent by SHA (<c>EVALSHA</c>): the client loads it on each server once and
+    /// sends it again in full when a server answers <c>NOSCRIPT</c> (a new primary after a failover).</summary>
+    internal Task<RedisResult> EvaluateCompareAndSetAsync(IDatabase database, RedisKey[] keys, RedisValue[] arguments) =>
+        database.ScriptEvaluateAsync(RedisScripts.CompareAndSet, keys, arguments);
+
+    internal RedisResult EvaluateCompareAndSet(IDatabase database, RedisKey[] keys, RedisValue[] arguments) =>
+        database.ScriptEvaluate(RedisScripts.CompareAndSet, keys, arguments);
+
+    /// <summary>
+    /// With <see cref="RedisLocationOptions.WaitForReplica"/>: <c>WAIT 1 timeout</c> to the server that holds
+    /// <paramref name="key"/>, right after the write on the same connection, so it covers the write (null when off).
+    /// </summary>
+    internal Task<RedisResult>? WaitForReplicaAsync(IDatabase database, byte[] key)
+    {
+        if (!_options.WaitForReplica)
+        {
+            return null;
+        }
+
+        EndPoint? endPoint = database.IdentifyEndpoint(key);
+        if (endPoint is null)
+        {
+            return Task.FromException<RedisResult>(new RedisConnectionException(ConnectionFailureType.UnableToConnect, "no server for the key"));
+        }
+
+        if (!_servers.TryGetValue(endPoint, out IServer? server))
+        {
+            server = _connection.GetServer(endPoint);
+            _servers.TryAdd(endPoint, server);
+        }
+
+        Interlocked.Increment(ref _counters.Operations);
+        return server.ExecuteAsync("WAIT", _waitArguments);
+    }
 
     public bool ReadsCanPark => true;
 
@@ -122,7 +162,8 @@ public sealed partial class RedisLocationStore : ILocationStore
         }
 
         return new LocationStats { Aors = aors, CachedbOperations = _counters.Operations, CachedbFailures = _counters.Failures,
-            CachedbConflicts = _counters.Conflicts, CachedbReconnects = _counters.Reconnects };
+            CachedbConflicts = _counters.Conflicts, CachedbReconnects = _counters.Reconnects, CachedbRoundTrips = _counters.RoundTrips,
+            CachedbNotReplicated = _counters.NotReplicated };
     }
 
     public void Dispose() => _connection.Dispose();

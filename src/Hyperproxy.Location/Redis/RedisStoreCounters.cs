@@ -11,4 +11,11 @@ internal sealed class RedisStoreCounters
     public long Conflicts;
     public long Disconnects;
     public long Reconnects;
+
+    /// <summary>Round trips: commands sent while none of the same session was waiting for its answer
+    /// (a pipelined flight counts once; a synchronous call counts once each).</summary>
+    public long RoundTrips;
+
+    /// <summary>Writes stored but not acknowledged by a replica within the WAIT timeout (durability sync).</summary>
+    public long NotReplicated;
 }

@@ -95,7 +95,7 @@ public sealed partial class AuthModule
         }
 
         ReadOnlySpan<byte> nonceText = Part(v, d.Nonce);
-        if (!CheckNonce(nonceText, algorithm, qop, nc, out Nonce nonce, out NonceRing? ring))
+        if (!CheckNonce(nonceText, algorithm, qop, nc, c.Resumed, out Nonce nonce, out NonceRing? ring))
         {
             st.Stale = true;
             counters.StaleNonces++;
@@ -145,7 +145,7 @@ public sealed partial class AuthModule
             return AuthResult.InvalidPassword;
         }
 
-        if (ring is not null && !ring.TryUse(nonce.Sequence, nc))
+        if (ring is not null && !ring.TryUse(nonce.Sequence, nc) && !(c.Resumed && ring.IsLast(nonce.Sequence, nc)))
         {
             // Another message with this nc (or a later one) was accepted in the meantime: a replay.
             st.Stale = true;
@@ -195,7 +195,9 @@ public sealed partial class AuthModule
     }
 
     /// <summary>Decodes and checks a nonce; on success the ring to record the nc in (null when not tracked).</summary>
-    private bool CheckNonce(ReadOnlySpan<byte> text, DigestAlgorithm algorithm, byte qop, uint nc, out Nonce nonce, out NonceRing? ring)
+    /// <param name="resumed">The request is a parked one run again (<see cref="ScriptContext.Resumed"/>): its nc, spent by
+    /// its own first run, is accepted once more.</param>
+    private bool CheckNonce(ReadOnlySpan<byte> text, DigestAlgorithm algorithm, byte qop, uint nc, bool resumed, out Nonce nonce, out NonceRing? ring)
     {
         ring = null;
         if (!Nonce.TryRead(_secret, text, out nonce) || nonce.Algorithm != algorithm)
@@ -224,7 +226,7 @@ public sealed partial class AuthModule
         }
 
         ring = nonce.Ring == 0 ? null : Volatile.Read(ref _rings[nonce.Ring]);
-        return ring is not null && ring.CanUse(nonce.Sequence, nc);
+        return ring is not null && (ring.CanUse(nonce.Sequence, nc) || (resumed && ring.IsLast(nonce.Sequence, nc)));
     }
 
     /// <summary>The realm argument, or (empty) the host of To (REGISTER, www) or From, without realm_prefix.</summary>

@@ -46,6 +46,13 @@ internal sealed class NonceRing
         return (uint)((ulong)slot >> 32) == sequence && nc > (uint)slot;
     }
 
+    /// <summary>Whether <paramref name="nc"/> is the last one recorded for the nonce (a parked request run again presents it once more).</summary>
+    public bool IsLast(uint sequence, uint nc)
+    {
+        long slot = Volatile.Read(ref _slots[(int)(sequence & (uint)_mask)]);
+        return (uint)((ulong)slot >> 32) == sequence && nc == (uint)slot;
+    }
+
     /// <summary>Records <paramref name="nc"/> as used; false when the nonce was overwritten or nc is not above the last one.</summary>
     public bool TryUse(uint sequence, uint nc)
     {

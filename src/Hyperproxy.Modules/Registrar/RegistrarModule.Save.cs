@@ -13,7 +13,11 @@ public sealed partial class RegistrarModule
     {
         SaveFlags flags = a.Count > 1 && a.Fixed(1) is SaveFlags f ? f : SaveFlags.Default;
         int result = Save(context, flags, a.Count > 2 ? a.Bytes(context, 2) : default);
-        (result == -2 ? _rejectedRegs : _acceptedRegs).Increment(context.Worker);
+        if (!context.Suspended)
+        {
+            (result == -2 ? _rejectedRegs : _acceptedRegs).Increment(context.Worker);
+        }
+
         return result;
     }
 
@@ -39,6 +43,11 @@ public sealed partial class RegistrarModule
 
         ILocationSession session = s.EnsureSession();
         ReadOnlySpan<byte> aor = s.Aor.AsSpan(0, s.AorLength);
+        if (context.Host.CanPark && session is IFetchingSession fetching)
+        {
+            return SaveParked(context, s, fetching, aor, star, query);
+        }
+
         CommitTicket ticket = default;
         if (star)
         {
@@ -55,6 +64,82 @@ public sealed partial class RegistrarModule
         UpdateStatus status = session.Update(aor, ref updater, out ticket);
         error = status is UpdateStatus.Failed or UpdateStatus.BadLength ? RegistrarError.StoreFailed : s.Error;
         return Answer(context, s, error, ticket, listBindings: true);
+    }
+
+    /// <summary>
+    /// save() on a store across the network (Redis): the worker does not wait. The request is parked while its
+    /// record is fetched and again while its compare-and-set (and, with durability sync, the replica's WAIT) is
+    /// answered; each time it runs again from the start of the route and this goes one step further (see
+    /// <see cref="IFetchingSession.UpdateOrStart"/>). The reply leaves once the write is answered: a 200 only for
+    /// a binding stored, a 500 with Retry-After when the store failed, timed out or no replica acknowledged.
+    /// </summary>
+    private int SaveParked(ScriptContext context, RegistrarState s, IFetchingSession fetching, ReadOnlySpan<byte> aor, bool star, bool query)
+    {
+        if (query)
+        {
+            ReadStatus read = FetchRecord(s, fetching);
+            return read switch
+            {
+                ReadStatus.Pending => context.Suspend(s.Parking(fetching)),
+                ReadStatus.Failed => Answer(context, s, RegistrarError.StoreFailed, default, listBindings: true),
+                _ => Answer(context, s, RegistrarError.None, default, listBindings: true),
+            };
+        }
+
+        Span<byte> name = stackalloc byte[RequestNameBytes];
+        int nameLength = WriteRequestName(s, name);
+        UpdateStatus status;
+        ReadOnlySpan<byte> stored;
+        int note;
+        if (star)
+        {
+            var all = default(StarUpdater);
+            status = fetching.UpdateOrStart(aor, name[..nameLength], ref all, out stored, out note);
+        }
+        else
+        {
+            var updater = new SaveUpdater { State = s };
+            status = fetching.UpdateOrStart(aor, name[..nameLength], ref updater, out stored, out note);
+        }
+
+        RegistrarError error;
+        switch (status)
+        {
+            case UpdateStatus.Pending:
+                return context.Suspend(s.Parking(fetching));
+            case UpdateStatus.Written:
+            case UpdateStatus.Deleted:
+                s.SetRecord(stored);
+                error = star ? RegistrarError.None : (RegistrarError)note;
+                break;
+            case UpdateStatus.Unchanged:
+                error = star ? RegistrarError.None : s.Error;
+                break;
+            default:
+                error = RegistrarError.StoreFailed;
+                break;
+        }
+
+        return Answer(context, s, error, default, listBindings: !star);
+    }
+
+    private const int RequestNameBytes = 256 + 12;
+
+    /// <summary>What names this REGISTER among the parked writes: "STAR|SAVE Call-ID CSeq".</summary>
+    private static int WriteRequestName(RegistrarState s, Span<byte> name)
+    {
+        SipMessage m = s.Message;
+        ReadOnlySpan<byte> callId = m.Span(m.CallId);
+        if (callId.Length > 255)
+        {
+            callId = callId[..255];
+        }
+
+        callId.CopyTo(name);
+        int n = callId.Length;
+        name[n++] = (byte)' ';
+        n += ScriptText.WriteInt((int)m.CSeqNumber, name[n..]);
+        return n;
     }
 
     /// <summary>Reads the AoR's record into the state (growing the buffer when needed); false on a store failure.</summary>

@@ -123,6 +123,13 @@ public sealed partial class ScriptContext
     /// </summary>
     public bool Suspended { get; private set; }
 
+    /// <summary>
+    /// True while the host runs a parked request again (<see cref="Suspend"/>): its first run already did what the
+    /// route does before the suspending function, e.g. an auth check that spent the nonce's nc, and a module that
+    /// keeps such one-time state accepts the same request once more.
+    /// </summary>
+    public bool Resumed { get; set; }
+
     /// <summary>What the suspended request waits for.</summary>
     public IParkingSource? SuspendedOn { get; private set; }
 

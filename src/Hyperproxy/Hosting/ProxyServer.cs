@@ -302,10 +302,18 @@ public sealed class ProxyServer : IDisposable
             throw new StartupException("usrloc: cachedb_url \"" + text + "\" needs loadmodule \"cachedb_redis.so\"");
         }
 
-        if (options.Durability is not null || registrar.ConfiguredDurability is not null || options.CheckpointWalBytes is not null)
+        if (options.CheckpointWalBytes is not null || registrar.ConfiguredCheckpointWalBytes is not null)
         {
-            throw new StartupException("usrloc: durability and checkpoint_wal_size apply to the embedded store; with a Redis location "
-                + "store what a crash loses is the Redis server's own persistence (appendonly); remove them");
+            throw new StartupException("usrloc: checkpoint_wal_size applies to the embedded store; with a Redis location "
+                + "store what a crash loses is the Redis server's own persistence (appendonly); remove it");
+        }
+
+        // durability sync: each write waits for a replica (WAIT) before its 200 OK; none (or not given): for the primary.
+        Durability? durability = options.Durability ?? registrar.ConfiguredDurability;
+        if (durability == Durability.Checkpoint)
+        {
+            throw new StartupException("usrloc: durability checkpoint applies to the embedded store; with a Redis location store use "
+                + "sync (every 200 OK waits until a replica has the binding: WAIT) or none (a 200 OK once the primary has it)");
         }
 
         if (!RedisLocationUrl.TryParse(text, out RedisLocationUrl? url, out string error))
@@ -321,6 +329,7 @@ public sealed class ProxyServer : IDisposable
                 Url = url!,
                 ConnectTimeout = catalog.CachedbRedis.ConnectTimeout,
                 QueryTimeout = catalog.CachedbRedis.QueryTimeout,
+                WaitForReplica = durability == Durability.Sync,
                 Log = Log.Error,
             });
         }
@@ -332,7 +341,8 @@ public sealed class ProxyServer : IDisposable
         registrar.UseStore(store);
         registrar.StoreRetryAfter = RegistrarModule.DefaultStoreRetryAfter;
         Log.Notice($"location store: redis {url!.Describe()} ({(store.IsConnected ? "connected" : "not reachable yet, retrying")}); "
-            + "bindings expire in the server, shared by every node with this URL");
+            + "bindings expire in the server, shared by every node with this URL"
+            + (durability == Durability.Sync ? "; durability sync: every 200 OK waits until a replica has the binding (WAIT)" : ""));
         return store;
     }
 

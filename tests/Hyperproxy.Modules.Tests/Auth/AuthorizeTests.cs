@@ -116,6 +116,29 @@ public sealed class AuthorizeTests
     }
 
     [Fact]
+    public void AParkedRequestRunAgainMayPresentTheNcItsFirstRunSpentButNotAnOlderOne()
+    {
+        // A request parked by save()/lookup() on a Redis store runs again from the start of the route: its
+        // www_authorize sees the nc its own first run recorded, and must not answer it 401 stale.
+        using var rig = new AuthRig();
+        string c = Challenge(rig);
+        string first = AuthRig.Answer(c, nc: "00000002");
+        Assert.Equal("SIP/2.0 200 OK", One(rig, AuthRig.Register(first)).StartLine);
+        rig.Harness.Context.Resumed = true;
+        try
+        {
+            Assert.Equal("SIP/2.0 200 OK", One(rig, AuthRig.Register(first)).StartLine);
+            Assert.Equal("SIP/2.0 401 Unauthorized", One(rig, AuthRig.Register(AuthRig.Answer(c, nc: "00000001", cnonce: "older"))).StartLine);
+        }
+        finally
+        {
+            rig.Harness.Context.Resumed = false;
+        }
+
+        Assert.Equal("SIP/2.0 401 Unauthorized", One(rig, AuthRig.Register(first)).StartLine);
+    }
+
+    [Fact]
     public void HigherNcOnTheSameNonceIsAccepted()
     {
         using var rig = new AuthRig();

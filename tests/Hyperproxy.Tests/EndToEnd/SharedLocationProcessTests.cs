@@ -117,9 +117,9 @@ public sealed class SharedLocationProcessTests : IDisposable
         Assert.StartsWith("SIP/2.0 404 Not Found", reply, StringComparison.Ordinal);
         Assert.Equal("0", redis.Command("DBSIZE"));
 
-        // Node B's lookup did not wait on its worker: the MESSAGE was parked and run again once its record came.
+        // Node B did not wait on its worker: the MESSAGE (lookup) and the de-REGISTER (save) were parked and run again once Redis answered.
         Assert.Equal(0, nodeB.Terminate(10_000));
-        Assert.Contains("parked for the location store 1, run again 1, parking full 0", nodeB.Output, StringComparison.Ordinal);
+        Assert.Contains("parked for the location store 2, run again 2, parking full 0", nodeB.Output, StringComparison.Ordinal);
     }
 
     [Fact]

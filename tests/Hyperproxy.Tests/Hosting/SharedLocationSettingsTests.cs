@@ -1,4 +1,5 @@
 using Hyperproxy.Hosting;
+using Hyperproxy.Location;
 using Hyperproxy.Location.Faster;
 using Hyperproxy.Location.Redis;
 using Hyperproxy.Tests.Shared;
@@ -52,8 +53,11 @@ public sealed class SharedLocationSettingsTests : IDisposable
     [InlineData("modparam(\"usrloc\", \"cluster_mode\", \"full-sharing-cachedb\")\nmodparam(\"usrloc\", \"cachedb_url\", \"redis://127.0.0.1:1/\")",
         "needs loadmodule \"cachedb_redis.so\"")]
     [InlineData("loadmodule \"cachedb_redis.so\"\nmodparam(\"usrloc\", \"cluster_mode\", \"full-sharing-cachedb\")\n"
-        + "modparam(\"usrloc\", \"cachedb_url\", \"redis://127.0.0.1:1/\")\nmodparam(\"usrloc\", \"durability\", \"sync\")",
-        "durability and checkpoint_wal_size apply to the embedded store")]
+        + "modparam(\"usrloc\", \"cachedb_url\", \"redis://127.0.0.1:1/\")\nmodparam(\"usrloc\", \"durability\", \"checkpoint\")",
+        "durability checkpoint applies to the embedded store; with a Redis location store use sync")]
+    [InlineData("loadmodule \"cachedb_redis.so\"\nmodparam(\"usrloc\", \"cluster_mode\", \"full-sharing-cachedb\")\n"
+        + "modparam(\"usrloc\", \"cachedb_url\", \"redis://127.0.0.1:1/\")\nmodparam(\"usrloc\", \"checkpoint_wal_size\", \"8M\")",
+        "checkpoint_wal_size applies to the embedded store")]
     public void IncompleteClusterSettingsStopStartUp(string lines, string message)
     {
         StartupException e = Assert.Throws<StartupException>(() => ProxyServer.Start(Options(Script(lines))));
@@ -71,6 +75,14 @@ public sealed class SharedLocationSettingsTests : IDisposable
             var store = Assert.IsType<RedisLocationStore>(server.LocationStore);
             Assert.True(store.IsConnected);
             Assert.Equal(TimeSpan.FromMilliseconds(750), store.Options.QueryTimeout);
+            Assert.Equal(Durability.None, store.Durability);
+        }
+
+        using (ProxyServer server = ProxyServer.Start(Options(file, durability: "sync")))
+        {
+            var store = Assert.IsType<RedisLocationStore>(server.LocationStore);
+            Assert.True(store.Options.WaitForReplica);
+            Assert.Equal(Durability.Sync, store.Durability);
         }
 
         using (ProxyServer server = ProxyServer.Start(Options(file, locationStore: "faster")))

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Hyperproxy.Tests.Shared;
+
+namespace Hyperproxy.Tests.EndToEnd;
+
+/// <summary>
+/// save() on a location table shared on Redis does not hold up the worker: the REGISTER is parked while its
+/// record is fetched and its compare-and-set answered, the commands of a batch go out pipelined, and the reply
+/// leaves once Redis has answered. With <c>--durability sync</c> a replica must have acknowledged the write
+/// (<c>WAIT</c>) before the 200 OK; without one the REGISTER gets 500 with Retry-After.
+/// </summary>
+public sealed partial class SharedLocationSaveTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "hp-shared-save-" + Guid.NewGuid().ToString("N"));
+
+    public SharedLocationSaveTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static bool TwoCpus => Environment.ProcessorCount >= 2;
+
+    internal static Func<int, string> Script(string url, int queryTimeoutMs = 1000) => port => $$"""
+        socket = udp:127.0.0.1:{{port}}
+        udp_workers = 1
+        loadmodule "sl.so"
+        loadmodule "sipmsgops.so"
+        loadmodule "usrloc.so"
+        loadmodule "registrar.so"
+        loadmodule "cachedb_redis.so"
+        modparam("usrloc", "cluster_mode", "full-sharing-cachedb")
+        modparam("usrloc", "cachedb_url", "{{url}}")
+        modparam("cachedb_redis", "query_timeout", {{queryTimeoutMs}})
+        route {
+            if (is_method("REGISTER")) {
+                save("location");
+                exit;
+            }
+            sl_send_reply(404, "Not Found");
+        }
+        """;
+
+    private static UdpClient Client()
+    {
+        var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = 5000;
+        return client;
+    }
+
+    [GeneratedRegex(@"location store: redis (\d+) operations in (\d+) round trips")]
+    private static partial Regex RoundTripsLine();
+
+    [Fact]
+    public void OnePinnedWorkerParksItsSavesAndPipelinesThemInFewerRoundTripsThanRegisters()
+    {
+        const int Registers = 200;
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = ServerProcess.StartScript(Script(redis.Url, queryTimeoutMs: 5000), _dir, durability: null, null,
+            TwoCpus ? ["--cpus", "0"] : []);
+        using UdpClient ua = Client();
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+
+        // All in flight at once: the worker parks each REGISTER, and answers each once Redis has stored it.
+        for (int user = 0; user < Registers; user++)
+        {
+            byte[] request = Encoding.ASCII.GetBytes(RegisterClient.Register("pipe", user, withContact: true, cseq: 1));
+            ua.Send(request, request.Length, target);
+        }
+
+        var answered = new HashSet<string>();
+        int ok = 0;
+        while (answered.Count < Registers)
+        {
+            IPEndPoint? from = null;
+            string reply = Encoding.ASCII.GetString(ua.Receive(ref from)); // bounded by the 5 s receive timeout
+            Match branch = Regex.Match(reply, @"branch=z9hG4bK-pipe(\d+)-1");
+            Assert.True(branch.Success, reply);
+            if (answered.Add(branch.Groups[1].Value) && reply.StartsWith("SIP/2.0 200 OK", StringComparison.Ordinal))
+            {
+                ok++;
+                Assert.Contains("Contact: <sip:u" + branch.Groups[1].Value + "@127.0.0.1:", reply, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(Registers, ok);
+        Assert.Equal(Registers.ToString(), redis.Command("DBSIZE"));
+
+        Assert.Equal(0, node.Terminate(10_000));
+        Match line = RoundTripsLine().Match(node.Output);
+        Assert.True(line.Success, node.Output);
+        long operations = long.Parse(line.Groups[1].Value);
+        long roundTrips = long.Parse(line.Groups[2].Value);
+
+        // A GET and a compare-and-set per REGISTER, sent a batch at a time: fewer round trips than REGISTERs.
+        Assert.True(operations >= 2 * Registers, node.Output);
+        Assert.True(roundTrips < Registers, $"{roundTrips} round trips for {Registers} REGISTERs ({operations} operations)");
+        Assert.Contains($"parked for the location store {Registers}, run again {Registers}, parking full 0", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DurabilitySyncAnswers200OnlyOnceAReplicaHasTheBindingAnd500WithRetryAfterWithoutOne()
+    {
+        using RedisServer primary = RedisServer.Start();
+        using RedisServer replica = RedisServer.StartReplicaOf(primary);
+        using ServerProcess node = ServerProcess.StartScript(Script(primary.Url), _dir, durability: "sync");
+        Assert.Contains("durability sync: every 200 OK waits until a replica has the binding (WAIT)", node.Output, StringComparison.Ordinal);
+        using UdpClient ua = Client();
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+
+        // Each 200 OK left after WAIT: the replica has the binding at the moment the 200 arrives.
+        for (int user = 1; user <= 10; user++)
+        {
+            string reply = RegisterClient.Exchange(ua, target, RegisterClient.Register("sync", user, withContact: true, cseq: 1));
+            Assert.StartsWith("SIP/2.0 200 OK", reply, StringComparison.Ordinal);
+            Assert.Equal(user.ToString(), replica.Command("DBSIZE"));
+        }
+
+        // No replica to acknowledge: WAIT answers 0 after its timeout (half of query_timeout) and the REGISTER gets 500.
+        replica.Kill();
+        long start = Stopwatch.GetTimestamp();
+        string refused = RegisterClient.Exchange(ua, target, RegisterClient.Register("sync", 99, withContact: true, cseq: 1));
+        Assert.StartsWith("SIP/2.0 500 ", refused, StringComparison.Ordinal);
+        Assert.Contains("Retry-After: 5\r\n", refused, StringComparison.Ordinal);
+        Assert.True(Stopwatch.GetElapsedTime(start) >= TimeSpan.FromMilliseconds(400), "the 500 came before WAIT's timeout");
+
+        Assert.Equal(0, node.Terminate(10_000));
+        Assert.Contains("not replicated 1,", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryRegisterAcknowledgedInSyncModeIsFoundAfterAClusterPrimaryIsKilledUnderLoad()
+    {
+        // 3 primaries with a replica each, appendonly yes; Hyperproxy with durability sync (WAIT for a replica).
+        RedisServer[] cluster = RedisServer.StartCluster(replicas: true, appendOnly: true);
+        try
+        {
+            using ServerProcess node = ServerProcess.StartScript(Script(cluster[0].Url, queryTimeoutMs: 1000), _dir, durability: "sync");
+            var load = new RegisterLoad(new IPEndPoint(IPAddress.Loopback, node.Port), window: 32, prefix: "fo");
+            var client = new Thread(() => load.Run(TimeSpan.FromSeconds(60)));
+            client.Start();
+            try
+            {
+                Assert.True(SpinWait.SpinUntil(() => load.AckedCount >= 200, 30_000), "200 REGISTERs acknowledged before the kill");
+
+                // SIGKILL a primary that holds slots, in the middle of the load.
+                RedisServer victim = cluster.First(n => n.Command("INFO replication").Contains("role:master", StringComparison.Ordinal)
+                    && n.Command("DBSIZE") != "0");
+                victim.Kill();
+                RedisServer survivor = cluster.First(n => n.Pid is not null);
+                RedisServer.WaitFor(() => survivor.Command("CLUSTER INFO").Contains("cluster_state:ok", StringComparison.Ordinal)
+                    && survivor.Command("CLUSTER NODES").Split('\n').Count(l => l.Contains("master", StringComparison.Ordinal)
+                        && !l.Contains("fail", StringComparison.Ordinal)) == 3, "a replica to take over");
+
+                // The load goes on after the failover until more are acknowledged on the new topology. The promoted
+                // replica has no replica of its own, so its shard's REGISTERs now get 500 after WAIT's timeout (sync
+                // promises a second copy); the other shards' go on being acknowledged.
+                int atFailover = load.AckedCount;
+                bool more = SpinWait.SpinUntil(() => load.AckedCount >= atFailover + 20, 30_000);
+                if (!more)
+                {
+                }
+
+                Assert.True(more, $"REGISTERs acknowledged after the failover: {load.AckedCount - atFailover}, failed {load.Failed}\n{node.Output}");
+            }
+            finally
+            {
+                load.Stop();
+                Assert.True(client.Join(TimeSpan.FromSeconds(30)));
+            }
+
+            // Every user whose REGISTER got 200 OK has its binding in the cluster now (read through a fresh client).
+            RedisServer alive = cluster.First(n => n.Pid is not null);
+            Assert.True(Location.Redis.RedisLocationUrl.TryParse(alive.Url, out Location.Redis.RedisLocationUrl? url, out string error), error);
+            using var store = Location.Redis.RedisLocationStore.Open(new Location.Redis.RedisLocationOptions { Url = url!, QueryTimeout = TimeSpan.FromSeconds(10) });
+            RedisServer.WaitFor(() => store.IsConnected, "a client on the cluster after the failover");
+            using Location.ILocationSession session = store.NewSession();
+            var buffer = new byte[64 * 1024];
+            var missing = new List<int>(load.Acked);
+            RedisServer.WaitFor(() =>
+            {
+                missing.RemoveAll(user => session.Read(Encoding.ASCII.GetBytes("u" + user), buffer, out _) == Location.ReadStatus.Found);
+                return missing.Count == 0;
+            }, "every acknowledged binding to be found");
+            Assert.Empty(missing);
+        }
+        finally
+        {
+            foreach (RedisServer n in cluster)
+            {
+                n.Dispose();
+            }
+        }
+    }
+}
