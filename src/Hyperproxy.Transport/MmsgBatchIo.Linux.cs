@@ -27,6 +27,7 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
     private byte* _names;
     private PollFd* _pollFds;
     private int _nextSocket;
+    private int _watchFd = -1;
 
     /// <summary>I/O over <paramref name="sockets"/> (owned from now on) for batches up to <paramref name="capacity"/>.</summary>
     public MmsgBatchIo(IReadOnlyList<Socket> sockets, int capacity)
@@ -45,7 +46,7 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
         _messages = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
         _iovecs = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
         _names = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * NameSize), 64);
-        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)(_fds.Length * sizeof(PollFd)), 64);
+        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)((_fds.Length + 1) * sizeof(PollFd)), 64);
         NativeMemory.Clear(_messages, (nuint)(capacity * sizeof(MMsgHdr)));
         for (int i = 0; i < capacity; i++)
         {
@@ -70,7 +71,15 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
             _pollFds[i].Events = Libc.PollIn;
             _pollFds[i].Revents = 0;
         }
-        int ready = Libc.Poll(_pollFds, (nuint)_fds.Length, timeoutMs);
+        int polled = _fds.Length;
+        if (_watchFd >= 0)
+        {
+            _pollFds[polled].Fd = _watchFd;
+            _pollFds[polled].Events = Libc.PollIn;
+            _pollFds[polled].Revents = 0;
+            polled++;
+        }
+        int ready = Libc.Poll(_pollFds, (nuint)polled, timeoutMs);
         if (ready <= 0)
         {
             // Timeout, or EINTR: the caller's loop comes back here after checking for shutdown.
@@ -114,6 +123,14 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
                 sent += SendAll(_fds[socket], count);
         }
         return sent;
+    }
+
+    public bool TryWatch(int fd)
+    {
+        if (fd < 0 || _watchFd >= 0)
+            return false;
+        _watchFd = fd;
+        return true;
     }
 
     public void Dispose()

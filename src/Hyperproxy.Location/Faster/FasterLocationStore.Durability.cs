@@ -60,6 +60,11 @@ public sealed partial class FasterLocationStore
 
     internal WalWriter? NewWalWriter() => _wal?.NewWriter();
 
+    public ICommitQueue? NewCommitQueue() => _wal?.NewCommitQueue();
+
+    /// <summary>The WAL of sync mode (tests).</summary>
+    internal WalJournal? Wal => _wal;
+
     /// <summary>After a WAL flush (writing thread): wakes the checkpoint thread once the WAL written since the
     /// last checkpoint passes the threshold.</summary>
     private void OnWalWritten()

@@ -70,5 +70,7 @@ public sealed class StreamBatchIo : IBatchIo
         return sent;
     }
 
+    public bool TryWatch(int fd) => _udp is not null && _udp.TryWatch(fd);
+
     public void Dispose() => _udp?.Dispose();
 }
