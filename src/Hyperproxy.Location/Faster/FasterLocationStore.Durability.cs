@@ -62,6 +62,9 @@ public sealed partial class FasterLocationStore
 
     public ICommitQueue? NewCommitQueue() => _wal?.NewCommitQueue();
 
+    /// <summary>Why <see cref="NewCommitQueue"/> returned null in sync mode (io_uring unavailable), for the start-up line.</summary>
+    public static string? CommitQueueUnavailableReason => IoUring.LastError;
+
     /// <summary>The WAL of sync mode (tests).</summary>
     internal WalJournal? Wal => _wal;
 
