@@ -20,6 +20,7 @@ public static class LocationStatistics
         "wal_commit_max_us", "wal_failures", "parked_replies_released", "parked_reply_wait_p50_us",
         "parked_reply_wait_p99_us", "parked_reply_wait_max_us", "parked_replies_deferred",
         "cachedb_operations", "cachedb_failures", "cachedb_conflicts", "cachedb_reconnects",
+        "wal_commits_during_checkpoint", "wal_commit_checkpoint_p99_us",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -66,7 +67,9 @@ public static class LocationStatistics
             12 => stats.CachedbOperations,
             13 => stats.CachedbFailures,
             14 => stats.CachedbConflicts,
-            _ => stats.CachedbReconnects,
+            15 => stats.CachedbReconnects,
+            16 => stats.WalCommitsDuringCheckpoint,
+            _ => (long)stats.WalCommitP99DuringCheckpoint.TotalMicroseconds,
         };
         return true;
     }
@@ -98,6 +101,8 @@ public static class LocationStatistics
         long deferred = SumDeferred(replies);
         return $"location store: {s.WalCommits} WAL commits (write + fdatasync) p50 {Us(s.WalCommitP50)} p99 {Us(s.WalCommitP99)} "
             + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
+            + $"{s.WalCommitsDuringCheckpoint} overlapped a checkpoint, p99 {Us(s.WalCommitP99DuringCheckpoint)}; "
+            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
     }
 

@@ -26,7 +26,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         public int Length;
         public long ParkedAt;
         public long Batch;
-        public bool Late;
+        public long HeldBackIn; // pipelined: the turn in which it was first committed but not taken; -1 none
         public TMeta Meta;
     }
 
@@ -52,8 +52,8 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
 
     /// <summary>
     /// Pipelined commits (<see cref="ICommitQueue"/>): a reply normally leaves in a later turn than the one that
-    /// parked it (its sync ran meanwhile), so it counts as deferred only when it was committed and still held
-    /// back (a full outgoing batch), not for leaving after its parking turn.
+    /// parked it (its sync ran meanwhile), so it counts as deferred only when it was committed and held back
+    /// (a full outgoing batch) past the turn in which it could have left, not for leaving after its parking turn.
     /// </summary>
     public bool Pipelined { get; set; }
 
@@ -74,7 +74,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         slot.Meta = meta;
         slot.ParkedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         slot.Batch = _batch;
-        slot.Late = false;
+        slot.HeldBackIn = -1;
         _byteTail = offset + reply.Length;
         _count++;
         return true;
@@ -114,7 +114,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
             if (now == 0)
                 now = System.Diagnostics.Stopwatch.GetTimestamp();
             Stats.Wait.RecordTicks(now - slot.ParkedAt);
-            if (Pipelined ? slot.Late : slot.Batch != _batch)
+            if (Pipelined ? slot.HeldBackIn >= 0 && slot.HeldBackIn != _batch : slot.Batch != _batch)
                 deferred++;
             _head = (_head + 1) % _slots.Length;
             _count--;
@@ -138,7 +138,8 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         return released;
     }
 
-    // The committed replies at the head that the handler had no room for: they leave later than they could have.
+    // The committed replies at the head that the handler had no room for: unless they leave in this same turn
+    // (the caller sends its full batch and asks again), they left later than they could have.
     private void MarkCommittedLate(ILocationStore store)
     {
         for (int i = 0; i < _count; i++)
@@ -146,7 +147,8 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
             ref Slot slot = ref _slots[(_head + i) % _slots.Length];
             if (!store.IsCommitted(slot.Ticket))
                 break;
-            slot.Late = true;
+            if (slot.HeldBackIn < 0)
+                slot.HeldBackIn = _batch;
         }
     }
 

@@ -74,6 +74,8 @@ public sealed partial class StatelessProxy
 
         _commitQueue.Complete();
         ReleaseCommitted(outgoing, outgoing.Capacity, commit: false);
+        // The turn ends in Commit or OnIdle (NewBatch there): a reply held back now and sent later in the same
+        // turn was not deferred.
         return _pendingReplies!.Count > 0 && outgoing.Count >= outgoing.Capacity;
     }
 

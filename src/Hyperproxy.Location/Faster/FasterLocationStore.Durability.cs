@@ -94,9 +94,18 @@ public sealed partial class FasterLocationStore
             var cookie = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(cookie, walSeq);
             _kv.CommitCookie = cookie;
-            (bool ok, Guid _) = full
-                ? _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult()
-                : _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult();
+            bool ok;
+            _wal?.CheckpointStarted();
+            try
+            {
+                (ok, Guid _) = full
+                    ? _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult()
+                    : _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                _wal?.CheckpointEnded();
+            }
             if (!ok)
                 return false;
             _wal?.TruncateThrough(_previousCookie);

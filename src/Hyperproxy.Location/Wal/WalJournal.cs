@@ -350,6 +350,27 @@ internal sealed class WalJournal
             _log($"location store: WAL writer {writer.Index} failed, its changes will not be acknowledged: {e.Message}");
     }
 
+    private long _checkpointMark; // checkpoints ended * 2, + 1 while one runs
+
+    /// <summary>The checkpoint thread starts writing a checkpoint.</summary>
+    public void CheckpointStarted() => Interlocked.Increment(ref _checkpointMark);
+
+    /// <summary>...and is done with it.</summary>
+    public void CheckpointEnded() => Interlocked.Increment(ref _checkpointMark);
+
+    /// <summary>Read at the start and the end of a sync: it overlapped a checkpoint when either is odd (one
+    /// running) or they differ (one ran in between).</summary>
+    public long CheckpointMark => Volatile.Read(ref _checkpointMark);
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped a checkpoint.</summary>
+    public LatencyHistogram CommitLatencyDuringCheckpoint()
+    {
+        var sum = new LatencyHistogram();
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+            writer.CommitLatencyDuringCheckpoint.AddTo(sum);
+        return sum;
+    }
+
     /// <summary>Sums the writers' flush latencies.</summary>
     public LatencyHistogram CommitLatency()
     {

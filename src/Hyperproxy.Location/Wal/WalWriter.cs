@@ -64,6 +64,7 @@ internal sealed class WalWriter
         public long End;
         public long FirstSeq;
         public long StartedAt;
+        public long CheckpointMark;
         public bool Done;
         public bool Covered;
         public int Result;
@@ -101,6 +102,9 @@ internal sealed class WalWriter
 
     /// <summary>Durations of this writer's flushes (write + fdatasync), one writer at a time.</summary>
     public LatencyHistogram CommitLatency { get; } = new();
+
+    /// <summary>The same for the flushes that overlapped a checkpoint (also in <see cref="CommitLatency"/>).</summary>
+    public LatencyHistogram CommitLatencyDuringCheckpoint { get; } = new();
 
     /// <summary>
     /// Frames one change (a <see cref="WalEntry"/>) and returns the logical position its ticket waits for.
@@ -186,6 +190,7 @@ internal sealed class WalWriter
             if (_pending == 0 || _inFlightCount == MaxInFlight)
                 return true;
             long start = Stopwatch.GetTimestamp();
+            long mark = _journal.CheckpointMark;
             if (!WriteBuffered())
                 return false;
             int written = _pending;
@@ -197,6 +202,7 @@ internal sealed class WalWriter
             sync.End = _appended;
             sync.FirstSeq = _firstBufferedSeq;
             sync.StartedAt = start;
+            sync.CheckpointMark = mark;
             _firstBufferedSeq = long.MaxValue;
             _inFlightCount++;
             bool submitted = queue.Submit(_file!, Index, number);
@@ -276,7 +282,7 @@ internal sealed class WalWriter
                     Volatile.Write(ref _durableUntil, head.End);
                 if (now == 0)
                     now = Stopwatch.GetTimestamp();
-                RecordCommit(now - head.StartedAt);
+                RecordCommit(now - head.StartedAt, head.CheckpointMark);
             }
             if (head.CloseAfter is not null)
             {
@@ -342,6 +348,7 @@ internal sealed class WalWriter
         if (_broken)
             return false;
         long start = Stopwatch.GetTimestamp();
+        long mark = _journal.CheckpointMark;
         int written = _pending;
         if (!WriteBuffered())
             return false;
@@ -370,7 +377,7 @@ internal sealed class WalWriter
         _firstBufferedSeq = long.MaxValue;
         Volatile.Write(ref _durableUntil, _appended);
         Volatile.Write(ref _firstPendingSeq, long.MaxValue);
-        RecordCommit(ticks);
+        RecordCommit(ticks, mark);
         _journal.OnWritten(written, notify);
         if (_fileOffset >= _journal.SegmentBytes)
         {
@@ -416,9 +423,12 @@ internal sealed class WalWriter
         return true;
     }
 
-    private void RecordCommit(long ticks)
+    private void RecordCommit(long ticks, long checkpointMarkAtStart)
     {
         CommitLatency.RecordTicks(ticks);
+        long mark = _journal.CheckpointMark;
+        if (((mark | checkpointMarkAtStart) & 1) != 0 || mark != checkpointMarkAtStart)
+            CommitLatencyDuringCheckpoint.RecordTicks(ticks);
         Volatile.Write(ref _lastCommitTicks, ticks);
         if (ticks > _maxCommitTicks)
             Volatile.Write(ref _maxCommitTicks, ticks);
