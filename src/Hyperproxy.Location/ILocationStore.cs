@@ -27,6 +27,10 @@ public interface ILocationStore : IDisposable
     /// </summary>
     bool Commit(CommitTicket ticket);
 
+    /// <summary>A worker's pipelined commits (<see cref="ICommitQueue"/>), or null when this store has none:
+    /// not in sync mode, or io_uring is not available (commits are then synchronous, <see cref="Commit"/>).</summary>
+    ICommitQueue? NewCommitQueue() => null;
+
     /// <summary>Counters; cheap enough for a management request, not for every message.</summary>
     LocationStats GetStats();
 

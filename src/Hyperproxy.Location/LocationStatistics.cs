@@ -21,6 +21,7 @@ public static class LocationStatistics
         "parked_reply_wait_p99_us", "parked_reply_wait_max_us", "parked_replies_deferred",
         "cachedb_operations", "cachedb_failures", "cachedb_conflicts", "cachedb_reconnects",
         "cachedb_round_trips", "cachedb_not_replicated",
+        "wal_commits_during_checkpoint", "wal_commit_checkpoint_p99_us",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -69,7 +70,9 @@ public static class LocationStatistics
             14 => stats.CachedbConflicts,
             15 => stats.CachedbReconnects,
             16 => stats.CachedbRoundTrips,
-            _ => stats.CachedbNotReplicated,
+            17 => stats.CachedbNotReplicated,
+            18 => stats.WalCommitsDuringCheckpoint,
+            _ => (long)stats.WalCommitP99DuringCheckpoint.TotalMicroseconds,
         };
         return true;
     }
@@ -108,6 +111,8 @@ public static class LocationStatistics
         long deferred = SumDeferred(replies);
         return $"location store: {s.WalCommits} WAL commits (write + fdatasync) p50 {Us(s.WalCommitP50)} p99 {Us(s.WalCommitP99)} "
             + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
+            + $"{s.WalCommitsDuringCheckpoint} overlapped a checkpoint, p99 {Us(s.WalCommitP99DuringCheckpoint)}; "
+            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
     }
 

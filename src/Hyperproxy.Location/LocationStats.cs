@@ -31,6 +31,15 @@ public sealed record LocationStats
     public TimeSpan WalCommitP99 { get; init; }
     public TimeSpan WalCommitP999 { get; init; }
 
+    /// <summary>WAL syncs that overlapped a checkpoint (which writes and syncs hybrid-log pages: a sync issued
+    /// meanwhile waits for the disk cache flush that carries them), and their 99th percentile.</summary>
+    public long WalCommitsDuringCheckpoint { get; init; }
+    public TimeSpan WalCommitP99DuringCheckpoint { get; init; }
+
+    /// <summary>WAL segments opened on a preallocated (zero-filled, synced) file, and on a new empty one.</summary>
+    public long WalSegmentsPreallocated { get; init; }
+    public long WalSegmentsNotPreallocated { get; init; }
+
     /// <summary>WAL flushes that failed (I/O errors); the changes concerned are never acknowledged.</summary>
     public long WalFailures { get; init; }
     /// <summary>WAL bytes kept on disk (between its begin and tail).</summary>

@@ -26,6 +26,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         public int Length;
         public long ParkedAt;
         public long Batch;
+        public long HeldBackIn; // pipelined: the turn in which it was first committed but not taken; -1 none
         public TMeta Meta;
     }
 
@@ -49,6 +50,13 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
     /// <summary>Time from parking to release of every reply released so far.</summary>
     public LatencyHistogram WaitLatency => Stats.Wait;
 
+    /// <summary>
+    /// Pipelined commits (<see cref="ICommitQueue"/>): a reply normally leaves in a later turn than the one that
+    /// parked it (its sync ran meanwhile), so it counts as deferred only when it was committed and held back
+    /// (a full outgoing batch) past the turn in which it could have left, not for leaving after its parking turn.
+    /// </summary>
+    public bool Pipelined { get; set; }
+
     /// <summary>Parks a copy of <paramref name="reply"/>. False when full: the caller may then commit the
     /// ticket itself (<see cref="ILocationStore.Commit"/>) or drop the reply and let the UA retransmit.</summary>
     public bool TryPark(CommitTicket ticket, ReadOnlySpan<byte> reply, in TMeta meta)
@@ -66,6 +74,7 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         slot.Meta = meta;
         slot.ParkedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         slot.Batch = _batch;
+        slot.HeldBackIn = -1;
         _byteTail = offset + reply.Length;
         _count++;
         return true;
@@ -97,11 +106,15 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
             if (!(commit ? store.Commit(slot.Ticket) : store.IsCommitted(slot.Ticket)))
                 break;
             if (!handler.Release(_bytes.AsSpan(slot.Offset, slot.Length), in slot.Meta))
+            {
+                if (Pipelined)
+                    MarkCommittedLate(store);
                 break;
+            }
             if (now == 0)
                 now = System.Diagnostics.Stopwatch.GetTimestamp();
             Stats.Wait.RecordTicks(now - slot.ParkedAt);
-            if (slot.Batch != _batch)
+            if (Pipelined ? slot.HeldBackIn >= 0 && slot.HeldBackIn != _batch : slot.Batch != _batch)
                 deferred++;
             _head = (_head + 1) % _slots.Length;
             _count--;
@@ -123,6 +136,20 @@ public sealed class PendingAcks<TMeta> where TMeta : unmanaged
         if (deferred > 0)
             Stats.AddDeferred(deferred);
         return released;
+    }
+
+    // The committed replies at the head that the handler had no room for: unless they leave in this same turn
+    // (the caller sends its full batch and asks again), they left later than they could have.
+    private void MarkCommittedLate(ILocationStore store)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            ref Slot slot = ref _slots[(_head + i) % _slots.Length];
+            if (!store.IsCommitted(slot.Ticket))
+                break;
+            if (slot.HeldBackIn < 0)
+                slot.HeldBackIn = _batch;
+        }
     }
 
     // Contiguous space in a ring of bytes: after the newest reply, or from 0 when the end is too short

@@ -12,6 +12,11 @@ namespace Hyperproxy.Proxy;
 /// <see cref="Commit"/>: one WAL write and one fdatasync for the whole turn, on the worker's thread, no
 /// hand-off to another thread, and the replies go out with the turn's sendmmsg. Replies that waited on
 /// another session's entry go at a later turn or on the worker's short idle polls (<see cref="IIdleHandler"/>).
+/// <para>
+/// Pipelined (<see cref="EnablePipelinedCommits"/>, where the store offers an <see cref="ICommitQueue"/>): the
+/// commit only starts the sync (io_uring) and the worker goes on with the next requests; the replies leave in
+/// <see cref="CompleteCommits"/>, the moment the worker's poll sees their sync finish, in parking order.
+/// </para>
 /// </summary>
 public sealed partial class StatelessProxy
 {
@@ -20,6 +25,7 @@ public sealed partial class StatelessProxy
     private readonly ILocationStore? _store;
     private readonly DurableReplyStats[]? _replyStats;
     private readonly PendingAcks<ParkedReply>? _pendingReplies;
+    private ICommitQueue? _commitQueue;
 
     /// <summary>Replies parked and not yet released (tests, counters).</summary>
     public int ParkedReplies => _pendingReplies?.Count ?? 0;
@@ -28,7 +34,50 @@ public sealed partial class StatelessProxy
 
     public int SocketCount => _identity.SocketCount;
 
-    public bool HasUncommitted => _pendingReplies is { Count: > 0 };
+    public bool HasUncommitted => _pendingReplies is { Count: > 0 } && (_commitQueue is null || _commitQueue.HasUnstarted);
+
+    /// <summary>True when this worker's commits are pipelined (<see cref="EnablePipelinedCommits"/>).</summary>
+    public bool PipelinedCommits => _commitQueue is not null;
+
+    public bool CommitsInFlight => _commitQueue is { InFlight: > 0 };
+
+    public bool EnablePipelinedCommits(IBatchIo io)
+    {
+        if (_pendingReplies is null || _commitQueue is not null)
+        {
+            return false;
+        }
+
+        ICommitQueue? queue = _store!.NewCommitQueue();
+        if (queue is null)
+        {
+            return false;
+        }
+
+        if (!io.TryWatch(queue.WaitFd))
+        {
+            queue.Dispose();
+            return false;
+        }
+
+        _commitQueue = queue;
+        _pendingReplies.Pipelined = true;
+        return true;
+    }
+
+    public bool CompleteCommits(DatagramBatch outgoing)
+    {
+        if (_commitQueue is null)
+        {
+            return false;
+        }
+
+        _commitQueue.Complete();
+        ReleaseCommitted(outgoing, outgoing.Capacity, commit: false);
+        // The turn ends in Commit or OnIdle (NewBatch there): a reply held back now and sent later in the same
+        // turn was not deferred.
+        return _pendingReplies!.Count > 0 && outgoing.Count >= outgoing.Capacity;
+    }
 
     /// <summary>
     /// The end of a worker's turn: commits what the turn parked (the first uncommitted ticket syncs its
@@ -37,7 +86,19 @@ public sealed partial class StatelessProxy
     /// </summary>
     public bool Commit(DatagramBatch outgoing)
     {
-        ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        if (_commitQueue is not null)
+        {
+            // Start the sync (at most two per writer in flight; the next completion starts the rest) and send
+            // what earlier syncs made durable; the replies of this one leave in CompleteCommits.
+            _commitQueue.Complete();
+            _commitQueue.Start();
+            ReleaseCommitted(outgoing, outgoing.Capacity, commit: false);
+        }
+        else
+        {
+            ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        }
+
         if (_pendingReplies is null || _pendingReplies.Count == 0 || outgoing.Count < outgoing.Capacity)
         {
             // Released all, or a ticket could not be committed (it stays parked: a later turn or idle poll).
@@ -50,7 +111,20 @@ public sealed partial class StatelessProxy
 
     public void OnIdle(DatagramBatch outgoing)
     {
-        ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        if (_commitQueue is not null)
+        {
+            _commitQueue.Complete();
+            _commitQueue.Start();
+            // A reply whose ticket none of this worker's syncs covers (another session's entry) is committed
+            // synchronously once this worker has nothing of its own in flight.
+            bool own = _commitQueue.InFlight > 0 || _commitQueue.HasUnstarted;
+            ReleaseCommitted(outgoing, outgoing.Capacity, commit: !own);
+        }
+        else
+        {
+            ReleaseCommitted(outgoing, outgoing.Capacity, commit: true);
+        }
+
         ResumeParked(outgoing, outgoing.Capacity);
         _pendingReplies?.NewBatch();
     }
@@ -77,6 +151,7 @@ public sealed partial class StatelessProxy
         var meta = new ParkedReply(info.Peer, info.SocketIndex, info.ConnectionId);
         if (_pendingReplies.TryPark(ticket, outgoing.Payload(last), in meta))
         {
+            _commitQueue?.Track(ticket);
             outgoing.RemoveLast();
             return 1;
         }

@@ -24,4 +24,11 @@ public interface IBatchIo : IDisposable
     /// Returns how many the kernel accepted; the rest are send errors.
     /// </summary>
     int Send(DatagramBatch outgoing);
+
+    /// <summary>
+    /// Adds <paramref name="fd"/> to what <see cref="Receive"/> waits on: a readable <paramref name="fd"/> ends the
+    /// wait (the receive then returns what the sockets had, possibly nothing). Called once, before the worker
+    /// starts. False when this I/O cannot (the caller then never relies on it).
+    /// </summary>
+    bool TryWatch(int fd) => false;
 }

@@ -19,4 +19,22 @@ public interface ICommitHandler
     /// calls again.
     /// </summary>
     bool Commit(DatagramBatch outgoing);
+
+    /// <summary>
+    /// Asks for pipelined commits: from now on <see cref="Commit"/> only starts the commit (its sync runs while
+    /// the worker goes on with the next requests) and the replies leave through <see cref="CompleteCommits"/>.
+    /// The handler gives <paramref name="io"/> (<see cref="IBatchIo.TryWatch"/>) a descriptor that becomes
+    /// readable when a commit finishes, so the worker's wait ends then; false (stays synchronous) when it has
+    /// none or <paramref name="io"/> cannot watch it. Called once, before the worker's thread starts.
+    /// </summary>
+    bool EnablePipelinedCommits(IBatchIo io) => false;
+
+    /// <summary>True while commits started by <see cref="Commit"/> have not finished (pipelined commits).</summary>
+    bool CommitsInFlight => false;
+
+    /// <summary>
+    /// Handles the commits that finished and moves the replies they release, in order, into
+    /// <paramref name="outgoing"/>; true when more are ready than fitted (send, clear, call again).
+    /// </summary>
+    bool CompleteCommits(DatagramBatch outgoing) => false;
 }

@@ -28,6 +28,7 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
     private PollFd* _pollFds;
     private int _nextSocket;
     private int _wakeFd = -1;
+    private int _watchFd = -1;
 
     /// <summary>I/O over <paramref name="sockets"/> (owned from now on) for batches up to <paramref name="capacity"/>.</summary>
     public MmsgBatchIo(IReadOnlyList<Socket> sockets, int capacity)
@@ -46,8 +47,8 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
         _messages = (MMsgHdr*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(MMsgHdr)), 64);
         _iovecs = (IoVec*)NativeMemory.AlignedAlloc((nuint)(capacity * sizeof(IoVec)), 64);
         _names = (byte*)NativeMemory.AlignedAlloc((nuint)(capacity * NameSize), 64);
-        // One more pollfd for an eventfd that ends a wait early (WaitAlso).
-        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)((_fds.Length + 1) * sizeof(PollFd)), 64);
+        // Two more pollfds: an eventfd that ends a wait early (WaitAlso) and a watched fd (TryWatch: the WAL's io_uring).
+        _pollFds = (PollFd*)NativeMemory.AlignedAlloc((nuint)((_fds.Length + 2) * sizeof(PollFd)), 64);
         NativeMemory.Clear(_messages, (nuint)(capacity * sizeof(MMsgHdr)));
         for (int i = 0; i < capacity; i++)
         {
@@ -90,12 +91,21 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
             _pollFds[i].Revents = 0;
         }
         int polled = sockets;
+        int wakeAt = -1;
+        int watchAt = -1;
         if (_wakeFd >= 0)
         {
-            _pollFds[sockets].Fd = _wakeFd;
-            _pollFds[sockets].Events = Libc.PollIn;
-            _pollFds[sockets].Revents = 0;
-            polled++;
+            wakeAt = polled++;
+            _pollFds[wakeAt].Fd = _wakeFd;
+            _pollFds[wakeAt].Events = Libc.PollIn;
+            _pollFds[wakeAt].Revents = 0;
+        }
+        if (_watchFd >= 0)
+        {
+            watchAt = polled++;
+            _pollFds[watchAt].Fd = _watchFd;
+            _pollFds[watchAt].Events = Libc.PollIn;
+            _pollFds[watchAt].Revents = 0;
         }
         int ready = Libc.Poll(_pollFds, (nuint)polled, timeoutMs);
         if (ready <= 0)
@@ -105,13 +115,14 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
                 batch.ReceiveErrors++;
             return 0;
         }
-        if (_wakeFd >= 0 && (_pollFds[sockets].Revents & Libc.PollIn) != 0)
+        if (wakeAt >= 0 && (_pollFds[wakeAt].Revents & Libc.PollIn) != 0)
         {
             Streams.WorkerWake.Consume(_wakeFd);
-            if (ready == 1)
-                return 0; // woken, and no socket is ready: no recvmmsg
+            ready--;
         }
-        return ReceiveReady(batch);
+        if (watchAt >= 0 && _pollFds[watchAt].Revents != 0)
+            ready--; // the watcher's owner reads it (the worker completes its commits every turn)
+        return ready > 0 ? ReceiveReady(batch) : 0; // only the wake or the watch: no recvmmsg
     }
 
     public int Send(DatagramBatch outgoing)
@@ -147,6 +158,14 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
                 sent += SendAll(_fds[socket], count);
         }
         return sent;
+    }
+
+    public bool TryWatch(int fd)
+    {
+        if (fd < 0 || _watchFd >= 0)
+            return false;
+        _watchFd = fd;
+        return true;
     }
 
     public void Dispose()

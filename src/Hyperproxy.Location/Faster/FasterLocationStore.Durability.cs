@@ -60,6 +60,14 @@ public sealed partial class FasterLocationStore
 
     internal WalWriter? NewWalWriter() => _wal?.NewWriter();
 
+    public ICommitQueue? NewCommitQueue() => _wal?.NewCommitQueue();
+
+    /// <summary>Why <see cref="NewCommitQueue"/> returned null in sync mode (io_uring unavailable), for the start-up line.</summary>
+    public static string? CommitQueueUnavailableReason => IoUring.LastError;
+
+    /// <summary>The WAL of sync mode (tests).</summary>
+    internal WalJournal? Wal => _wal;
+
     /// <summary>After a WAL flush (writing thread): wakes the checkpoint thread once the WAL written since the
     /// last checkpoint passes the threshold.</summary>
     private void OnWalWritten()
@@ -86,9 +94,18 @@ public sealed partial class FasterLocationStore
             var cookie = new byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(cookie, walSeq);
             _kv.CommitCookie = cookie;
-            (bool ok, Guid _) = full
-                ? _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult()
-                : _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult();
+            bool ok;
+            _wal?.CheckpointStarted();
+            try
+            {
+                (ok, Guid _) = full
+                    ? _kv.TakeFullCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult()
+                    : _kv.TakeHybridLogCheckpointAsync(CheckpointType.FoldOver).AsTask().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                _wal?.CheckpointEnded();
+            }
             if (!ok)
                 return false;
             _wal?.TruncateThrough(_previousCookie);

@@ -128,6 +128,8 @@ public sealed partial class FasterLocationStore : ILocationStore
     {
         (long commits, long lastCommit, long maxCommit) = _wal?.CommitCounts() ?? default;
         LatencyHistogram? latency = _wal?.CommitLatency();
+        LatencyHistogram? duringCheckpoint = _wal?.CommitLatencyDuringCheckpoint();
+        (long preallocated, long notPreallocated) = _wal?.SpareCounts ?? (0, 0);
         long aors = _baseAors + _maintenanceFunctions.AorDelta;
         long contacts = _baseContacts + _maintenanceFunctions.ContactDelta;
         lock (_sessionsLock)
@@ -160,6 +162,10 @@ public sealed partial class FasterLocationStore : ILocationStore
             WalCommitP50 = TimeSpan.FromMicroseconds(latency?.Percentile(50) ?? 0),
             WalCommitP99 = TimeSpan.FromMicroseconds(latency?.Percentile(99) ?? 0),
             WalCommitP999 = TimeSpan.FromMicroseconds(latency?.Percentile(99.9) ?? 0),
+            WalCommitsDuringCheckpoint = duringCheckpoint?.Count ?? 0,
+            WalCommitP99DuringCheckpoint = TimeSpan.FromMicroseconds(duringCheckpoint?.Percentile(99) ?? 0),
+            WalSegmentsPreallocated = preallocated,
+            WalSegmentsNotPreallocated = notPreallocated,
             WalFailures = _wal?.Failures ?? 0,
             WalBytes = _wal?.BytesOnDisk ?? 0,
             WalBytesSinceCheckpoint = WalSinceCheckpoint,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 
 namespace Hyperproxy.Location.Wal;
 
@@ -35,7 +36,18 @@ internal sealed class WalJournal
     private long _onDisk;
     private long _failures;
 
-    public WalJournal(string directory, long generation, long lastSeq, int maxFrameBytes, long segmentBytes, Action<string> log)
+    private readonly ConcurrentQueue<string> _spares = new();
+    private readonly AutoResetEvent _spareWake = new(false);
+    private readonly bool _preallocate;
+    private Thread? _preallocator;
+    private int _sparesWanted;
+    private int _spareNumber;
+    private long _sparesTaken;
+    private long _sparesMissed;
+    private volatile bool _closing;
+
+    public WalJournal(string directory, long generation, long lastSeq, int maxFrameBytes, long segmentBytes, Action<string> log,
+        bool preallocate = true)
     {
         System.IO.Directory.CreateDirectory(directory);
         Directory = directory;
@@ -44,7 +56,29 @@ internal sealed class WalJournal
         _maxFrameBytes = maxFrameBytes;
         SegmentBytes = segmentBytes;
         _log = log;
+        _preallocate = preallocate;
+        // A segment gets at most one buffer past SegmentBytes before it is closed.
+        PreallocateBytes = (segmentBytes + WalWriter.BufferBytes(maxFrameBytes) + 0xFFFF) & ~0xFFFFL;
+        foreach (string stale in System.IO.Directory.GetFiles(directory, "*" + SpareSuffix))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (IOException)
+            {
+                // Left for the next start.
+            }
+        }
     }
+
+    private const string SpareSuffix = ".spare";
+
+    /// <summary>Size of a preallocated segment file.</summary>
+    public long PreallocateBytes { get; }
+
+    /// <summary>Segments opened on a preallocated file, and opened on a new empty one because none was ready.</summary>
+    public (long Taken, long Missed) SpareCounts => (Volatile.Read(ref _sparesTaken), Volatile.Read(ref _sparesMissed));
 
     public string Directory { get; }
 
@@ -81,6 +115,132 @@ internal sealed class WalJournal
             grown[^1] = writer;
             Volatile.Write(ref _writers, grown);
             return writer;
+        }
+    }
+
+    /// <summary>The writer a writer ticket waits for; null for a store-wide ticket or none.</summary>
+    public WalWriter? WriterOf(CommitTicket ticket)
+    {
+        if (ticket.IsNone)
+            return null;
+        int tag = (int)(ticket.Address >> PositionBits);
+        return tag == StoreWideTag ? null : WriterAt(tag - 1);
+    }
+
+    public WalWriter? WriterAt(int index)
+    {
+        WalWriter[] writers = Volatile.Read(ref _writers);
+        return (uint)index < (uint)writers.Length ? writers[index] : null;
+    }
+
+    /// <summary>A worker's pipelined commits on its own io_uring; null where io_uring is not available (the
+    /// worker then commits synchronously; <see cref="IoUring.LastError"/> says why).</summary>
+    public WalCommitQueue? NewCommitQueue()
+    {
+        IoUring? ring = IoUring.TryCreate(32);
+        return ring is null ? null : new WalCommitQueue(this, ring);
+    }
+
+    /// <summary>
+    /// A preallocated segment renamed to <paramref name="path"/> and opened for writing, or null when none is
+    /// ready (the writer then creates an empty file). Either way the preallocator is asked for the next one.
+    /// </summary>
+    internal SafeFileHandle? TakeSpare(string path)
+    {
+        if (!_preallocate)
+            return null;
+        SafeFileHandle? handle = null;
+        while (handle is null && _spares.TryDequeue(out string? spare))
+        {
+            try
+            {
+                File.Move(spare, path);
+                handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+            }
+            catch (IOException e)
+            {
+                _log($"location store: cannot use preallocated WAL segment {spare}: {e.Message}");
+            }
+        }
+        if (handle is null)
+            Interlocked.Increment(ref _sparesMissed);
+        else
+            Interlocked.Increment(ref _sparesTaken);
+        Interlocked.Increment(ref _sparesWanted);
+        EnsurePreallocator();
+        _spareWake.Set();
+        return handle;
+    }
+
+    private void EnsurePreallocator()
+    {
+        if (Volatile.Read(ref _preallocator) is not null)
+            return;
+        lock (_writersLock)
+        {
+            if (_preallocator is not null || _closing)
+                return;
+            var thread = new Thread(PreallocateLoop) { IsBackground = true, Name = "location-wal-prealloc" };
+            thread.Start();
+            Volatile.Write(ref _preallocator, thread);
+        }
+    }
+
+    // Keeps one zero-filled, synced segment file ready per segment a writer opened, so that the next segment a
+    // writer opens is one fdatasync never has to extend (no file-system journal commit per flush).
+    private void PreallocateLoop()
+    {
+        byte[] zeros = new byte[1 << 20];
+        while (!_closing)
+        {
+            while (!_closing && _spares.Count < Volatile.Read(ref _sparesWanted))
+            {
+                string path = Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture,
+                    $"{_generation:D6}-{Interlocked.Increment(ref _spareNumber):D6}{SpareSuffix}"));
+                if (!Preallocate(path, zeros))
+                    break;
+                _spares.Enqueue(path);
+                Interlocked.Decrement(ref _sparesWanted);
+            }
+            _spareWake.WaitOne(1000);
+        }
+    }
+
+    private bool Preallocate(string path, byte[] zeros)
+    {
+        try
+        {
+            using (SafeFileHandle file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+            {
+                for (long offset = 0; offset < PreallocateBytes; offset += zeros.Length)
+                {
+                    if (_closing)
+                        break;
+                    int length = (int)Math.Min(zeros.Length, PreallocateBytes - offset);
+                    RandomAccess.Write(file, zeros.AsSpan(0, length), offset);
+                }
+                if (!_closing)
+                    Libc.DataSync(file);
+            }
+            if (_closing)
+            {
+                File.Delete(path);
+                return false;
+            }
+            Libc.SyncDirectory(Directory);
+            return true;
+        }
+        catch (IOException e)
+        {
+            _log($"location store: cannot preallocate a WAL segment ({path}): {e.Message}; segments grow as they are written");
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            return false;
         }
     }
 
@@ -190,6 +350,27 @@ internal sealed class WalJournal
             _log($"location store: WAL writer {writer.Index} failed, its changes will not be acknowledged: {e.Message}");
     }
 
+    private long _checkpointMark; // checkpoints ended * 2, + 1 while one runs
+
+    /// <summary>The checkpoint thread starts writing a checkpoint.</summary>
+    public void CheckpointStarted() => Interlocked.Increment(ref _checkpointMark);
+
+    /// <summary>...and is done with it.</summary>
+    public void CheckpointEnded() => Interlocked.Increment(ref _checkpointMark);
+
+    /// <summary>Read at the start and the end of a sync: it overlapped a checkpoint when either is odd (one
+    /// running) or they differ (one ran in between).</summary>
+    public long CheckpointMark => Volatile.Read(ref _checkpointMark);
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped a checkpoint.</summary>
+    public LatencyHistogram CommitLatencyDuringCheckpoint()
+    {
+        var sum = new LatencyHistogram();
+        foreach (WalWriter writer in Volatile.Read(ref _writers))
+            writer.CommitLatencyDuringCheckpoint.AddTo(sum);
+        return sum;
+    }
+
     /// <summary>Sums the writers' flush latencies.</summary>
     public LatencyHistogram CommitLatency()
     {
@@ -216,8 +397,24 @@ internal sealed class WalJournal
     /// <summary>Closes every writer; without <paramref name="flush"/> this is what a crash leaves behind.</summary>
     public void Close(bool flush)
     {
+        _closing = true;
+        _spareWake.Set();
+        Thread? preallocator;
+        lock (_writersLock)
+            preallocator = _preallocator;
+        preallocator?.Join(TimeSpan.FromSeconds(10));
         foreach (WalWriter writer in Volatile.Read(ref _writers))
             writer.Close(flush);
+        while (_spares.TryDequeue(out string? spare))
+        {
+            try
+            {
+                File.Delete(spare);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     private readonly record struct ClosedSegment(string Path, long Bytes, long LastSeq);

@@ -105,6 +105,9 @@ public sealed class StreamBatchIo : IBatchIo
         return sent;
     }
 
+    /// <summary>The fd joins the UDP wait (a stream-only worker has no such wait: false, the caller commits synchronously).</summary>
+    public bool TryWatch(int fd) => _udp is not null && _udp.TryWatch(fd);
+
     public void Dispose()
     {
         _udp?.Dispose();

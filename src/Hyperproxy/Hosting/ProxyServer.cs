@@ -265,6 +265,14 @@ public sealed class ProxyServer : IDisposable
         catalog.Registrar.UseStore(store);
         string early = durability != Durability.Sync ? string.Empty
             : walBytes == 0 ? ", checkpoints on the timer only" : $", early checkpoint after {ByteSize.Format(walBytes)} of WAL";
+        if (durability == Durability.Sync)
+        {
+            // The workers' commits overlap with their next requests where io_uring works (docs/durability.md).
+            using ICommitQueue? probe = store.NewCommitQueue();
+            early += probe is not null ? ", pipelined commits (io_uring)"
+                : $", synchronous commits ({FasterLocationStore.CommitQueueUnavailableReason ?? "io_uring unavailable"})";
+        }
+
         Log.Notice($"{store.Recovery} [durability {durability.ToString().ToLowerInvariant()}"
             + (durability == Durability.None ? "]" : $", data in {directory}{early}]"));
         return store;
