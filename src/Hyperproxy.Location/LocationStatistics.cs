@@ -8,7 +8,9 @@ namespace Hyperproxy.Location;
 /// (from a 200 OK being parked to its release) and <c>parked_replies_deferred</c> (released later than the
 /// batch that parked them) summed over the workers; with a Redis store <c>cachedb_operations</c>,
 /// <c>cachedb_failures</c>, <c>cachedb_conflicts</c> (compare-and-set lost to another node, retried) and
-/// <c>cachedb_reconnects</c>. Reading takes the store's stats
+/// <c>cachedb_reconnects</c>; with the embedded FASTER store <c>log_bytes</c> (its record log between begin and tail:
+/// what has been appended and not yet compacted away) and <c>log_memory_bytes</c> (the log pages allocated in memory,
+/// 4 MB each, allocated as the tail first reaches them and reused once the log wraps its memory budget). Reading takes the store's stats
 /// snapshot: fine for a timer_route or a management request, too dear to do per message.
 /// </summary>
 public static class LocationStatistics
@@ -22,6 +24,7 @@ public static class LocationStatistics
         "cachedb_operations", "cachedb_failures", "cachedb_conflicts", "cachedb_reconnects",
         "cachedb_round_trips", "cachedb_not_replicated",
         "wal_commits_during_checkpoint", "wal_commit_checkpoint_p99_us",
+        "log_bytes", "log_memory_bytes",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -72,7 +75,9 @@ public static class LocationStatistics
             16 => stats.CachedbRoundTrips,
             17 => stats.CachedbNotReplicated,
             18 => stats.WalCommitsDuringCheckpoint,
-            _ => (long)stats.WalCommitP99DuringCheckpoint.TotalMicroseconds,
+            19 => (long)stats.WalCommitP99DuringCheckpoint.TotalMicroseconds,
+            20 => stats.LogBytes,
+            _ => stats.LogMemoryBytes,
         };
         return true;
     }

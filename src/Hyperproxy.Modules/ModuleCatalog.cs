@@ -13,6 +13,7 @@ using Hyperproxy.Modules.ProtoTcp;
 using Hyperproxy.Modules.ProtoUdp;
 using Hyperproxy.Modules.Registrar;
 using Hyperproxy.Modules.Rr;
+using Hyperproxy.Modules.Sanity;
 using Hyperproxy.Modules.Signaling;
 using Hyperproxy.Modules.Sipmsgops;
 using Hyperproxy.Modules.Sl;
@@ -41,6 +42,7 @@ public sealed class ModuleCatalog
         Signaling = new SignalingModule();
         Maxfwd = new MaxfwdModule();
         Sipmsgops = new SipmsgopsModule();
+        Sanity = new SanityModule();
         ProtoUdp = new ProtoUdpModule();
         ProtoTcp = new ProtoTcpModule();
         ProtoTls = new Tls.ProtoTlsModule();
@@ -70,7 +72,7 @@ public sealed class ModuleCatalog
             Rr.Exports, Path.Exports, Registrar.Exports, Registrar.UsrlocExports, CachedbRedis.Exports,
             DbText.Exports, Auth.Exports, AuthDb.Exports, Pike.Exports, Permissions.Exports,
             Statistics.Exports, Httpd.Exports, Httpd.MiHttpExports, Httpd.PrometheusExports, Tracer.Exports, Tracer.HepExports,
-            Tm.Exports, Dispatcher.Exports, Nathelper.Exports, Outbound.Exports,
+            Tm.Exports, Dispatcher.Exports, Nathelper.Exports, Outbound.Exports, Sanity.Exports,
         ];
     }
 
@@ -81,6 +83,9 @@ public sealed class ModuleCatalog
     public MaxfwdModule Maxfwd { get; }
 
     public SipmsgopsModule Sipmsgops { get; }
+
+    /// <summary>Kamailio's sanity module (sanity_check, sanity_reply).</summary>
+    public SanityModule Sanity { get; }
 
     public ProtoUdpModule ProtoUdp { get; }
 

@@ -31,6 +31,7 @@ public sealed class StatisticsTests(ManagedServerFixture fixture) : IClassFixtur
         long accepted = await S.StatAsync("registrar:accepted_regs");
         long rejected = await S.StatAsync("registrar:rejected_regs");
         long contacts = await S.StatAsync("usrloc:location-contacts");
+        long logBytes = await S.StatAsync("usrloc:log_bytes");
         using var ua = UdpPeer.V4();
         var proxy = new IPEndPoint(IPAddress.Loopback, S.SipPort);
         ua.Send(Register("statuser", "sip:statuser@10.9.9.9", ua, "Expires: 600\r\n"), proxy);
@@ -43,6 +44,9 @@ public sealed class StatisticsTests(ManagedServerFixture fixture) : IClassFixtur
         Assert.Equal(rejected + 1, await S.WaitStatAsync("registrar:rejected_regs", rejected + 1));
         Assert.True(await S.WaitStatAsync("usrloc:location-contacts", contacts + 1) >= contacts + 1);
         Assert.True(await S.StatAsync("usrloc:registered_users") >= 1);
+        // The new AoR's record was appended to the FASTER log, whose pages (4 MB each) are allocated as it reaches them.
+        Assert.True(await S.WaitStatAsync("usrloc:log_bytes", logBytes + 1) > logBytes);
+        Assert.True(await S.StatAsync("usrloc:log_memory_bytes") >= 4 << 20);
     }
 
     private static string Register(string user, string contact, UdpPeer ua, string extra) =>
