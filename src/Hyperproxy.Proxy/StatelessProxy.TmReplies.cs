@@ -77,6 +77,11 @@ public sealed partial class StatelessProxy
             return true; // the reply to our CANCEL ends here
         }
 
+        if (_uacGenerations.Length != 0 && TryUacResponse(t, b, code, ref c))
+        {
+            return true; // a transaction this worker originated (t_uac_dlg): nothing goes upstream
+        }
+
         if (branch.Final)
         {
             // A retransmitted final: ACK it again (negative INVITE), relay a 2xx again, absorb the rest.
@@ -614,6 +619,7 @@ public sealed partial class StatelessProxy
         }
 
         _outgoing.Commit(n, branch.Destination, branch.Socket);
+        TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         branch.CancelLength = _buffers.Store(ref branch.Cancel, slot[..n]);
         branch.CancelSent = true;
         branch.CancelPending = false;
@@ -634,6 +640,7 @@ public sealed partial class StatelessProxy
         if (n >= 0)
         {
             _outgoing.Commit(n, branch.Destination, branch.Socket);
+            TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         }
     }
 }
