@@ -171,6 +171,7 @@ public sealed partial class StatelessProxy
             {
                 t.ReplyCode = Math.Max(t.ReplyCode, code);
                 t.NoNewBranches = true;
+                NoteDialog(t); // t_check_trans: its end-to-end ACK matches dialog-wise (-2)
                 CancelOthers(t, b, ReasonCompleted, ref c);
                 FinalSentUpstream(t);
             }
