@@ -85,6 +85,9 @@ public struct ProxyCounters
     public long TmFinal5xx;
     public long TmFinal6xx;
 
+    /// <summary>tm: transactions this server originated (MI t_uac_dlg), OpenSIPS's UAC_transactions.</summary>
+    public long TmUacTransactions;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

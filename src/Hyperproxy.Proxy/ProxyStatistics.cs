@@ -68,8 +68,8 @@ public static class ProxyStatistics
     public static IReadOnlyList<Statistic> Tm(ProxyCounters[] counters) =>
     [
         Sum(counters, "UAS_transactions", static (ref c) => c.TmTransactions),
-        // Transactions this server starts itself (OpenSIPS: t_uac, t_uac_dlg): Hyperproxy has none, so always 0.
-        Statistic.SummedCounter("UAC_transactions", static () => 0),
+        // Transactions this server starts itself (OpenSIPS: t_uac, t_uac_dlg): MI t_uac_dlg.
+        Sum(counters, "UAC_transactions", static (ref c) => c.TmUacTransactions),
         Sum(counters, "2xx_transactions", static (ref c) => c.TmFinal2xx),
         Sum(counters, "3xx_transactions", static (ref c) => c.TmFinal3xx),
         Sum(counters, "4xx_transactions", static (ref c) => c.TmFinal4xx),

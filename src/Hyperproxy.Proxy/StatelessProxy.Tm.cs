@@ -296,7 +296,8 @@ public sealed partial class StatelessProxy
             case SipMethod.Cancel:
                 return _transactions.Find(ServerKey(m, asInvite: true)) is { IsInvite: true } ? 1 : -1;
             case SipMethod.Ack:
-                return _transactions.Find(ServerKey(m, asInvite: true)) is { IsInvite: true } ? 1 : -1;
+                // 1: the hop-by-hop ACK of an INVITE transaction; -2: it matches one only dialog-wise (the end-to-end ACK of a 2xx).
+                return _transactions.Find(ServerKey(m, asInvite: true)) is { IsInvite: true } ? 1 : MatchesDialog(m) ? -2 : -1;
             default:
                 Transaction? t = _transactions.Find(ServerKey(m, asInvite: false));
                 if (t is null)

@@ -76,6 +76,11 @@ public sealed partial class StatelessProxy
             return true; // the reply to our CANCEL ends here
         }
 
+        if (_uacGenerations.Length != 0 && TryUacResponse(t, b, code, ref c))
+        {
+            return true; // a transaction this worker originated (t_uac_dlg): nothing goes upstream
+        }
+
         if (branch.Final)
         {
             // A retransmitted final: ACK it again (negative INVITE), relay a 2xx again, absorb the rest.
@@ -165,6 +170,7 @@ public sealed partial class StatelessProxy
             {
                 t.ReplyCode = Math.Max(t.ReplyCode, code);
                 t.NoNewBranches = true;
+                NoteDialog(t); // t_check_trans: its end-to-end ACK matches dialog-wise (-2)
                 CancelOthers(t, b, ReasonCompleted, ref c);
                 FinalSentUpstream(t);
             }
@@ -611,6 +617,7 @@ public sealed partial class StatelessProxy
         }
 
         _outgoing.Commit(n, branch.Destination, branch.Socket);
+        TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         branch.CancelLength = _buffers.Store(ref branch.Cancel, slot[..n]);
         branch.CancelSent = true;
         branch.CancelPending = false;
@@ -631,6 +638,7 @@ public sealed partial class StatelessProxy
         if (n >= 0)
         {
             _outgoing.Commit(n, branch.Destination, branch.Socket);
+            TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class StatelessProxy
 
     public int MillisecondsUntilDue()
     {
-        int due = TmMillisecondsUntilDue();
+        int due = Math.Min(TmMillisecondsUntilDue(), UacMillisecondsUntilDue());
         if (_pingRing is not null)
         {
             int ping = _pingRing.IsEmpty ? PingPollMs : 0;
@@ -32,6 +32,11 @@ public sealed partial class StatelessProxy
         if (_pingRing is not null)
         {
             SendPings(outgoing);
+        }
+
+        if (_uacRing is not null)
+        {
+            StartUacs(outgoing);
         }
 
         TmOnTimer(outgoing);
@@ -101,6 +106,7 @@ public sealed partial class StatelessProxy
         long now = _clock.NowMs;
         BeginTm();
         _tmCurrent = t;
+        _context.TraceId = t.TraceId; // tracer scope t: what a timer sends for a traced transaction (a 408) is traced too
         if (id == t.UasRetransmitTimer)
         {
             if (t.State == ServerState.Completed && t.ReplyLength > 0)
@@ -188,6 +194,11 @@ public sealed partial class StatelessProxy
         branch.Final = true;
         branch.LastCode = 408;
         branch.FinalReplyLength = 0;
+        if (_uacGenerations.Length != 0 && TryUacTimeout(t, ref c))
+        {
+            return; // a transaction this worker originated: tm's 408 is its answer
+        }
+
         if (!t.FinalSent && t.AllBranchesFinal)
         {
             CompleteNegative(t, ref c);

@@ -11,7 +11,7 @@ namespace Hyperproxy.Modules.Tm;
 /// (<see cref="ITmHost"/>, implemented by the proxy). The modparams fill one <see cref="TmSettings"/>,
 /// handed to the compiled script (<see cref="CompiledScript.UseTransactions"/>).
 /// </summary>
-public sealed class TmModule
+public sealed partial class TmModule
 {
     public const string Name = "tm";
 
@@ -58,12 +58,13 @@ public sealed class TmModule
             Int("disable_6xx_block", 0, v => Settings.Disable6xxBlock = v != 0, ZeroOrOne),
             Int("enable_stats", 1, _ => { }, ZeroOrOne),
             OnlyDefault("onreply_avp_mode", 0, "the transaction's AVPs reach the failure_route only: onreply routes see the AVPs of the reply in hand"),
-            OnlyDefault("pass_provisional_replies", 0, "provisional replies are always relayed upstream (except 100); there are no local UAC transactions whose provisionals could be withheld"),
+            OnlyDefault("pass_provisional_replies", 0, "provisional replies are always relayed upstream (except 100); the provisionals of local UAC transactions (t_uac_dlg) are never relayed"),
             Int("max_transactions", 65_536, v => Settings.MaxTransactionsPerWorker = v, v => v is < 16 or > 4_194_304 ? "must be 16..4194304 per worker" : null),
             String("full_table_policy", "reply", v => Settings.ReplyWhenFull = v != "drop",
                 v => v is "reply" or "drop" ? null : "must be \"reply\" (503 Service Unavailable) or \"drop\""),
         ])
         {
+            MiCommands = UacMiCommands(),
             PseudoVariables =
             [
                 new PseudoVariableDeclaration("T_reply_code", PseudoVariableArgument.None, writable: false),

@@ -25,6 +25,19 @@ public sealed class MiCommand
 
     public Func<MiArguments, JsonNode?> Handler { get; }
 
+    /// <summary>
+    /// A command whose answer comes later (OpenSIPS's <c>MI_ASYNC_RPL_FLAG</c>, tm's <c>t_uac_dlg</c>): the handler runs
+    /// on the management thread like any other and returns a task; the caller's connection waits for the task (at most
+    /// <see cref="AsyncBound"/>) without holding the management thread. Null for ordinary commands.
+    /// </summary>
+    public Func<MiArguments, Task<JsonNode?>>? AsyncHandler { get; init; }
+
+    /// <summary>How long the caller waits for <see cref="AsyncHandler"/>'s task before answering a server error.</summary>
+    public TimeSpan AsyncBound { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Only named parameters (a JSON object) are accepted (OpenSIPS's <c>MI_NAMED_PARAMS_ONLY</c>): positional ones are -32602.</summary>
+    public bool NamedParamsOnly { get; init; }
+
     /// <summary>Other names that call the same command (<c>sip_trace</c> for <c>trace</c>).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 

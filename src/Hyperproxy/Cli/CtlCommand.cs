@@ -65,7 +65,9 @@ internal static class CtlCommand
             string body;
             try
             {
-                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))) };
+                // t_uac_dlg answers with the callee's final or tm's 408 after fr_timeout (30 s by default): wait longer unless told.
+                int seconds = method == "t_uac_dlg" && parse.GetResult(timeout) is null or { Implicit: true } ? 150 : parse.GetValue(timeout);
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(Math.Max(1, seconds)) };
                 using var content = new StringContent(request!.ToJsonString(), Encoding.UTF8, "application/json");
                 using HttpResponseMessage response = http.PostAsync(target, content).GetAwaiter().GetResult();
                 body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();

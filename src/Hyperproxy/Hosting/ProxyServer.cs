@@ -165,7 +165,11 @@ public sealed class ProxyServer : IDisposable
             NextHopResolver shared = resolver;
             Modules.Outbound.FlowTable? flows = catalog.Outbound.Enabled ? catalog.Outbound.Flows : null;
             Modules.Nathelper.NatPinger? pinger = server._pinger = StartPinger(script, catalog, store, identity, pool);
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows });
+            // tm + mi_http: MI t_uac_dlg hands locally originated requests to the workers (docs/tm.md, "Locally originated requests").
+            Proxy.Transactions.UacHub? uac = hub is not null && script.Program.IsModuleLoaded(Modules.Httpd.HttpdModule.MiHttpName)
+                ? new Proxy.Transactions.UacHub(pool.Workers.Count, identity, catalog.Tracer.Hub) : null;
+            catalog.Tm.Uac = uac;
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows, Uac = uac });
             pinger?.Start();
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._dispatcherProber = Modules.Dispatcher.DispatcherProber.StartFor(catalog.Dispatcher, FirstUdpAddress(pool.LocalAddresses));

@@ -49,14 +49,18 @@ internal sealed class ManagedServer : IAsyncDisposable
     public const string DefaultRoute =
         "route {\n  trace(\"tid\", \"t\");\n  update_stat(\"script_requests\", \"+1\");\n  if (is_method(\"REGISTER\")) { save(\"location\"); exit; }\n  sl_send_reply(200, \"OK\");\n}\n";
 
-    public static async Task<ManagedServer> StartAsync(string? script = null, int workers = 2, Action<string>? prepare = null)
+    public static async Task<ManagedServer> StartAsync(string? script = null, int workers = 2, Action<string>? prepare = null, bool tcp = false)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"hp-mgmt-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
         prepare?.Invoke(directory); // files the script reads at start-up
         string config = Path.Combine(directory, "s.cfg");
         await File.WriteAllTextAsync(config, (script ?? Script()).Replace("{DIR}", directory, StringComparison.Ordinal));
-        HyperproxyProcess process = await HyperproxyProcess.StartOnFreePortAsync(false, workers, "--config", config, "--data-dir", directory);
+        HyperproxyProcess process = tcp
+            ? await HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
+                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--config", config, "--data-dir", directory]))
+            : await HyperproxyProcess.StartOnFreePortAsync(false, workers, "--config", config, "--data-dir", directory);
         return new ManagedServer(process, directory, await WaitHttpPortAsync(process));
     }
 

@@ -40,17 +40,22 @@ internal sealed class TmHarness : IDisposable
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
     public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null,
-        Action<ModuleCatalog>? configure = null)
+        Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null)
     {
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
         configure?.Invoke(catalog);
         Resolver = new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001));
-        Proxy = new StatelessProxy(new ProxyIdentity([Us], [null]), Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub);
+        var identity = new ProxyIdentity([Us], [null]);
+        UacHub = uac?.Invoke(identity);
+        Proxy = new StatelessProxy(identity, Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub) { Uac = UacHub };
         Outgoing = new DatagramBatch(64, 16384);
     }
 
     public ManualTmClock Clock { get; } = new();
+
+    /// <summary>tm's UAC side (MI t_uac_dlg) when the test asked for one.</summary>
+    public UacHub? UacHub { get; }
 
     public NextHopResolver Resolver { get; }
 

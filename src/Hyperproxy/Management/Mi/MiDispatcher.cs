@@ -73,8 +73,33 @@ public sealed class MiDispatcher
             return notification ? null : Error(id, e.Code, e.Message);
         }
 
-        if (!_thread.TryRun(() => command.Handler(arguments), Bound, out JsonNode? result, out Exception? error))
+        JsonNode? result;
+        Exception? error;
+        if (command.AsyncHandler is { } start)
+        {
+            // Started on the management thread; the answer is waited for here, on the caller's connection.
+            if (!_thread.TryRun(() => start(arguments), Bound, out Task<JsonNode?>? pending, out error))
+                return notification ? null : Error(id, MiException.ServerError, "Server error: the management thread is busy");
+            result = null;
+            if (error is null && pending is not null)
+            {
+                try
+                {
+                    if (!pending.Wait(command.AsyncBound))
+                        return notification ? null : Error(id, MiException.ServerError, "Server error: no answer in time");
+                    result = pending.Result;
+                }
+                catch (AggregateException e)
+                {
+                    error = e.InnerException ?? e;
+                }
+            }
+        }
+        else if (!_thread.TryRun(() => command.Handler(arguments), Bound, out result, out error))
+        {
             return notification ? null : Error(id, MiException.ServerError, "Server error: the management thread is busy");
+        }
+
         if (notification)
             return null;
         if (error is MiException me)
@@ -103,6 +128,8 @@ public sealed class MiDispatcher
                 }
 
                 throw MiException.BadParams($"Invalid params: {command.Name} needs {Describe(command)}");
+            case JsonArray when command.NamedParamsOnly:
+                throw MiException.BadParams($"Invalid params: {command.Name} takes named parameters only ({Describe(command)})");
             case JsonArray array:
                 foreach (string[] recipe in command.Recipes)
                 {
