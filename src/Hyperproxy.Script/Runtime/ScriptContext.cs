@@ -169,6 +169,7 @@ public sealed partial class ScriptContext
         ResetUris();
         ResetAdvertised();
         ResetRouting();
+        ResetFlows();
         ResetAvps();
         ResetErrors();
         ClearReturnValues();
