@@ -152,6 +152,91 @@ public sealed partial class OutboundFlowTests
         }
     }
 
+    /// <summary>
+    /// The registrar as the first hop (no edge): a TCP flow registered directly is kept as its connection; lookup() sends
+    /// down it while it lives, and once it is closed the registrar never connects to the UA's address but sends the
+    /// request down the instance's other flow (UDP) at once.
+    /// </summary>
+    [Fact]
+    public async Task ARegistrarKeepsADirectTcpFlowsConnectionAndUsesTheOtherFlowOnceItIsClosed()
+    {
+        string folder = SippRun.NewWorkFolder();
+        try
+        {
+            string config = Path.Combine(folder, "registrar.cfg");
+            await File.WriteAllTextAsync(config, """
+                log_level = 2
+                loadmodule "proto_tcp.so"
+                loadmodule "tm.so"
+                loadmodule "sl.so"
+                loadmodule "rr.so"
+                loadmodule "sipmsgops.so"
+                loadmodule "usrloc.so"
+                loadmodule "registrar.so"
+                modparam("registrar", "outbound_mode", 1)
+                modparam("registrar", "flow_timer", 25)
+                route {
+                    if (is_method("REGISTER")) {
+                        save("location");
+                        exit;
+                    }
+                    if (!lookup("location")) {
+                        sl_send_reply(404, "Not Found");
+                        exit;
+                    }
+                    t_relay();
+                }
+                """);
+            await using HyperproxyProcess registrar = await HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
+                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--config", config]));
+            var registrarEndPoint = new IPEndPoint(IPAddress.Loopback, registrar.Port);
+            using UdpPeer udpFlow = UdpPeer.V4();
+            udpFlow.Send(Register(1, "UDP", udpFlow.SentBy), registrarEndPoint);
+            Assert.Equal(200, SipText.StatusCode(await udpFlow.ExpectAsync("the 200 OK of flow 1")));
+            using UdpPeer caller = UdpPeer.V4();
+            TcpSipClient tcpFlow = await TcpSipClient.ConnectAsync(registrarEndPoint);
+            await using (tcpFlow)
+            {
+                await tcpFlow.SendAsync(Register(2, "TCP", tcpFlow.SentBy));
+                string? ok = await tcpFlow.ReceiveAsync(s_bound);
+                Assert.NotNull(ok);
+                Assert.Equal(200, SipText.StatusCode(ok));
+                Assert.Equal("25", SipText.Header(ok, "Flow-Timer"));
+
+                // The newest flow is the TCP connection: the request goes down it, whatever the Contact says.
+                caller.Send(SipText.Request("MESSAGE", "sip:ua1@example.com", caller, SipText.NewBranch(), SipText.NewCallId()), registrarEndPoint);
+                string? message = await tcpFlow.ReceiveAsync(s_bound);
+                Assert.NotNull(message);
+                Assert.StartsWith("MESSAGE sip:ua1@192.168.1.10:5064;transport=tcp;ob SIP/2.0\r\n", message, StringComparison.Ordinal);
+                await tcpFlow.SendAsync(SipText.ResponseTo(message, 200, "OK"));
+                Assert.Equal(200, SipText.StatusCode(await ExpectFinalAsync(caller)));
+            }
+
+            // Closed: the next request goes down the UDP flow (asked again until the registrar has seen the close).
+            string? onUdp = null;
+            long deadline = Environment.TickCount64 + (long)s_bound.TotalMilliseconds;
+            while (onUdp is null && Environment.TickCount64 < deadline)
+            {
+                caller.Send(SipText.Request("MESSAGE", "sip:ua1@example.com", caller, SipText.NewBranch(), SipText.NewCallId()), registrarEndPoint);
+                (string Text, IPEndPoint From)? got = await udpFlow.ReceiveAsync(TimeSpan.FromMilliseconds(500));
+                if (got is { } g && g.Text.StartsWith("MESSAGE ", StringComparison.Ordinal))
+                {
+                    onUdp = g.Text;
+                }
+            }
+
+            Assert.NotNull(onUdp);
+            Assert.StartsWith("MESSAGE sip:ua1@192.168.1.10:5062;ob SIP/2.0\r\n", onUdp, StringComparison.Ordinal);
+            string log = await registrar.StopAndReadLogAsync();
+            Assert.Contains("connected 0, connect failures 0", log, StringComparison.Ordinal);
+            Assert.Matches(FlowsFailed(), log);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>REGISTER of one outbound flow of ua1's instance, as the UA sends it on that flow (one Via: the edge is its first hop).</summary>
     private static string Register(int regId, string transport, string sentBy)
     {
