@@ -26,6 +26,8 @@ public sealed partial class StatelessProxy
     /// <summary>Branch 0 (the Request-URI), then one per destination-set entry; then the flows kept back (see the type).</summary>
     private RouteError StartBranches(Transaction t, ScriptContext context, ReadOnlySpan<byte> destination, ref ProxyCounters c, out RouteError forked)
     {
+        Array.Fill(_positionBranch, -1);
+        Array.Fill(_positionError, RouteError.None);
         int before = t.BranchCount;
         RouteError error = StartBranch(t, context, destination, ref c);
         _positionBranch[0] = t.BranchCount > before ? before : -1;
