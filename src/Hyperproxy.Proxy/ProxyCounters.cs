@@ -46,6 +46,10 @@ public struct ProxyCounters
     public long NatPingsSent;
     public long NatPingReplies;
 
+    /// <summary>RFC 5626: requests for a TCP/TLS flow whose connection was gone (430), and branches tm moved to another flow of the instance.</summary>
+    public long FlowsFailed;
+    public long FlowRetries;
+
     /// <summary>Malformed requests by what was wrong (core:bad_URIs_rcvd, bad_msg_hdr, unsupported_methods).</summary>
     public long BadUris;
     public long BadHeaders;

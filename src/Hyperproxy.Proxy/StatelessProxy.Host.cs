@@ -114,6 +114,8 @@ public sealed partial class StatelessProxy
         return Streams.AddAlias(_connection, port) ? 1 : -1;
     }
 
+    public bool IsConnectionOpen(long connection) => Streams is not null && Streams.IsOpen(connection);
+
     public void ForceRport(ScriptContext context)
     {
         context.RportForced = true;

@@ -20,6 +20,7 @@ public sealed partial class StatelessProxy
         StampTopVia(source);
         BeginTm();
         _context.Begin(_message, _edits, source, socket);
+        _context.Connection = _connection;
         _script.RunRequest(_context);
         if (!_context.Answered && _message.Method == SipMethod.Ack)
         {
@@ -54,6 +55,7 @@ public sealed partial class StatelessProxy
 
         if (context.FlowFailed)
         {
+            c.FlowsFailed++;
             return RouteError.FlowFailed;
         }
 
@@ -141,6 +143,19 @@ public sealed partial class StatelessProxy
     private RouteError SendForwarded(ScriptContext context, in NetAddress destination, int outSocket, ReadOnlySpan<byte> tmBranch, ref ProxyCounters c)
     {
         SipMessage m = _message;
+        long flow = 0;
+        if ((context.FlowConnection != 0 || context.NoNewConnection) && _identity.Protocol(outSocket).IsStream())
+        {
+            // RFC 5626 §5.3: a flow over TCP/TLS is its connection; once it is closed the request gets 430, it never
+            // opens a new connection towards the NAT'ed address.
+            flow = FlowConnectionFor(context, destination, outSocket);
+            if (flow == 0)
+            {
+                c.FlowsFailed++;
+                return RouteError.FlowFailed;
+            }
+        }
+
         Span<byte> via = _scratch;
         int viaLength = WriteViaPrefix(context, outSocket, via);
         if (!tmBranch.IsEmpty)
@@ -196,7 +211,7 @@ public sealed partial class StatelessProxy
             return RouteError.Internal;
         }
 
-        if (!TryWriteOut(destination, outSocket, ref c))
+        if (!TryWriteOut(destination, outSocket, ref c, flow))
         {
             return RouteError.OutputFull;
         }
@@ -325,5 +340,23 @@ public sealed partial class StatelessProxy
         {
             _edits.RemoveHeader(element.HeaderIndex);
         }
+    }
+
+    /// <summary>
+    /// The (negative: that connection only) connection id a request for a TCP/TLS flow leaves by: the one the flow token
+    /// names while it is open, or the live connection to <paramref name="destination"/> for a flow we hold ourselves;
+    /// 0 when the flow is gone.
+    /// </summary>
+    private long FlowConnectionFor(ScriptContext context, in NetAddress destination, int outSocket)
+    {
+        if (Streams is null)
+        {
+            return 0;
+        }
+
+        long id = context.FlowConnection != 0
+            ? (Streams.IsOpen(context.FlowConnection) ? context.FlowConnection : 0)
+            : Streams.FindConnection(_identity.Protocol(outSocket), destination);
+        return -id;
     }
 }

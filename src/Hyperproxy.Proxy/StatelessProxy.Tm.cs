@@ -144,8 +144,7 @@ public sealed partial class StatelessProxy
         }
 
         _tmEditsMark = _edits.Mark;
-        RouteError error = StartBranch(t, context, destination, ref c);
-        RouteError forked = ForkDestinationSet(t, context, ref c);
+        RouteError error = StartBranches(t, context, destination, ref c, out RouteError forked);
         if (error == RouteError.None || t.BranchCount > 0)
         {
             return 1;
@@ -184,11 +183,20 @@ public sealed partial class StatelessProxy
             }
 
             context.SetPreloadedRoute(context.BranchRouteLine(i));
+            context.NoNewConnection = context.BranchIsLocalFlow(i);
+            context.FlowConnection = 0;
 
+            int before = t.BranchCount;
             RouteError error = StartBranch(t, context, default, ref c);
             if (error != RouteError.None)
             {
                 last = error;
+            }
+
+            if (i + 1 < _positionBranch.Length)
+            {
+                _positionBranch[i + 1] = t.BranchCount > before ? before : -1;
+                _positionError[i + 1] = error;
             }
         }
 
@@ -624,6 +632,7 @@ public sealed partial class StatelessProxy
         branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
         branch.Destination = _outgoing.Info(slot).Peer;
         branch.Socket = _outgoing.Info(slot).SocketIndex;
+        branch.PreloadedRoute = !context.PreloadedRoute.IsEmpty;
         branch.RetransmitMs = _tm!.T1Ms;
         t.BranchCount = b + 1;
         long now = _clock.NowMs;
@@ -650,12 +659,14 @@ public sealed partial class StatelessProxy
         {
             ReadOnlySpan<byte> reason = error switch
             {
+                RouteError.FlowFailed => "Flow Failed"u8,
                 RouteError.Unresolvable => "Unresolvable destination (476/TM)"u8,
                 RouteError.OutputFull => "Send failed (477/TM)"u8,
                 _ => "No destination available (18/TM)"u8,
             };
             int status = error switch
             {
+                RouteError.FlowFailed => 430, // RFC 5626 §5.3: the only flow of the target is gone
                 RouteError.Unresolvable => 476,
                 RouteError.OutputFull => 477,
                 _ => 500,
@@ -704,8 +715,7 @@ public sealed partial class StatelessProxy
 
         _tmEditsMark = _edits.Mark;
         int before = t.BranchCount;
-        RouteError error = StartBranch(t, context, destination, ref c);
-        ForkDestinationSet(t, context, ref c);
+        RouteError error = StartBranches(t, context, destination, ref c, out _);
         return error == RouteError.None || t.BranchCount > before ? 1 : RouteErrors.ReturnCode(error);
     }
 }

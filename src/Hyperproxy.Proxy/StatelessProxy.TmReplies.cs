@@ -184,6 +184,11 @@ public sealed partial class StatelessProxy
         }
 
         branch.FinalReplyLength = _buffers.Store(ref branch.FinalReply, m.Bytes);
+        if (code == 430 && t.FlowsLength > 0 && TryNextFlow(t, b, ref c))
+        {
+            return true; // RFC 5626 §5.3: the instance's next flow has the request now
+        }
+
         bool sixxx = code >= 600 && !_tm!.Disable6xxBlock;
         if (sixxx)
         {
@@ -295,7 +300,7 @@ public sealed partial class StatelessProxy
         for (int i = 0; i < t.BranchCount; i++)
         {
             ClientBranch b = t.Branches[i];
-            if (!b.Final || b.LastCode < 300)
+            if (!b.Final || b.LastCode < 300 || b.Superseded)
             {
                 continue;
             }

@@ -117,6 +117,14 @@ public sealed partial class NatPinger : IDisposable
         }
 
         JudgeDue(nowMs);
+        if (!_module.PingingEnabled)
+        {
+            // MI nh_enable_ping 0: no pings; answers to those already out are still noted and judged. Once on again, a
+            // fresh round starts (evenly paced, never the backlog of the pause at once).
+            _roundStart = long.MinValue;
+            return;
+        }
+
         if (_roundStart == long.MinValue)
         {
             BeginRound(nowMs);

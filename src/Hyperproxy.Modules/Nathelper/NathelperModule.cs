@@ -77,6 +77,7 @@ public sealed partial class NathelperModule
             }, v => v is null || v.Trim().Trim('c', 'C', 'o', 'O').Length == 0 ? null : $"'{v}' names no line; use \"c\", \"o\" or \"co\""),
         ])
         {
+            MiCommands = MiCommands(),
             Statistics =
             [
                 Statistic.Gauge("natping_rounds", () => Pinger?.Stats.Rounds ?? 0),

@@ -11,7 +11,7 @@ using static Hyperproxy.Script.Builtins.Declare;
 namespace Hyperproxy.Modules.Outbound;
 
 /// <summary>
-/// RFC 5626 outbound at the edge, UDP flows (Kamailio's <c>outbound</c> module as the reference; OpenSIPS has none):
+/// RFC 5626 outbound at the edge, over UDP, TCP and TLS (Kamailio's <c>outbound</c> module as the reference; OpenSIPS has none):
 /// when outbound applies, add_path*() and record_route() put a flow token in the user part of our URI with
 /// <c>;ob</c>; loose_route() sends a request whose Route carries a token back down that flow (the socket and
 /// address it came from), and a flow that has sent nothing for <c>flow_timeout</c> seconds fails the forward
@@ -198,13 +198,21 @@ public sealed class OutboundModule
         return !requireMe || context.Host.IsMyself(text.Slice(uri.Host.Start, uri.Host.Length), uri.PortNumber);
     }
 
-    /// <summary>The flow token of the current message's flow (its socket and source) as hex; its length, -1 when it does not fit.</summary>
-    public int WriteToken(ScriptContext context, Span<byte> destination) => WriteToken(context.Source, context.Socket, destination);
+    /// <summary>Longest token: an IPv6 stream flow (socket, family, address, port, connection id, MAC) in hex.</summary>
+    public const int MaxTokenLength = 72;
 
-    public int WriteToken(in NetAddress source, int socket, Span<byte> destination)
+    /// <summary>
+    /// The flow token of the current message's flow as hex (its socket and source; over TCP/TLS also the connection it
+    /// came on, which is the flow, RFC 5626 §5.2); its length, -1 when it does not fit.
+    /// </summary>
+    public int WriteToken(ScriptContext context, Span<byte> destination) => WriteToken(context.Source, context.Socket, context.Connection, destination);
+
+    public int WriteToken(in NetAddress source, int socket, Span<byte> destination) => WriteToken(source, socket, 0, destination);
+
+    public int WriteToken(in NetAddress source, int socket, long connection, Span<byte> destination)
     {
-        Span<byte> raw = stackalloc byte[28];
-        int n = Encode(source, socket, raw);
+        Span<byte> raw = stackalloc byte[MaxTokenLength / 2];
+        int n = Encode(source, socket, connection, raw);
         if (n < 0 || destination.Length < 2 * (n + 8))
         {
             return -1;
@@ -222,16 +230,20 @@ public sealed class OutboundModule
     }
 
     /// <summary>A flow token we wrote (its MAC checks): the flow's address and socket.</summary>
-    public bool TryDecode(ReadOnlySpan<byte> token, out NetAddress address, out int socket)
+    public bool TryDecode(ReadOnlySpan<byte> token, out NetAddress address, out int socket) => TryDecode(token, out address, out socket, out _);
+
+    /// <summary>A flow token we wrote (its MAC checks): the flow's address, socket and stream connection (0: a UDP flow).</summary>
+    public bool TryDecode(ReadOnlySpan<byte> token, out NetAddress address, out int socket, out long connection)
     {
         address = default;
         socket = -1;
-        if (token.Length is not (32 or 56))
+        connection = 0;
+        if (token.Length is not (32 or 48 or 56 or 72))
         {
             return false;
         }
 
-        Span<byte> raw = stackalloc byte[28];
+        Span<byte> raw = stackalloc byte[MaxTokenLength / 2];
         int n = token.Length / 2;
         for (int i = 0; i < n; i++)
         {
@@ -251,24 +263,47 @@ public sealed class OutboundModule
             return false;
         }
 
+        bool stream = (raw[1] & StreamFlag) != 0;
+        int family = raw[1] & ~StreamFlag;
+        int addressLength = family == 4 ? 4 : 16;
+        if ((family != 4 && family != 6) || body != 4 + addressLength + (stream ? 8 : 0))
+        {
+            return false;
+        }
+
         socket = raw[0];
-        int port = BinaryPrimitives.ReadUInt16BigEndian(raw[(body - 2)..]);
-        address = raw[1] == 4 ? NetAddress.FromIPv4(raw.Slice(2, 4), port) : NetAddress.FromIPv6(raw.Slice(2, 16), port);
+        int port = BinaryPrimitives.ReadUInt16BigEndian(raw[(2 + addressLength)..]);
+        address = family == 4 ? NetAddress.FromIPv4(raw.Slice(2, 4), port) : NetAddress.FromIPv6(raw.Slice(2, 16), port);
+        if (stream)
+        {
+            connection = BinaryPrimitives.ReadInt64LittleEndian(raw[(4 + addressLength)..]);
+        }
+
         return true;
     }
 
-    private static int Encode(in NetAddress source, int socket, Span<byte> raw)
+    /// <summary>Family byte bit of a stream flow's token (the connection id follows the port).</summary>
+    private const int StreamFlag = 0x10;
+
+    private static int Encode(in NetAddress source, int socket, long connection, Span<byte> raw)
     {
-        if ((uint)socket > byte.MaxValue || (!source.IsIPv4 && !source.IsIPv6))
+        if ((uint)socket > byte.MaxValue || (!source.IsIPv4 && !source.IsIPv6) || connection < 0)
         {
             return -1;
         }
 
         raw[0] = (byte)socket;
-        raw[1] = source.IsIPv4 ? (byte)4 : (byte)6;
+        raw[1] = (byte)((source.IsIPv4 ? 4 : 6) | (connection != 0 ? StreamFlag : 0));
         int n = source.CopyAddressBytes(raw[2..]);
         BinaryPrimitives.WriteUInt16BigEndian(raw[(2 + n)..], (ushort)source.Port);
-        return 4 + n;
+        n += 4;
+        if (connection != 0)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(raw[n..], connection);
+            n += 8;
+        }
+
+        return n;
     }
 
     /// <summary>
@@ -284,9 +319,40 @@ public sealed class OutboundModule
         {
             ReadOnlySpan<byte> text = m.Span(e.Current.Uri);
             if (!SipUri.TryParse(text, out SipUri uri) || !uri.User.IsPresent
-                || !module.TryDecode(text.Slice(uri.User.Start, uri.User.Length), out NetAddress flow, out int socket))
+                || !module.TryDecode(text.Slice(uri.User.Start, uri.User.Length), out NetAddress flow, out int socket, out long connection))
             {
                 continue;
+            }
+
+            if (connection != 0)
+            {
+                // A TCP/TLS flow is its connection (RFC 5626 §5.3): down it while it is open, else 430 Flow Failed.
+                if (!context.Host.IsConnectionOpen(connection))
+                {
+                    context.FlowFailed = true;
+                    return;
+                }
+
+                Span<byte> streamDu = stackalloc byte[96];
+                "sip:"u8.CopyTo(streamDu);
+                ReadOnlySpan<byte> transport = context.Host.SocketTransport(socket);
+                if (flow.TryFormat(streamDu[4..], out int length) && 4 + length + 11 + transport.Length <= streamDu.Length)
+                {
+                    length += 4;
+                    if (!transport.IsEmpty)
+                    {
+                        ";transport="u8.CopyTo(streamDu[length..]);
+                        length += 11;
+                        transport.CopyTo(streamDu[length..]);
+                        length += transport.Length;
+                    }
+
+                    context.SetDestination(streamDu[..length]);
+                    context.ForcedSocket = socket;
+                    context.FlowConnection = connection;
+                }
+
+                return;
             }
 
             if (module.FlowTimeout > 0)

@@ -76,7 +76,7 @@ public sealed partial class PathModule
         if (_outbound is not null && _outbound.AppliesToRegister(context))
         {
             // RFC 5626 §5.1: the flow token is the user part of our Path URI, and ;ob says we did outbound.
-            Span<byte> token = stackalloc byte[64];
+            Span<byte> token = stackalloc byte[Hyperproxy.Modules.Outbound.OutboundModule.MaxTokenLength];
             int n = _outbound.WriteToken(context, token);
             return n > 0 && s.Begin(token[..n], withReceived, ob: true) && context.Defer(s) ? ScriptResult.True : ScriptResult.False;
         }

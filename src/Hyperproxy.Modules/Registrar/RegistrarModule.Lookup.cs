@@ -87,12 +87,15 @@ public sealed partial class RegistrarModule
                 }
             }
 
+            int position;
             if (pushed == 0 && !flags.ToBranchesOnly)
             {
                 if (!Route(context, c))
                 {
                     return RegistrarResult.InternalError;
                 }
+
+                position = 0;
             }
             else if (flags.NoBranches)
             {
@@ -110,7 +113,22 @@ public sealed partial class RegistrarModule
                     return RegistrarResult.InternalError;
                 }
 
-                context.AppendBranch(c.Contact, routeLength > 0 ? c.FirstPath : c.Received.IsEmpty ? default : c.Received, route[..routeLength]);
+                if (!context.AppendBranch(c.Contact, routeLength > 0 ? c.FirstPath : c.Received.IsEmpty ? default : c.Received, route[..routeLength]))
+                {
+                    break;
+                }
+
+                if (IsLocalFlow(c))
+                {
+                    context.MarkLastBranchLocalFlow();
+                }
+
+                position = context.BranchCount;
+            }
+
+            if (c.RegId >= 0 && !c.Instance.IsEmpty)
+            {
+                KeepOlderFlows(context, reader, c, position, s.Now, route);
             }
 
             pushed++;
@@ -138,6 +156,58 @@ public sealed partial class RegistrarModule
 
         return false;
     }
+
+    /// <summary>
+    /// RFC 5626 §5.3: the instance's other flows, newest first, kept with the target-set position of its newest one; tm
+    /// sends the request down the next of them when a flow fails (430, or no connection left for a flow we hold).
+    /// </summary>
+    private static void KeepOlderFlows(ScriptContext context, LocationRecordReader reader, in ContactView newest, int position, long now, Span<byte> route)
+    {
+        long lastModified = newest.LastModified;
+        int lastRegId = newest.RegId;
+        for (int round = 0; round < ScriptContext.MaxFlowAlternates; round++)
+        {
+            bool found = false;
+            ContactView next = default;
+            foreach (ContactView other in reader.GetContacts(now))
+            {
+                if (other.RegId < 0 || other.RegId == newest.RegId || !other.Instance.SequenceEqual(newest.Instance)
+                    || !Older(other.LastModified, other.RegId, lastModified, lastRegId))
+                {
+                    continue;
+                }
+
+                if (!found || Older(next.LastModified, next.RegId, other.LastModified, other.RegId))
+                {
+                    next = other;
+                    found = true;
+                }
+            }
+
+            if (!found)
+            {
+                return;
+            }
+
+            int routeLength = PathRouteLine.TryWrite(next, route);
+            if (routeLength < 0
+                || !context.AddFlowAlternate(position, next.Contact, routeLength > 0 ? next.FirstPath : next.Received, route[..routeLength],
+                    next.Socket < context.Host.SocketCount ? next.Socket : -1, IsLocalFlow(next)))
+            {
+                return;
+            }
+
+            lastModified = next.LastModified;
+            lastRegId = next.RegId;
+        }
+    }
+
+    /// <summary>(modified, reg-id) orders flows: a later registration is newer, equal times the higher reg-id.</summary>
+    private static bool Older(long modified, int regId, long thanModified, int thanRegId) =>
+        modified < thanModified || (modified == thanModified && regId < thanRegId);
+
+    /// <summary>An outbound binding registered directly with us (no Path): its received is a flow we hold ourselves.</summary>
+    private static bool IsLocalFlow(in ContactView c) => c.RegId >= 0 && c.PathCount == 0 && !c.Received.IsEmpty;
 
     /// <summary>The AoR's record from a fetch (growing the buffer when needed): Found (or NotFound: empty), Pending, Failed.</summary>
     private static ReadStatus FetchRecord(RegistrarState s, IFetchingSession fetching)
@@ -195,6 +265,8 @@ public sealed partial class RegistrarModule
         {
             context.ForcedSocket = c.Socket;
         }
+
+        context.NoNewConnection = IsLocalFlow(c);
 
         context.BranchFlags |= c.BranchFlags;
         return true;

@@ -238,6 +238,11 @@ public sealed partial class RegistrarModule
         }
 
         s.Methods = MethodMask.FromAllow(m);
+        if (s.Outbound && !m.Has(HeaderId.Path))
+        {
+            WriteFlowReceived(context, s);
+        }
+
         error = s.Flags.Path == PathMode.Ignore ? RegistrarError.None : ReadPath(s, m);
         return error != RegistrarError.None ? error : ReadReceivedAvp(context, s);
     }
@@ -331,6 +336,32 @@ public sealed partial class RegistrarModule
 
         s.Outbound = true;
         return RegistrarError.None;
+    }
+
+    /// <summary>
+    /// We are the first hop of an outbound REGISTER: the flow is the source address over the socket it came on (and, over
+    /// TCP/TLS, the connection lookup() will only ever use again), kept as the binding's received.
+    /// </summary>
+    private static void WriteFlowReceived(ScriptContext context, RegistrarState s)
+    {
+        Span<byte> into = s.FlowReceived;
+        "sip:"u8.CopyTo(into);
+        if (!context.Source.TryFormat(into[4..], out int n))
+        {
+            return;
+        }
+
+        n += 4;
+        ReadOnlySpan<byte> transport = context.Host.SocketTransport(context.Socket);
+        if (!transport.IsEmpty && n + 11 + transport.Length <= into.Length)
+        {
+            ";transport="u8.CopyTo(into[n..]);
+            n += 11;
+            transport.CopyTo(into[n..]);
+            n += transport.Length;
+        }
+
+        s.FlowReceivedLength = n;
     }
 
     /// <summary>The first Path URI carries <c>ob</c>; without Path, the REGISTER has one Via (we are its first hop).</summary>

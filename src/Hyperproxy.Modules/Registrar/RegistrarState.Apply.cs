@@ -285,6 +285,10 @@ internal sealed partial class RegistrarState
             received = PathReceived.AsSpan(0, PathReceivedLength);
             fields.Flags |= ContactFlags.Nat;
         }
+        else if (Outbound && r.RegId >= 0 && FlowReceivedLength > 0)
+        {
+            received = FlowReceived.AsSpan(0, FlowReceivedLength); // RFC 5626 §6: the flow the REGISTER came on
+        }
         else if (r.Received.IsPresent)
         {
             received = message.Slice(r.Received.Start, r.Received.Length);

@@ -78,6 +78,10 @@ internal sealed partial class RegistrarState : ModuleMessageState
     /// <summary>RFC 5626 outbound applies to this REGISTER (bindings keyed by +sip.instance and reg-id).</summary>
     public bool Outbound;
 
+    /// <summary>RFC 5626 §6: an outbound REGISTER that reached us directly (no Path): its flow, <c>sip:src:port[;transport=x]</c>, stored as the binding's received.</summary>
+    public readonly byte[] FlowReceived = new byte[128];
+    public int FlowReceivedLength;
+
     // ---- results of the updater's last run ----
 
     public RegistrarError Error;
@@ -117,5 +121,6 @@ internal sealed partial class RegistrarState : ModuleMessageState
         Error = RegistrarError.None;
         Flags = SaveFlags.Default;
         Outbound = false;
+        FlowReceivedLength = 0;
     }
 }

@@ -29,7 +29,7 @@ public sealed partial class RrModule
         if (Outbound is not null && Outbound.AppliesToRequest(context))
         {
             // RFC 5626 §5.2: the flow token is the user part of our Record-Route URI, with ;ob.
-            Span<byte> token = stackalloc byte[64];
+            Span<byte> token = stackalloc byte[Hyperproxy.Modules.Outbound.OutboundModule.MaxTokenLength];
             Span<byte> withOb = stackalloc byte[parameters.Length + 3];
             int n = Outbound.WriteToken(context, token);
             ";ob"u8.CopyTo(withOb);

@@ -22,6 +22,12 @@ public sealed class ClientBranch
     public bool Final;
     public bool GotProvisional;
 
+    /// <summary>The request carried a pre-loaded Route line (lookup()'s Path): a retry down another flow takes it off.</summary>
+    public bool PreloadedRoute;
+
+    /// <summary>RFC 5626 §5.3: this branch's flow failed (430) and another flow of the instance took over; its reply is not a candidate.</summary>
+    public bool Superseded;
+
     /// <summary>A CANCEL is wanted as soon as a provisional arrives (RFC 9.1: never before).</summary>
     public bool CancelPending;
 
@@ -47,6 +53,8 @@ public sealed class ClientBranch
         LastCode = 0;
         Final = false;
         GotProvisional = false;
+        PreloadedRoute = false;
+        Superseded = false;
         CancelPending = false;
         CancelSent = false;
         CancelAnswered = false;

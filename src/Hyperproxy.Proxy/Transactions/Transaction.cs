@@ -86,6 +86,10 @@ public sealed class Transaction
     public byte[]? Avps;
     public int AvpsLength;
 
+    /// <summary>RFC 5626 §5.3: the other flows of the instances in the target set, each keyed by the branch it stands in for.</summary>
+    public byte[]? Flows;
+    public int FlowsLength;
+
     public ServerState State;
     public int UasRetransmitMs;
 
@@ -152,6 +156,7 @@ public sealed class Transaction
         RportForced = false;
         ReplyLength = 0;
         AvpsLength = 0;
+        FlowsLength = 0;
         ReplyCode = 0;
         ReplyDestination = default;
         ReplySocket = 0;
@@ -178,9 +183,11 @@ public sealed class Transaction
         pool.Return(Request);
         pool.Return(Reply);
         pool.Return(Avps);
+        pool.Return(Flows);
         Request = null;
         Reply = null;
         Avps = null;
+        Flows = null;
         for (int i = 0; i < BranchesCreated; i++)
         {
             Branches[i].ReturnBuffers(pool);

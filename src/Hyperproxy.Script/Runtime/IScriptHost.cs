@@ -54,6 +54,9 @@ public interface IScriptHost
     /// </summary>
     int AddConnectionAlias(ScriptContext context, int port) => -1;
 
+    /// <summary>True while stream connection <paramref name="connection"/> is open (RFC 5626: a flow over TCP/TLS lives as long as it).</summary>
+    bool IsConnectionOpen(long connection) => false;
+
     /// <summary>The address a socket is bound to.</summary>
     NetAddress SocketAddress(int socket);
 

@@ -73,6 +73,7 @@ public sealed partial class ScriptContext
         _branchUriLengths[i] = uri.Length;
         _branchDuLengths[i] = destination.Length;
         _branchRouteLengths[i] = routeLine.Length;
+        _branchLocalFlow[i] = false;
         return true;
     }
 

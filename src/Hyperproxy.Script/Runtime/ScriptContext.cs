@@ -176,6 +176,7 @@ public sealed partial class ScriptContext
         ResetUris();
         ResetAdvertised();
         ResetRouting();
+        ResetFlows();
         ResetAvps();
         ResetErrors();
         ClearReturnValues();

@@ -113,7 +113,9 @@ public sealed class StreamTransport : IDisposable
     /// <summary>
     /// Sends one message on a stream socket: on connection <paramref name="connectionId"/> while it lives, else on a
     /// live connection of the socket's transport to <paramref name="peer"/>, else on a new connection to it (opened
-    /// off the calling thread). Never blocks; false when the message could not be queued.
+    /// off the calling thread). A negative <paramref name="connectionId"/> names an RFC 5626 flow: connection
+    /// -<paramref name="connectionId"/> only, and nothing is sent once it is closed. Never blocks; false when the message
+    /// could not be queued.
     /// </summary>
     public bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload)
     {
@@ -121,10 +123,19 @@ public sealed class StreamTransport : IDisposable
         if (listener is null)
             return false;
         StreamConnection? connection = null;
-        if (connectionId != 0 && _connections.TryGetValue(connectionId, out StreamConnection? byId) && !byId.IsClosed)
-            connection = byId;
-        if (connection is null && (!_byPeer.TryGetValue((listener.Protocol, peer), out connection) || connection.IsClosed))
-            connection = Connect(listener, peer);
+        if (connectionId < 0)
+        {
+            // An RFC 5626 flow: this connection only, never another one to the same address, never a new one.
+            if (_connections.TryGetValue(-connectionId, out StreamConnection? flow) && !flow.IsClosed)
+                connection = flow;
+        }
+        else
+        {
+            if (connectionId != 0 && _connections.TryGetValue(connectionId, out StreamConnection? byId) && !byId.IsClosed)
+                connection = byId;
+            if (connection is null && (!_byPeer.TryGetValue((listener.Protocol, peer), out connection) || connection.IsClosed))
+                connection = Connect(listener, peer);
+        }
         if (connection is null || !connection.EnqueueMessage(payload))
         {
             Interlocked.Increment(ref _counters.SendNoConnection);
@@ -133,6 +144,10 @@ public sealed class StreamTransport : IDisposable
         Interlocked.Increment(ref _counters.MessagesOut);
         return true;
     }
+
+    /// <summary>The id of a live connection of <paramref name="protocol"/> that answers to <paramref name="peer"/> (its source address or an alias); 0 for none.</summary>
+    public long FindConnection(TransportProtocol protocol, in NetAddress peer) =>
+        _byPeer.TryGetValue((protocol, peer), out StreamConnection? connection) && !connection.IsClosed ? connection.Id : 0;
 
     /// <summary>True while connection <paramref name="connectionId"/> is open.</summary>
     public bool IsOpen(long connectionId) => _connections.TryGetValue(connectionId, out StreamConnection? c) && !c.IsClosed;

@@ -407,6 +407,8 @@ public sealed class ProxyServer : IDisposable
             sum.StunAnswered += Volatile.Read(ref c.StunAnswered);
             sum.NatPingsSent += Volatile.Read(ref c.NatPingsSent);
             sum.NatPingReplies += Volatile.Read(ref c.NatPingReplies);
+            sum.FlowsFailed += Volatile.Read(ref c.FlowsFailed);
+            sum.FlowRetries += Volatile.Read(ref c.FlowRetries);
         }
 
         return sum;
@@ -444,7 +446,8 @@ public sealed class ProxyServer : IDisposable
             + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
             + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}")
             + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
-                : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}");
+                : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}")
+            + (c.FlowsFailed == 0 && c.FlowRetries == 0 ? "" : $"; flows failed {c.FlowsFailed}, flow retries {c.FlowRetries}");
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Hyperproxy.Location;
 using Hyperproxy.Location.Faster;
 using Hyperproxy.Location.Records;
@@ -103,6 +104,49 @@ public sealed class NatPingerTests : IDisposable
         Assert.Equal(NetAddress.FromIPv4(127, 0, 0, 8, 4000), udpTo);
         Assert.Equal(1, pinger.Stats.SipPings);
         Assert.Equal(1, pinger.Stats.UdpPings);
+    }
+
+    [Fact]
+    public void NhEnablePingTurnsThePingerOffAndOnAndReportsItsStatus()
+    {
+        NatPinger pinger = Pinger();
+        for (int i = 0; i < 30; i++)
+        {
+            Store("u" + i, ($"sip:u{i}@10.0.0.1", $"sip:127.0.0.7:{10000 + i}", Bits("NAT")));
+        }
+
+        Script.Management.MiCommand command = _catalog.Nathelper.Exports.MiCommands.Single(c => c.Name == "nh_enable_ping");
+        // Parameters as they come off the wire (parsed JSON).
+        JsonNode? Mi(string? json) => command.Handler(new Script.Management.MiArguments(
+            json is null ? [] : JsonNode.Parse(json)!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone())));
+        Assert.Equal(1, (int)Mi(null)!["Status"]!);
+
+        Assert.Equal("OK", (string)Mi("{\"status\":0}")!);
+        Assert.Equal(0, (int)Mi(null)!["Status"]!);
+        for (long t = 0; t <= 60_000; t += 1000)
+        {
+            pinger.Step(t);
+        }
+
+        Assert.Empty(Drain(pinger.Ring(0)));
+
+        // On again: a fresh round, paced over the interval (not the whole table at once).
+        Assert.Equal("OK", (string)Mi("{\"status\":5}")!);
+        Assert.Equal(1, (int)Mi(null)!["Status"]!);
+        pinger.Step(61_000);
+        Assert.InRange(Drain(pinger.Ring(0)).Count, 1, 2);
+        pinger.Step(61_000 + 29_990);
+        Assert.Equal(29, Drain(pinger.Ring(0)).Count);
+    }
+
+    [Fact]
+    public void NhEnablePingWithoutAPingerIsAnError()
+    {
+        _catalog.CompileText("loadmodule \"sl.so\"\nloadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nloadmodule \"nathelper.so\"\nroute {\n exit;\n}\n");
+        Script.Management.MiCommand command = _catalog.Nathelper.Exports.MiCommands.Single(c => c.Name == "nh_enable_ping");
+        var e = Assert.Throws<Script.Management.MiException>(() => command.Handler(new Script.Management.MiArguments([])));
+        Assert.Equal(400, e.Code);
+        Assert.Equal("NATping disabled from script", e.Message);
     }
 
     [Fact]

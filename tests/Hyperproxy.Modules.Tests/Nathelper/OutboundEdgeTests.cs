@@ -63,6 +63,31 @@ public sealed class OutboundEdgeTests
         Assert.Empty(fwd.Headers("Route"));
     }
 
+    [Theory]
+    [InlineData(false, 48)]
+    [InlineData(true, 72)]
+    public void AStreamFlowsTokenNamesItsConnection(bool ipv6, int length)
+    {
+        var module = new Hyperproxy.Modules.Outbound.OutboundModule(new Hyperproxy.Modules.Rr.RrModule());
+        NetAddress source = ipv6 ? NetAddress.FromIPv6([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7], 40001) : s_flow;
+        Span<byte> token = stackalloc byte[Hyperproxy.Modules.Outbound.OutboundModule.MaxTokenLength];
+        int n = module.WriteToken(source, 3, 0x1234_5678_9abcL, token);
+        Assert.Equal(length, n);
+        Assert.True(module.TryDecode(token[..n], out NetAddress flow, out int socket, out long connection));
+        Assert.Equal(source, flow);
+        Assert.Equal(3, socket);
+        Assert.Equal(0x1234_5678_9abcL, connection);
+
+        // A UDP flow's token is shorter and names no connection; a changed digit breaks the MAC.
+        Assert.Equal(ipv6 ? 56 : 32, module.WriteToken(source, 3, token));
+        Assert.True(module.TryDecode(token[..(ipv6 ? 56 : 32)], out _, out _, out long none));
+        Assert.Equal(0, none);
+        n = module.WriteToken(source, 3, 7, token);
+        token[n - 1] = token[n - 1] == (byte)'0' ? (byte)'1' : (byte)'0';
+        Assert.False(module.TryDecode(token[..n], out _, out _, out _));
+        Assert.False(new Hyperproxy.Modules.Outbound.OutboundModule(new Hyperproxy.Modules.Rr.RrModule()).TryDecode(token[..n], out _, out _, out _)); // another start-up's key
+    }
+
     [Fact]
     public void ATamperedTokenIsNotAFlow()
     {
