@@ -39,6 +39,14 @@ public sealed record TransportOptions
     /// </summary>
     public int OutgoingPerReceived { get; init; } = 1;
 
+    /// <summary>
+    /// Experimental, off by default (the server turns it on with <c>HYPERPROXY_WAL_PIPELINE=1</c>): an unpinned
+    /// worker keeps two WAL syncs in flight on its io_uring instead of syncing on its own thread. Measured on the
+    /// build VM (2026-12-07, quick run) it answered fewer durable REGISTERs than a pinned worker syncing on its own
+    /// thread (16 in flight: 10k/s against 40k/s) and left 229 of 527k unanswered at 256 in flight (docs/durability.md).
+    /// </summary>
+    public bool PipelinedCommits { get; init; }
+
     /// <summary>Bytes per datagram slot; longer datagrams are dropped and counted as truncated.</summary>
     public int SlotSize { get; init; } = DatagramBatch.DefaultSlotSize;
 

@@ -10,6 +10,7 @@ namespace Hyperproxy.Transport;
 /// </summary>
 public sealed class Worker
 {
+
     private readonly IBatchIo _io;
     private readonly DatagramBatch _received;
     private readonly DatagramBatch _outgoing;
@@ -65,6 +66,9 @@ public sealed class Worker
     /// <summary>The CPU the worker is pinned to, or -1 when not pinned.</summary>
     public int Cpu { get; }
 
+    /// <summary>Whether an unpinned worker may pipeline its commits (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
+    internal bool PipelinedCommits { get; init; }
+
     /// <summary>True while the worker's thread runs.</summary>
     public bool IsRunning => _thread is { IsAlive: true };
 
@@ -89,7 +93,7 @@ public sealed class Worker
         _idle = handler as IIdleHandler;
         _committer = handler as ICommitHandler;
         _timers = handler as ITimerHandler;
-        if (_committer is not null && Cpu < 0)
+        if (_committer is not null && Cpu < 0 && PipelinedCommits)
         {
             // Pipelined commits need the worker to wake when a sync finishes: the handler's descriptor in the poll.
             // Not for a pinned worker: the kernel's io_uring worker thread that runs the fdatasync inherits the

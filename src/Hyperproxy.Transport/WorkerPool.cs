@@ -81,7 +81,7 @@ public sealed class WorkerPool : IDisposable
                 IBatchIo io = Streams is null ? udp! : new StreamBatchIo(udp, Streams, w, options.Streams.Count);
                 opened.Add(io);
                 _workers[w] = new Worker(w, cpus is null ? -1 : cpus[w], io, options.BatchSize, options.BatchSize * Math.Clamp(options.OutgoingPerReceived, 1, 16), options.SlotSize,
-                    _counters, _pollTimeoutMs, log, options.LogEveryNthFault);
+                    _counters, _pollTimeoutMs, log, options.LogEveryNthFault) { PipelinedCommits = options.PipelinedCommits };
             }
         }
         catch

@@ -95,7 +95,7 @@ public class PipelinedCommitTests
         for (int i = 0; i < 20; i++)
             Assert.True(memory.Enqueue(System.Text.Encoding.ASCII.GetBytes("REGISTER " + i), peer));
         var counters = new WorkerCounters[1];
-        var worker = new Worker(0, -1, io, 10, 10, DatagramBatch.DefaultSlotSize, counters, 1, _ => { }, 1);
+        var worker = new Worker(0, -1, io, 10, 10, DatagramBatch.DefaultSlotSize, counters, 1, _ => { }, 1) { PipelinedCommits = true };
         var handler = new PipelinedEcho();
         worker.Start(handler);
         try

@@ -93,6 +93,7 @@ public sealed class ProxyServer : IDisposable
             Cpus = options.Cpus,
             BatchSize = options.Batch,
             OutgoingPerReceived = script.Transactions is not null ? 4 : 1,
+            PipelinedCommits = PipelinedCommitsAsked,
             Io = options.Io,
             Log = Log.Error,
         };
@@ -233,6 +234,9 @@ public sealed class ProxyServer : IDisposable
     /// <c>DATA_DIR/location</c>.
     /// Recovery runs here and is logged (AoRs, contacts, time).
     /// </summary>
+    /// <summary>HYPERPROXY_WAL_PIPELINE=1: pipelined WAL commits for unpinned workers (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
+    private static bool PipelinedCommitsAsked { get; } = Environment.GetEnvironmentVariable("HYPERPROXY_WAL_PIPELINE") == "1";
+
     private static ILocationStore? OpenLocationStore(ServerOptions options, CompiledScript script, ModuleCatalog catalog)
     {
         if (!script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.Name) && !script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.UsrlocName))
@@ -272,8 +276,11 @@ public sealed class ProxyServer : IDisposable
         if (durability == Durability.Sync)
         {
             // The workers' commits overlap with their next requests where io_uring works (docs/durability.md).
+            // A pinned worker commits synchronously: io_uring's sync threads would inherit its CPU and wait behind it.
             using ICommitQueue? probe = store.NewCommitQueue();
-            early += probe is not null ? ", pipelined commits (io_uring)"
+            early += !PipelinedCommitsAsked ? ", synchronous commits (pipelined ones: HYPERPROXY_WAL_PIPELINE=1, experimental)"
+                : options.Cpus is { Count: > 0 } ? ", synchronous commits (workers pinned with --cpus)"
+                : probe is not null ? ", pipelined commits (io_uring)"
                 : $", synchronous commits ({FasterLocationStore.CommitQueueUnavailableReason ?? "io_uring unavailable"})";
         }
 
