@@ -10,7 +10,6 @@ namespace Hyperproxy.Transport;
 /// </summary>
 public sealed class Worker
 {
-
     private readonly IBatchIo _io;
     private readonly DatagramBatch _received;
     private readonly DatagramBatch _outgoing;

@@ -227,6 +227,9 @@ public sealed class ProxyServer : IDisposable
         return pinger;
     }
 
+    /// <summary>HYPERPROXY_WAL_PIPELINE=1: pipelined WAL commits for unpinned workers (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
+    private static bool PipelinedCommitsAsked { get; } = Environment.GetEnvironmentVariable("HYPERPROXY_WAL_PIPELINE") == "1";
+
     /// <summary>
     /// One location store per server when the script loads registrar or usrloc: durability from
     /// <c>--durability</c>, else usrloc's modparam, else <see cref="ServerOptions.DefaultDurability"/> (the WAL size that starts an early checkpoint
@@ -234,9 +237,6 @@ public sealed class ProxyServer : IDisposable
     /// <c>DATA_DIR/location</c>.
     /// Recovery runs here and is logged (AoRs, contacts, time).
     /// </summary>
-    /// <summary>HYPERPROXY_WAL_PIPELINE=1: pipelined WAL commits for unpinned workers (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
-    private static bool PipelinedCommitsAsked { get; } = Environment.GetEnvironmentVariable("HYPERPROXY_WAL_PIPELINE") == "1";
-
     private static ILocationStore? OpenLocationStore(ServerOptions options, CompiledScript script, ModuleCatalog catalog)
     {
         if (!script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.Name) && !script.Program.IsModuleLoaded(Modules.Registrar.RegistrarModule.UsrlocName))
@@ -275,8 +275,8 @@ public sealed class ProxyServer : IDisposable
             : walBytes == 0 ? ", checkpoints on the timer only" : $", early checkpoint after {ByteSize.Format(walBytes)} of WAL";
         if (durability == Durability.Sync)
         {
-            // The workers' commits overlap with their next requests where io_uring works (docs/durability.md).
-            // A pinned worker commits synchronously: io_uring's sync threads would inherit its CPU and wait behind it.
+            // Pipelined commits (io_uring) are experimental and asked for explicitly; a pinned worker never pipelines:
+            // io_uring's sync threads would inherit its CPU and wait behind it (docs/durability.md).
             using ICommitQueue? probe = store.NewCommitQueue();
             early += !PipelinedCommitsAsked ? ", synchronous commits (pipelined ones: HYPERPROXY_WAL_PIPELINE=1, experimental)"
                 : options.Cpus is { Count: > 0 } ? ", synchronous commits (workers pinned with --cpus)"
