@@ -137,7 +137,8 @@ public sealed class TlsEdgeRegistrationTests
                 args.AddRange(["--listen", $"{stream}:127.0.0.1:{port}"]);
             }
 
-            args.AddRange(["--workers", "2", "--config", path]);
+            // a data folder of its own: the default one is shared with every other test server (stale bindings of ua1)
+            args.AddRange(["--workers", "2", "--config", path, "--data-dir", Path.Combine(folder, name + "-data")]);
             return Task.FromResult<IReadOnlyList<string>?>(args);
         });
     }
