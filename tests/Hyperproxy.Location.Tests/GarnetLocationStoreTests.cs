@@ -8,7 +8,11 @@ namespace Hyperproxy.Location.Tests;
 /// <summary>
 /// The Redis store against Garnet embedded in the test process (<see cref="GarnetHost"/>): the same protocol, so the
 /// same save, read, expiry, compare-and-set, parked save and ul_dump listing as against redis-server.
+/// Not run in parallel with other classes: Garnet serves from the test process's thread pool, which busy test
+/// classes beside it starved on CI (a parked save waited more than 10 s for its answer).
 /// </summary>
+[Collection(nameof(GarnetLocationStoreTests))]
+[CollectionDefinition(nameof(GarnetLocationStoreTests), DisableParallelization = true)]
 public sealed class GarnetLocationStoreTests
 {
     private const long Now = 1_700_000_000;
