@@ -48,7 +48,7 @@ public sealed partial class OutboundFlowTests
                 }
                 """);
             await using HyperproxyProcess registrar = await HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
-                ["--listen", $"udp:127.0.0.1:{port}", "--config", registrarConfig]));
+                ["--listen", $"udp:127.0.0.1:{port}", "--config", registrarConfig, "--data-dir", Path.Combine(folder, "registrar-data")]));
             string edgeConfig = Path.Combine(folder, "edge.cfg");
             await File.WriteAllTextAsync(edgeConfig, $$"""
                 log_level = 2
@@ -71,7 +71,7 @@ public sealed partial class OutboundFlowTests
                 }
                 """);
             await using HyperproxyProcess edge = await HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
-                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--config", edgeConfig]));
+                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--config", edgeConfig, "--data-dir", Path.Combine(folder, "edge-data")]));
             var edgeEndPoint = new IPEndPoint(IPAddress.Loopback, edge.Port);
 
             // Flow 1: UDP, reg-id 1.
@@ -188,7 +188,7 @@ public sealed partial class OutboundFlowTests
                 }
                 """);
             await using HyperproxyProcess registrar = await HyperproxyProcess.StartOnFreePortAsync(port => Task.FromResult<IReadOnlyList<string>?>(
-                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--config", config]));
+                ["--listen", $"udp:127.0.0.1:{port}", "--listen", $"tcp:127.0.0.1:{port}", "--config", config, "--data-dir", Path.Combine(folder, "registrar-data")]));
             var registrarEndPoint = new IPEndPoint(IPAddress.Loopback, registrar.Port);
             using UdpPeer udpFlow = UdpPeer.V4();
             udpFlow.Send(Register(1, "UDP", udpFlow.SentBy), registrarEndPoint);
