@@ -210,14 +210,7 @@ internal sealed class WalWriter
             {
                 // The segment is full: later frames go to a new one, and this file closes once its sync is done
                 // (the kernel's request keeps its own reference, but the handle is kept until then all the same).
-                sync.CloseAfter = _file;
-                sync.CloseAfterSync = _syncFile;
-                sync.ClosePath = _path;
-                sync.CloseBytes = _fileOffset;
-                sync.CloseLastSeq = _segmentLastSeq;
-                _file = null;
-                _syncFile = null;
-                _path = null;
+                HandOverSegment(ref sync);
             }
             if (!submitted)
             {
@@ -385,14 +378,7 @@ internal sealed class WalWriter
             {
                 // A sync in flight was submitted on this file: it keeps the handle until it completes.
                 ref InFlightSync last = ref _inFlight[(_inFlightHead + _inFlightCount - 1) % MaxInFlight];
-                last.CloseAfter = _file;
-                last.CloseAfterSync = _syncFile;
-                last.ClosePath = _path;
-                last.CloseBytes = _fileOffset;
-                last.CloseLastSeq = _segmentLastSeq;
-                _file = null;
-                _syncFile = null;
-                _path = null;
+                HandOverSegment(ref last);
             }
             else
             {
@@ -473,4 +459,17 @@ internal sealed class WalWriter
     }
 
     private void Exit() => Volatile.Write(ref _busy, 0);
+
+    /// <summary>The open segment is full: <paramref name="sync"/> keeps its handles and closes it once it completes; later frames go to a new one.</summary>
+    private void HandOverSegment(ref InFlightSync sync)
+    {
+        sync.CloseAfter = _file;
+        sync.CloseAfterSync = _syncFile;
+        sync.ClosePath = _path;
+        sync.CloseBytes = _fileOffset;
+        sync.CloseLastSeq = _segmentLastSeq;
+        _file = null;
+        _syncFile = null;
+        _path = null;
+    }
 }
