@@ -16,13 +16,19 @@ public interface IFetchingSession
     /// <summary>Fetches started and not forgotten.</summary>
     int Fetches { get; }
 
-    /// <summary>True when at least one fetch has completed, failed or timed out.</summary>
+    /// <summary>True when a fetch or write has completed, failed or timed out since the last
+    /// <see cref="SnapshotAnswers"/> (an answer no pass over the parked requests has handed out yet).</summary>
     bool HasAnswers { get; }
 
     /// <summary>Fails the fetches started before <paramref name="stopwatchTimestamp"/> that have not completed.</summary>
     void FailFetchesStartedBefore(long stopwatchTimestamp);
 
-    /// <summary>Drops every completed, failed or timed-out fetch (call after the parked requests have run again).</summary>
+    /// <summary>Marks the answers in now as those of the pass over the parked requests about to start; answers
+    /// that come in during the pass stay new (<see cref="HasAnswers"/>) for the next one.</summary>
+    void SnapshotAnswers();
+
+    /// <summary>Drops the fetches answered at the last <see cref="SnapshotAnswers"/>, and the writes whose answer
+    /// was taken; call once every parked request has run again since that snapshot.</summary>
     void ForgetAnswers();
 
     /// <summary>How long a request may stay parked for a fetch before the fetch counts as failed.</summary>

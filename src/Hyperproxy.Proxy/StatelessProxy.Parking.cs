@@ -11,9 +11,10 @@ namespace Hyperproxy.Proxy;
 /// written for it is taken back and a copy of the datagram waits here. The fetches a batch starts go out
 /// together. At the start of every batch and on the worker's idle polls, once answers are in, every parked
 /// request runs again from the start of the route, on a fresh parse, with its record at hand; one that is
-/// still waiting parks again. A request parked longer than the store's timeout runs again with its fetch
-/// failed (lookup returns -3: the script's reply). Full (or a datagram larger than a slot): the request runs
-/// again at once and this once waits for its answer on the worker.
+/// still waiting parks again. A pass that fills the batch goes on next turn, and the answers it hands out are
+/// dropped only once it has run every request parked when it began. A request parked longer than the store's
+/// timeout runs again with its fetch failed (lookup returns -3: the script's reply). Full (or a datagram larger
+/// than a slot): the request runs again at once and this once waits for its answer on the worker.
 /// </summary>
 public sealed partial class StatelessProxy
 {
@@ -24,6 +25,7 @@ public sealed partial class StatelessProxy
     private byte[]? _resumeBuffer;
     private IParkingSource? _parkingSource;
     private bool _noParking;
+    private bool _resumeUnfinished;
 
     /// <summary>Requests parked for a store read (tests, counters).</summary>
     public int ParkedRequestCount => _parked?.Count ?? 0;
@@ -88,13 +90,17 @@ public sealed partial class StatelessProxy
             source.FailStartedBefore(now - timeoutTicks + 1);
         }
 
-        if (!source.HasAnswers)
+        if (!_resumeUnfinished && !source.HasAnswers)
         {
             return;
         }
 
+        // Every request parked now runs once in this pass, with the answers in now; one that answers arriving
+        // during the pass would serve has parked again and HasAnswers calls it next time.
+        source.SnapshotAnswers();
         byte[] buffer = _resumeBuffer!;
-        for (int n = _parked.Count; n > 0 && outgoing.Count < limit; n--)
+        int n = _parked.Count;
+        for (; n > 0 && outgoing.Count < limit; n--)
         {
             int length = _parked.Take(buffer, out NetAddress from, out int socket, out long connection, out long parkedAt);
             int mark = outgoing.Count;
@@ -131,6 +137,12 @@ public sealed partial class StatelessProxy
             }
         }
 
-        source.ForgetAnswers();
+        // A pass cut short by a full batch goes on next turn whatever comes in meanwhile, and the answers stay
+        // until it has run every request: those not reached yet still need them.
+        _resumeUnfinished = n > 0;
+        if (!_resumeUnfinished)
+        {
+            source.ForgetAnswers();
+        }
     }
 }

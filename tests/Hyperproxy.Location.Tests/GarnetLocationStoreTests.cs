@@ -121,6 +121,19 @@ public sealed class GarnetLocationStoreTests
     }
 
     [Fact]
+    public void AParkedSaveGoesThroughOnGarnet()
+    {
+        using GarnetHost garnet = GarnetHost.Start();
+        using RedisLocationStore store = Open(garnet);
+        var session = (IFetchingSession)store.NewSession();
+        var updater = new RedisParkedSaveTests.ParkedBinding { Contact = "sip:a@198.51.100.1"u8.ToArray(), Expires = Now + 600 };
+        Assert.Equal(UpdateStatus.Written, RedisParkedSaveTests.Drive(session, TestSupport.Aor(2), "g 1"u8.ToArray(), ref updater, out byte[] stored, out int steps));
+        Assert.Equal(3, steps);
+        Assert.True(stored.Length > 0);
+        Assert.Equal(["sip:a@198.51.100.1"], Contacts((ILocationSession)session, 2));
+    }
+
+    [Fact]
     public void UlDumpListingPagesThroughEveryAorOnGarnet()
     {
         using GarnetHost garnet = GarnetHost.Start();

@@ -64,6 +64,9 @@ public sealed class RedisParkedSaveTests
         for (steps = 1; steps <= 100; steps++)
         {
             UpdateStatus status = session.UpdateOrStart(aor, name, ref updater, out ReadOnlySpan<byte> record, out int note);
+
+            // As the worker does after each pass over its parked requests: the answers handed out are dropped.
+            session.ForgetAnswers();
             if (status != UpdateStatus.Pending)
             {
                 stored = record.ToArray();
@@ -72,13 +75,11 @@ public sealed class RedisParkedSaveTests
                     Assert.Equal(7, note);
                 }
 
-                session.ForgetAnswers();
                 return status;
             }
 
-            // As the worker does after each pass over its parked requests: the answers used are dropped.
-            session.ForgetAnswers();
             Assert.True(SpinWait.SpinUntil(() => session.HasAnswers, 30_000), "an answer within 30 s");
+            session.SnapshotAnswers(); // as the worker does before a pass
         }
 
         throw new InvalidOperationException("more than 100 steps");
@@ -160,6 +161,7 @@ public sealed class RedisParkedSaveTests
         for (int pass = 0; pass < 10 && Array.IndexOf(done, UpdateStatus.Pending) >= 0; pass++)
         {
             // One "batch": every save still pending takes its next step; then wait for the answers.
+            session.SnapshotAnswers();
             for (int i = 0; i < Saves; i++)
             {
                 if (done[i] == UpdateStatus.Pending)
@@ -196,6 +198,8 @@ public sealed class RedisParkedSaveTests
         Assert.Equal(UpdateStatus.Pending, a.UpdateOrStart(aor, "a 1"u8, ref ua, out _, out _));
         Assert.Equal(UpdateStatus.Pending, b.UpdateOrStart(aor, "b 1"u8, ref ub, out _, out _));
         Assert.True(SpinWait.SpinUntil(() => a.HasAnswers && b.HasAnswers, 10_000));
+        a.SnapshotAnswers();
+        b.SnapshotAnswers();
         Assert.Equal(UpdateStatus.Pending, a.UpdateOrStart(aor, "a 1"u8, ref ua, out _, out _));
         Assert.Equal(UpdateStatus.Pending, b.UpdateOrStart(aor, "b 1"u8, ref ub, out _, out _));
         a.ForgetAnswers();
@@ -229,6 +233,7 @@ public sealed class RedisParkedSaveTests
             // The worker's parking fails what outlived the timeout (ResumeParked does this with the parking time).
             session.FailFetchesStartedBefore(Stopwatch.GetTimestamp() + 1);
             Assert.True(session.HasAnswers);
+            session.SnapshotAnswers();
             Assert.Equal(UpdateStatus.Failed, session.UpdateOrStart(TestSupport.Aor(3), "t 1"u8, ref updater, out _, out _));
             session.ForgetAnswers();
             Assert.Equal(0, session.Fetches);
@@ -237,6 +242,35 @@ public sealed class RedisParkedSaveTests
         {
             redis.Continue();
         }
+    }
+
+    [Fact]
+    public void AnAnswerThatComesDuringAPassStaysNewAndOnlyTheSnapshotsAnswersAreForgotten()
+    {
+        using RedisServer redis = RedisServer.Start();
+        using RedisLocationStore store = Open(redis.Url);
+        var session = (IFetchingSession)store.NewSession();
+        var buffer = new byte[4096];
+
+        // A fetch answered before the pass begins: handed out by the pass, then forgotten.
+        Assert.Equal(ReadStatus.Pending, session.ReadOrFetch(TestSupport.Aor(1), buffer, out _));
+        Assert.True(SpinWait.SpinUntil(() => session.HasAnswers, 10_000), "an answer within 10 s");
+        session.SnapshotAnswers();
+        Assert.False(session.HasAnswers);
+
+        // During the pass, a request parks on a fetch that is answered before the pass ends (as one parked
+        // again whose answer comes while the worker runs the rest): that answer is new, and kept.
+        Assert.Equal(ReadStatus.Pending, session.ReadOrFetch(TestSupport.Aor(2), buffer, out _));
+        Assert.True(SpinWait.SpinUntil(() => session.HasAnswers, 10_000), "the second answer within 10 s");
+        Assert.Equal(ReadStatus.NotFound, session.ReadOrFetch(TestSupport.Aor(1), buffer, out _));
+        session.ForgetAnswers();
+
+        Assert.Equal(1, session.Fetches);
+        Assert.True(session.HasAnswers, "the answer that came during the pass was forgotten with the pass's");
+        session.SnapshotAnswers();
+        Assert.Equal(ReadStatus.NotFound, session.ReadOrFetch(TestSupport.Aor(2), buffer, out _));
+        session.ForgetAnswers();
+        Assert.Equal(0, session.Fetches);
     }
 
     [Fact]
@@ -282,6 +316,7 @@ public sealed class RedisParkedSaveTests
                 while ((status = session.UpdateOrStart(aors[i], names[i], ref updaters[i], out _, out _)) == UpdateStatus.Pending)
                 {
                     WaitForAnswer(session);
+                    session.SnapshotAnswers();
                 }
 
                 if (status != UpdateStatus.Written)

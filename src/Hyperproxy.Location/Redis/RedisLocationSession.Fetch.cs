@@ -23,6 +23,9 @@ internal sealed partial class RedisLocationSession
         public long Started;
         public bool Failed;
 
+        /// <summary>Answered when the run-again pass under way began (<see cref="SnapshotAnswers"/>).</summary>
+        public bool Seen;
+
         public readonly bool Done => Failed || Task is null || Task.IsCompleted;
     }
 
@@ -41,7 +44,7 @@ internal sealed partial class RedisLocationSession
 
             for (int i = 0; i < _fetchCount; i++)
             {
-                if (_fetches[i].Done)
+                if (_fetches[i].Done && !_fetches[i].Seen)
                 {
                     return true;
                 }
@@ -49,6 +52,19 @@ internal sealed partial class RedisLocationSession
 
             return false;
         }
+    }
+
+    public void SnapshotAnswers()
+    {
+        for (int i = 0; i < _fetchCount; i++)
+        {
+            if (_fetches[i].Done)
+            {
+                _fetches[i].Seen = true;
+            }
+        }
+
+        SnapshotWrites();
     }
 
     public ReadStatus ReadOrFetch(ReadOnlySpan<byte> aor, Span<byte> buffer, out int length)
@@ -116,7 +132,7 @@ internal sealed partial class RedisLocationSession
         int kept = 0;
         for (int i = 0; i < _fetchCount; i++)
         {
-            if (_fetches[i].Done)
+            if (_fetches[i].Seen)
             {
                 _ = _fetches[i].Task?.Exception;
                 if (_fetches[i].Task is { IsCompleted: true })

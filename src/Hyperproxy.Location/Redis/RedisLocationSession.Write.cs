@@ -42,6 +42,7 @@ internal sealed partial class RedisLocationSession
         public long Started;
         public bool Failed;
         public bool Taken;
+        public bool Seen;
         public Task<RedisResult>? Script;
         public Task<RedisResult>? Wait;
         public readonly RedisKey[] Keys = new RedisKey[1];
@@ -233,6 +234,7 @@ internal sealed partial class RedisLocationSession
         slot.Arguments[2] = new ReadOnlyMemory<byte>(slot.Written, 0, slot.WrittenLength);
         slot.Arguments[3] = ttl;
         slot.Started = Stopwatch.GetTimestamp();
+        slot.Seen = false;
         try
         {
             Interlocked.Increment(ref _store.Counters.Operations);
@@ -285,13 +287,25 @@ internal sealed partial class RedisLocationSession
             for (int i = 0; i < _writeCount; i++)
             {
                 WriteSlot w = _writes[i]!;
-                if (!w.Taken && w.Done)
+                if (!w.Taken && !w.Seen && w.Done)
                 {
                     return true;
                 }
             }
 
             return false;
+        }
+    }
+
+    private void SnapshotWrites()
+    {
+        for (int i = 0; i < _writeCount; i++)
+        {
+            WriteSlot w = _writes[i]!;
+            if (w.Done)
+            {
+                w.Seen = true;
+            }
         }
     }
 

@@ -18,6 +18,8 @@ internal sealed partial class RegistrarState
 
         public void FailStartedBefore(long stopwatchTimestamp) => session.FailFetchesStartedBefore(stopwatchTimestamp);
 
+        public void SnapshotAnswers() => session.SnapshotAnswers();
+
         public void ForgetAnswers() => session.ForgetAnswers();
     }
 }

@@ -7,7 +7,7 @@ namespace Hyperproxy.Script.Runtime;
 /// </summary>
 public interface IParkingSource
 {
-    /// <summary>True when at least one read has an answer (or has failed).</summary>
+    /// <summary>True when a read has an answer (or has failed) since the last <see cref="SnapshotAnswers"/>.</summary>
     bool HasAnswers { get; }
 
     /// <summary>How long a request may stay parked.</summary>
@@ -16,6 +16,9 @@ public interface IParkingSource
     /// <summary>Fails the reads started before <paramref name="stopwatchTimestamp"/> that have no answer yet.</summary>
     void FailStartedBefore(long stopwatchTimestamp);
 
-    /// <summary>Drops the answers once the parked requests have run again.</summary>
+    /// <summary>Marks the answers in now as those the pass over the parked requests about to start hands out.</summary>
+    void SnapshotAnswers();
+
+    /// <summary>Drops the answers of the last snapshot, once every parked request has run again since it.</summary>
     void ForgetAnswers();
 }

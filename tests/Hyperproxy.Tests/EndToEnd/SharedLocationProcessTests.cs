@@ -39,6 +39,10 @@ public sealed class SharedLocationProcessTests : IDisposable
             if (is_method("ACK")) {
                 exit;
             }
+            if (is_method("OPTIONS")) {
+                sl_send_reply(200, "OK");
+                exit;
+            }
             lookup("location");
             switch ($retcode) {
                 case 1:
@@ -158,6 +162,65 @@ public sealed class SharedLocationProcessTests : IDisposable
                 return false;
             }
         }, "delivery once Redis answers again");
+    }
+
+    [Fact]
+    public void MoreLookupsParkedThanOneWorkerTurnCarriesAllGetTheirAnswer()
+    {
+        // Redis stopped while more lookups park than one worker turn can send replies for (64 here): when Redis
+        // answers, every fetch is in at once; the lookups a turn cannot carry must keep their answers for the next
+        // turn (they were once dropped with the answers and waited for traffic that never came).
+        const int Lookups = 200;
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = StartNode(redis.Url);
+        using UdpClient ua = Client();
+        using UdpClient caller = Client();
+        caller.Client.ReceiveBufferSize = 4 << 20;
+        caller.Client.ReceiveTimeout = 15_000;
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+        Assert.StartsWith("SIP/2.0 200 OK", RegisterClient.Exchange(ua, target, Register(1, PortOf(ua), 600, "r1", 1)), StringComparison.Ordinal);
+
+        redis.Pause();
+        try
+        {
+            for (int i = 0; i < Lookups; i++)
+            {
+                byte[] message = Encoding.ASCII.GetBytes(Message(1000 + i, "x" + i));
+                caller.Send(message, message.Length, target);
+            }
+
+            // The single worker answers an OPTIONS at once: past it, every MESSAGE before it is parked.
+            byte[] mark = Encoding.ASCII.GetBytes(Message(1, "mark").Replace("MESSAGE", "OPTIONS", StringComparison.Ordinal));
+            caller.Send(mark, mark.Length, target);
+            Assert.StartsWith("SIP/2.0 200 OK", Receive(caller), StringComparison.Ordinal);
+        }
+        finally
+        {
+            redis.Continue();
+        }
+
+        // Each gets 404 (no binding), or 503 if the pause outlived query_timeout on a loaded machine: an answer either way.
+        var answered = new HashSet<string>();
+        while (answered.Count < Lookups)
+        {
+            string reply;
+            try
+            {
+                reply = Receive(caller);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                node.Terminate(10_000);
+                Assert.Fail($"{answered.Count} of {Lookups} parked lookups answered, then nothing for 15 s\n{node.Output}");
+                throw;
+            }
+
+            Assert.Matches(@"^SIP/2\.0 (404|503) ", reply);
+            answered.Add(reply.Split("Call-ID: ")[1].Split('\r')[0]);
+        }
+
+        Assert.Equal(0, node.Terminate(10_000));
+        Assert.Contains($"parked for the location store {Lookups + 1}, run again {Lookups + 1}, parking full 0", node.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,15 +63,7 @@ public sealed partial class SharedLocationSaveTests : IDisposable
         using UdpClient ua = Client();
         var target = new IPEndPoint(IPAddress.Loopback, node.Port);
 
-        // One REGISTER first: the node's first command waits for its connection to Redis, which takes seconds on a
-        // loaded machine (longer than the burst's query_timeout). Bounded by the 30 s receive timeout.
-        byte[] warm = Encoding.ASCII.GetBytes(RegisterClient.Register("warm", Registers, withContact: true, cseq: 1));
-        ua.Client.ReceiveTimeout = 30_000;
-        ua.Send(warm, warm.Length, target);
-        IPEndPoint? warmFrom = null;
-        string warmReply = Encoding.ASCII.GetString(ua.Receive(ref warmFrom));
-        Assert.StartsWith("SIP/2.0 200 OK", warmReply, StringComparison.Ordinal);
-        ua.Client.ReceiveTimeout = 15_000;
+        WarmUp(ua, target, Registers);
 
         // All in flight at once: the worker parks each REGISTER, and answers each once Redis has stored it.
         for (int user = 0; user < Registers; user++)
@@ -80,22 +72,7 @@ public sealed partial class SharedLocationSaveTests : IDisposable
             ua.Send(request, request.Length, target);
         }
 
-        var answered = new HashSet<string>();
-        int ok = 0;
-        while (answered.Count < Registers)
-        {
-            IPEndPoint? from = null;
-            string reply = Encoding.ASCII.GetString(ua.Receive(ref from)); // bounded by the 15 s receive timeout
-            Match branch = Regex.Match(reply, @"branch=z9hG4bK-pipe(\d+)-1");
-            Assert.True(branch.Success, reply);
-            if (answered.Add(branch.Groups[1].Value) && reply.StartsWith("SIP/2.0 200 OK", StringComparison.Ordinal))
-            {
-                ok++;
-                Assert.Contains("Contact: <sip:u" + branch.Groups[1].Value + "@127.0.0.1:", reply, StringComparison.Ordinal);
-            }
-        }
-
-        Assert.Equal(Registers, ok);
+        Assert.Equal(Registers, OkAnswers(ua, "pipe", Registers, node));
         Assert.Equal((Registers + 1).ToString(), redis.Command("DBSIZE")); // and the warm-up's AoR
 
         Assert.Equal(0, node.Terminate(10_000));
@@ -107,6 +84,94 @@ public sealed partial class SharedLocationSaveTests : IDisposable
         // A GET and a compare-and-set per REGISTER, sent a batch at a time: fewer round trips than REGISTERs.
         Assert.True(operations >= 2 * Registers, node.Output);
         Assert.True(roundTrips < Registers, $"{roundTrips} round trips for {Registers} REGISTERs ({operations} operations)");
+        Assert.Contains($"parked for the location store {Registers + 1}, run again {Registers + 1}, parking full 0", node.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>One REGISTER first: the node's first command waits for its connection to Redis, which takes seconds
+    /// on a loaded machine (longer than a burst's query_timeout). Bounded by a 30 s receive timeout.</summary>
+    private static void WarmUp(UdpClient ua, IPEndPoint target, int user)
+    {
+        byte[] warm = Encoding.ASCII.GetBytes(RegisterClient.Register("warm", user, withContact: true, cseq: 1));
+        ua.Client.ReceiveTimeout = 30_000;
+        ua.Send(warm, warm.Length, target);
+        IPEndPoint? from = null;
+        Assert.StartsWith("SIP/2.0 200 OK", Encoding.ASCII.GetString(ua.Receive(ref from)), StringComparison.Ordinal);
+        ua.Client.ReceiveTimeout = 15_000;
+    }
+
+    /// <summary>Reads the answers to a burst of <paramref name="count"/> REGISTERs named <paramref name="prefix"/>
+    /// (each bounded by the 15 s receive timeout) and counts the 200 OKs, each with its own Contact back.</summary>
+    private static int OkAnswers(UdpClient ua, string prefix, int count, ServerProcess node)
+    {
+        var answered = new HashSet<string>();
+        int ok = 0;
+        while (answered.Count < count)
+        {
+            IPEndPoint? from = null;
+            string reply;
+            try
+            {
+                reply = Encoding.ASCII.GetString(ua.Receive(ref from));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                node.Terminate(10_000);
+                Assert.Fail($"{answered.Count} of {count} REGISTERs answered, then nothing for 15 s\n{node.Output}");
+                throw;
+            }
+
+            Match branch = Regex.Match(reply, @"branch=z9hG4bK-" + prefix + @"(\d+)-1");
+            Assert.True(branch.Success, reply);
+            if (answered.Add(branch.Groups[1].Value) && reply.StartsWith("SIP/2.0 200 OK", StringComparison.Ordinal))
+            {
+                ok++;
+                Assert.Contains("Contact: <sip:u" + branch.Groups[1].Value + "@127.0.0.1:", reply, StringComparison.Ordinal);
+            }
+        }
+
+        return ok;
+    }
+
+    [Fact]
+    public void MoreSavesParkedThanOneBatchCarriesAllGetTheirAnswerWhenRedisAnswersThemAtOnce()
+    {
+        // Redis stopped while a burst larger than a send batch parks: when it answers, every parked REGISTER has
+        // its answer at once, and a worker turn carries only a batch of replies. The rest must keep their answers
+        // for the next turn (they were once dropped with the answers, and waited for traffic that never came).
+        const int Registers = 250;
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = ServerProcess.StartScript(Script(redis.Url, queryTimeoutMs: 10_000), _dir, durability: null, null,
+            TwoCpus ? ["--cpus", "0"] : []);
+        using UdpClient ua = Client();
+        ua.Client.ReceiveBufferSize = 4 << 20;
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+        WarmUp(ua, target, Registers);
+
+        redis.Pause();
+        try
+        {
+            for (int user = 0; user < Registers; user++)
+            {
+                byte[] request = Encoding.ASCII.GetBytes(RegisterClient.Register("held", user, withContact: true, cseq: 1));
+                ua.Send(request, request.Length, target);
+            }
+
+            // The single worker answers an OPTIONS at once (404): past it, every REGISTER before it is parked.
+            string options = "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-mark\r\n"
+                + "From: <sip:m@127.0.0.1>;tag=m\r\nTo: <sip:m@127.0.0.1>\r\nCall-ID: mark\r\nCSeq: 1 OPTIONS\r\n"
+                + "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+            byte[] mark = Encoding.ASCII.GetBytes(options);
+            ua.Send(mark, mark.Length, target);
+            IPEndPoint? from = null;
+            Assert.StartsWith("SIP/2.0 404 ", Encoding.ASCII.GetString(ua.Receive(ref from)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            redis.Continue();
+        }
+
+        Assert.Equal(Registers, OkAnswers(ua, "held", Registers, node));
+        Assert.Equal(0, node.Terminate(10_000));
         Assert.Contains($"parked for the location store {Registers + 1}, run again {Registers + 1}, parking full 0", node.Output, StringComparison.Ordinal);
     }
 
@@ -169,10 +234,6 @@ public sealed partial class SharedLocationSaveTests : IDisposable
                 // promises a second copy); the other shards' go on being acknowledged.
                 int atFailover = load.AckedCount;
                 bool more = SpinWait.SpinUntil(() => load.AckedCount >= atFailover + 20, 30_000);
-                if (!more)
-                {
-                }
-
                 Assert.True(more, $"REGISTERs acknowledged after the failover: {load.AckedCount - atFailover}, failed {load.Failed}\n{node.Output}");
             }
             finally
