@@ -112,6 +112,7 @@ public sealed partial class FasterLocationStore
             Volatile.Write(ref _previousCookie, walSeq);
             Volatile.Write(ref _walBytesAtCheckpoint, walBytes);
             _lastCheckpointTail = tail;
+            WriteSeal(tail);
             long ticks = Stopwatch.GetElapsedTime(start).Ticks;
             Volatile.Write(ref _lastCheckpointTicks, ticks);
             if (ticks > _maxCheckpointTicks)

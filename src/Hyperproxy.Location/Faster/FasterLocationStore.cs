@@ -16,6 +16,7 @@ public sealed partial class FasterLocationStore : ILocationStore
     private readonly LocationStoreOptions _options;
     private readonly string _dataDirectory;
     private readonly bool _ownsDataDirectory;
+    private readonly FileStream? _directoryLock;
     private readonly IDevice _logDevice;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly object _sessionsLock = new();
@@ -42,40 +43,58 @@ public sealed partial class FasterLocationStore : ILocationStore
         else
         {
             _dataDirectory = options.DataDirectory;
+            _directoryLock = LockDirectory(_dataDirectory);
         }
-        string kvDirectory = Path.Combine(_dataDirectory, "kv");
-        if (options.Durability == Durability.None && Directory.Exists(kvDirectory))
-            Directory.Delete(kvDirectory, recursive: true);
-        Directory.CreateDirectory(kvDirectory);
+        try
+        {
+            string kvDirectory = Path.Combine(_dataDirectory, "kv");
+            if (options.Durability == Durability.None && Directory.Exists(kvDirectory))
+                Directory.Delete(kvDirectory, recursive: true);
+            Directory.CreateDirectory(kvDirectory);
 
-        (int memoryBits, int pageBits, int segmentBits, long buckets) = Sizing(options);
-        _logDevice = Devices.CreateLogDevice(Path.Combine(kvDirectory, "hlog.log"), deleteOnClose: options.Durability == Durability.None);
-        var logSettings = new LogSettings
-        {
-            LogDevice = _logDevice,
-            PageSizeBits = pageBits,
-            MemorySizeBits = memoryBits,
-            SegmentSizeBits = segmentBits,
-            MutableFraction = 0.9,
-        };
-        CheckpointSettings? checkpointSettings = null;
-        if (options.Durability != Durability.None)
-        {
-            string checkpointDirectory = Path.Combine(_dataDirectory, "checkpoints");
-            Directory.CreateDirectory(checkpointDirectory);
-            checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDirectory, RemoveOutdated = true };
+            (int memoryBits, int pageBits, int segmentBits, long buckets) = Sizing(options);
+            _logDevice = Devices.CreateLogDevice(Path.Combine(kvDirectory, "hlog.log"), deleteOnClose: options.Durability == Durability.None);
+            var logSettings = new LogSettings
+            {
+                LogDevice = _logDevice,
+                PageSizeBits = pageBits,
+                MemorySizeBits = memoryBits,
+                SegmentSizeBits = segmentBits,
+                MutableFraction = 0.9,
+            };
+            CheckpointSettings? checkpointSettings = null;
+            if (options.Durability != Durability.None)
+            {
+                string checkpointDirectory = Path.Combine(_dataDirectory, "checkpoints");
+                Directory.CreateDirectory(checkpointDirectory);
+                checkpointSettings = new CheckpointSettings { CheckpointDir = checkpointDirectory, RemoveOutdated = true };
+            }
+            var started = Stopwatch.StartNew();
+            long? sealedTail = options.Durability == Durability.None ? null : ReadSeal(_dataDirectory);
+            CheckSealedLog(_dataDirectory, sealedTail);
+            _kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
+                tryRecoverLatest: options.Durability != Durability.None);
+            CheckRecoveredSeal(sealedTail);
+            if (options.Durability == Durability.Sync)
+                OpenWal();
+            // The maintenance session logs to the WAL like a worker's: a purge is then as durable as a save (a
+            // purge missing from the WAL would bring expired bindings back on replay). WAL replay and compaction
+            // write through Upsert/Delete/copy-to-tail, which do not log.
+            _maintenanceFunctions = new LocationFunctions(options.MaxRecordBytes, NewWalWriter());
+            _maintenanceSession = new FasterLocationSession(this, _kv, _maintenanceFunctions);
+            Recovery = Recover(started);
         }
-        var started = Stopwatch.StartNew();
-        _kv = new FasterKV<SpanByte, SpanByte>(buckets, logSettings, checkpointSettings,
-            tryRecoverLatest: options.Durability != Durability.None);
-        if (options.Durability == Durability.Sync)
-            OpenWal();
-        // The maintenance session logs to the WAL like a worker's: a purge is then as durable as a save (a
-        // purge missing from the WAL would bring expired bindings back on replay). WAL replay and compaction
-        // write through Upsert/Delete/copy-to-tail, which do not log.
-        _maintenanceFunctions = new LocationFunctions(options.MaxRecordBytes, NewWalWriter());
-        _maintenanceSession = new FasterLocationSession(this, _kv, _maintenanceFunctions);
-        Recovery = Recover(started);
+        catch (Exception e)
+        {
+            _kv?.Dispose();
+            _logDevice?.Dispose();
+            _directoryLock?.Dispose();
+            if (e is IOException or UnauthorizedAccessException or ArgumentException)
+                throw;
+            // FASTER's recovery met files it cannot read: say so, and what the operator can do, rather than a stack.
+            throw new InvalidDataException($"recovery from {_dataDirectory} failed ({e.GetType().Name}: {e.Message}); the checkpoint "
+                + "or log there is damaged: restore the folder from a backup, or move it aside to start with an empty table", e);
+        }
         StartThreads();
     }
 
@@ -195,6 +214,7 @@ public sealed partial class FasterLocationStore : ILocationStore
         _maintenanceSession.Dispose();
         _kv.Dispose();
         _logDevice.Dispose();
+        _directoryLock?.Dispose();
         if (_ownsDataDirectory)
         {
             try
@@ -205,6 +225,30 @@ public sealed partial class FasterLocationStore : ILocationStore
             {
                 // A device file still being closed by the I/O threads; the OS temp cleaner gets it.
             }
+        }
+    }
+
+    /// <summary>
+    /// Holds <c>DIR/lock</c> exclusively (an advisory lock the kernel drops when the process dies, kill -9
+    /// included) for as long as the store is open: a second server started on the same data folder is refused
+    /// instead of writing the same log and checkpoints (which damaged both in the past).
+    /// </summary>
+    private static FileStream LockDirectory(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "lock");
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId + "\n"));
+            stream.Flush();
+            return stream;
+        }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new IOException($"{directory} is in use by another process ({path} is locked): is another hyperproxy "
+                + "running on the same --data-dir?", e);
         }
     }
 

@@ -265,7 +265,7 @@ public sealed class ProxyServer : IDisposable
                 PurgeInterval = catalog.Registrar.PurgeInterval,
             });
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
         {
             throw new StartupException($"location store in {directory}: {e.Message}", e);
         }

@@ -67,6 +67,21 @@ public sealed class RegistrarProcessTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ASecondServerOnTheSameDataFolderIsRefusedAtStartUpNamingIt()
+    {
+        using ServerProcess first = StartServer("sync");
+        var failure = Assert.ThrowsAny<Exception>(() => StartServer("checkpoint"));
+        Assert.Contains("is in use by another process", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_dir, "data", "location"), failure.Message, StringComparison.Ordinal);
+
+        // The first goes on serving.
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = 2000;
+        string reply = RegisterClient.Exchange(client, new IPEndPoint(IPAddress.Loopback, first.Port), RegisterClient.Register("dup", 1, withContact: true, cseq: 1));
+        Assert.StartsWith("SIP/2.0 200 OK", reply, StringComparison.Ordinal);
+    }
+
     private ServerProcess StartServer(string durability, Func<int>? freePort = null) =>
         ServerProcess.StartScript(Script, _dir, durability, freePort);
 
