@@ -121,12 +121,14 @@ public class CrashTests
         using var store = TestSupport.Open(Durability.Checkpoint, dir.Path, expected: 2_000_000);
         using ILocationSession session = store.NewSession();
         var buffer = new byte[4096];
+        // Not bounded by the acks read: the victim writes ahead of the acks it prints (a loaded machine lets its
+        // output lag), and a checkpoint may hold writes whose ack line never came out.
         int prefix = 0;
-        while (prefix < victim.Acks.Count && session.Read(TestSupport.Aor(prefix), buffer, out _) == ReadStatus.Found)
+        while (prefix < 2_000_000 && session.Read(TestSupport.Aor(prefix), buffer, out _) == ReadStatus.Found)
             prefix++;
         Assert.True(prefix >= guaranteed, $"recovered {prefix} registrations, {guaranteed} were guaranteed");
         // One session's writes come back as a prefix (CPR): nothing after the first gap.
-        for (int i = prefix; i < Math.Min(victim.Acks.Count, prefix + 1000); i++)
+        for (int i = prefix; i < prefix + 1000; i++)
             Assert.NotEqual(ReadStatus.Found, session.Read(TestSupport.Aor(i), buffer, out _));
         Assert.Equal(prefix, store.Recovery.Aors);
     }

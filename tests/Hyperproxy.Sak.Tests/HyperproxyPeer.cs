@@ -13,6 +13,7 @@ public class HyperproxyPeer : IDisposable
     private const int PortAttempts = 8;
 
     private readonly Process _process;
+    private readonly string? _ownDataDir;
 
     public HyperproxyPeer()
         : this("127.0.0.1")
@@ -28,10 +29,18 @@ public class HyperproxyPeer : IDisposable
     {
     }
 
-    /// <summary>The server on <paramref name="host"/> with more <c>run</c> arguments (<c>--config FILE</c>).</summary>
+    /// <summary>The server on <paramref name="host"/> with more <c>run</c> arguments (<c>--config FILE</c>). Without a
+    /// <c>--data-dir</c> among them it gets a fresh data folder of its own, removed on dispose (the default one would
+    /// be shared with every other test's server, and a registrar would recover their bindings).</summary>
     protected HyperproxyPeer(string host, string extraArguments)
     {
         Host = host;
+        if (!extraArguments.Contains("--data-dir", StringComparison.Ordinal))
+        {
+            _ownDataDir = Path.Combine(Path.GetTempPath(), "hp-sak-data-" + Guid.NewGuid().ToString("N")[..12]);
+            extraArguments += " --data-dir " + _ownDataDir;
+        }
+
         string error = "";
         for (int attempt = 0; attempt < PortAttempts; attempt++)
         {
@@ -65,6 +74,11 @@ public class HyperproxyPeer : IDisposable
     public void Dispose()
     {
         Stop();
+        if (_ownDataDir is not null && Directory.Exists(_ownDataDir))
+        {
+            Directory.Delete(_ownDataDir, recursive: true);
+        }
+
         GC.SuppressFinalize(this);
     }
 

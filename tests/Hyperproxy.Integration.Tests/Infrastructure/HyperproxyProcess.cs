@@ -18,6 +18,7 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _ownDataDir;
     private int? _exitCode;
 
     private HyperproxyProcess(Process process, int port)
@@ -94,9 +95,21 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
         throw new InvalidOperationException("hyperproxy did not become ready:\n" + last);
     }
 
-    /// <summary>Starts <c>hyperproxy run ARGS</c> without waiting; <paramref name="port"/> is recorded only.</summary>
+    /// <summary>
+    /// Starts <c>hyperproxy run ARGS</c> without waiting; <paramref name="port"/> is recorded only. Without a
+    /// <c>--data-dir</c> in the arguments the server gets a fresh data folder of its own, removed when it is
+    /// disposed: the default one (<c>data</c> next to the tests) would be shared by every server of every test, and
+    /// a registrar would recover bindings other tests left there.
+    /// </summary>
     public static Task<HyperproxyProcess> StartAsync(int port, IReadOnlyList<string> runArguments)
     {
+        string? ownDataDir = null;
+        if (!runArguments.Contains("--data-dir"))
+        {
+            ownDataDir = Path.Combine(Path.GetTempPath(), "hp-data-" + Guid.NewGuid().ToString("N")[..12]);
+            runArguments = [.. runArguments, "--data-dir", ownDataDir];
+        }
+
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -112,7 +125,7 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
             info.ArgumentList.Add(a);
         }
 
-        var server = new HyperproxyProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port);
+        var server = new HyperproxyProcess(new Process { StartInfo = info, EnableRaisingEvents = true }, port) { _ownDataDir = ownDataDir };
         server._process.OutputDataReceived += (_, e) => server.OnOutput(e.Data);
         server._process.ErrorDataReceived += (_, e) => ToolRun.Append(server._error, e.Data);
         server._process.Exited += (_, _) => server._ready.TrySetException(new InvalidOperationException("hyperproxy exited before it was ready"));
@@ -191,6 +204,10 @@ internal sealed class HyperproxyProcess : IAsyncDisposable
     {
         await StopAsync();
         _process.Dispose();
+        if (_ownDataDir is not null && Directory.Exists(_ownDataDir))
+        {
+            Directory.Delete(_ownDataDir, recursive: true);
+        }
     }
 
     public override string ToString() => $"hyperproxy pid {_process.Id} port {Port}\n--- stdout\n{StandardOutput}--- stderr\n{StandardError}";

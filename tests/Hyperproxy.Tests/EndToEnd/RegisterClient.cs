@@ -7,17 +7,32 @@ namespace Hyperproxy.Tests.EndToEnd;
 /// <summary>REGISTERs from a plain UDP client, for the registrar tests that drive the real server process.</summary>
 internal static class RegisterClient
 {
-    /// <summary>Sends <paramref name="request"/> and returns the reply, retransmitting up to 5 times on the client's receive timeout.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns its reply, retransmitting up to 5 times on the client's receive
+    /// timeout. A reply whose Via branch is not the request's is a late answer to an earlier retransmitted request (a loaded
+    /// server answers both copies) and is skipped.
+    /// </summary>
     public static string Exchange(UdpClient client, IPEndPoint server, string request)
     {
         byte[] bytes = Encoding.ASCII.GetBytes(request);
+        int viaStart = request.IndexOf("\r\nVia: ", StringComparison.Ordinal) + 2;
+        string via = request[viaStart..request.IndexOf("\r\n", viaStart, StringComparison.Ordinal)];
+        int at = via.IndexOf("branch=", StringComparison.Ordinal);
+        string? branch = at < 0 ? null : via[at..].Split(';')[0]; // the whole line differs: the server adds rport=, received=
         for (int attempt = 0; attempt < 5; attempt++)
         {
             client.Send(bytes, bytes.Length, server);
             try
             {
-                IPEndPoint? from = null;
-                return Encoding.ASCII.GetString(client.Receive(ref from));
+                for (int stale = 0; stale < 100; stale++)
+                {
+                    IPEndPoint? from = null;
+                    string reply = Encoding.ASCII.GetString(client.Receive(ref from));
+                    if (branch is null || reply.Contains(branch + ";", StringComparison.Ordinal) || reply.Contains(branch + "\r\n", StringComparison.Ordinal))
+                    {
+                        return reply;
+                    }
+                }
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
             {
