@@ -46,20 +46,25 @@ public sealed class DataFolderTests(ITestOutputHelper output)
     private static string[] Files(string directory, string part) =>
         Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Where(f => f.Contains(part, StringComparison.Ordinal)).ToArray();
 
-    [Fact]
-    public void ACheckpointThatCannotBeReadStopsTheOpenInsteadOfAnEmptyTable()
+    /// <summary>Overwrites every byte of <paramref name="files"/> (at least one) with random ones, keeping their lengths.</summary>
+    private static void Scramble(string[] files)
     {
-        using var dir = new TempDirectory();
-        FillAndClose(dir.Path);
-        string[] info = Files(dir.Path, "cpr-checkpoints");
-        Assert.NotEmpty(info);
+        Assert.NotEmpty(files);
         var random = new Random(7);
-        foreach (string f in info)
+        foreach (string f in files)
         {
             byte[] bytes = File.ReadAllBytes(f);
             random.NextBytes(bytes);
             File.WriteAllBytes(f, bytes);
         }
+    }
+
+    [Fact]
+    public void ACheckpointThatCannotBeReadStopsTheOpenInsteadOfAnEmptyTable()
+    {
+        using var dir = new TempDirectory();
+        FillAndClose(dir.Path);
+        Scramble(Files(dir.Path, "cpr-checkpoints"));
 
         // FASTER alone starts with an empty table here (every binding silently gone); the seal says a checkpoint was there.
         InvalidDataException e = Assert.Throws<InvalidDataException>(() => TestSupport.Open(Durability.Checkpoint, dir.Path));
@@ -92,13 +97,7 @@ public sealed class DataFolderTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         FillAndClose(dir.Path);
-        var random = new Random(7);
-        foreach (string f in Files(dir.Path, "index-checkpoints"))
-        {
-            byte[] bytes = File.ReadAllBytes(f);
-            random.NextBytes(bytes);
-            File.WriteAllBytes(f, bytes);
-        }
+        Scramble(Files(dir.Path, "index-checkpoints"));
 
         using var reopened = TestSupport.Open(Durability.Checkpoint, dir.Path);
         using ILocationSession session = reopened.NewSession();
