@@ -62,7 +62,8 @@
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
 # the row is added to it (redis_cpu_s), next to Kamailio 5.6's in-memory usrloc (perf/kamailio/registrar.cfg).
-# lookup-cluster (not in the default list; needs redis-server): the delivery side. BENCH_USERS users are
+# lookup-cluster (not in the default list; needs redis-server): the delivery side. BENCH_LOOKUP_USERS (default
+# 20000, few enough that the load phase registers them all on a slow row; a user not registered shows as a 4xx) are
 # registered first (udpgen -s register -r at its responder: every contact is the responder, no Path; for
 # BENCH_LOOKUP_LOAD_S seconds, default 8), then udpgen -s lookup sends MESSAGE sip:uN@... to users in turn:
 # lookup() + record_route() + forward() to the contact, whose 200 comes back through the registrar. Rows: the
@@ -170,6 +171,7 @@ NATPING_CONTACTS=${BENCH_NATPING_CONTACTS:-1000000}
 NATPING_INTERVAL=${BENCH_NATPING_INTERVAL:-30}
 NATPING_LOAD_S=${BENCH_NATPING_LOAD_S:-40}
 LOOKUP_LOAD_S=${BENCH_LOOKUP_LOAD_S:-8}
+LOOKUP_USERS=${BENCH_LOOKUP_USERS:-20000}
 HOLD_CALLS=${BENCH_HOLD_CALLS:-200000}
 STREAM_CONNS=${BENCH_STREAM_CONNECTIONS:-16}
 STREAM_WINDOW=${BENCH_STREAM_WINDOW:-16}
@@ -695,7 +697,7 @@ natping_rows() {
     done
 }
 
-# lookup_rows: lookup-cluster. Per system: a fresh server, BENCH_USERS users registered with their contact at the
+# lookup_rows: lookup-cluster. Per system: a fresh server, BENCH_LOOKUP_USERS users registered with their contact at the
 # generator's responder, then MESSAGEs to the users in turn, delivered by lookup(); the Redis row adds redis_cpu_s.
 lookup_rows() {
     local store label system key="lookup-cluster" cpu_before
@@ -722,12 +724,12 @@ lookup_rows() {
             HP_DURABILITY=none
             continue
         fi
-        log "registering $USERS users at the responder for ${LOOKUP_LOAD_S}s ($label)"
+        log "registering $LOOKUP_USERS users at the responder for ${LOOKUP_LOAD_S}s ($label)"
         taskset -c "$GEN_CPU" "$UDPGEN" -c "$GEN_CPU" -s register -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W 0 -d "$LOOKUP_LOAD_S" \
-            -u "$USERS" -r "127.0.0.1:$((SRV_PORT + 1))" --cseq-file "$CSEQ_FILE" --label load \
+            -u "$LOOKUP_USERS" -r "127.0.0.1:$((SRV_PORT + 1))" --cseq-file "$CSEQ_FILE" --label load \
             > "$LOGS/lookup-$store-load.json" 2> "$LOGS/lookup-$store-load.gen.log" || true
         [[ $store == redis ]] && cpu_before=$(redis_cpu)
-        measure "$label" "$key" -s lookup -m MESSAGE -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W "$WARMUP" -u "$USERS" \
+        measure "$label" "$key" -s lookup -m MESSAGE -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W "$WARMUP" -u "$LOOKUP_USERS" \
             -R "$((SRV_PORT + 1))"
         stop_server "${SRV_PIDS[@]}"
         SRV_PIDS=()
