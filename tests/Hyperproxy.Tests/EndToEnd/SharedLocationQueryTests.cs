@@ -140,4 +140,96 @@ public sealed class SharedLocationQueryTests : IDisposable
         Assert.Equal(0, node.Terminate(10_000));
         Assert.Contains("parked for the location store 10, run again 10, parking full 0", node.Output, StringComparison.Ordinal);
     }
+    private static Func<int, string> FailureRouteScript(string url, int busyPort) => port => $$"""
+        socket = udp:127.0.0.1:{{port}}
+        udp_workers = 1
+        loadmodule "tm.so"
+        loadmodule "sl.so"
+        loadmodule "sipmsgops.so"
+        loadmodule "usrloc.so"
+        loadmodule "registrar.so"
+        loadmodule "cachedb_redis.so"
+        modparam("usrloc", "cluster_mode", "full-sharing-cachedb")
+        modparam("usrloc", "cachedb_url", "{{url}}")
+        modparam("cachedb_redis", "query_timeout", 10000)
+        route {
+            if (is_method("REGISTER")) {
+                save("location");
+                exit;
+            }
+            if (is_method("ACK")) {
+                t_relay();
+                exit;
+            }
+            t_on_failure("registered");
+            $du = "sip:127.0.0.1:{{busyPort}}";
+            t_relay();
+        }
+        failure_route[registered] {
+            if (lookup("location")) {
+                t_relay();
+                exit;
+            }
+            t_reply(404, "Not Found After Busy");
+        }
+        """;
+
+    /// <summary>A 486 to <paramref name="request"/>, its Via, From, To (with a tag), Call-ID and CSeq copied.</summary>
+    private static string Busy(string request)
+    {
+        var reply = new StringBuilder("SIP/2.0 486 Busy Here\r\n");
+        foreach (string line in request.Split("\r\n"))
+        {
+            if (line.StartsWith("Via:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("From:", StringComparison.OrdinalIgnoreCase)
+                || line.StartsWith("Call-ID:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("CSeq:", StringComparison.OrdinalIgnoreCase))
+            {
+                reply.Append(line).Append("\r\n");
+            }
+            else if (line.StartsWith("To:", StringComparison.OrdinalIgnoreCase))
+            {
+                reply.Append(line).Append(";tag=busy\r\n");
+            }
+        }
+
+        return reply.Append("Content-Length: 0\r\n\r\n").ToString();
+    }
+
+    [Fact]
+    public void ALookupInAFailureRouteWaitsForItsRecordAndRoutesInsteadOfEndingTheRoute()
+    {
+        // A failure_route cannot be parked and run again (its trigger is a reply): lookup() there waits for Redis on the
+        // worker (bounded by query_timeout). It used to suspend as in a request route, which ended the route: the 486
+        // went upstream and the registered contact never got the request.
+        using RedisServer redis = RedisServer.Start();
+        using var busy = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var contact = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var caller = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        foreach (UdpClient c in new[] { busy, contact, caller })
+        {
+            c.Client.ReceiveTimeout = 30_000;
+        }
+
+        int busyPort = ((IPEndPoint)busy.Client.LocalEndPoint!).Port;
+        int contactPort = ((IPEndPoint)contact.Client.LocalEndPoint!).Port;
+        using ServerProcess node = ServerProcess.StartScript(FailureRouteScript(redis.Url, busyPort), _dir, durability: null);
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+
+        string register = $"REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK-fr1\r\n"
+            + "From: <sip:u7@127.0.0.1>;tag=r7\r\nTo: <sip:u7@127.0.0.1>\r\nCall-ID: fr-reg@test\r\nCSeq: 1 REGISTER\r\n"
+            + $"Contact: <sip:u7@127.0.0.1:{contactPort}>\r\nExpires: 600\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+        Assert.StartsWith("SIP/2.0 200 OK", Ask(caller, target, register), StringComparison.Ordinal);
+
+        byte[] message = Encoding.ASCII.GetBytes(Request("MESSAGE", 7, "sip:u7@127.0.0.1", "fr2").Replace("From: <sip:u7@", "From: <sip:caller@", StringComparison.Ordinal));
+        caller.Send(message, message.Length, target);
+
+        // The first hop is busy: the failure route looks u7 up and relays to the registered contact.
+        IPEndPoint? from = null;
+        string first = Encoding.ASCII.GetString(busy.Receive(ref from));
+        Assert.StartsWith("MESSAGE ", first, StringComparison.Ordinal);
+        byte[] reply = Encoding.ASCII.GetBytes(Busy(first));
+        busy.Send(reply, reply.Length, from);
+
+        string delivered = Encoding.ASCII.GetString(contact.Receive(ref from));
+        Assert.StartsWith($"MESSAGE sip:u7@127.0.0.1:{contactPort}", delivered, StringComparison.Ordinal);
+    }
 }
