@@ -6,7 +6,7 @@
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,
 #                               options-polled,options-traced,tcp-options,tcp-latency,tls-options,tls-handshakes,tcp-idle,
-#                               register-auth,flood,register-cluster,natping]
+#                               register-auth,flood,register-cluster,lookup-cluster,natping]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 6 minutes in all. Default: 10 s per run plus open-loop latency
@@ -61,7 +61,14 @@
 # register-cluster (not in the default list; needs redis-server): the register job against Hyperproxy
 # with its embedded FASTER store (durability none) and then with --location-store on a redis-server
 # started here (unpinned, --save '' --appendonly no, flushed before the row), whose CPU time during
-# the row is added to it (redis_cpu_s).
+# the row is added to it (redis_cpu_s), once with the whole process on CPU 0 and once with only the worker pinned
+# (the client's threads free), next to Kamailio 5.6's in-memory usrloc (perf/kamailio/registrar.cfg).
+# lookup-cluster (not in the default list; needs redis-server): the delivery side. BENCH_LOOKUP_USERS (default
+# 20000, few enough that the load phase registers them all on a slow row; a user not registered shows as a 4xx) are
+# registered first (udpgen -s register -r at its responder: every contact is the responder, no Path; for
+# BENCH_LOOKUP_LOAD_S seconds, default 8), then udpgen -s lookup sends MESSAGE sip:uN@... to users in turn:
+# lookup() + record_route() + forward() to the contact, whose 200 comes back through the registrar. Rows: the
+# FASTER store, the redis-server store (its CPU time in redis_cpu_s) and Kamailio 5.6's in-memory usrloc.
 # tcp-options / tls-options: OPTIONS over BENCH_STREAM_CONNECTIONS (default 16) persistent TCP / TLS connections,
 # BENCH_STREAM_WINDOW (default 16) pipelined on each, driven by native/streamgen (replies cut by Content-Length);
 # the C stream reflector (echo, sl 200; native/streamreflector, OpenSSL for TLS) is the ceiling, then Hyperproxy and
@@ -164,6 +171,8 @@ USERS=${BENCH_USERS:-100000}
 NATPING_CONTACTS=${BENCH_NATPING_CONTACTS:-1000000}
 NATPING_INTERVAL=${BENCH_NATPING_INTERVAL:-30}
 NATPING_LOAD_S=${BENCH_NATPING_LOAD_S:-40}
+LOOKUP_LOAD_S=${BENCH_LOOKUP_LOAD_S:-8}
+LOOKUP_USERS=${BENCH_LOOKUP_USERS:-20000}
 HOLD_CALLS=${BENCH_HOLD_CALLS:-200000}
 STREAM_CONNS=${BENCH_STREAM_CONNECTIONS:-16}
 STREAM_WINDOW=${BENCH_STREAM_WINDOW:-16}
@@ -689,6 +698,58 @@ natping_rows() {
     done
 }
 
+# lookup_rows: lookup-cluster. Per system: a fresh server, BENCH_LOOKUP_USERS users registered with their contact at the
+# generator's responder, then MESSAGEs to the users in turn, delivered by lookup(); the Redis row adds redis_cpu_s.
+lookup_rows() {
+    local store label system key="lookup-cluster" cpu_before
+    for store in faster redis kamailio; do
+        system=hyperproxy
+        HP_DURABILITY=none
+        case $store in
+            faster) label="Hyperproxy (FASTER store)" ;;
+            redis) label="Hyperproxy (Redis store)" ;;
+            kamailio) label="Kamailio 5.6 (usrloc in memory)"; system=kamailio ;;
+        esac
+        if [[ $system == hyperproxy && -n $HP_SKIP ]]; then skip_row "$label" "$key" "$HP_SKIP"; continue; fi
+        if [[ $system == kamailio ]] && { ! has "$SYSTEMS" kamailio || [[ -n $KAM_SKIP ]]; }; then
+            has "$SYSTEMS" kamailio && skip_row "$label" "$key" "$KAM_SKIP"
+            continue
+        fi
+        if [[ $store == redis ]]; then
+            if ! start_redis; then skip_row "$label" "$key" "$SKIP_WHY"; continue; fi
+            HP_DURABILITY=redis
+        fi
+        if ! start_server "$system" register; then
+            skip_row "$label" "$key" "$SKIP_WHY"
+            [[ $store == redis ]] && { kill -TERM "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; }
+            HP_DURABILITY=none
+            continue
+        fi
+        log "registering $LOOKUP_USERS users at the responder for ${LOOKUP_LOAD_S}s ($label)"
+        taskset -c "$GEN_CPU" "$UDPGEN" -c "$GEN_CPU" -s register -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W 0 -d "$LOOKUP_LOAD_S" \
+            -u "$LOOKUP_USERS" -r "127.0.0.1:$((SRV_PORT + 1))" --cseq-file "$CSEQ_FILE" --label load \
+            > "$LOGS/lookup-$store-load.json" 2> "$LOGS/lookup-$store-load.gen.log" || true
+        [[ $store == redis ]] && cpu_before=$(redis_cpu)
+        measure "$label" "$key" -s lookup -m MESSAGE -t "127.0.0.1:$SRV_PORT" -w "$WINDOW" -W "$WARMUP" -u "$LOOKUP_USERS" \
+            -R "$((SRV_PORT + 1))"
+        stop_server "${SRV_PIDS[@]}"
+        SRV_PIDS=()
+        if [[ -z $MEASURED ]]; then
+            skip_row "$label" "$key" "${MEASURE_FAIL:-no result}"
+        elif [[ $store == redis ]]; then
+            echo "$MEASURED" | jq -c --argjson c "$(awk -v a="$cpu_before" -v b="$(redis_cpu)" 'BEGIN { printf "%.2f", b - a }')" \
+                '. + {redis_cpu_s: $c}' >> "$JSONL"
+        else
+            echo "$MEASURED" >> "$JSONL"
+        fi
+        if [[ $store == redis ]]; then
+            kill -TERM "$REDIS_PID" 2>/dev/null || true
+            wait "$REDIS_PID" 2>/dev/null || true
+        fi
+        HP_DURABILITY=none
+    done
+}
+
 # wal_figures LOG JSON: JSON plus the "location store: N WAL commits ..." line's figures
 wal_figures() {
     local line
@@ -831,22 +892,34 @@ if has "$SCENARIOS" register-cluster && has "$SYSTEMS" hyperproxy; then
         skip_row "Hyperproxy (Redis store)" register-cluster "$HP_SKIP"
     elif start_redis; then
         HP_DURABILITY=redis
-        redis-cli -p "$REDIS_PORT" flushall > /dev/null
-        cpu_before=$(redis_cpu)
-        rows_before=$(wc -l < "$JSONL")
-        system_rows hyperproxy "Hyperproxy (Redis store)" "" register-cluster register "${REG[@]}"
-        cpu_after=$(redis_cpu)
-        if (( $(wc -l < "$JSONL") > rows_before )); then
-            last=$(tail -n 1 "$JSONL" | jq -c --argjson c "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" '. + {redis_cpu_s: $c}')
-            sed -i '$ d' "$JSONL"
-            echo "$last" >> "$JSONL"
-        fi
+        for HP_PIN in process worker; do
+            # worker: only the worker on CPU 0 (--cpus 0), the client's threads (socket manager, completions) free to
+            # run on either CPU: what the profile says takes the worker's core in the pinned row
+            label="Hyperproxy (Redis store)"
+            [[ $HP_PIN == worker ]] && label="Hyperproxy (Redis store, only the worker pinned)"
+            redis-cli -p "$REDIS_PORT" flushall > /dev/null
+            cpu_before=$(redis_cpu)
+            rows_before=$(wc -l < "$JSONL")
+            system_rows hyperproxy "$label" "" register-cluster register "${REG[@]}"
+            cpu_after=$(redis_cpu)
+            if (( $(wc -l < "$JSONL") > rows_before )); then
+                last=$(tail -n 1 "$JSONL" | jq -c --argjson c "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" '. + {redis_cpu_s: $c}')
+                sed -i '$ d' "$JSONL"
+                echo "$last" >> "$JSONL"
+            fi
+        done
+        HP_PIN=process
         kill -TERM "$REDIS_PID" 2>/dev/null || true
         wait "$REDIS_PID" 2>/dev/null || true
         HP_DURABILITY=none
     else
         skip_row "Hyperproxy (Redis store)" register-cluster "$SKIP_WHY"
     fi
+    # the target of the Redis row: Kamailio's own in-memory usrloc rate, same job, same run
+    if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6 (usrloc in memory)" "$KAM_SKIP" register-cluster register "${REG[@]}"; fi
+fi
+if has "$SCENARIOS" lookup-cluster && has "$SYSTEMS" hyperproxy; then
+    lookup_rows
 fi
 if has "$SCENARIOS" stateful-call; then
     if has "$SYSTEMS" reflector; then

@@ -81,7 +81,7 @@ static void usage(void)
     fprintf(stderr,
         "usage: udpgen -t HOST:PORT [options]\n"
         "  -t, --target HOST:PORT     where requests go (IPv6 as [::1]:PORT)\n"
-        "  -s, --scenario NAME        options | register | register-auth | forward | call | flood (default options)\n"
+        "  -s, --scenario NAME        options | register | register-auth | forward | lookup | call | flood (default options)\n"
         "  -c, --cpu CPU              pin to this CPU (default: not pinned)\n"
         "  -w, --window N             closed loop: requests outstanding at once (default 256)\n"
         "      --rate R               open loop: R requests/s, window ignored (default 0 = closed loop)\n"
@@ -91,7 +91,7 @@ static void usage(void)
         "  -T, --timeout-ms MS        a request unanswered after MS counts as a timeout (default 1000)\n"
         "      --drain-ms MS          after the duration, wait up to MS for outstanding replies (default 200)\n"
         "  -l, --local ADDR           local address to bind, port chosen by the kernel (default 127.0.0.1 / ::1)\n"
-        "  -u, --users N              register: distinct users u00000000..N-1 (default 10000)\n"
+        "  -u, --users N              register, lookup: distinct users u00000000..N-1 (default 10000)\n"
         "      --path                 register: add Path: <sip:LOCAL:15999;lr> and Supported: path\n"
         "      --cseq N               register: first CSeq (default: from the clock, rising run to run)\n"
         "      --cseq-file FILE       register: read the first CSeq from FILE, write the next one back\n"
@@ -100,10 +100,13 @@ static void usage(void)
         "      --password TEXT        register-auth: every user's password (default secret)\n"
         "      --second-local ADDR    flood: the second source's address (default 127.0.0.2)\n"
         "      --second-share F       flood: the second source sends F times the flooder's requests (default 0.01)\n"
-        "  -r, --ruri HOST:PORT       forward, call: the responder the R-URI names (default LOCAL:RESPONDER)\n"
+        "  -r, --ruri HOST:PORT       forward, call: the responder the R-URI names (default LOCAL:RESPONDER);\n"
+        "                             register: the Contact's host:port (default LOCAL, no port)\n"
         "      --hold N               call: the responder answers 180 only; N calls are started and held\n"
         "  -R, --responder PORT       also answer requests arriving on LOCAL:PORT with 200 (built-in UAS)\n"
-        "  -m, --method NAME          request method for options/forward (default OPTIONS)\n"
+        "  -m, --method NAME          request method for options/forward/lookup (default OPTIONS)\n"
+        "                             lookup: METHOD sip:uNNNNNNNN@DOMAIN, users in turn: the registrar's lookup()\n"
+        "                             routes it to the registered contact (register -r LOCAL:RESPONDER first)\n"
         "      --busy / --no-busy     busy-poll (default) or sleep in poll() when idle\n"
         "      --cpu-pids P1,P2       report the CPU%% these processes used while measuring\n"
         "      --label TEXT           copied into the JSON output\n");
@@ -275,6 +278,12 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
                  "%s sip:responder@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:responder@%s>\r\n"
                  "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
                  o->method, o->ruri, vbuf, lhost, o->ruri, o->method);
+    } else if (strcmp(o->scenario, "lookup") == 0) {
+        const char *dom = o->domain != NULL ? o->domain : thost;
+        snprintf(buf, sizeof buf,
+                 "%s sip:u\002@%s SIP/2.0\r\n%sFrom: <sip:udpgen@%s>;tag=ugen1\r\nTo: <sip:u\002@%s>\r\n"
+                 "Call-ID: ug\001@udpgen\r\nCSeq: 1 %s\r\nUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
+                 o->method, dom, vbuf, lhost, dom, o->method);
     } else if (strcmp(o->scenario, "call") == 0) {
         const char *ip = strchr(lhost, ':') != NULL ? "IP6" : "IP4";
         char sdp[256], bare[80];
@@ -301,7 +310,7 @@ static int build_template(const options *o, tmpl *t, const char *lhost, int lpor
                  "REGISTER sip:%s SIP/2.0\r\n%sFrom: <sip:u\002@%s>;tag=ugr\002\r\nTo: <sip:u\002@%s>\r\n"
                  "Call-ID: ugreg-\002@udpgen\r\nCSeq: \003 REGISTER\r\nContact: <sip:u\002@%s>\r\n"
                  "Expires: 3600\r\n%s%sUser-Agent: udpgen\r\nContent-Length: 0\r\n\r\n",
-                 dom, vbuf, dom, dom, lhost, path, authorized ? "\004" : "");
+                 dom, vbuf, dom, dom, o->ruri != NULL ? o->ruri : lhost, path, authorized ? "\004" : "");
     } else {
         fprintf(stderr, "udpgen: unknown scenario %s\n", o->scenario);
         return -1;
@@ -869,7 +878,8 @@ int main(int argc, char **argv)
     int phase = 0; /* 0 warm-up, 1 measuring, 2 draining */
     uint64_t idle_ns = 0, last_now = t0; /* time spent in loop turns that found nothing to do */
     int last_idle = 0;
-    const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0;
+    const int is_forward = strcmp(o.scenario, "forward") == 0, is_register = strcmp(o.scenario, "register") == 0,
+              is_lookup = strcmp(o.scenario, "lookup") == 0;
     const int is_call = strcmp(o.scenario, "call") == 0;
     uint64_t flood_sent = 0, second_total = 0;
     s_rss0 = proc_kb(pids, npids, "status", "VmRSS");
@@ -938,7 +948,9 @@ int main(int argc, char **argv)
             if (want > 0) {
                 for (uint64_t i = 0; i < want; i++) {
                     uint64_t seq = next_seq + i, user = 0, cseq = 0;
-                    if (is_register || is_rauth) {
+                    if (is_lookup) {
+                        user = seq % (uint64_t)o.users;
+                    } else if (is_register || is_rauth) {
                         user = reg_k % (uint64_t)o.users;
                         /* register-auth: the challenged REGISTER takes CSeq N, the authorized one N + 1 */
                         cseq = (uint64_t)cseq_first + (is_rauth ? 2 : 1) * (reg_k / (uint64_t)o.users);
@@ -1147,7 +1159,7 @@ int main(int argc, char **argv)
                     c.received++;
                     c.by_class[cls]++;
                     hist_record(&s_hist, rnow - s->sent_ns);
-                    if (is_forward && memmem(b, len, SIPREPLY_TO_TAG, sizeof SIPREPLY_TO_TAG - 1) != NULL)
+                    if ((is_forward || is_lookup) && memmem(b, len, SIPREPLY_TO_TAG, sizeof SIPREPLY_TO_TAG - 1) != NULL)
                         c.via_responder++;
                 }
             }

@@ -30,7 +30,13 @@ public sealed partial class StatelessProxy
     /// <summary>Requests parked for a store read (tests, counters).</summary>
     public int ParkedRequestCount => _parked?.Count ?? 0;
 
-    public bool CanPark => _parked is not null && !_noParking;
+    /// <summary>
+    /// True while the request route runs for a request this worker received (or runs again): only such a request
+    /// can be parked and run again. A failure_route (its request is the transaction's, its trigger a reply) and an
+    /// onreply_route cannot; there the registrar's functions wait for the store on the worker (bounded by
+    /// query_timeout).
+    /// </summary>
+    public bool CanPark => _parked is not null && !_noParking && !_inFailureRoute && _message.IsRequest;
 
     private void EnableParking(Location.ILocationStore? store)
     {

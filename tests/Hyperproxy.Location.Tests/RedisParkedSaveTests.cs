@@ -292,6 +292,51 @@ public sealed class RedisParkedSaveTests
     }
 
     [Fact]
+    public void ALookupIsAnsweredWhileAWriteWaitsForAPausedReplica()
+    {
+        using RedisServer primary = RedisServer.Start();
+        using RedisServer replica = RedisServer.StartReplicaOf(primary);
+
+        // WAIT's timeout is half of query_timeout: 20 s, longer than the read below may take.
+        using RedisLocationStore store = Open(primary.Url, waitForReplica: true, queryTimeout: TimeSpan.FromSeconds(40));
+        var writer = (IFetchingSession)store.NewSession();
+        var reader = (IFetchingSession)store.NewSession();
+        var known = new ParkedBinding { Contact = "sip:k@198.51.100.1"u8.ToArray(), Expires = Now + 600 };
+        Assert.Equal(UpdateStatus.Written, Drive(writer, TestSupport.Aor(2), "k 1"u8.ToArray(), ref known, out _, out _));
+
+        var updater = new ParkedBinding { Contact = "sip:a@198.51.100.1"u8.ToArray(), Expires = Now + 600 };
+        replica.Pause();
+        try
+        {
+            // The save's fetch, then its compare-and-set and WAIT: the WAIT now holds its connection (no replica answers).
+            Assert.Equal(UpdateStatus.Pending, writer.UpdateOrStart(TestSupport.Aor(1), "w 1"u8, ref updater, out _, out _));
+            WaitForAnswer(writer);
+            writer.SnapshotAnswers();
+            Assert.Equal(UpdateStatus.Pending, writer.UpdateOrStart(TestSupport.Aor(1), "w 1"u8, ref updater, out _, out _));
+            writer.ForgetAnswers();
+
+            // Another worker's lookup, sent after the WAIT, is answered while the WAIT is still outstanding: the reads'
+            // connection is not the one WAIT blocks.
+            var buffer = new byte[4096];
+            Assert.Equal(ReadStatus.Pending, reader.ReadOrFetch(TestSupport.Aor(2), buffer, out _));
+            Assert.True(SpinWait.SpinUntil(() => reader.HasAnswers, 15_000), "the lookup answered while the WAIT blocks");
+            Assert.False(writer.HasAnswers, "the write's WAIT is still outstanding");
+            reader.SnapshotAnswers();
+            Assert.Equal(ReadStatus.Found, reader.ReadOrFetch(TestSupport.Aor(2), buffer, out int length));
+            Assert.Equal(["sip:k@198.51.100.1"], Contacts(buffer[..length]));
+            reader.ForgetAnswers();
+        }
+        finally
+        {
+            replica.Continue();
+        }
+
+        // Once the replica answers again the write counts.
+        Assert.Equal(UpdateStatus.Written, Drive(writer, TestSupport.Aor(1), "w 1"u8.ToArray(), ref updater, out _, out _));
+        Assert.Equal(0, store.GetStats().CachedbNotReplicated);
+    }
+
+    [Fact]
     public void AParkedSaveAllocatesOnlyWhatTheClientAllocatesPerCommand()
     {
         const int Saves = 200;

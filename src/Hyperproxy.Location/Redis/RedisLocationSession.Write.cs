@@ -238,8 +238,8 @@ internal sealed partial class RedisLocationSession
         try
         {
             Interlocked.Increment(ref _store.Counters.Operations);
-            slot.Script = _store.EvaluateCompareAndSetAsync(_database, slot.Keys, slot.Arguments);
-            slot.Wait = _store.WaitForReplicaAsync(_database, slot.Key);
+            slot.Script = _store.EvaluateCompareAndSetAsync(_writeDatabase, slot.Keys, slot.Arguments);
+            slot.Wait = _store.WaitForReplicaAsync(_writeDatabase, slot.Key);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {

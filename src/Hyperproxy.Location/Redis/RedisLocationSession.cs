@@ -23,6 +23,10 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
 
     private readonly RedisLocationStore _store;
     private readonly IDatabase _database;
+
+    /// <summary>Where the compare-and-set scripts (and WAITs) go: <see cref="_database"/>'s connection, or with
+    /// durability sync a connection of their own (<see cref="RedisLocationStore.Writes"/>).</summary>
+    private readonly IDatabase _writeDatabase;
     private readonly byte[] _prefix;
     private readonly RedisKey[] _keys = new RedisKey[1];
     private readonly RedisValue[] _arguments = new RedisValue[4];
@@ -33,10 +37,11 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
     /// <summary>Largest record an updater may write, as <see cref="LocationStoreOptions.MaxRecordBytes"/> in the embedded store.</summary>
     public const int MaxRecordBytes = 32 * 1024;
 
-    public RedisLocationSession(RedisLocationStore store, IDatabase database, byte[] prefix)
+    public RedisLocationSession(RedisLocationStore store, IDatabase database, IDatabase writes, byte[] prefix)
     {
         _store = store;
         _database = database;
+        _writeDatabase = writes;
         _prefix = prefix;
     }
 
@@ -81,7 +86,7 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
             return UpdateStatus.Failed;
         }
 
-        RedisKey key = Key(aor);
+        byte[] key = KeyBytes(aor);
         if (!TryGet(key, out RedisValue current))
         {
             return UpdateStatus.Failed;
@@ -131,6 +136,11 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
 
             if (result.Resp2Type == ResultType.Integer && (long)result == 1)
             {
+                if (!TryWaitForReplica(key))
+                {
+                    return Fail();
+                }
+
                 return decision == UpdateDecision.Delete ? UpdateStatus.Deleted : UpdateStatus.Written;
             }
 
@@ -162,7 +172,14 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         try
         {
             Interlocked.Increment(ref _store.Counters.Operations);
-            return _database.KeyDelete(Key(aor)) ? UpdateStatus.Deleted : UpdateStatus.Unchanged;
+            Interlocked.Increment(ref _store.Counters.RoundTrips);
+            byte[] key = KeyBytes(aor);
+            if (!_writeDatabase.KeyDelete(key))
+            {
+                return UpdateStatus.Unchanged;
+            }
+
+            return TryWaitForReplica(key) ? UpdateStatus.Deleted : Fail();
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
@@ -198,8 +215,6 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
 
         return latest == 0 ? s_permanent : Math.Max(1, (latest - now) * 1000);
     }
-
-    private RedisKey Key(ReadOnlySpan<byte> aor) => KeyFor(aor, []);
 
     private byte[] KeyBytes(ReadOnlySpan<byte> aor) => KeyFor(aor, []);
 
@@ -275,6 +290,19 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         }
     }
 
+    /// <summary>Durability sync: WAIT on the calling thread for a replica to have the write just made (true when off).</summary>
+    private bool TryWaitForReplica(byte[] key)
+    {
+        try
+        {
+            return _store.WaitForReplica(_writeDatabase, key);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
     private bool TryEvaluate(out RedisResult result)
     {
         result = RedisResult.Create(RedisValue.Null);
@@ -282,7 +310,7 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         {
             Interlocked.Increment(ref _store.Counters.Operations);
             Interlocked.Increment(ref _store.Counters.RoundTrips);
-            result = _store.EvaluateCompareAndSet(_database, _keys, _arguments);
+            result = _store.EvaluateCompareAndSet(_writeDatabase, _keys, _arguments);
             return true;
         }
         catch (Exception e) when (e is RedisException or TimeoutException)

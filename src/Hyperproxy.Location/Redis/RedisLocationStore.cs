@@ -18,27 +18,41 @@ namespace Hyperproxy.Location.Redis;
 public sealed partial class RedisLocationStore : ILocationStore
 {
     private readonly ConnectionMultiplexer _connection;
+
+    /// <summary>With durability sync: the connection the writes and their <c>WAIT</c>s go on, apart from the reads
+    /// (<c>WAIT</c> blocks the connection it is sent on); otherwise <see cref="_connection"/> itself.</summary>
+    private readonly ConnectionMultiplexer _writer;
     private readonly RedisLocationOptions _options;
     private readonly RedisStoreCounters _counters = new();
     private readonly byte[] _prefix;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, IServer> _servers = new();
     private readonly object[] _waitArguments;
 
-    private RedisLocationStore(ConnectionMultiplexer connection, RedisLocationOptions options)
+    private RedisLocationStore(ConnectionMultiplexer connection, ConnectionMultiplexer writer, RedisLocationOptions options)
     {
         _waitArguments = [1, (long)(options.ReplicaTimeout ?? options.QueryTimeout / 2).TotalMilliseconds];
         _connection = connection;
+        _writer = writer;
         _options = options;
         _prefix = System.Text.Encoding.UTF8.GetBytes(options.KeyPrefix);
-        _connection.ConnectionFailed += (_, e) =>
+        Watch(connection, string.Empty);
+        if (writer != connection)
+        {
+            Watch(writer, " (writes)");
+        }
+    }
+
+    private void Watch(ConnectionMultiplexer connection, string which)
+    {
+        connection.ConnectionFailed += (_, e) =>
         {
             Interlocked.Increment(ref _counters.Disconnects);
-            options.Log($"location store: lost {Format(e.EndPoint)} ({e.FailureType}); reconnecting with back-off");
+            _options.Log($"location store: lost {Format(e.EndPoint)}{which} ({e.FailureType}); reconnecting with back-off");
         };
-        _connection.ConnectionRestored += (_, e) =>
+        connection.ConnectionRestored += (_, e) =>
         {
             Interlocked.Increment(ref _counters.Reconnects);
-            options.Log($"location store: reconnected to {Format(e.EndPoint)}");
+            _options.Log($"location store: reconnected to {Format(e.EndPoint)}{which}");
         };
     }
 
@@ -68,14 +82,24 @@ public sealed partial class RedisLocationStore : ILocationStore
             config.EndPoints.Add(IPAddress.TryParse(host, out IPAddress? ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port));
         }
 
-        var writer = new LogWriter(options.Log);
-        ConnectionMultiplexer connection = ConnectionMultiplexer.Connect(config, writer);
-        if (!connection.IsConnected)
+        var log = new LogWriter(options.Log);
+        ConnectionMultiplexer connection = ConnectionMultiplexer.Connect(config, log);
+        ConnectionMultiplexer writer = connection;
+        if (options.WaitForReplica)
+        {
+            // WAIT blocks the connection it is sent on until a replica acknowledges (or its timeout): the writes and
+            // their WAITs get a connection of their own, so that reads (lookups, a save's GET) never queue behind one.
+            ConfigurationOptions writes = config.Clone();
+            writes.ClientName = "hyperproxy-writes";
+            writer = ConnectionMultiplexer.Connect(writes, log);
+        }
+
+        if (!connection.IsConnected || !writer.IsConnected)
         {
             options.Log($"location store: {options.Url.Describe()} not reachable yet; REGISTER is answered 500 and lookups fail until it is");
         }
 
-        return new RedisLocationStore(connection, options);
+        return new RedisLocationStore(connection, writer, options);
     }
 
     /// <summary><see cref="Durability.Sync"/> when every write waits for a replica (<c>WAIT</c>), else
@@ -84,53 +108,91 @@ public sealed partial class RedisLocationStore : ILocationStore
 
     /// <summary>The compare-and-set script, sent by SHA (<c>EVALSHA</c>): the client loads it on each server once and
     /// sends it again in full when a server answers <c>NOSCRIPT</c> (a new primary after a failover).</summary>
-    internal Task<RedisResult> EvaluateCompareAndSetAsync(IDatabase database, RedisKey[] keys, RedisValue[] arguments) =>
-        database.ScriptEvaluateAsync(RedisScripts.CompareAndSet, keys, arguments);
+    /// <remarks>Sent on the writes' connection (<see cref="Writes"/>).</remarks>
+    internal Task<RedisResult> EvaluateCompareAndSetAsync(IDatabase writes, RedisKey[] keys, RedisValue[] arguments) =>
+        writes.ScriptEvaluateAsync(RedisScripts.CompareAndSet, keys, arguments);
 
-    internal RedisResult EvaluateCompareAndSet(IDatabase database, RedisKey[] keys, RedisValue[] arguments) =>
-        database.ScriptEvaluate(RedisScripts.CompareAndSet, keys, arguments);
+    internal RedisResult EvaluateCompareAndSet(IDatabase writes, RedisKey[] keys, RedisValue[] arguments) =>
+        writes.ScriptEvaluate(RedisScripts.CompareAndSet, keys, arguments);
 
     /// <summary>
     /// With <see cref="RedisLocationOptions.WaitForReplica"/>: <c>WAIT 1 timeout</c> to the server that holds
-    /// <paramref name="key"/>, right after the write on the same connection, so it covers the write (null when off).
+    /// <paramref name="key"/>, right after the write on the same connection (the writes' own, never the reads'),
+    /// so it covers the write (null when off). Redis counts a WAIT against the writes of the connection it is sent on.
     /// </summary>
-    internal Task<RedisResult>? WaitForReplicaAsync(IDatabase database, byte[] key)
+    internal Task<RedisResult>? WaitForReplicaAsync(IDatabase writes, byte[] key)
     {
         if (!_options.WaitForReplica)
         {
             return null;
         }
 
-        EndPoint? endPoint = database.IdentifyEndpoint(key);
-        if (endPoint is null)
+        IServer? server = ServerFor(writes, key);
+        if (server is null)
         {
             return Task.FromException<RedisResult>(new RedisConnectionException(ConnectionFailureType.UnableToConnect, "no server for the key"));
-        }
-
-        if (!_servers.TryGetValue(endPoint, out IServer? server))
-        {
-            server = _connection.GetServer(endPoint);
-            _servers.TryAdd(endPoint, server);
         }
 
         Interlocked.Increment(ref _counters.Operations);
         return server.ExecuteAsync("WAIT", _waitArguments);
     }
 
+    /// <summary>As <see cref="WaitForReplicaAsync"/>, waiting on the calling thread: true when a replica has the write
+    /// (always true when durability sync is off). Counts a write no replica acknowledged.</summary>
+    internal bool WaitForReplica(IDatabase writes, byte[] key)
+    {
+        if (!_options.WaitForReplica)
+        {
+            return true;
+        }
+
+        IServer? server = ServerFor(writes, key);
+        Interlocked.Increment(ref _counters.Operations);
+        Interlocked.Increment(ref _counters.RoundTrips);
+        RedisResult? acknowledged = server?.Execute("WAIT", _waitArguments);
+        if (acknowledged is not null && acknowledged.Resp2Type == ResultType.Integer && (long)acknowledged >= 1)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _counters.NotReplicated);
+        return false;
+    }
+
+    private IServer? ServerFor(IDatabase writes, byte[] key)
+    {
+        EndPoint? endPoint = writes.IdentifyEndpoint(key);
+        if (endPoint is null)
+        {
+            return null;
+        }
+
+        if (!_servers.TryGetValue(endPoint, out IServer? server))
+        {
+            server = _writer.GetServer(endPoint);
+            _servers.TryAdd(endPoint, server);
+        }
+
+        return server;
+    }
+
     public bool ReadsCanPark => true;
 
     public RedisLocationOptions Options => _options;
 
-    /// <summary>True while a connection to (every primary of) the server is up.</summary>
-    public bool IsConnected => _connection.IsConnected;
+    /// <summary>True while a connection to (every primary of) the server is up (both of them, with durability sync).</summary>
+    public bool IsConnected => _connection.IsConnected && (_writer == _connection || _writer.IsConnected);
 
     internal ConnectionMultiplexer Connection => _connection;
+
+    /// <summary>The connection writes go on: <see cref="Connection"/>, or with durability sync one of their own.</summary>
+    internal ConnectionMultiplexer Writes => _writer;
 
     internal RedisStoreCounters Counters => _counters;
 
     public RecoveryReport Recovery => RecoveryReport.Empty;
 
-    public ILocationSession NewSession() => new RedisLocationSession(this, _connection.GetDatabase(), _prefix);
+    public ILocationSession NewSession() => new RedisLocationSession(this, _connection.GetDatabase(), _writer.GetDatabase(), _prefix);
 
     public bool IsCommitted(CommitTicket ticket) => true;
 
@@ -166,7 +228,15 @@ public sealed partial class RedisLocationStore : ILocationStore
             CachedbNotReplicated = _counters.NotReplicated };
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        if (_writer != _connection)
+        {
+            _writer.Dispose();
+        }
+
+        _connection.Dispose();
+    }
 
     private static string Format(EndPoint? endPoint) => endPoint switch
     {

@@ -87,7 +87,7 @@ public sealed partial class RegistrarModule
         }
 
         Span<byte> name = stackalloc byte[RequestNameBytes];
-        int nameLength = WriteRequestName(s, name);
+        int nameLength = WriteRequestName(s.Message, name);
         UpdateStatus status;
         ReadOnlySpan<byte> stored;
         int note;
@@ -125,10 +125,9 @@ public sealed partial class RegistrarModule
 
     private const int RequestNameBytes = 256 + 12;
 
-    /// <summary>What names this REGISTER among the parked writes: "STAR|SAVE Call-ID CSeq".</summary>
-    private static int WriteRequestName(RegistrarState s, Span<byte> name)
+    /// <summary>What names this request among the parked writes: "Call-ID CSeq" (remove() adds its rank).</summary>
+    private static int WriteRequestName(SipMessage m, Span<byte> name)
     {
-        SipMessage m = s.Message;
         ReadOnlySpan<byte> callId = m.Span(m.CallId);
         if (callId.Length > 255)
         {

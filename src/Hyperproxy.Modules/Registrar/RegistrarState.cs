@@ -82,6 +82,9 @@ internal sealed partial class RegistrarState : ModuleMessageState
     public readonly byte[] FlowReceived = new byte[128];
     public int FlowReceivedLength;
 
+    /// <summary>remove() calls so far in this run of the request (each names its own parked write).</summary>
+    public int Removals;
+
     // ---- results of the updater's last run ----
 
     public RegistrarError Error;
@@ -122,5 +125,6 @@ internal sealed partial class RegistrarState : ModuleMessageState
         Flags = SaveFlags.Default;
         Outbound = false;
         FlowReceivedLength = 0;
+        Removals = 0;
     }
 }

@@ -10,7 +10,7 @@ namespace Hyperproxy.Modules.Registrar;
 /// given filter are removed (contact: exact bytes; next hop: first Path host, else received, else contact
 /// host; instance: exact; bflag: branch flag bit). The filter values are copied into the state's buffers.
 /// </summary>
-internal struct RemoveUpdater : ILocationUpdater
+internal struct RemoveUpdater : IParkedUpdater
 {
     public RegistrarState State;
     private int _contactLength;
@@ -18,6 +18,8 @@ internal struct RemoveUpdater : ILocationUpdater
     private NetAddress _nextHop;
     private bool _hasNextHop;
     private int _bflag;
+
+    public readonly int Note => 0;
 
     public readonly bool HasFilter => _contactLength > 0 || _instanceLength > 0 || _hasNextHop || _bflag >= 0;
 

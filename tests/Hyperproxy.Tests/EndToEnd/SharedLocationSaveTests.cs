@@ -61,6 +61,7 @@ public sealed partial class SharedLocationSaveTests : IDisposable
         using ServerProcess node = ServerProcess.StartScript(Script(redis.Url, queryTimeoutMs: 5000), _dir, durability: null, null,
             TwoCpus ? ["--cpus", "0"] : []);
         using UdpClient ua = Client();
+        ua.Client.ReceiveBufferSize = 4 << 20; // 200 replies at once: the default buffer drops some while the test is descheduled
         var target = new IPEndPoint(IPAddress.Loopback, node.Port);
 
         WarmUp(ua, target, Registers);
