@@ -185,6 +185,10 @@ public sealed class Worker
         {
             counters.Received += count;
             counters.Batches++;
+            // Pipelined: the replies of the commits that finished this turn may have filled the outgoing batch (it
+            // holds as many as a receive batch): they leave first, or every reply of this batch would find it full.
+            if (_outgoing.Capacity - _outgoing.Count < count)
+                SendOutgoing(ref counters);
             handler.Handle(_received, _outgoing);
             ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)
