@@ -133,12 +133,22 @@ internal sealed class WalJournal
         return (uint)index < (uint)writers.Length ? writers[index] : null;
     }
 
-    /// <summary>A worker's pipelined commits on its own io_uring; null where io_uring is not available (the
-    /// worker then commits synchronously; <see cref="IoUring.LastError"/> says why).</summary>
+    /// <summary>A worker's pipelined commits on its own io_uring, made on the worker's thread; null where io_uring is
+    /// not available or its sync threads would have no CPU but the worker's (the worker then commits synchronously;
+    /// <see cref="IoUring.LastError"/> says why). A pinned worker's syncs run on the process's other CPUs.</summary>
     public WalCommitQueue? NewCommitQueue()
     {
         IoUring? ring = IoUring.TryCreate(32);
-        return ring is null ? null : new WalCommitQueue(this, ring);
+        if (ring is null)
+            return null;
+        string? why = ring.KeepSyncThreadsOffCallingThreadCpus();
+        if (why is not null)
+        {
+            IoUring.LastError = why;
+            ring.Dispose();
+            return null;
+        }
+        return new WalCommitQueue(this, ring);
     }
 
     /// <summary>
