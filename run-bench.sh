@@ -192,6 +192,7 @@ HP_ARGS_REGISTER_DEFAULT='run --config {CONFIG} --durability {DURABILITY} --data
 HP_DURABILITY=none   # the register scenario runs Hyperproxy once per durability (none, sync)
 HP_PIN=process       # process: taskset CPU 0 + --cpus 0; worker: --cpus 0 only; none: neither (register-sync)
 SYNC_WINDOWS=(16 64 256)
+read -r -a SYNC_PINS <<< "${BENCH_SYNC_PINS:-worker process none}"   # register-sync rows, e.g. BENCH_SYNC_PINS=worker
 HP_DATA_DIRS=()
 HELPER=""           # options-polled: "poller" runs perf/poller.py against the row's server while it is measured
 POLL_RATE=100       # polls of /metrics and of MI get_statistics per second each
@@ -867,7 +868,7 @@ if has "$SCENARIOS" register-sync; then
         LOG_TAG="-w$w"
         if has "$SYSTEMS" hyperproxy; then
             HP_DURABILITY=sync
-            for HP_PIN in worker process none; do
+            for HP_PIN in "${SYNC_PINS[@]}"; do
                 case $HP_PIN in
                     worker) label="Hyperproxy sync, worker pinned" ;;
                     process) label="Hyperproxy sync, process on CPU $SERVER_CPU" ;;

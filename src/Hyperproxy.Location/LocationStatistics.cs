@@ -25,6 +25,8 @@ public static class LocationStatistics
         "cachedb_round_trips", "cachedb_not_replicated",
         "wal_commits_during_checkpoint", "wal_commit_checkpoint_p99_us",
         "log_bytes", "log_memory_bytes",
+        "wal_commits_during_prealloc", "wal_commit_prealloc_p99_us", "wal_commit_quiet_p99_us",
+        "wal_write_p99_us", "wal_sync_p99_us",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -77,7 +79,12 @@ public static class LocationStatistics
             18 => stats.WalCommitsDuringCheckpoint,
             19 => (long)stats.WalCommitP99DuringCheckpoint.TotalMicroseconds,
             20 => stats.LogBytes,
-            _ => stats.LogMemoryBytes,
+            21 => stats.LogMemoryBytes,
+            22 => stats.WalCommitsDuringPreallocation,
+            23 => (long)stats.WalCommitP99DuringPreallocation.TotalMicroseconds,
+            24 => (long)stats.WalCommitP99Quiet.TotalMicroseconds,
+            25 => (long)stats.WalWriteP99.TotalMicroseconds,
+            _ => (long)stats.WalSyncP99.TotalMicroseconds,
         };
         return true;
     }
@@ -117,6 +124,8 @@ public static class LocationStatistics
         return $"location store: {s.WalCommits} WAL commits (write + fdatasync) p50 {Us(s.WalCommitP50)} p99 {Us(s.WalCommitP99)} "
             + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
             + $"{s.WalCommitsDuringCheckpoint} overlapped a checkpoint, p99 {Us(s.WalCommitP99DuringCheckpoint)}; "
+            + $"{s.WalCommitsDuringPreallocation} overlapped a segment's zero fill, p99 {Us(s.WalCommitP99DuringPreallocation)}; "
+            + $"neither, p99 {Us(s.WalCommitP99Quiet)}; write p99 {Us(s.WalWriteP99)}, fdatasync p99 {Us(s.WalSyncP99)}; "
             + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
     }

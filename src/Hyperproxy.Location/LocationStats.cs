@@ -36,6 +36,17 @@ public sealed record LocationStats
     public long WalCommitsDuringCheckpoint { get; init; }
     public TimeSpan WalCommitP99DuringCheckpoint { get; init; }
 
+    /// <summary>WAL syncs that overlapped the zero fill of a spare segment (the preallocator's writes and sync), and their p99.</summary>
+    public long WalCommitsDuringPreallocation { get; init; }
+    public TimeSpan WalCommitP99DuringPreallocation { get; init; }
+
+    /// <summary>p99 of the WAL syncs that overlapped neither a checkpoint nor a zero fill: the disk's own share.</summary>
+    public TimeSpan WalCommitP99Quiet { get; init; }
+
+    /// <summary>p99 of the two parts of a WAL flush: the <c>pwrite</c> into the page cache and the <c>fdatasync</c>.</summary>
+    public TimeSpan WalWriteP99 { get; init; }
+    public TimeSpan WalSyncP99 { get; init; }
+
     /// <summary>WAL segments opened on a preallocated (zero-filled, synced) file, and on a new empty one.</summary>
     public long WalSegmentsPreallocated { get; init; }
     public long WalSegmentsNotPreallocated { get; init; }

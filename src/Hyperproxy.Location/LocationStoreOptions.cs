@@ -19,8 +19,22 @@ public sealed class LocationStoreOptions
     /// <summary>Largest record an updater may write (the per-session scratch buffer).</summary>
     public int MaxRecordBytes { get; init; } = 32 * 1024;
 
-    /// <summary>Checkpoint cadence in <see cref="Durability.Checkpoint"/> and <see cref="Durability.Sync"/>.</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan? _checkpointInterval;
+
+    /// <summary>
+    /// Checkpoint cadence. By default every second in <see cref="Durability.Checkpoint"/> (what a crash may lose) and
+    /// every <see cref="DefaultSyncCheckpointInterval"/> in <see cref="Durability.Sync"/>, where the WAL holds every
+    /// acknowledged change and a checkpoint only bounds replay and disk use — which <see cref="CheckpointWalBytes"/>
+    /// does under load — while every checkpoint's writes slow the WAL syncs that overlap it (docs/durability.md).
+    /// </summary>
+    public TimeSpan CheckpointInterval
+    {
+        get => _checkpointInterval ?? (Durability == Durability.Sync ? DefaultSyncCheckpointInterval : TimeSpan.FromSeconds(1));
+        init => _checkpointInterval = value;
+    }
+
+    /// <summary>Default of <see cref="CheckpointInterval"/> in <see cref="Durability.Sync"/>: 10 s.</summary>
+    public static readonly TimeSpan DefaultSyncCheckpointInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Default of <see cref="CheckpointWalBytes"/>: 64 MiB.</summary>
     public const long DefaultCheckpointWalBytes = 64L << 20;

@@ -25,7 +25,8 @@ public interface ICommitHandler
     /// the worker goes on with the next requests) and the replies leave through <see cref="CompleteCommits"/>.
     /// The handler gives <paramref name="io"/> (<see cref="IBatchIo.TryWatch"/>) a descriptor that becomes
     /// readable when a commit finishes, so the worker's wait ends then; false (stays synchronous) when it has
-    /// none or <paramref name="io"/> cannot watch it. Called once, before the worker's thread starts.
+    /// none or <paramref name="io"/> cannot watch it. Called once, on the worker's thread (pinned already, when it
+    /// is) before its loop starts.
     /// </summary>
     bool EnablePipelinedCommits(IBatchIo io) => false;
 

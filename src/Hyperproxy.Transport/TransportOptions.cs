@@ -40,10 +40,11 @@ public sealed record TransportOptions
     public int OutgoingPerReceived { get; init; } = 1;
 
     /// <summary>
-    /// Experimental, off by default (the server turns it on with <c>HYPERPROXY_WAL_PIPELINE=1</c>): an unpinned
-    /// worker keeps two WAL syncs in flight on its io_uring instead of syncing on its own thread. Measured on the
-    /// build VM (2026-12-07, quick run) it answered fewer durable REGISTERs than a pinned worker syncing on its own
-    /// thread (16 in flight: 10k/s against 40k/s) and left 229 of 527k unanswered at 256 in flight (docs/durability.md).
+    /// Experimental, off by default (the server turns it on with <c>HYPERPROXY_WAL_PIPELINE=1</c>): a worker keeps two
+    /// WAL syncs in flight on its io_uring instead of syncing on its own thread; a pinned worker's syncs run on the
+    /// process's other CPUs. Measured on the build VM (2026-12-07, loaded, quick runs) a pinned worker answered fewer
+    /// durable REGISTERs pipelined than syncing on its own thread at 16, 64 and 256 in flight: each sync waits for a
+    /// kernel thread to be scheduled on a busy CPU (docs/durability.md).
     /// </summary>
     public bool PipelinedCommits { get; init; }
 

@@ -65,8 +65,11 @@ public sealed class Worker
     /// <summary>The CPU the worker is pinned to, or -1 when not pinned.</summary>
     public int Cpu { get; }
 
-    /// <summary>Whether an unpinned worker may pipeline its commits (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
+    /// <summary>Whether the worker may pipeline its commits (<see cref="TransportOptions.PipelinedCommits"/>).</summary>
     internal bool PipelinedCommits { get; init; }
+
+    /// <summary>True once the worker's commits are pipelined (<see cref="ICommitHandler.EnablePipelinedCommits"/> said yes).</summary>
+    public bool CommitsPipelined => _pipelined;
 
     /// <summary>True while the worker's thread runs.</summary>
     public bool IsRunning => _thread is { IsAlive: true };
@@ -92,14 +95,6 @@ public sealed class Worker
         _idle = handler as IIdleHandler;
         _committer = handler as ICommitHandler;
         _timers = handler as ITimerHandler;
-        if (_committer is not null && Cpu < 0 && PipelinedCommits)
-        {
-            // Pipelined commits need the worker to wake when a sync finishes: the handler's descriptor in the poll.
-            // Not for a pinned worker: the kernel's io_uring worker thread that runs the fdatasync inherits the
-            // worker's CPU and queues behind it (measured: pinned 9x slower than unpinned), so a pinned worker
-            // syncs on its own thread as before.
-            _pipelined = _committer.EnablePipelinedCommits(_io);
-        }
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -127,6 +122,13 @@ public sealed class Worker
         {
             if (Cpu >= 0)
                 CpuAffinity.PinCurrentThread(Cpu);
+            if (_committer is not null && PipelinedCommits)
+            {
+                // Pipelined commits need the worker to wake when a sync finishes: the handler's descriptor in the poll.
+                // Asked for here, on the pinned thread: the kernel's io_uring threads that run the syncs belong to the
+                // thread that submits, and a pinned worker's must be given the other CPUs or they queue behind it.
+                _pipelined = _committer.EnablePipelinedCommits(_io);
+            }
         }
         catch (Exception e)
         {
@@ -185,6 +187,10 @@ public sealed class Worker
         {
             counters.Received += count;
             counters.Batches++;
+            // Pipelined: the replies of the commits that finished this turn may have filled the outgoing batch (it
+            // holds as many as a receive batch): they leave first, or every reply of this batch would find it full.
+            if (_outgoing.Capacity - _outgoing.Count < count)
+                SendOutgoing(ref counters);
             handler.Handle(_received, _outgoing);
             ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)

@@ -148,6 +148,7 @@ public sealed partial class FasterLocationStore : ILocationStore
         (long commits, long lastCommit, long maxCommit) = _wal?.CommitCounts() ?? default;
         LatencyHistogram? latency = _wal?.CommitLatency();
         LatencyHistogram? duringCheckpoint = _wal?.CommitLatencyDuringCheckpoint();
+        LatencyHistogram? duringPreallocation = _wal?.CommitLatencyDuringPreallocation();
         (long preallocated, long notPreallocated) = _wal?.SpareCounts ?? (0, 0);
         long aors = _baseAors + _maintenanceFunctions.AorDelta;
         long contacts = _baseContacts + _maintenanceFunctions.ContactDelta;
@@ -183,6 +184,11 @@ public sealed partial class FasterLocationStore : ILocationStore
             WalCommitP999 = TimeSpan.FromMicroseconds(latency?.Percentile(99.9) ?? 0),
             WalCommitsDuringCheckpoint = duringCheckpoint?.Count ?? 0,
             WalCommitP99DuringCheckpoint = TimeSpan.FromMicroseconds(duringCheckpoint?.Percentile(99) ?? 0),
+            WalCommitsDuringPreallocation = duringPreallocation?.Count ?? 0,
+            WalCommitP99DuringPreallocation = TimeSpan.FromMicroseconds(duringPreallocation?.Percentile(99) ?? 0),
+            WalCommitP99Quiet = TimeSpan.FromMicroseconds(_wal?.CommitLatencyQuiet().Percentile(99) ?? 0),
+            WalWriteP99 = TimeSpan.FromMicroseconds(_wal?.WriteLatency().Percentile(99) ?? 0),
+            WalSyncP99 = TimeSpan.FromMicroseconds(_wal?.SyncLatency().Percentile(99) ?? 0),
             WalSegmentsPreallocated = preallocated,
             WalSegmentsNotPreallocated = notPreallocated,
             WalFailures = _wal?.Failures ?? 0,

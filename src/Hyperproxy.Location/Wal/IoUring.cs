@@ -14,6 +14,9 @@ internal sealed unsafe partial class IoUring : IDisposable
 {
     private const int SysIoUringSetup = 425;
     private const int SysIoUringEnter = 426;
+    private const int SysIoUringRegister = 427;
+    private const uint RegisterIowqAff = 17; // IORING_REGISTER_IOWQ_AFF, Linux 5.14
+    private const int CpuSetBytes = 128; // cpu_set_t: 1024 CPUs
     private const long OffSqRing = 0;
     private const long OffCqRing = 0x8000000;
     private const long OffSqes = 0x10000000;
@@ -75,7 +78,7 @@ internal sealed unsafe partial class IoUring : IDisposable
     public int Entries { get; }
 
     /// <summary>Why <see cref="TryCreate"/> last failed (start-up log), or null.</summary>
-    public static string? LastError { get; private set; }
+    public static string? LastError { get; internal set; }
 
     /// <summary>A ring of <paramref name="entries"/> slots, or null where io_uring is not available (not Linux,
     /// an old kernel, a seccomp filter or <c>kernel.io_uring_disabled</c>): the caller then syncs inline.</summary>
@@ -105,6 +108,46 @@ internal sealed unsafe partial class IoUring : IDisposable
             _ = Close((int)fd);
             return null;
         }
+    }
+
+    /// <summary>
+    /// Keeps the kernel's io-wq threads of the calling thread (they run this ring's <c>fdatasync</c>s) off the CPUs
+    /// the calling thread is pinned to: they run on the process's other CPUs (<c>IORING_REGISTER_IOWQ_AFF</c>). Without
+    /// it they inherit the thread's mask, so a worker pinned with <c>--cpus</c> would queue its own syncs behind
+    /// itself. Nothing to do for a thread that may run wherever the process may. Call it on the thread that submits,
+    /// which created the ring (the kernel keeps io-wq threads per submitting thread). Null when done (or not needed),
+    /// else why not: no CPU left for them, or a kernel older than 5.14.
+    /// </summary>
+    public string? KeepSyncThreadsOffCallingThreadCpus()
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        byte* process = stackalloc byte[CpuSetBytes];
+        byte* thread = stackalloc byte[CpuSetBytes];
+        new Span<byte>(process, CpuSetBytes).Clear();
+        new Span<byte>(thread, CpuSetBytes).Clear();
+        // The main thread's mask (the process's, unless the whole process is pinned) and this thread's.
+        if (SchedGetAffinity(Environment.ProcessId, CpuSetBytes, process) != 0 || SchedGetAffinity(0, CpuSetBytes, thread) != 0)
+            return "sched_getaffinity failed (errno " + Marshal.GetLastPInvokeError() + ")";
+        bool pinned = false;
+        bool other = false;
+        for (int i = 0; i < CpuSetBytes; i++)
+        {
+            pinned |= (process[i] & ~thread[i]) != 0;
+            process[i] = (byte)(process[i] & ~thread[i]);
+            other |= process[i] != 0;
+        }
+        if (!pinned)
+            return null;
+        if (!other)
+            return "no CPU left for io_uring's sync threads besides the worker's";
+        long result = Syscall(SysIoUringRegister, _fd, RegisterIowqAff, (long)process, CpuSetBytes, 0, 0);
+        if (result < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return $"IORING_REGISTER_IOWQ_AFF failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+        }
+        return null;
     }
 
     /// <summary>Queues and submits one <c>fdatasync</c> of <paramref name="fileFd"/>; its completion carries
@@ -234,4 +277,7 @@ internal sealed unsafe partial class IoUring : IDisposable
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "sched_getaffinity", SetLastError = true)]
+    private static partial int SchedGetAffinity(int pid, nuint size, byte* mask);
 }

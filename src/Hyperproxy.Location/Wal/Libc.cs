@@ -69,6 +69,38 @@ internal static partial class Libc
     }
 
     private const int Eintr = 4;
+    private const uint SyncFileRangeWaitBefore = 1;
+    private const uint SyncFileRangeWrite = 2;
+    private const uint SyncFileRangeWaitAfter = 4;
+
+    /// <summary>
+    /// Starts the write-back of a range of <paramref name="file"/> and waits for it (<c>sync_file_range</c>): the
+    /// data reaches the disk, not necessarily its cache's stable part (a later <c>fdatasync</c> flushes that). Used to
+    /// pace a large write so the disk's queue never holds much of it. Best effort: nothing elsewhere than Linux, and
+    /// an error is left for the <c>fdatasync</c> that follows to report.
+    /// </summary>
+    public static void WriteOut(SafeFileHandle file, long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            while (SyncFileRange((int)file.DangerousGetHandle(), offset, length,
+                SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0 && Marshal.GetLastPInvokeError() == Eintr)
+            {
+            }
+        }
+        finally
+        {
+            if (added)
+                file.DangerousRelease();
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(int fd, long offset, long length, uint flags);
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
     private static partial int Fdatasync(int fd);

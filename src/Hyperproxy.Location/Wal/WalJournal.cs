@@ -74,6 +74,9 @@ internal sealed class WalJournal
 
     private const string SpareSuffix = ".spare";
 
+    /// <summary>The zero fill of a spare segment is written and sent to the disk this much at a time.</summary>
+    private const int ZeroFillChunk = 256 * 1024;
+
     /// <summary>Size of a preallocated segment file.</summary>
     public long PreallocateBytes { get; }
 
@@ -133,12 +136,22 @@ internal sealed class WalJournal
         return (uint)index < (uint)writers.Length ? writers[index] : null;
     }
 
-    /// <summary>A worker's pipelined commits on its own io_uring; null where io_uring is not available (the
-    /// worker then commits synchronously; <see cref="IoUring.LastError"/> says why).</summary>
+    /// <summary>A worker's pipelined commits on its own io_uring, made on the worker's thread; null where io_uring is
+    /// not available or its sync threads would have no CPU but the worker's (the worker then commits synchronously;
+    /// <see cref="IoUring.LastError"/> says why). A pinned worker's syncs run on the process's other CPUs.</summary>
     public WalCommitQueue? NewCommitQueue()
     {
         IoUring? ring = IoUring.TryCreate(32);
-        return ring is null ? null : new WalCommitQueue(this, ring);
+        if (ring is null)
+            return null;
+        string? why = ring.KeepSyncThreadsOffCallingThreadCpus();
+        if (why is not null)
+        {
+            IoUring.LastError = why;
+            ring.Dispose();
+            return null;
+        }
+        return new WalCommitQueue(this, ring);
     }
 
     /// <summary>
@@ -190,7 +203,7 @@ internal sealed class WalJournal
     // writer opens is one fdatasync never has to extend (no file-system journal commit per flush).
     private void PreallocateLoop()
     {
-        byte[] zeros = new byte[1 << 20];
+        byte[] zeros = new byte[ZeroFillChunk];
         while (!_closing)
         {
             while (!_closing && _spares.Count < Volatile.Read(ref _sparesWanted))
@@ -208,6 +221,19 @@ internal sealed class WalJournal
 
     private bool Preallocate(string path, byte[] zeros)
     {
+        Interlocked.Increment(ref _preallocationMark);
+        try
+        {
+            return PreallocateMarked(path, zeros);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _preallocationMark);
+        }
+    }
+
+    private bool PreallocateMarked(string path, byte[] zeros)
+    {
         try
         {
             using (SafeFileHandle file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
@@ -218,6 +244,9 @@ internal sealed class WalJournal
                         break;
                     int length = (int)Math.Min(zeros.Length, PreallocateBytes - offset);
                     RandomAccess.Write(file, zeros.AsSpan(0, length), offset);
+                    // Paced: each chunk reaches the disk before the next is written, so a worker's WAL sync issued
+                    // meanwhile queues behind one chunk at most, not behind the whole segment's write-back.
+                    Libc.WriteOut(file, offset, length);
                 }
                 if (!_closing)
                     Libc.DataSync(file);
@@ -362,12 +391,35 @@ internal sealed class WalJournal
     /// running) or they differ (one ran in between).</summary>
     public long CheckpointMark => Volatile.Read(ref _checkpointMark);
 
+    private long _preallocationMark; // zero fills ended * 2, + 1 while one runs
+
+    /// <summary>Read at the start and the end of a sync, as <see cref="CheckpointMark"/>, for the zero fill of a spare segment.</summary>
+    public long PreallocationMark => Volatile.Read(ref _preallocationMark);
+
+    /// <summary>Two readings of a mark (<see cref="CheckpointMark"/>, <see cref="PreallocationMark"/>) taken at a sync's start and
+    /// end: the sync overlapped what the mark counts when either is odd (one running) or they differ (one ran in between).</summary>
+    public static bool Overlapped(long atStart, long atEnd) => ((atStart | atEnd) & 1) != 0 || atStart != atEnd;
+
     /// <summary>Sums the writers' latencies of the flushes that overlapped a checkpoint.</summary>
-    public LatencyHistogram CommitLatencyDuringCheckpoint()
+    public LatencyHistogram CommitLatencyDuringCheckpoint() => Sum(static w => w.CommitLatencyDuringCheckpoint);
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped the zero fill of a spare segment.</summary>
+    public LatencyHistogram CommitLatencyDuringPreallocation() => Sum(static w => w.CommitLatencyDuringPreallocation);
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped neither a checkpoint nor a zero fill.</summary>
+    public LatencyHistogram CommitLatencyQuiet() => Sum(static w => w.CommitLatencyQuiet);
+
+    /// <summary>Sums the <c>pwrite</c> parts of the writers' flushes.</summary>
+    public LatencyHistogram WriteLatency() => Sum(static w => w.WriteLatency);
+
+    /// <summary>Sums the <c>fdatasync</c> parts of the writers' flushes.</summary>
+    public LatencyHistogram SyncLatency() => Sum(static w => w.SyncLatency);
+
+    private LatencyHistogram Sum(Func<WalWriter, LatencyHistogram> of)
     {
         var sum = new LatencyHistogram();
         foreach (WalWriter writer in Volatile.Read(ref _writers))
-            writer.CommitLatencyDuringCheckpoint.AddTo(sum);
+            of(writer).AddTo(sum);
         return sum;
     }
 

@@ -64,7 +64,9 @@ internal sealed class WalWriter
         public long End;
         public long FirstSeq;
         public long StartedAt;
+        public long SubmittedAt;
         public long CheckpointMark;
+        public long PreallocationMark;
         public bool Done;
         public bool Covered;
         public int Result;
@@ -105,6 +107,18 @@ internal sealed class WalWriter
 
     /// <summary>The same for the flushes that overlapped a checkpoint (also in <see cref="CommitLatency"/>).</summary>
     public LatencyHistogram CommitLatencyDuringCheckpoint { get; } = new();
+
+    /// <summary>The same for the flushes that overlapped the zero fill of a preallocated segment (also in <see cref="CommitLatency"/>).</summary>
+    public LatencyHistogram CommitLatencyDuringPreallocation { get; } = new();
+
+    /// <summary>The same for the flushes that overlapped neither: what the disk alone costs.</summary>
+    public LatencyHistogram CommitLatencyQuiet { get; } = new();
+
+    /// <summary>The <c>pwrite</c> part of each flush (into the page cache).</summary>
+    public LatencyHistogram WriteLatency { get; } = new();
+
+    /// <summary>The <c>fdatasync</c> part of each flush (synchronous), or from submission to completion (pipelined).</summary>
+    public LatencyHistogram SyncLatency { get; } = new();
 
     /// <summary>
     /// Frames one change (a <see cref="WalEntry"/>) and returns the logical position its ticket waits for.
@@ -191,8 +205,11 @@ internal sealed class WalWriter
                 return true;
             long start = Stopwatch.GetTimestamp();
             long mark = _journal.CheckpointMark;
+            long preallocMark = _journal.PreallocationMark;
             if (!WriteBuffered())
                 return false;
+            long wrote = Stopwatch.GetTimestamp();
+            WriteLatency.RecordTicks(wrote - start);
             int written = _pending;
             _pending = 0;
             long number = ++_submitted;
@@ -202,7 +219,9 @@ internal sealed class WalWriter
             sync.End = _appended;
             sync.FirstSeq = _firstBufferedSeq;
             sync.StartedAt = start;
+            sync.SubmittedAt = wrote;
             sync.CheckpointMark = mark;
+            sync.PreallocationMark = preallocMark;
             _firstBufferedSeq = long.MaxValue;
             _inFlightCount++;
             bool submitted = queue.Submit(_file!, Index, number);
@@ -275,7 +294,8 @@ internal sealed class WalWriter
                     Volatile.Write(ref _durableUntil, head.End);
                 if (now == 0)
                     now = Stopwatch.GetTimestamp();
-                RecordCommit(now - head.StartedAt, head.CheckpointMark);
+                SyncLatency.RecordTicks(now - head.SubmittedAt);
+                RecordCommit(now - head.StartedAt, head.CheckpointMark, head.PreallocationMark);
             }
             if (head.CloseAfter is not null)
             {
@@ -342,9 +362,11 @@ internal sealed class WalWriter
             return false;
         long start = Stopwatch.GetTimestamp();
         long mark = _journal.CheckpointMark;
+        long preallocMark = _journal.PreallocationMark;
         int written = _pending;
         if (!WriteBuffered())
             return false;
+        long wrote = Stopwatch.GetTimestamp();
         try
         {
             // Frames in flight in a segment already closed are synced through the handle their sync keeps.
@@ -363,14 +385,17 @@ internal sealed class WalWriter
             _journal.ReportFailure(this, e);
             return false;
         }
-        long ticks = Stopwatch.GetTimestamp() - start;
+        long synced = Stopwatch.GetTimestamp();
+        long ticks = synced - start;
+        WriteLatency.RecordTicks(wrote - start);
+        SyncLatency.RecordTicks(synced - wrote);
         _pending = 0;
         for (int i = 0; i < _inFlightCount; i++)
             _inFlight[(_inFlightHead + i) % MaxInFlight].Covered = true;
         _firstBufferedSeq = long.MaxValue;
         Volatile.Write(ref _durableUntil, _appended);
         Volatile.Write(ref _firstPendingSeq, long.MaxValue);
-        RecordCommit(ticks, mark);
+        RecordCommit(ticks, mark, preallocMark);
         _journal.OnWritten(written, notify);
         if (_fileOffset >= _journal.SegmentBytes)
         {
@@ -409,12 +434,17 @@ internal sealed class WalWriter
         return true;
     }
 
-    private void RecordCommit(long ticks, long checkpointMarkAtStart)
+    private void RecordCommit(long ticks, long checkpointMarkAtStart, long preallocationMarkAtStart)
     {
         CommitLatency.RecordTicks(ticks);
-        long mark = _journal.CheckpointMark;
-        if (((mark | checkpointMarkAtStart) & 1) != 0 || mark != checkpointMarkAtStart)
+        bool checkpoint = WalJournal.Overlapped(checkpointMarkAtStart, _journal.CheckpointMark);
+        bool preallocation = WalJournal.Overlapped(preallocationMarkAtStart, _journal.PreallocationMark);
+        if (checkpoint)
             CommitLatencyDuringCheckpoint.RecordTicks(ticks);
+        if (preallocation)
+            CommitLatencyDuringPreallocation.RecordTicks(ticks);
+        if (!checkpoint && !preallocation)
+            CommitLatencyQuiet.RecordTicks(ticks);
         Volatile.Write(ref _lastCommitTicks, ticks);
         if (ticks > _maxCommitTicks)
             Volatile.Write(ref _maxCommitTicks, ticks);

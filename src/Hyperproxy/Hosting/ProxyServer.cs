@@ -172,6 +172,7 @@ public sealed class ProxyServer : IDisposable
             catalog.Tm.Uac = uac;
             pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows, Uac = uac });
             pinger?.Start();
+            ReportSynchronousWorkers(store, pool);
             server._timers = ScriptTimerThread.StartFor(script, background);
             server._dispatcherProber = Modules.Dispatcher.DispatcherProber.StartFor(catalog.Dispatcher, FirstUdpAddress(pool.LocalAddresses));
             server._management = Hyperproxy.Management.ManagementServer.StartFor(server);
@@ -187,6 +188,28 @@ public sealed class ProxyServer : IDisposable
             resolver?.Dispose();
             store?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Pipelined commits asked for and available, but a worker could not have them (e.g. pinned to the only CPU
+    /// the process may use, leaving none for io_uring's sync threads): it commits synchronously, and the log says why.</summary>
+    private static void ReportSynchronousWorkers(ILocationStore? store, WorkerPool pool)
+    {
+        if (!PipelinedCommitsAsked || store?.Durability != Durability.Sync)
+        {
+            return;
+        }
+
+        int synchronous = 0;
+        foreach (Worker worker in pool.Workers)
+        {
+            synchronous += worker.CommitsPipelined ? 0 : 1;
+        }
+
+        if (synchronous > 0)
+        {
+            Log.Notice($"location store: {synchronous} of {pool.Workers.Count} worker(s) commit synchronously: "
+                + (FasterLocationStore.CommitQueueUnavailableReason ?? "the worker's I/O cannot watch the ring"));
         }
     }
 
@@ -275,11 +298,10 @@ public sealed class ProxyServer : IDisposable
             : walBytes == 0 ? ", checkpoints on the timer only" : $", early checkpoint after {ByteSize.Format(walBytes)} of WAL";
         if (durability == Durability.Sync)
         {
-            // Pipelined commits (io_uring) are experimental and asked for explicitly; a pinned worker never pipelines:
-            // io_uring's sync threads would inherit its CPU and wait behind it (docs/durability.md).
+            // Pipelined commits (io_uring) are experimental and asked for explicitly. Each worker makes its ring on its own
+            // (pinned) thread; one that cannot pipeline (no io_uring, no CPU for its sync threads) says so once started.
             using ICommitQueue? probe = store.NewCommitQueue();
             early += !PipelinedCommitsAsked ? ", synchronous commits (pipelined ones: HYPERPROXY_WAL_PIPELINE=1, experimental)"
-                : options.Cpus is { Count: > 0 } ? ", synchronous commits (workers pinned with --cpus)"
                 : probe is not null ? ", pipelined commits (io_uring)"
                 : $", synchronous commits ({FasterLocationStore.CommitQueueUnavailableReason ?? "io_uring unavailable"})";
         }
