@@ -458,7 +458,17 @@ public sealed partial class StatelessProxy
     private bool LocalReply(Transaction t, int code, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> headers, ref ProxyCounters c)
     {
         bool sent;
-        if (!_message.IsRequest || _inFailureRoute || _inTimer || !ReferenceEquals(_tmCurrent, t))
+        if (t.Request is null && _message.IsRequest && !_inFailureRoute && !_inTimer)
+        {
+            // A waiting transaction gave its stored request back (ShedForWait): the request in hand is a retransmission
+            // of it (t_reply on a transaction found by the request's own key), so the reply is built from that.
+            sent = SendReply(code, reason, headers, t.Source, t.Socket, _outgoing, ref c, t.RportForced || _context.RportForced);
+        }
+        else if (t.Request is null)
+        {
+            return false;
+        }
+        else if (!_message.IsRequest || _inFailureRoute || _inTimer || !ReferenceEquals(_tmCurrent, t))
         {
             // Not the request in hand (a timer, a reply, a failure_route): rebuild it from the stored copy.
             SipMessage savedMessage = _message;
@@ -531,6 +541,7 @@ public sealed partial class StatelessProxy
         t.State = ServerState.Waiting;
         _transactions!.Timers.Cancel(t.UasRetransmitTimer);
         _transactions.Timers.Schedule(t.UasWaitTimer, now + _tm!.WaitMs);
+        ShedForWait(t);
     }
 
     /// <summary>The ACK of our negative final (hop by hop): absorbed, the transaction waits out wt_timer.</summary>

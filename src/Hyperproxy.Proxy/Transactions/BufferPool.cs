@@ -5,7 +5,7 @@ namespace Hyperproxy.Proxy.Transactions;
 /// 4 KiB, then 8, 16 and 64 KiB, each a stack of returned buffers. A stored message takes the smallest class that
 /// holds it (at most 127 bytes of slack below 4 KiB — a held call keeps three messages, so coarse classes would
 /// cost kilobytes per transaction), and a buffer of another class is swapped for one of the right class from the
-/// pool. A buffer is allocated only when its class is empty, so steady state allocates nothing.
+/// pool. A buffer is allocated (on the pinned object heap) only when its class is empty, so steady state allocates nothing.
 /// Chosen over Microsoft.Extensions.ObjectPool: single-threaded, no interlocked operations, exact size classes.
 /// Single-threaded (the owning worker).
 /// </summary>
@@ -49,7 +49,9 @@ public sealed class BufferPool
         }
 
         Allocated++;
-        return GC.AllocateUninitializedArray<byte>(SizeOf(c));
+        // On the pinned object heap: a pool buffer lives as long as the worker, and while the table grows (every
+        // transaction survives for wt_timer) buffers allocated in gen0 would be copied by two collections each.
+        return GC.AllocateUninitializedArray<byte>(SizeOf(c), pinned: true);
     }
 
     /// <summary>Gives a buffer back (null is ignored).</summary>
