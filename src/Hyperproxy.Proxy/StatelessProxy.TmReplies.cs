@@ -322,7 +322,7 @@ public sealed partial class StatelessProxy
         ClientBranch branch = t.Branches[best];
         SipMessage savedMessage = _message;
         SipEdits savedEdits = _edits;
-        if (_txBranch.Parse(branch.Request!, 0, branch.RequestLength) != SipError.None)
+        if (ParseBranchBase(branch) != SipError.None)
         {
             return;
         }

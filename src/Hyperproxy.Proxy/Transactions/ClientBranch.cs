@@ -13,6 +13,13 @@ public sealed class ClientBranch
     /// <summary>The request exactly as sent (retransmissions resend these bytes; CANCEL/ACK are built from them).</summary>
     public byte[]? Request;
     public int RequestLength;
+    /// <summary>
+    /// When a branch_route edited headers: the request as sent without those edits (a failure_route and the branches
+    /// derived from this one start from it). Empty otherwise: <see cref="Request"/> is the base then.
+    /// </summary>
+    public byte[]? Base;
+    public int BaseLength;
+
     public NetAddress Destination;
     public int Socket;
 
@@ -48,6 +55,7 @@ public sealed class ClientBranch
     public void Reset()
     {
         RequestLength = 0;
+        BaseLength = 0;
         Destination = default;
         Socket = 0;
         LastCode = 0;
@@ -68,7 +76,9 @@ public sealed class ClientBranch
         pool.Return(Request);
         pool.Return(FinalReply);
         pool.Return(Cancel);
+        pool.Return(Base);
         Request = null;
+        Base = null;
         FinalReply = null;
         Cancel = null;
     }

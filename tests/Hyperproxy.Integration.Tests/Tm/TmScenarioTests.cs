@@ -100,6 +100,17 @@ public abstract class TmScenarioTests
     }
 
     [Fact]
+    public async Task ABranchRouteHeaderReachesOnlyTheCalleeOfItsOwnBranch()
+    {
+        // branch_route adds X-Branch: $T_branch_idx; each callee's scenario fails the call unless it sees its own index only.
+        TmRun run = await RunAsync("branches", "uac-call.xml", "uas-ring-cancel-branch0.xml", callee2: "uas-answer-branch1.xml");
+
+        run.AssertAllSucceeded(1);
+        Assert.Equal(1, SippScreen.Step(run.Callee.Screen, "CANCEL").Messages);
+        Assert.Equal(1, SippScreen.Step(run.Callee2!.Screen, "BYE").Messages);
+    }
+
+    [Fact]
     public async Task ASlowCalleeGetsTheInviteRetransmittedByTheProxyWhichAnswered100()
     {
         TmRun run = await RunAsync("slow", "uac-call.xml", "uas-slow.xml");
