@@ -378,25 +378,6 @@ public sealed partial class StatelessProxy
         return 1;
     }
 
-    public int TReplicate(ScriptContext context, ReadOnlySpan<byte> destination)
-    {
-        // A stateful copy whose replies are not relayed: a transaction of its own would need a second server side;
-        // Hyperproxy sends the copy statelessly (its retransmissions come from the caller's retransmissions).
-        ReadOnlySpan<byte> target = destination;
-        if (target.StartsWith("sip:"u8))
-        {
-            target = target[4..];
-        }
-
-        int semicolon = target.IndexOf((byte)';');
-        if (semicolon >= 0)
-        {
-            target = target[..semicolon];
-        }
-
-        return Forward(context, target);
-    }
-
     public int TReplyCode(ScriptContext context) => _tmReplyCode;
 
     public ReadOnlySpan<byte> TReplyReason(ScriptContext context) => _tmReason.AsSpan(0, _tmReasonLength);
