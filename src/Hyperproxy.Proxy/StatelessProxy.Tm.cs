@@ -132,6 +132,7 @@ public sealed partial class StatelessProxy
 
         ApplyArms(t);
         KeepAvps(t, context);
+        t.NoDnsFailover = (flags & TmRelayFlags.NoDnsFailover) != 0;
         if (t.Cancelled && t.BranchCount == 0)
         {
             LocalReply(t, 487, "Request Terminated"u8, default, ref c);
@@ -655,6 +656,7 @@ public sealed partial class StatelessProxy
         }
 
         TmBranchId.Write(_tmBranchId, _index, t.Index, t.Generation, b);
+        _resolvedNameLength = 0;
         int mark = _outgoing.Count;
         RouteError error = TryForward(context, destination, _tmBranchId, ref c);
         if (error != RouteError.None || _outgoing.Count == mark)
@@ -666,6 +668,11 @@ public sealed partial class StatelessProxy
         ClientBranch branch = _transactions!.EnsureBranch(t, b);
         branch.Reset();
         branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
+        if (_resolvedNameLength > 0 && !t.NoDnsFailover)
+        {
+            KeepFailoverName(branch);
+        }
+
         branch.Destination = _outgoing.Info(slot).Peer;
         branch.Socket = _outgoing.Info(slot).SocketIndex;
         branch.PreloadedRoute = !context.PreloadedRoute.IsEmpty;

@@ -21,6 +21,15 @@ public sealed class ClientBranch
     public int BaseLength;
 
     public NetAddress Destination;
+
+    /// <summary>
+    /// The next hop was a name (RFC 3263 §4.3): the name, its port and the index of the address to try next when this
+    /// branch fails (503, no reply at all). Empty for an address.
+    /// </summary>
+    public byte[]? FailoverHost;
+    public int FailoverHostLength;
+    public int FailoverPort;
+    public int FailoverNext;
     public int Socket;
 
     /// <summary>The last status received (or faked: 408 on timeout), 0 = none yet.</summary>
@@ -56,6 +65,7 @@ public sealed class ClientBranch
     {
         RequestLength = 0;
         BaseLength = 0;
+        FailoverHostLength = 0;
         Destination = default;
         Socket = 0;
         LastCode = 0;
@@ -77,6 +87,8 @@ public sealed class ClientBranch
         pool.Return(FinalReply);
         pool.Return(Cancel);
         pool.Return(Base);
+        pool.Return(FailoverHost);
+        FailoverHost = null;
         Request = null;
         Base = null;
         FinalReply = null;
