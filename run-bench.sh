@@ -6,7 +6,7 @@
 #   ./run-bench.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--window N]
 #                  [--scenarios options,forward,rr-forward,register,register-sync,stateful-call,stateless-call,dispatch,stateful-hold,
 #                               options-polled,options-traced,tcp-options,tcp-latency,tls-options,tls-handshakes,tcp-idle,
-#                               register-auth,flood,register-cluster,lookup-cluster,natping]
+#                               register-auth,flood,register-cluster,lookup-cluster,natping,stateful-overload]
 #                  [--systems reflector,hyperproxy,kamailio] [--base-port P] [--readme] [--no-build]
 #
 # --quick: 5 s per run, under 6 minutes in all. Default: 10 s per run plus open-loop latency
@@ -38,6 +38,12 @@
 # stateful-hold: BENCH_HOLD_CALLS calls (default 200000) whose callee answers 180 and holds, so
 # every one leaves an INVITE transaction in flight; the row reports the server's RSS and PSS before
 # the first call and once all are held (udpgen -s call --hold N), and the bytes per held call.
+# stateful-overload (not in the default list): the stateful-call job against Hyperproxy twice — closed loop
+# (its calls/s is the capacity C), then open loop (udpgen --rate) offering 3 x C calls/s for the same time. The
+# report sets the open-loop goodput (calls whose BYE got its 2xx, per second) against C (the target: goodput
+# stays >= C, no livelock from retransmission storms), with the retransmissions udpgen's callee saw (the proxy's Timer
+# A/E copies of INVITEs and BYEs of calls still going on), replies that came after their call had ended here, and the
+# server's RSS before the first call and at the end (bounded: max_transactions, fr_timeout).
 # options-polled: the options job with httpd, mi_http and prometheus loaded (perf/hyperproxy/options-polled.cfg),
 # once alone and once while perf/poller.py (on the generator's CPU) fetches /metrics and POSTs MI
 # get_statistics(["all"]) 100 times a second each; options-traced: the options job with trace("tid", "t") on
@@ -151,7 +157,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,116p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,128p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -495,7 +501,7 @@ start_server() {
             args="${HYPERPROXY_ARGS:-$HP_ARGS_DEFAULT}"
             # rr-forward runs the same job as Kamailio's rr-forward.cfg: a script, not the default one
             [[ $scenario == rr-forward ]] && args="$args --config $ROOT/perf/hyperproxy/rr-forward.cfg"
-            [[ $scenario == stateful-call || $scenario == stateful-hold ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
+            [[ $scenario == stateful-call || $scenario == stateful-hold || $scenario == stateful-overload ]] && args="$args --config $ROOT/perf/hyperproxy/stateful-call.cfg"
             [[ $scenario == stateless-call ]] && args="$args --config $ROOT/perf/hyperproxy/stateless-call.cfg"
             if [[ $scenario == dispatch ]]; then
                 # OpenSIPS's db_text dispatcher table: set 1, udpgen's callee (the port after the server's)
@@ -947,6 +953,28 @@ if has "$SCENARIOS" stateful-hold; then
     if has "$SYSTEMS" hyperproxy; then system_rows hyperproxy "Hyperproxy" "$HP_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     if has "$SYSTEMS" kamailio; then system_rows kamailio "Kamailio 5.6" "$KAM_SKIP" "$key" stateful-hold "${HOLD[@]}"; fi
     DURATION=$SAVED_DURATION
+fi
+if has "$SCENARIOS" stateful-overload && has "$SYSTEMS" hyperproxy; then
+    # closed loop first: its calls/s is the capacity; then open loop at three times that, as long
+    key="stateful-overload"
+    rows_before=$(wc -l < "$JSONL")
+    system_rows hyperproxy "Hyperproxy closed loop (capacity)" "$HP_SKIP" "$key" stateful-overload "${CALL[@]}"
+    capacity=0
+    if (( $(wc -l < "$JSONL") > rows_before )); then
+        capacity=$(tail -n 1 "$JSONL" | jq -r 'if .skipped then 0 else ((.by_class["2xx"] // 0) / (if .duration_s > 0 then .duration_s else 1 end) | floor) end')
+    fi
+    if (( capacity > 0 )); then
+        OVER=(-s call -t '127.0.0.1:{PORT}' --rate "$((3 * capacity))" -W "$WARMUP" -T 5000 -R '{RPORT}' -r '127.0.0.1:{RPORT}')
+        rows_before=$(wc -l < "$JSONL")
+        system_rows hyperproxy "Hyperproxy open loop 3x capacity" "" "$key" stateful-overload "${OVER[@]}"
+        if (( $(wc -l < "$JSONL") > rows_before )); then
+            last=$(tail -n 1 "$JSONL" | jq -c --argjson c "$capacity" '. + {capacity_calls_s: $c}')
+            sed -i '$ d' "$JSONL"
+            echo "$last" >> "$JSONL"
+        fi
+    else
+        skip_row "Hyperproxy open loop 3x capacity" "$key" "no closed-loop capacity measured"
+    fi
 fi
 if has "$SCENARIOS" options-polled && has "$SYSTEMS" hyperproxy; then
     # the management side loaded, then polled: the ratio of each to the plain options row is the cost

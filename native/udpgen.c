@@ -55,6 +55,7 @@ typedef struct {
     uint32_t user; /* register-auth: the user and CSeq of the unauthorized REGISTER */
     uint32_t cseq;
     int src2; /* flood: sent by the second source */
+    int seen;  /* call: the responder got this call's INVITE (1) / BYE (2): a second copy is a retransmission */
 } slot;
 
 typedef struct {
@@ -254,7 +255,7 @@ static long long cseq_initial(const options *o)
 
 typedef struct {
     uint64_t received, by_class[7], timeouts, unanswered, unmatched, late, via_responder;
-    uint64_t send_errors, resp_in, resp_out, resp_acks, held, write_errors;
+    uint64_t send_errors, resp_in, resp_out, resp_acks, held, write_errors, resp_retrans;
     uint64_t challenges;                                                /* register-auth: 401s answered */
     uint64_t second_sent, second_answered, second_ok, second_timeouts; /* flood: the second source */
 } counters;
@@ -364,13 +365,15 @@ static void print_json(const options *o, const counters *c, uint64_t sent, doubl
     printf("],\"held\":%llu,\"hold_target\":%ld,\"responder_acks\":%llu,\"write_errors\":%llu,"
            "\"server_rss_kb_start\":%lld,\"server_rss_kb_end\":%lld,\"server_pss_kb_start\":%lld,"
            "\"server_pss_kb_end\":%lld,\"cseq_first\":%lld,\"challenges\":%llu,\"second_sent\":%llu,"
-           "\"second_answered\":%llu,\"second_ok\":%llu,\"second_timeouts\":%llu,\"second_answer_pct\":%.2f}\n",
+           "\"second_answered\":%llu,\"second_ok\":%llu,\"second_timeouts\":%llu,\"second_answer_pct\":%.2f,"
+           "\"responder_retrans\":%llu}\n",
            (unsigned long long)c->held, o->hold, (unsigned long long)c->resp_acks,
            (unsigned long long)c->write_errors, s_rss0, s_rss1, s_pss0, s_pss1, cseq_first,
            (unsigned long long)c->challenges, (unsigned long long)c->second_sent,
            (unsigned long long)c->second_answered, (unsigned long long)c->second_ok,
            (unsigned long long)c->second_timeouts,
-           c->second_sent ? 100.0 * (double)c->second_answered / (double)c->second_sent : 0.0);
+           c->second_sent ? 100.0 * (double)c->second_answered / (double)c->second_sent : 0.0,
+           (unsigned long long)c->resp_retrans);
     fflush(stdout);
 }
 
@@ -418,6 +421,18 @@ static int respond_call(int rfd, int batch, counters *c)
             continue;
         }
         int invite = ql >= 7 && memcmp(q, "INVITE ", 7) == 0;
+        char leg = 0;
+        uint64_t seq = find_seq_leg(q, ql, &leg);
+        if (seq != 0 && (leg == 'g' || leg == 'b')) {
+            /* the proxy's Timer A/E copies: the same leg of a call still going on, seen again */
+            slot *s = &s_slots[seq & (SLOTS - 1)];
+            int bit = leg == 'g' ? 1 : 2;
+            if (s->seq == seq) {
+                if (s->seen & bit)
+                    c->resp_retrans++;
+                s->seen |= bit;
+            }
+        }
         for (int k = 0; k < (invite && !s_hold ? 2 : 1); k++) {
             const char *status = invite ? (k == 0 ? "180 Ringing" : "200 OK") : "200 OK";
             int len = sipreply_build(q, ql, s_abuf[m], BUF_SIZE, status, invite, s_contact);
@@ -964,6 +979,7 @@ int main(int argc, char **argv)
                     s->user = (uint32_t)user;
                     s->cseq = (uint32_t)cseq;
                     s->src2 = 0;
+                    s->seen = 0;
                 }
                 int off = 0;
                 while (off < (int)want) {

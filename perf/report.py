@@ -258,6 +258,37 @@ def stateful_table(runs):
     return out
 
 
+def overload_table(runs):
+    """stateful-overload: closed-loop capacity, then open loop at 3x it (goodput, retransmissions, RSS), or []."""
+    closed = find(runs, "Hyperproxy closed loop (capacity)", "stateful-overload")
+    opened = find(runs, "Hyperproxy open loop 3x capacity", "stateful-overload")
+    if not closed and not opened:
+        return []
+    out = ["", "Overload (`stateful-overload`): the stateful-call job closed loop (its calls/s is the capacity), then open "
+           "loop offering 3x that. Goodput = calls whose BYE got its 2xx per second; retransmissions = the proxy's Timer A/E "
+           "copies udpgen's callee saw; late = replies after their call had ended at udpgen; RSS of the server before the "
+           "first call and at the end (target: goodput ≥ capacity, memory bounded).", "",
+           "| row | offered calls/s | goodput calls/s | goodput / capacity | 5xx | timeouts | retransmissions | late | RSS start → end MiB | notes |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    cap = median_run(closed)
+    for label, measured in (("closed loop (capacity)", closed), ("open loop 3x capacity", opened)):
+        r = median_run(measured)
+        if r is None:
+            why = next((x["skipped"] for x in runs if x.get("scenario_key") == "stateful-overload" and "skipped" in x
+                        and label in x["system"]), None)
+            if why:
+                out.append(f"| {label} | | | | | | | | | skipped: {why} |")
+            continue
+        offered = fmt_int(r.get("rate_target")) if r.get("rate_target") else "closed loop"
+        vs = f"{ok_rate(r) / ok_rate(cap):.2f}" if cap is not None and ok_rate(cap) > 0 else ""
+        mib = lambda v: f"{(v or 0) / 1024:.0f}"
+        bc = r.get("by_class", {})
+        out.append(f"| {label} | {offered} | {fmt_int(ok_rate(r))} | {vs} | {fmt_int(bc.get('5xx', 0))} | "
+                   f"{fmt_int(r.get('timeouts', 0))} | {fmt_int(r.get('responder_retrans', 0))} | {fmt_int(r.get('late', 0))} | "
+                   f"{mib(r.get('server_rss_kb_start'))} → {mib(r.get('server_rss_kb_end'))} | {note(r)} |")
+    return out
+
+
 def dispatch_table(runs):
     """dispatch (whole calls through ds_select_dst + t_relay), or []."""
     calls = {s: find(runs, s, "dispatch") for s in (HYPERPROXY, KAMAILIO)}
@@ -608,6 +639,7 @@ def main():
         out.append(f"stateful-call generator ceiling (udpgen's caller and callee alone on CPU {m['gen_cpu']}, no proxy): "
                    f"{fmt_int(ok_rate(calls_ceiling))} calls/s (gen busy {fmt(calls_ceiling.get('gen_busy_pct'))} %).")
     out.extend(stateful_table(runs))
+    out.extend(overload_table(runs))
     out.extend(dispatch_table(runs))
     out.extend(management_table(runs))
     out.extend(streams_table(runs))

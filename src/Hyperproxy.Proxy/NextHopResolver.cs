@@ -9,7 +9,8 @@ using Hyperproxy.Transport;
 namespace Hyperproxy.Proxy;
 
 /// <summary>
-/// Host names to addresses (RFC 3263 as far as the system resolver goes: A and AAAA) without
+/// Host names to addresses (RFC 3263 as far as the system resolver goes: A and AAAA, every address kept for tm's
+/// failover) without
 /// ever blocking a worker. Workers look names up in a copy-on-write table (no lock, no
 /// allocation); a miss asks the resolver thread and the worker goes on — the request that
 /// missed is dropped and counted, its retransmission finds the answer. Answers live
@@ -47,7 +48,15 @@ public sealed class NextHopResolver : IDisposable
     /// Looks <paramref name="host"/> up (a name, not a numeric address). <paramref name="preferred"/>
     /// picks the family when the name has both. A miss or an expired answer queues a resolution.
     /// </summary>
-    public Result Lookup(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress address)
+    public Result Lookup(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress address) =>
+        Lookup(host, port, preferred, 0, out address);
+
+    /// <summary>
+    /// The <paramref name="index"/>-th address of <paramref name="host"/> (RFC 3263 §4.3: the next one to try after a
+    /// failure): the preferred family's addresses in the resolver's order, then the other family's. Unresolvable when
+    /// the name has fewer.
+    /// </summary>
+    public Result Lookup(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, int index, out NetAddress address)
     {
         address = default;
         Entry[] table = _table;
@@ -71,13 +80,14 @@ public sealed class NextHopResolver : IDisposable
                 Request(host);
             }
 
-            NetAddress pick = preferred == NetAddressFamily.IPv6 && !e.V6.IsNone ? e.V6 : !e.V4.IsNone ? e.V4 : e.V6;
-            if (pick.IsNone)
+            NetAddress[] first = preferred == NetAddressFamily.IPv6 ? e.V6 : e.V4;
+            NetAddress[] second = preferred == NetAddressFamily.IPv6 ? e.V4 : e.V6;
+            if ((uint)index >= (uint)(first.Length + second.Length))
             {
                 return Result.Unresolvable;
             }
 
-            address = pick.WithPort(port);
+            address = (index < first.Length ? first[index] : second[index - first.Length]).WithPort(port);
             return Result.Found;
         }
 
@@ -123,19 +133,20 @@ public sealed class NextHopResolver : IDisposable
     {
         foreach (string name in _queue.GetConsumingEnumerable())
         {
-            NetAddress v4 = default;
-            NetAddress v6 = default;
+            var v4 = new List<NetAddress>();
+            var v6 = new List<NetAddress>();
             try
             {
+                // Every address, in the resolver's order (at most MaxAddresses per family): tm fails over to the next one.
                 foreach (IPAddress a in _resolve(name))
                 {
-                    if (a.AddressFamily == AddressFamily.InterNetwork && v4.IsNone)
+                    if (a.AddressFamily == AddressFamily.InterNetwork && v4.Count < MaxAddresses)
                     {
-                        v4 = NetAddress.FromIPEndPoint(new IPEndPoint(a, 0));
+                        v4.Add(NetAddress.FromIPEndPoint(new IPEndPoint(a, 0)));
                     }
-                    else if (a.AddressFamily == AddressFamily.InterNetworkV6 && v6.IsNone)
+                    else if (a.AddressFamily == AddressFamily.InterNetworkV6 && v6.Count < MaxAddresses)
                     {
-                        v6 = NetAddress.FromIPEndPoint(new IPEndPoint(a, 0));
+                        v6.Add(NetAddress.FromIPEndPoint(new IPEndPoint(a, 0)));
                     }
                 }
             }
@@ -144,8 +155,8 @@ public sealed class NextHopResolver : IDisposable
                 Log.Info($"resolver: {name}: {e.Message}");
             }
 
-            TimeSpan ttl = v4.IsNone && v6.IsNone ? NegativeTtl : PositiveTtl;
-            Publish(new Entry(Encoding.ASCII.GetBytes(name), v4, v6, Environment.TickCount64 + (long)ttl.TotalMilliseconds));
+            TimeSpan ttl = v4.Count == 0 && v6.Count == 0 ? NegativeTtl : PositiveTtl;
+            Publish(new Entry(Encoding.ASCII.GetBytes(name), v4.ToArray(), v6.ToArray(), Environment.TickCount64 + (long)ttl.TotalMilliseconds));
             _pending.TryRemove(name, out _);
         }
     }
@@ -201,5 +212,8 @@ public sealed class NextHopResolver : IDisposable
         return (int)(h & 0x7FFFFFFF);
     }
 
-    private sealed record Entry(byte[] Name, NetAddress V4, NetAddress V6, long ExpiresAt);
+    /// <summary>Addresses kept per family and name.</summary>
+    public const int MaxAddresses = 16;
+
+    private sealed record Entry(byte[] Name, NetAddress[] V4, NetAddress[] V6, long ExpiresAt);
 }

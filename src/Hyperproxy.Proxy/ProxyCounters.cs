@@ -92,6 +92,9 @@ public struct ProxyCounters
     /// <summary>tm: transactions this server originated (MI t_uac_dlg), OpenSIPS's UAC_transactions.</summary>
     public long TmUacTransactions;
 
+    /// <summary>tm: branches sent again to the next address of their next hop's name (RFC 3263 §4.3 DNS failover).</summary>
+    public long TmDnsFailovers;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

@@ -87,6 +87,7 @@ public static class ProxyStatistics
         Sum(counters, "handoffs_received", static (ref c) => c.TmHandoffsReceived),
         Sum(counters, "handoff_drops", static (ref c) => c.TmHandoffDrops),
         Sum(counters, "request_handoffs", static (ref c) => c.TmRequestHandoffs),
+        Sum(counters, "dns_failovers", static (ref c) => c.TmDnsFailovers),
     ];
 
     private static Statistic Sum(ProxyCounters[] counters, string name, Field field) =>

@@ -180,6 +180,8 @@ public sealed partial class StatelessProxy
             port = 5060;
         }
 
+        _resolvedNameLength = 0;
+
         if (NetAddress.TryParse(host, port, out destination))
         {
             return destination.IsNotUnicast ? RouteError.NotUnicast : RouteError.None;
@@ -190,6 +192,14 @@ public sealed partial class StatelessProxy
         if (host.IsEmpty || host[0] == (byte)'[' || !host.ContainsAnyExcept(s_digitsAndDots))
         {
             return RouteError.Unresolvable;
+        }
+
+        if (host.Length <= _resolvedName.Length)
+        {
+            // tm's DNS failover tries the name's further addresses (StatelessProxy.TmFailover.cs)
+            host.CopyTo(_resolvedName);
+            _resolvedNameLength = host.Length;
+            _resolvedPort = port;
         }
 
         return _resolver.Lookup(host, port, preferred, out destination) switch

@@ -132,6 +132,7 @@ public sealed partial class StatelessProxy
 
         ApplyArms(t);
         KeepAvps(t, context);
+        t.NoDnsFailover = (flags & TmRelayFlags.NoDnsFailover) != 0;
         if (t.Cancelled && t.BranchCount == 0)
         {
             LocalReply(t, 487, "Request Terminated"u8, default, ref c);
@@ -378,25 +379,6 @@ public sealed partial class StatelessProxy
         return 1;
     }
 
-    public int TReplicate(ScriptContext context, ReadOnlySpan<byte> destination)
-    {
-        // A stateful copy whose replies are not relayed: a transaction of its own would need a second server side;
-        // Hyperproxy sends the copy statelessly (its retransmissions come from the caller's retransmissions).
-        ReadOnlySpan<byte> target = destination;
-        if (target.StartsWith("sip:"u8))
-        {
-            target = target[4..];
-        }
-
-        int semicolon = target.IndexOf((byte)';');
-        if (semicolon >= 0)
-        {
-            target = target[..semicolon];
-        }
-
-        return Forward(context, target);
-    }
-
     public int TReplyCode(ScriptContext context) => _tmReplyCode;
 
     public ReadOnlySpan<byte> TReplyReason(ScriptContext context) => _tmReason.AsSpan(0, _tmReasonLength);
@@ -603,22 +585,78 @@ public sealed partial class StatelessProxy
             return RouteError.Internal;
         }
 
-        int b = t.BranchCount;
         if (t.OnBranch is { } branchRoute)
         {
-            _tmBranch = b;
-            if (!_script.RunRoute(branchRoute, context))
+            return StartBranchThroughRoute(t, branchRoute, context, destination, ref c);
+        }
+
+        return SendBranch(t, context, destination, ref c);
+    }
+
+    /// <summary>
+    /// The branch_route runs on a copy of the request for this branch (OpenSIPS/Kamailio): the headers it adds or removes,
+    /// the Request-URI, <c>$du</c> and socket it sets go into this branch only. Its edits and the routing state are taken
+    /// back once the branch is out, so the next branch, and the route that called t_relay, start from the request as it
+    /// was. When the route edited headers, the branch also keeps the request without them (<see cref="ClientBranch.Base"/>)
+    /// for a failure_route and for further branches derived from it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private RouteError StartBranchThroughRoute(Transaction t, RouteNode branchRoute, ScriptContext context, ReadOnlySpan<byte> destination, ref ProxyCounters c)
+    {
+        int b = t.BranchCount;
+        long before = _edits.Mark;
+        int savedBranch = _tmBranch;
+        context.KeepBranchState();
+        _tmBranch = b;
+        bool send = _script.RunRoute(branchRoute, context);
+        _tmBranch = savedBranch;
+        RouteError error = RouteError.None;
+        if (send)
+        {
+            long routed = _edits.Mark;
+            error = SendBranch(t, context, destination, ref c);
+            if (t.BranchCount > b)
             {
-                return RouteError.None; // drop in branch_route: this branch is not sent
+                ClientBranch branch = t.Branches[b];
+                branch.BaseLength = 0;
+                if (routed != before)
+                {
+                    KeepBranchBase(branch, before, routed);
+                }
             }
         }
 
+        _edits.Rewind(before);
+        _tmEditsMark = before;
+        context.RestoreBranchState();
+        return error;
+    }
+
+    /// <summary>The request as this branch carried it without the branch_route's header edits (its R-URI and our Via kept).</summary>
+    private void KeepBranchBase(ClientBranch branch, long before, long routed)
+    {
+        _edits.Cut(before, routed);
+        byte[] scratch = _branchBaseScratch ??= new byte[BufferPool.MaxLength];
+        int written = SipWriter.Write(_message, _edits, scratch);
+        if (written > 0)
+        {
+            branch.BaseLength = _buffers.Store(ref branch.Base, scratch.AsSpan(0, written));
+        }
+    }
+
+    private byte[]? _branchBaseScratch;
+
+    /// <summary>Branch <see cref="Transaction.BranchCount"/> of <paramref name="t"/>: the request in hand with our Via, sent and kept.</summary>
+    private RouteError SendBranch(Transaction t, ScriptContext context, ReadOnlySpan<byte> destination, ref ProxyCounters c)
+    {
+        int b = t.BranchCount;
         if (context.TraceId != 0)
         {
             t.TraceId = context.TraceId; // trace(..., "t"): the replies of this transaction are traced too
         }
 
         TmBranchId.Write(_tmBranchId, _index, t.Index, t.Generation, b);
+        _resolvedNameLength = 0;
         int mark = _outgoing.Count;
         RouteError error = TryForward(context, destination, _tmBranchId, ref c);
         if (error != RouteError.None || _outgoing.Count == mark)
@@ -630,6 +668,11 @@ public sealed partial class StatelessProxy
         ClientBranch branch = _transactions!.EnsureBranch(t, b);
         branch.Reset();
         branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
+        if (_resolvedNameLength > 0 && !t.NoDnsFailover)
+        {
+            KeepFailoverName(branch);
+        }
+
         branch.Destination = _outgoing.Info(slot).Peer;
         branch.Socket = _outgoing.Info(slot).SocketIndex;
         branch.PreloadedRoute = !context.PreloadedRoute.IsEmpty;

@@ -149,6 +149,11 @@ public sealed partial class StatelessProxy
         t.FlowsLength = _buffers.Store(ref t.Flows, scratch.AsSpan(0, need));
     }
 
+    /// <summary>Parses into <see cref="_txBranch"/> the request branch <paramref name="branch"/> stands for (<see cref="ClientBranch.BaseRequest"/>).</summary>
+    private SipError ParseBranchBase(ClientBranch branch) => branch.BaseLength > 0
+        ? _txBranch.Parse(branch.Base!, 0, branch.BaseLength)
+        : _txBranch.Parse(branch.Request!, 0, branch.RequestLength);
+
     /// <summary>
     /// Branch <paramref name="b"/> failed with 430: the request (as that branch carried it, without our Via and the flow's
     /// pre-loaded Route) goes down the next flow kept for it. True when a new branch is out.
@@ -164,7 +169,7 @@ public sealed partial class StatelessProxy
         SipMessage savedMessage = _message;
         SipEdits savedEdits = _edits;
         long savedConnection = _connection;
-        if (_txBranch.Parse(failed.Request!, 0, failed.RequestLength) != SipError.None)
+        if (ParseBranchBase(failed) != SipError.None)
         {
             return false;
         }

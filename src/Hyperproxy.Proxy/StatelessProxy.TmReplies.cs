@@ -189,6 +189,11 @@ public sealed partial class StatelessProxy
             return true; // RFC 5626 §5.3: the instance's next flow has the request now
         }
 
+        if (code == 503 && branch.FailoverHostLength > 0 && TryDnsFailover(t, b, ref c))
+        {
+            return true; // RFC 3263 §4.3: the name's next address has the request now
+        }
+
         bool sixxx = code >= 600 && !_tm!.Disable6xxBlock;
         if (sixxx)
         {
@@ -322,7 +327,7 @@ public sealed partial class StatelessProxy
         ClientBranch branch = t.Branches[best];
         SipMessage savedMessage = _message;
         SipEdits savedEdits = _edits;
-        if (_txBranch.Parse(branch.Request!, 0, branch.RequestLength) != SipError.None)
+        if (ParseBranchBase(branch) != SipError.None)
         {
             return;
         }

@@ -182,6 +182,19 @@ public sealed partial class StatelessProxy
         }
 
         c.TmTimeouts++;
+        if (!branch.GotProvisional && branch.FailoverHostLength > 0 && !branch.CancelSent)
+        {
+            // RFC 3263 §4.3: no reply at all from this address: the name's next address gets the request.
+            table.Timers.Cancel(t.BranchRetransmitTimer(b));
+            if (TryDnsFailover(t, b, ref c))
+            {
+                branch.Final = true;
+                branch.LastCode = 408;
+                branch.FinalReplyLength = 0;
+                return;
+            }
+        }
+
         if (t.IsInvite && branch.GotProvisional && !branch.CancelSent)
         {
             SendCancel(t, b, ReasonNoAnswer, ref c);

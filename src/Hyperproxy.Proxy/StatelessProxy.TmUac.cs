@@ -81,15 +81,7 @@ public sealed partial class StatelessProxy
         t.FrTimeoutMs = _tm.FrTimeoutMs;
         t.FrInvTimeoutMs = _tm.FrInvTimeoutMs;
         t.TraceId = r.TraceId;
-        if (_uacRequests.Length <= t.Index)
-        {
-            int size = Math.Max(64, Math.Max(t.Index + 1, _uacRequests.Length * 2));
-            Array.Resize(ref _uacRequests, size);
-            Array.Resize(ref _uacGenerations, size);
-        }
-
-        _uacRequests[t.Index] = r;
-        _uacGenerations[t.Index] = t.Generation;
+        MarkUac(t, r);
         ClientBranch branch = _transactions.EnsureBranch(t, 0);
         branch.Reset();
         branch.RequestLength = _buffers.Store(ref branch.Request, r.Message);
@@ -112,6 +104,23 @@ public sealed partial class StatelessProxy
     }
 
     private int _uacSerial;
+
+    /// <summary>
+    /// Notes <paramref name="t"/> as a client transaction of this worker's own, without a server side: MI t_uac_dlg's
+    /// (<paramref name="r"/> gets its final) or t_replicate's (null: its final is absorbed).
+    /// </summary>
+    private void MarkUac(Transaction t, UacRequest? r)
+    {
+        if (_uacRequests.Length <= t.Index)
+        {
+            int size = Math.Max(64, Math.Max(t.Index + 1, _uacRequests.Length * 2));
+            Array.Resize(ref _uacRequests, size);
+            Array.Resize(ref _uacGenerations, size);
+        }
+
+        _uacRequests[t.Index] = r;
+        _uacGenerations[t.Index] = t.Generation;
+    }
 
     /// <summary>True when <paramref name="t"/> is a transaction this worker originated (MI t_uac_dlg).</summary>
     private bool IsUac(Transaction t) => (uint)t.Index < (uint)_uacGenerations.Length && _uacGenerations[t.Index] == t.Generation;
@@ -149,7 +158,7 @@ public sealed partial class StatelessProxy
             {
                 timers.Cancel(t.BranchRetransmitTimer(b));
             }
-            else if (_uacRequests[t.Index] is { Reliable: false })
+            else if (_uacRequests[t.Index] is { } r ? !r.Reliable : !_identity.Protocol(branch.Socket).IsStream())
             {
                 branch.RetransmitMs = _tm!.T2Ms; // RFC 3261 §17.1.2.2: Proceeding retransmits every T2
                 timers.Schedule(t.BranchRetransmitTimer(b), _clock.NowMs + _tm.T2Ms);

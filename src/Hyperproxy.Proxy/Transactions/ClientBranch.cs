@@ -13,7 +13,23 @@ public sealed class ClientBranch
     /// <summary>The request exactly as sent (retransmissions resend these bytes; CANCEL/ACK are built from them).</summary>
     public byte[]? Request;
     public int RequestLength;
+    /// <summary>
+    /// When a branch_route edited headers: the request as sent without those edits (a failure_route and the branches
+    /// derived from this one start from it). Empty otherwise: <see cref="Request"/> is the base then.
+    /// </summary>
+    public byte[]? Base;
+    public int BaseLength;
+
     public NetAddress Destination;
+
+    /// <summary>
+    /// The next hop was a name (RFC 3263 §4.3): the name, its port and the index of the address to try next when this
+    /// branch fails (503, no reply at all). Empty for an address.
+    /// </summary>
+    public byte[]? FailoverHost;
+    public int FailoverHostLength;
+    public int FailoverPort;
+    public int FailoverNext;
     public int Socket;
 
     /// <summary>The last status received (or faked: 408 on timeout), 0 = none yet.</summary>
@@ -48,6 +64,8 @@ public sealed class ClientBranch
     public void Reset()
     {
         RequestLength = 0;
+        BaseLength = 0;
+        FailoverHostLength = 0;
         Destination = default;
         Socket = 0;
         LastCode = 0;
@@ -68,7 +86,11 @@ public sealed class ClientBranch
         pool.Return(Request);
         pool.Return(FinalReply);
         pool.Return(Cancel);
+        pool.Return(Base);
+        pool.Return(FailoverHost);
+        FailoverHost = null;
         Request = null;
+        Base = null;
         FinalReply = null;
         Cancel = null;
     }

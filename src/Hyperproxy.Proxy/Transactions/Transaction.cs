@@ -116,6 +116,9 @@ public sealed class Transaction
     /// <summary>A 6xx (or a 2xx) ended forking: no new branch may start.</summary>
     public bool NoNewBranches;
 
+    /// <summary>t_relay("no-dns-failover"): a branch whose name had further addresses is not tried on the next one.</summary>
+    public bool NoDnsFailover;
+
     public int FrTimeoutMs;
 
     /// <summary>tracer scope t: 1 + the trace_id index this transaction is traced to (0: not traced).</summary>
@@ -176,6 +179,7 @@ public sealed class Transaction
         OnBranch = null;
         Cancelled = false;
         NoNewBranches = false;
+        NoDnsFailover = false;
     }
 
     public void ReturnBuffers(BufferPool pool)

@@ -55,6 +55,35 @@ public sealed class SipEdits
         _sorted = false;
     }
 
+    /// <summary>
+    /// Drops the edits recorded between <paramref name="from"/> and <paramref name="to"/> (two marks, in that order),
+    /// keeping those recorded before and after: tm takes out what a branch_route did to one branch while keeping the
+    /// edits completed after it (Record-Route, our Via). Marks taken after <paramref name="to"/> are no longer valid.
+    /// </summary>
+    public void Cut(long from, long to)
+    {
+        int first = (int)(uint)from;
+        int last = (int)(uint)to;
+        int arenaFrom = (int)(from >> 32);
+        int arenaTo = (int)(to >> 32);
+        if (last <= first || last > _count)
+        {
+            return;
+        }
+
+        int removed = last - first;
+        int bytes = arenaTo - arenaFrom;
+        for (int i = last; i < _count; i++)
+        {
+            SipEdit e = _edits[i];
+            _edits[i - removed] = e with { ArenaOffset = e.ArenaOffset - bytes };
+        }
+
+        _arena.AsSpan(arenaTo, _arenaUsed - arenaTo).CopyTo(_arena.AsSpan(arenaFrom));
+        _arenaUsed -= bytes;
+        Rewind(((long)_arenaUsed << 32) | (uint)(_count - removed));
+    }
+
     /// <summary>Clears all edits, keeping the bound message.</summary>
     public void Reset()
     {

@@ -100,6 +100,29 @@ public abstract class TmScenarioTests
     }
 
     [Fact]
+    public async Task ABranchRouteHeaderReachesOnlyTheCalleeOfItsOwnBranch()
+    {
+        // branch_route adds X-Branch: $T_branch_idx; each callee's scenario fails the call unless it sees its own index only.
+        TmRun run = await RunAsync("branches", "uac-call.xml", "uas-ring-cancel-branch0.xml", callee2: "uas-answer-branch1.xml");
+
+        run.AssertAllSucceeded(1);
+        Assert.Equal(1, SippScreen.Step(run.Callee.Screen, "CANCEL").Messages);
+        Assert.Equal(1, SippScreen.Step(run.Callee2!.Screen, "BYE").Messages);
+    }
+
+    [Fact]
+    public async Task TReplicateRetransmitsTheCopyUntilAnsweredAndItsReplyNeverReachesTheCaller()
+    {
+        // The callee answers the copy 202 after 1.2 s; the caller, answered 200 by the proxy, fails on any later reply.
+        TmRun run = await RunAsync("replicate", "uac-message-replicated.xml", "uas-message-slow.xml");
+
+        run.AssertAllSucceeded(1);
+        Assert.Equal(1, SippScreen.Step(run.Caller.Screen, "200").Messages);
+        Assert.Equal(1, SippScreen.Step(run.Callee.Screen, "MESSAGE").Messages);
+        Assert.True(SippScreen.Step(run.Callee.Screen, "MESSAGE").Retransmissions >= 1, "callee MESSAGE retransmissions\n" + run);
+    }
+
+    [Fact]
     public async Task ASlowCalleeGetsTheInviteRetransmittedByTheProxyWhichAnswered100()
     {
         TmRun run = await RunAsync("slow", "uac-call.xml", "uas-slow.xml");

@@ -40,12 +40,12 @@ internal sealed class TmHarness : IDisposable
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
     public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null,
-        Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null)
+        Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null, Func<string, System.Net.IPAddress[]>? resolve = null)
     {
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
         configure?.Invoke(catalog);
-        Resolver = new NextHopResolver(_ => throw new System.Net.Sockets.SocketException(11001));
+        Resolver = new NextHopResolver(resolve ?? (_ => throw new System.Net.Sockets.SocketException(11001)));
         var identity = new ProxyIdentity([Us], [null]);
         UacHub = uac?.Invoke(identity);
         Proxy = new StatelessProxy(identity, Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub) { Uac = UacHub };
