@@ -157,7 +157,7 @@ while [[ $# -gt 0 ]]; do
         --base-port) BASE_PORT="${2:-}"; shift ;;
         --readme) KEEP_FOR_README=1 ;;
         --no-build) BUILD=0 ;;
-        -h|--help) sed -n '2,128p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,129p' "$0"; exit 0 ;;
         *) echo "run-bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
