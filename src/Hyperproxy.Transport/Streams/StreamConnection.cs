@@ -18,6 +18,9 @@ namespace Hyperproxy.Transport.Streams;
 /// </remarks>
 internal sealed class StreamConnection : IThreadPoolWorkItem
 {
+    /// <summary>The most the writer gathers from its queue into one write.</summary>
+    internal const int GatherBytes = 16 * 1024;
+
     private readonly StreamTransport _transport;
     private readonly OutboundQueue _writes;
     private readonly CancellationTokenSource _closed = new();
@@ -398,40 +401,79 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     /// Writes what is queued, then stops (<see cref="StartWriter"/> starts it again for the next message); closes
     /// the connection on a write error, or once the last reply of <see cref="EnqueueAndClose"/> is out.
     /// </summary>
+    /// <remarks>
+    /// The messages waiting are gathered into one buffer of up to <see cref="GatherBytes"/> and written at once: one
+    /// send (over TLS, one record) for every reply a worker's batch queued on this connection, not one per message.
+    /// The buffer is rented only while the writer runs and goes back when it stops.
+    /// </remarks>
     private async Task WriteLoop()
     {
-        OutboundQueue reader = _writes;
+        OutboundQueue queue = _writes;
+        byte[]? gather = null;
         try
         {
             while (true)
             {
                 bool wrote = false;
-                while (reader.TryRead(out OutboundChunk chunk))
+                int filled = 0;
+                while (queue.TryRead(out OutboundChunk chunk))
                 {
                     try
                     {
-                        await _stream!.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), _closed.Token).ConfigureAwait(false);
+                        if (filled + chunk.Length > GatherBytes)
+                        {
+                            if (filled > 0)
+                            {
+                                await _stream!.WriteAsync(gather.AsMemory(0, filled), _closed.Token).ConfigureAwait(false);
+                                filled = 0;
+                            }
+                            if (chunk.Length > GatherBytes)
+                            {
+                                await _stream!.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), _closed.Token).ConfigureAwait(false);
+                                wrote = true;
+                                continue;
+                            }
+                        }
+                        gather ??= StreamBuffers.Pool.Rent(GatherBytes);
+                        chunk.Buffer.AsSpan(0, chunk.Length).CopyTo(gather.AsSpan(filled));
+                        filled += chunk.Length;
                     }
                     finally
                     {
                         StreamBuffers.Pool.Return(chunk.Buffer);
                     }
-                    LastActivity = Environment.TickCount64;
+                }
+                if (filled > 0)
+                {
+                    await _stream!.WriteAsync(gather.AsMemory(0, filled), _closed.Token).ConfigureAwait(false);
                     wrote = true;
                 }
                 if (wrote)
+                {
+                    LastActivity = Environment.TickCount64;
                     await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
-                if (reader.IsDone)
+                }
+                if (queue.IsDone)
                     break; // completed and drained: the connection ends
+                if (gather is not null)
+                {
+                    StreamBuffers.Pool.Return(gather);
+                    gather = null;
+                }
                 Volatile.Write(ref _writing, 0);
                 // A message queued after the last TryRead saw _writing still set: take it, unless its writer did.
-                if (!reader.HasItems || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                if (!queue.HasItems || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                     return;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
             or InvalidOperationException or NotSupportedException)
         {
+        }
+        finally
+        {
+            if (gather is not null)
+                StreamBuffers.Pool.Return(gather);
         }
         Close(); // the queue ends only when the connection closes (or ends with a last reply)
     }
