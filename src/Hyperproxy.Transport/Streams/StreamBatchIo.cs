@@ -25,6 +25,7 @@ public sealed class StreamBatchIo : IBatchIo
     private readonly WorkerWake _wake;
     private readonly int _udpSockets;
     private readonly int _streamSockets;
+    private readonly WorkerFlush _flush;
     private bool _busy;
 
     public StreamBatchIo(IBatchIo? udp, StreamTransport streams, int worker, int streamSockets)
@@ -41,6 +42,7 @@ public sealed class StreamBatchIo : IBatchIo
             _mmsg = mmsg;
         }
         _inbox.Wakeable = udp is null || _mmsg is not null;
+        _flush = new WorkerFlush(worker, 256);
     }
 
     public int SocketCount => _udpSockets + _streamSockets;
@@ -118,9 +120,10 @@ public sealed class StreamBatchIo : IBatchIo
         for (int i = 0; i < outgoing.Count; i++)
         {
             ref readonly DatagramInfo info = ref outgoing.Info(i);
-            if (info.SocketIndex >= _udpSockets && _streams.Send(info.SocketIndex, info.ConnectionId, info.Peer, outgoing.Payload(i)))
+            if (info.SocketIndex >= _udpSockets && _streams.Send(info.SocketIndex, info.ConnectionId, info.Peer, outgoing.Payload(i), _flush))
                 sent++;
         }
+        _flush.Flush(); // each connection written once for the whole batch, by this worker when its writer is idle
         return sent;
     }
 

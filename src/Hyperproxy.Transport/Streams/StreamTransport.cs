@@ -117,7 +117,11 @@ public sealed class StreamTransport : IDisposable
     /// -<paramref name="connectionId"/> only, and nothing is sent once it is closed. Never blocks; false when the message
     /// could not be queued.
     /// </summary>
-    public bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload)
+    public bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload) =>
+        Send(socketIndex, connectionId, peer, payload, null);
+
+    /// <summary>The same from a worker's batch: the connection is written when <paramref name="flush"/> is flushed.</summary>
+    internal bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload, WorkerFlush? flush)
     {
         Listener? listener = ListenerOf(socketIndex);
         if (listener is null)
@@ -136,7 +140,7 @@ public sealed class StreamTransport : IDisposable
             if (connection is null && (!_byPeer.TryGetValue((listener.Protocol, peer), out connection) || connection.IsClosed))
                 connection = Connect(listener, peer);
         }
-        if (connection is null || !connection.EnqueueMessage(payload))
+        if (connection is null || !connection.EnqueueMessage(payload, flush))
         {
             Interlocked.Increment(ref _counters.SendNoConnection);
             return false;
