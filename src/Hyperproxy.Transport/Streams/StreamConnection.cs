@@ -9,7 +9,8 @@ namespace Hyperproxy.Transport.Streams;
 /// <summary>
 /// One TCP or TLS connection. Its reader (a <see cref="PipeReader"/> over the socket's stream, on the thread pool,
 /// never on a worker) cuts messages with <see cref="SipStreamFramer"/> and hands each to the owning worker's
-/// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill. Closing is idempotent
+/// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill (a worker writes a plain
+/// socket itself after its batch, <see cref="FlushFromWorker"/>, while the writer is idle). Closing is idempotent
 /// and never touches another connection.
 /// </summary>
 /// <remarks>

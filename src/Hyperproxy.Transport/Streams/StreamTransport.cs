@@ -6,7 +6,7 @@ namespace Hyperproxy.Transport.Streams;
 
 /// <summary>
 /// The connection-oriented transports (TCP, TLS) of a server: the listening sockets, every connection (accepted or
-/// opened by us), and one inbox per worker. Connections are read and written on the thread pool, never on a worker;
+/// opened by us), and one inbox per worker. Connections are read on the thread pool, never on a worker, and written by the worker whose batch queued the message (plain TCP/WS, non-blocking) or by their writer on the thread pool;
 /// each complete message goes to the inbox of the connection's owning worker (connection id modulo the worker count),
 /// which handles it in its next batch like a datagram, tagged with the connection id. A worker's reply or forward to a
 /// stream socket comes back through <see cref="Send"/>: by connection id, else by the peer's address among live
