@@ -46,6 +46,43 @@ public sealed class StreamTransportTests
     }
 
     [Fact]
+    public void ABurstLargerThanTheSocketBuffersToAClientNotReadingYetArrivesWholeAndInOrderOnceItReads()
+    {
+        // The worker writes a connection itself with non-blocking sends; what the socket does not take goes to the
+        // connection's writer, which must write it before anything queued after it.
+        using WorkerPool pool = TcpPool();
+        pool.Start(_ => new ConnectionEchoHandler());
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
+        client.Connect(pool.Streams!.LocalAddresses[0].ToIPEndPoint());
+        client.ReceiveTimeout = 30_000;
+
+        const int messages = 800;
+        byte[] body = new byte[6000];
+        Array.Fill(body, (byte)'x');
+        var sent = new MemoryStream();
+        for (int i = 0; i < messages; i++)
+        {
+            byte[] head = System.Text.Encoding.ASCII.GetBytes(
+                $"MESSAGE sip:u@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5070;branch=z9hG4bK{i:D6}\r\nContent-Length: {body.Length}\r\n\r\n");
+            sent.Write(head);
+            sent.Write(body);
+        }
+        byte[] all = sent.ToArray();
+        long handOvers = Interlocked.Read(ref StreamConnection.HandOvers);
+        var sending = new Thread(() => client.Send(all)) { IsBackground = true };
+        sending.Start();
+
+        // Everything is read and answered by the server before the client reads a byte (4.8 MB of echoes back up).
+        Assert.True(SpinWait.SpinUntil(() => pool.Streams.ReadCounters().MessagesOut >= messages, s_bound));
+        byte[] back = new byte[all.Length];
+        ReceiveExactly(client, back);
+        Assert.True(sending.Join(s_bound));
+        Assert.True(all.AsSpan().SequenceEqual(back), "the echoes came back out of order or damaged");
+        Assert.Equal(0, pool.Streams.ReadCounters().ClosedWriteOverflow);
+        Assert.True(Interlocked.Read(ref StreamConnection.HandOvers) > handOvers, "the socket took every send at once: the hand-over was not exercised");
+    }
+
+    [Fact]
     public void AnIdleConnectionAnswersEveryPingOfASeriesWithAPong()
     {
         // Each pong is written by a writer that stopped after the previous one: it must start again every time.

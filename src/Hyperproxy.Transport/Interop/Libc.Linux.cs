@@ -12,6 +12,7 @@ internal static unsafe partial class Libc
 
     public const int MsgDontWait = 0x40;
     public const int MsgTrunc = 0x20;
+    public const int MsgNoSignal = 0x4000;
     public const short PollIn = 0x001;
     public const short PollOut = 0x004;
 
@@ -31,6 +32,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
     public static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, void* buffer, nuint count, int flags);
 
     [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Hyperproxy.Sip;
 
 namespace Hyperproxy.Transport.Streams;
@@ -8,7 +9,8 @@ namespace Hyperproxy.Transport.Streams;
 /// <summary>
 /// One TCP or TLS connection. Its reader (a <see cref="PipeReader"/> over the socket's stream, on the thread pool,
 /// never on a worker) cuts messages with <see cref="SipStreamFramer"/> and hands each to the owning worker's
-/// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill. Closing is idempotent
+/// inbox; its writer drains a bounded queue of outgoing messages that any worker may fill (a worker writes a plain
+/// socket itself after its batch, <see cref="FlushFromWorker"/>, while the writer is idle). Closing is idempotent
 /// and never touches another connection.
 /// </summary>
 /// <remarks>
@@ -18,6 +20,15 @@ namespace Hyperproxy.Transport.Streams;
 /// </remarks>
 internal sealed class StreamConnection : IThreadPoolWorkItem
 {
+    /// <summary>The most the writer gathers from its queue into one write.</summary>
+    internal const int GatherBytes = 16 * 1024;
+
+    /// <summary>The reader's buffer, rented only once bytes are there (zero-byte reads): a pipelined client's requests in one recv.</summary>
+    internal const int ReadBufferBytes = 16 * 1024;
+
+    /// <summary>How many times a worker's direct send left bytes to a writer (all connections; for tests).</summary>
+    internal static long HandOvers;
+
     private readonly StreamTransport _transport;
     private readonly OutboundQueue _writes;
     private readonly CancellationTokenSource _closed = new();
@@ -28,6 +39,10 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     private bool _webSocketOpen;
     private bool _delivered;
     private NetAddress[]? _aliases;
+    private byte[]? _carry;
+    private int _carryOffset;
+    private int _carryLength;
+    private bool _direct;
 
     public StreamConnection(StreamTransport transport, long id, Socket socket, TransportProtocol protocol, int socketIndex,
         NetAddress peer, int worker, bool inbound)
@@ -77,6 +92,9 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
 
     public int AliasCount;
 
+    /// <summary>Which worker batch last listed this connection for <see cref="FlushFromWorker"/> (see <see cref="WorkerFlush"/>).</summary>
+    internal long FlushStamp;
+
     /// <summary>True until the stream is usable (connect / TLS handshake done).</summary>
     public volatile bool Establishing = true;
 
@@ -91,19 +109,23 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     }
 
     /// <summary>Queues a SIP message for the writer: as it is, or in a text frame on a WebSocket (RFC 7118 §5; OpenSIPS sends text).</summary>
-    public bool EnqueueMessage(ReadOnlySpan<byte> payload)
+    /// <remarks>With <paramref name="flush"/> (a worker's send) the writer is not started: the connection is listed
+    /// there and the worker writes it once its batch is queued (<see cref="FlushFromWorker"/>).</remarks>
+    public bool EnqueueMessage(ReadOnlySpan<byte> payload, WorkerFlush? flush = null)
     {
         if (!Protocol.IsWebSocket())
-            return Enqueue(payload);
+            return Enqueue(default, payload, flush);
         Span<byte> header = stackalloc byte[10];
         int n = WebSocketFrames.WriteHeader(WebSocketFrames.Text, payload.Length, header);
-        return Enqueue(header[..n], payload);
+        return Enqueue(header[..n], payload, flush);
     }
 
     /// <summary>Queues a copy of <paramref name="payload"/> for the writer; false (and the connection closed) when its queue is full.</summary>
-    public bool Enqueue(ReadOnlySpan<byte> payload) => Enqueue(default, payload);
+    public bool Enqueue(ReadOnlySpan<byte> payload) => Enqueue(default, payload, null);
 
-    private bool Enqueue(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload)
+    private bool Enqueue(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload) => Enqueue(prefix, payload, null);
+
+    private bool Enqueue(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, WorkerFlush? flush)
     {
         if (IsClosed)
             return false;
@@ -114,7 +136,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
         OutboundWrite written = _writes.TryWrite(new OutboundChunk(buffer, length));
         if (written == OutboundWrite.Queued)
         {
-            StartWriter();
+            if (flush is null || !flush.TryAdd(this))
+                StartWriter();
             return true;
         }
         StreamBuffers.Pool.Return(buffer);
@@ -139,6 +162,8 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     /// <summary>Starts reading and writing over <paramref name="stream"/> (the socket's, or a TLS stream over it).</summary>
     public void Run(Stream stream)
     {
+        // A worker may write a plain socket itself (FlushFromWorker); a TLS stream has state only its writer may touch.
+        _direct = OperatingSystem.IsLinux() && stream is NetworkStream;
         Volatile.Write(ref _stream, stream);
         Establishing = false;
         LastActivity = Environment.TickCount64;
@@ -156,6 +181,145 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     }
 
     void IThreadPoolWorkItem.Execute() => _ = WriteLoop();
+
+    /// <summary>
+    /// On the worker, after its batch queued replies here: unless the writer runs, writes what is queued with one
+    /// non-blocking send (MSG_DONTWAIT; a worker never waits for a connection) from the worker's own gather buffer,
+    /// which saves a thread-pool hop per batch and per connection. What the socket does not take at once is handed to
+    /// the writer on the thread pool, which writes it first; so does a TLS connection (its stream belongs to its writer).
+    /// </summary>
+    internal unsafe void FlushFromWorker(byte[] gather)
+    {
+        if (!_direct || IsClosed)
+        {
+            StartWriter();
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+            return; // the writer runs: it takes what is queued
+
+        OutboundQueue queue = _writes;
+        int filled = 0;
+        while (queue.TryRead(out OutboundChunk chunk))
+        {
+            if (filled + chunk.Length > gather.Length && filled > 0)
+            {
+                int sent = SendNow(gather, filled);
+                if (sent < filled)
+                {
+                    HandOver(gather, sent, filled - sent, chunk);
+                    return;
+                }
+                filled = 0;
+            }
+            if (chunk.Length > gather.Length)
+            {
+                HandOver(gather, 0, 0, chunk); // a message larger than the gather buffer: the writer sends it
+                return;
+            }
+            chunk.Buffer.AsSpan(0, chunk.Length).CopyTo(gather.AsSpan(filled));
+            filled += chunk.Length;
+            StreamBuffers.Pool.Return(chunk.Buffer);
+        }
+        if (filled > 0)
+        {
+            int sent = SendNow(gather, filled);
+            if (sent < filled)
+            {
+                HandOver(gather, sent, filled - sent, default);
+                return;
+            }
+            LastActivity = Environment.TickCount64;
+        }
+        if (queue.IsDone || IsClosed)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false); // the writer ends the connection
+            return;
+        }
+        Volatile.Write(ref _writing, 0);
+        // A message queued after the last TryRead saw _writing still set: start its writer, unless it did.
+        if (queue.HasItems && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>One non-blocking send of <paramref name="length"/> bytes (again on EINTR, on until EAGAIN): how many went; a failed socket closes.</summary>
+    private unsafe int SendNow(byte[] buffer, int length)
+    {
+        SafeHandle handle = Socket.SafeHandle;
+        bool added = false;
+        int done = 0;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            fixed (byte* p = buffer)
+            {
+                while (done < length)
+                {
+                    nint n = Interop.Libc.Send(fd, p + done, (nuint)(length - done), Interop.Libc.MsgDontWait | Interop.Libc.MsgNoSignal);
+                    if (n > 0)
+                    {
+                        done += (int)n;
+                        continue;
+                    }
+                    Interop.ErrnoAction action = n < 0 ? Interop.Errno.Classify(Marshal.GetLastPInvokeError()) : Interop.ErrnoAction.Fail;
+                    if (action == Interop.ErrnoAction.Retry)
+                        continue;
+                    if (action == Interop.ErrnoAction.NothingNow)
+                        break;
+                    done = length; // the connection failed: nothing more goes out on it
+                    Close();
+                    break;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            done = length; // closed meanwhile
+        }
+        finally
+        {
+            if (added)
+                handle.DangerousRelease();
+        }
+        return done;
+    }
+
+    /// <summary>Gives what the socket did not take (and <paramref name="next"/>, read but not sent) to the writer, which still holds the writing flag.</summary>
+    private void HandOver(byte[] gather, int offset, int length, OutboundChunk next)
+    {
+        Interlocked.Increment(ref HandOvers);
+        if (length > 0)
+        {
+            byte[] carry = StreamBuffers.Pool.Rent(length + (next.Buffer is null ? 0 : next.Length));
+            gather.AsSpan(offset, length).CopyTo(carry);
+            int carried = length;
+            if (next.Buffer is not null && carried + next.Length <= carry.Length)
+            {
+                next.Buffer.AsSpan(0, next.Length).CopyTo(carry.AsSpan(carried));
+                carried += next.Length;
+                StreamBuffers.Pool.Return(next.Buffer);
+                next = default;
+            }
+            _carry = carry;
+            _carryOffset = 0;
+            _carryLength = carried;
+        }
+        if (next.Buffer is not null)
+        {
+            if (_carry is null)
+            {
+                _carry = next.Buffer;
+                _carryOffset = 0;
+                _carryLength = next.Length;
+            }
+            else
+            {
+                StreamBuffers.Pool.Return(next.Buffer); // cannot happen: the carry was rented to hold it
+            }
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
 
     public void Close()
     {
@@ -192,7 +356,7 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     private async Task ReadLoop()
     {
         StreamOptions options = _transport.Options;
-        PipeReader reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
+        PipeReader reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: ReadBufferBytes, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: true));
         byte[]? scratch = null;
         try
         {
@@ -398,40 +562,94 @@ internal sealed class StreamConnection : IThreadPoolWorkItem
     /// Writes what is queued, then stops (<see cref="StartWriter"/> starts it again for the next message); closes
     /// the connection on a write error, or once the last reply of <see cref="EnqueueAndClose"/> is out.
     /// </summary>
+    /// <remarks>
+    /// The messages waiting are gathered into one buffer of up to <see cref="GatherBytes"/> and written at once: one
+    /// send (over TLS, one record) for every reply a worker's batch queued on this connection, not one per message.
+    /// The buffer is rented only while the writer runs and goes back when it stops.
+    /// </remarks>
     private async Task WriteLoop()
     {
-        OutboundQueue reader = _writes;
+        OutboundQueue queue = _writes;
+        byte[]? gather = null;
         try
         {
             while (true)
             {
                 bool wrote = false;
-                while (reader.TryRead(out OutboundChunk chunk))
+                int filled = 0;
+                byte[]? carry = _carry;
+                if (carry is not null)
+                {
+                    // What a worker's direct send left (FlushFromWorker): it goes before anything queued after it.
+                    _carry = null;
+                    try
+                    {
+                        await _stream!.WriteAsync(carry.AsMemory(_carryOffset, _carryLength), _closed.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        StreamBuffers.Pool.Return(carry);
+                    }
+                    wrote = true;
+                }
+                while (queue.TryRead(out OutboundChunk chunk))
                 {
                     try
                     {
-                        await _stream!.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), _closed.Token).ConfigureAwait(false);
+                        if (filled + chunk.Length > GatherBytes)
+                        {
+                            if (filled > 0)
+                            {
+                                await _stream!.WriteAsync(gather.AsMemory(0, filled), _closed.Token).ConfigureAwait(false);
+                                filled = 0;
+                            }
+                            if (chunk.Length > GatherBytes)
+                            {
+                                await _stream!.WriteAsync(chunk.Buffer.AsMemory(0, chunk.Length), _closed.Token).ConfigureAwait(false);
+                                wrote = true;
+                                continue;
+                            }
+                        }
+                        gather ??= StreamBuffers.Pool.Rent(GatherBytes);
+                        chunk.Buffer.AsSpan(0, chunk.Length).CopyTo(gather.AsSpan(filled));
+                        filled += chunk.Length;
                     }
                     finally
                     {
                         StreamBuffers.Pool.Return(chunk.Buffer);
                     }
-                    LastActivity = Environment.TickCount64;
+                }
+                if (filled > 0)
+                {
+                    await _stream!.WriteAsync(gather.AsMemory(0, filled), _closed.Token).ConfigureAwait(false);
                     wrote = true;
                 }
                 if (wrote)
+                {
+                    LastActivity = Environment.TickCount64;
                     await _stream!.FlushAsync(_closed.Token).ConfigureAwait(false);
-                if (reader.IsDone)
+                }
+                if (queue.IsDone)
                     break; // completed and drained: the connection ends
+                if (gather is not null)
+                {
+                    StreamBuffers.Pool.Return(gather);
+                    gather = null;
+                }
                 Volatile.Write(ref _writing, 0);
                 // A message queued after the last TryRead saw _writing still set: take it, unless its writer did.
-                if (!reader.HasItems || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                if (!queue.HasItems || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                     return;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException
             or InvalidOperationException or NotSupportedException)
         {
+        }
+        finally
+        {
+            if (gather is not null)
+                StreamBuffers.Pool.Return(gather);
         }
         Close(); // the queue ends only when the connection closes (or ends with a last reply)
     }

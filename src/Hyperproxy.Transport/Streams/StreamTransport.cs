@@ -6,7 +6,7 @@ namespace Hyperproxy.Transport.Streams;
 
 /// <summary>
 /// The connection-oriented transports (TCP, TLS) of a server: the listening sockets, every connection (accepted or
-/// opened by us), and one inbox per worker. Connections are read and written on the thread pool, never on a worker;
+/// opened by us), and one inbox per worker. Connections are read on the thread pool, never on a worker, and written by the worker whose batch queued the message (plain TCP/WS, non-blocking) or by their writer on the thread pool;
 /// each complete message goes to the inbox of the connection's owning worker (connection id modulo the worker count),
 /// which handles it in its next batch like a datagram, tagged with the connection id. A worker's reply or forward to a
 /// stream socket comes back through <see cref="Send"/>: by connection id, else by the peer's address among live
@@ -117,7 +117,11 @@ public sealed class StreamTransport : IDisposable
     /// -<paramref name="connectionId"/> only, and nothing is sent once it is closed. Never blocks; false when the message
     /// could not be queued.
     /// </summary>
-    public bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload)
+    public bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload) =>
+        Send(socketIndex, connectionId, peer, payload, null);
+
+    /// <summary>The same from a worker's batch: the connection is written when <paramref name="flush"/> is flushed.</summary>
+    internal bool Send(int socketIndex, long connectionId, in NetAddress peer, ReadOnlySpan<byte> payload, WorkerFlush? flush)
     {
         Listener? listener = ListenerOf(socketIndex);
         if (listener is null)
@@ -136,7 +140,7 @@ public sealed class StreamTransport : IDisposable
             if (connection is null && (!_byPeer.TryGetValue((listener.Protocol, peer), out connection) || connection.IsClosed))
                 connection = Connect(listener, peer);
         }
-        if (connection is null || !connection.EnqueueMessage(payload))
+        if (connection is null || !connection.EnqueueMessage(payload, flush))
         {
             Interlocked.Increment(ref _counters.SendNoConnection);
             return false;
