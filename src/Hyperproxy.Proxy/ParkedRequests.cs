@@ -14,6 +14,7 @@ internal sealed class ParkedRequests
     private readonly int _slotBytes;
     private int _head;
     private int _count;
+    private long _nextSequence;
 
     private struct Slot
     {
@@ -22,6 +23,7 @@ internal sealed class ParkedRequests
         public int Socket;
         public long Connection;
         public long ParkedAt;
+        public long Sequence;
     }
 
     public ParkedRequests(int capacity, int slotBytes)
@@ -32,6 +34,12 @@ internal sealed class ParkedRequests
     }
 
     public int Count => _count;
+
+    /// <summary>The number the next request parked (or parked again) gets: they rise in parking order.</summary>
+    public long NextSequence => _nextSequence;
+
+    /// <summary>The number of the oldest parked request; <see cref="NextSequence"/> when none is parked.</summary>
+    public long HeadSequence => _count == 0 ? _nextSequence : _slots[_head].Sequence;
 
     /// <summary>When the oldest parked request was parked (<see cref="System.Diagnostics.Stopwatch"/> ticks); 0 when none.</summary>
     public long OldestParkedAt => _count == 0 ? 0 : _slots[_head].ParkedAt;
@@ -46,7 +54,10 @@ internal sealed class ParkedRequests
 
         int index = (_head + _count) % _slots.Length;
         datagram.CopyTo(_bytes.AsSpan(index * _slotBytes));
-        _slots[index] = new Slot { Length = datagram.Length, Source = source, Socket = socket, Connection = connection, ParkedAt = parkedAt };
+        _slots[index] = new Slot
+        {
+            Length = datagram.Length, Source = source, Socket = socket, Connection = connection, ParkedAt = parkedAt, Sequence = _nextSequence++,
+        };
         _count++;
         return true;
     }

@@ -11,8 +11,8 @@ namespace Hyperproxy.Proxy;
 /// written for it is taken back and a copy of the datagram waits here. The fetches a batch starts go out
 /// together. At the start of every batch and on the worker's idle polls, once answers are in, every parked
 /// request runs again from the start of the route, on a fresh parse, with its record at hand; one that is
-/// still waiting parks again. A pass that fills the batch goes on next turn, and the answers it hands out are
-/// dropped only once it has run every request parked when it began. A request parked longer than the store's
+/// still waiting parks again. The answers a pass hands out are dropped only once every request parked when they
+/// were snapshotted has run again, over as many turns as full batches take. A request parked longer than the store's
 /// timeout runs again with its fetch failed (lookup returns -3: the script's reply). Full (or a datagram larger
 /// than a slot): the request runs again at once and this once waits for its answer on the worker.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed partial class StatelessProxy
     private byte[]? _resumeBuffer;
     private IParkingSource? _parkingSource;
     private bool _noParking;
-    private bool _resumeUnfinished;
+    private long _snapshotThrough = -1;
 
     /// <summary>Requests parked for a store read (tests, counters).</summary>
     public int ParkedRequestCount => _parked?.Count ?? 0;
@@ -96,14 +96,20 @@ public sealed partial class StatelessProxy
             source.FailStartedBefore(now - timeoutTicks + 1);
         }
 
-        if (!_resumeUnfinished && !source.HasAnswers)
+        // A snapshot of the answers in stays until every request parked when it was taken has run again (those not
+        // reached yet, when a full batch cut the turn short, still need them); only then are they dropped and the
+        // answers that came meanwhile snapshotted in turn.
+        if (_snapshotThrough < 0)
         {
-            return;
+            if (!source.HasAnswers)
+            {
+                return;
+            }
+
+            source.SnapshotAnswers();
+            _snapshotThrough = _parked.NextSequence - 1;
         }
 
-        // Every request parked now runs once in this pass, with the answers in now; one that answers arriving
-        // during the pass would serve has parked again and HasAnswers calls it next time.
-        source.SnapshotAnswers();
         byte[] buffer = _resumeBuffer!;
         int n = _parked.Count;
         for (; n > 0 && outgoing.Count < limit; n--)
@@ -143,12 +149,10 @@ public sealed partial class StatelessProxy
             }
         }
 
-        // A pass cut short by a full batch goes on next turn whatever comes in meanwhile, and the answers stay
-        // until it has run every request: those not reached yet still need them.
-        _resumeUnfinished = n > 0;
-        if (!_resumeUnfinished)
+        if (_parked.HeadSequence > _snapshotThrough)
         {
             source.ForgetAnswers();
+            _snapshotThrough = -1;
         }
     }
 }

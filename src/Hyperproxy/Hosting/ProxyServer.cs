@@ -83,24 +83,28 @@ public sealed class ProxyServer : IDisposable
         IReadOnlyList<ListenSpec> sockets = ScriptSetup.Sockets(options, script);
         // Socket indexes: the UDP sockets first (each worker binds its own), then the stream listeners.
         ListenSpec[] listen = [.. sockets.Where(l => l.Transport == TransportProtocol.Udp), .. sockets.Where(l => l.Transport.IsStream())];
-        var transport = new TransportOptions
-        {
-            Listen = listen.Where(l => l.Transport == TransportProtocol.Udp).Select(l => l.Address).ToArray(),
-            Streams = listen.Where(l => l.Transport.IsStream()).Select(l => (l.Transport, l.Address)).ToArray(),
-            StreamOptions = TransportSetup.StreamOptions(script, catalog),
-            Tls = TransportSetup.Tls(options, script, catalog, listen),
-            Workers = options.Workers != 0 ? options.Workers : ScriptWorkers(options, script),
-            Cpus = options.Cpus,
-            BatchSize = options.Batch,
-            OutgoingPerReceived = script.Transactions is not null ? 4 : 1,
-            PipelinedCommits = PipelinedCommitsAsked,
-            Io = options.Io,
-            Log = Log.Error,
-        };
         ILocationStore? store = OpenLocationStore(options, script, catalog);
+        TransportOptions transport;
         WorkerPool pool;
         try
         {
+            transport = new TransportOptions
+            {
+                Listen = listen.Where(l => l.Transport == TransportProtocol.Udp).Select(l => l.Address).ToArray(),
+                Streams = listen.Where(l => l.Transport.IsStream()).Select(l => (l.Transport, l.Address)).ToArray(),
+                StreamOptions = TransportSetup.StreamOptions(script, catalog),
+                Tls = TransportSetup.Tls(options, script, catalog, listen),
+                Workers = options.Workers != 0 ? options.Workers : ScriptWorkers(options, script),
+                Cpus = options.Cpus,
+                BatchSize = options.Batch,
+                // Room beyond a receive batch's replies: tm's 100 Trying and retransmissions, and the parked requests a
+                // turn runs again before its new ones (with only one batch of room, a full receive batch left none, and the
+                // parked requests — with the store's fetch slots they hold — waited behind every busy turn).
+                OutgoingPerReceived = script.Transactions is not null || store is { ReadsCanPark: true } ? 4 : 1,
+                PipelinedCommits = PipelinedCommitsAsked,
+                Io = options.Io,
+                Log = Log.Error,
+            };
             pool = new WorkerPool(transport);
         }
         catch

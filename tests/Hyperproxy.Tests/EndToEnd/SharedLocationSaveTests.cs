@@ -177,6 +177,45 @@ public sealed partial class SharedLocationSaveTests : IDisposable
     }
 
     [Fact]
+    public void UnderSustainedLoadEverySaveStaysParkedAndPipelined()
+    {
+        // 256 REGISTERs kept in flight for thousands of saves: every receive batch is full, and the requests parked
+        // before it must still run again and give back their fetch slots. (They once waited behind full batches
+        // with their slots held; past 256 slots every save went synchronous, one round trip each.)
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = ServerProcess.StartScript(Script(redis.Url, queryTimeoutMs: 5000), _dir, durability: null, null,
+            TwoCpus ? ["--cpus", "0"] : []);
+        using (UdpClient ua = Client())
+        {
+            WarmUp(ua, new IPEndPoint(IPAddress.Loopback, node.Port), 999_999);
+        }
+
+        var load = new RegisterLoad(new IPEndPoint(IPAddress.Loopback, node.Port), window: 256, prefix: "sus");
+        var client = new Thread(() => load.Run(TimeSpan.FromSeconds(60)));
+        client.Start();
+        try
+        {
+            Assert.True(SpinWait.SpinUntil(() => load.AckedCount >= 5000, 60_000), $"{load.AckedCount} acknowledged in 60 s, {load.Failed} failed");
+        }
+        finally
+        {
+            load.Stop();
+            Assert.True(client.Join(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.Equal(0, node.Terminate(10_000));
+        Match line = RoundTripsLine().Match(node.Output);
+        Assert.True(line.Success, node.Output);
+        long operations = long.Parse(line.Groups[1].Value);
+        long roundTrips = long.Parse(line.Groups[2].Value);
+        Assert.True(operations >= 2 * 5000, node.Output);
+        Assert.True(roundTrips * 4 < operations, $"{roundTrips} round trips for {operations} operations: saves went synchronous\n{node.Output}");
+        Match parked = Regex.Match(node.Output, @"parked for the location store (\d+), run again (\d+), parking full (\d+)");
+        Assert.True(parked.Success, node.Output);
+        Assert.True(long.Parse(parked.Groups[1].Value) >= 5000, node.Output);
+    }
+
+    [Fact]
     public void DurabilitySyncAnswers200OnlyOnceAReplicaHasTheBindingAnd500WithRetryAfterWithoutOne()
     {
         using RedisServer primary = RedisServer.Start();
