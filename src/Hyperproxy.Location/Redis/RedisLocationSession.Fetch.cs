@@ -23,7 +23,8 @@ internal sealed partial class RedisLocationSession
         public long Started;
         public bool Failed;
 
-        /// <summary>Answered when the run-again pass under way began (<see cref="SnapshotAnswers"/>).</summary>
+        /// <summary>Answered at the last <see cref="SnapshotAnswers"/>: handed out to the requests parked then, and
+        /// dropped (<see cref="ForgetAnswers"/>) once they have all run again.</summary>
         public bool Seen;
 
         public readonly bool Done => Failed || Task is null || Task.IsCompleted;
@@ -76,6 +77,15 @@ internal sealed partial class RedisLocationSession
         }
 
         int index = FindFetch(aor);
+        if (index >= 0 && _fetches[index].Done && Stopwatch.GetTimestamp() - _fetches[index].Started > 2 * TimeoutTicks)
+        {
+            // An answer nobody took while it was fresh (its request was answered another way, or failed before any pass
+            // snapshotted it): left, it would answer every later request for the AoR — a failure from a failover
+            // forever. Past twice the timeout it is dropped and fetched again.
+            DropFetch(index);
+            index = -1;
+        }
+
         if (index >= 0)
         {
             ref Fetch f = ref _fetches[index];
@@ -149,6 +159,20 @@ internal sealed partial class RedisLocationSession
         Array.Clear(_fetches, kept, _fetchCount - kept);
         _fetchCount = kept;
         ForgetWrites();
+    }
+
+    private long TimeoutTicks => (long)(_store.Options.QueryTimeout.TotalSeconds * Stopwatch.Frequency);
+
+    private void DropFetch(int index)
+    {
+        _ = _fetches[index].Task?.Exception;
+        if (_fetches[index].Task is { IsCompleted: true })
+        {
+            ReturnKey(_fetches[index].Key);
+        }
+
+        _fetches[index] = _fetches[--_fetchCount];
+        _fetches[_fetchCount] = default;
     }
 
     private int FindFetch(ReadOnlySpan<byte> aor)

@@ -28,6 +28,26 @@ public sealed class ParkedRequestsTests
     }
 
     [Fact]
+    public void RequestsAreNumberedInParkingOrderAndParkingAgainGivesANewNumber()
+    {
+        var parked = new ParkedRequests(capacity: 4, slotBytes: 16);
+        Assert.Equal(0, parked.HeadSequence); // none parked: the next number
+        Assert.True(parked.TryPark("a"u8, From, 0, 0, 1));
+        Assert.True(parked.TryPark("b"u8, From, 0, 0, 2));
+        Assert.Equal((0L, 2L), (parked.HeadSequence, parked.NextSequence));
+
+        // The oldest runs again and parks again: behind the other, with a number past every earlier one.
+        var buffer = new byte[16];
+        int length = parked.Take(buffer, out _, out _, out _, out long at);
+        Assert.True(parked.TryPark(buffer.AsSpan(0, length), From, 0, 0, at));
+        Assert.Equal((1L, 3L), (parked.HeadSequence, parked.NextSequence));
+
+        parked.Take(buffer, out _, out _, out _, out _);
+        parked.Take(buffer, out _, out _, out _, out _);
+        Assert.Equal(3, parked.HeadSequence); // empty again: past the last one parked
+    }
+
+    [Fact]
     public void FullOrOversizedRequestsAreRefusedAndTheRingWraps()
     {
         var parked = new ParkedRequests(capacity: 2, slotBytes: 8);
