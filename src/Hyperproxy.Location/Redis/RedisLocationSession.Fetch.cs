@@ -144,12 +144,7 @@ internal sealed partial class RedisLocationSession
         {
             if (_fetches[i].Seen)
             {
-                _ = _fetches[i].Task?.Exception;
-                if (_fetches[i].Task is { IsCompleted: true })
-                {
-                    ReturnKey(_fetches[i].Key); // the client has sent it: the array can name another AoR
-                }
-
+                Release(_fetches[i]);
                 continue;
             }
 
@@ -161,18 +156,24 @@ internal sealed partial class RedisLocationSession
         ForgetWrites();
     }
 
+    /// <summary>The store's query timeout in <see cref="Stopwatch"/> ticks.</summary>
     private long TimeoutTicks => (long)(_store.Options.QueryTimeout.TotalSeconds * Stopwatch.Frequency);
 
     private void DropFetch(int index)
     {
-        _ = _fetches[index].Task?.Exception;
-        if (_fetches[index].Task is { IsCompleted: true })
-        {
-            ReturnKey(_fetches[index].Key);
-        }
-
+        Release(_fetches[index]);
         _fetches[index] = _fetches[--_fetchCount];
         _fetches[_fetchCount] = default;
+    }
+
+    /// <summary>A fetch let go: its failure observed (counted, not rethrown on the finalizer), its key array back once sent.</summary>
+    private void Release(in Fetch fetch)
+    {
+        _ = fetch.Task?.Exception;
+        if (fetch.Task is { IsCompleted: true })
+        {
+            ReturnKey(fetch.Key); // the client has sent it: the array can name another AoR
+        }
     }
 
     private int FindFetch(ReadOnlySpan<byte> aor)

@@ -325,7 +325,7 @@ internal sealed partial class RedisLocationSession
     /// request is gone: dropped or routed elsewhere on its second run). A freed slot keeps its buffers.</summary>
     private void ForgetWrites()
     {
-        long abandoned = Stopwatch.GetTimestamp() - 2 * (long)(_store.Options.QueryTimeout.TotalSeconds * Stopwatch.Frequency);
+        long abandoned = Stopwatch.GetTimestamp() - 2 * TimeoutTicks;
         for (int i = 0; i < _writeCount;)
         {
             WriteSlot w = _writes[i]!;
