@@ -675,13 +675,28 @@ public sealed partial class StatelessProxy
 
         branch.Destination = _outgoing.Info(slot).Peer;
         branch.Socket = _outgoing.Info(slot).SocketIndex;
+        branch.Connection = _outgoing.Info(slot).ConnectionId;
         branch.PreloadedRoute = !context.PreloadedRoute.IsEmpty;
-        branch.RetransmitMs = _tm!.T1Ms;
         t.BranchCount = b + 1;
         long now = _clock.NowMs;
-        _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), now + _tm.T1Ms);
+        ScheduleBranchRetransmit(t, b, _tm!.T1Ms, now);
         _transactions.Timers.Schedule(t.BranchFinalTimer(b), now + t.FrTimeoutMs);
         return RouteError.None;
+    }
+
+    /// <summary>
+    /// Timer A/E (and a CANCEL's E) of branch <paramref name="b"/>, due in <paramref name="intervalMs"/>: only over an
+    /// unreliable transport (RFC 3261 §17.1.1.2, §17.1.2.2). Over TCP/TLS/WS the transport delivers or the connection
+    /// fails; a resend would be a duplicate, or — once the connection is gone — a connection towards the peer's address.
+    /// </summary>
+    private void ScheduleBranchRetransmit(Transaction t, int b, int intervalMs, long now)
+    {
+        ClientBranch branch = t.Branches[b];
+        branch.RetransmitMs = intervalMs;
+        if (!_identity.Protocol(branch.Socket).IsStream())
+        {
+            _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), now + intervalMs);
+        }
     }
 
     /// <summary>No branch could be sent: tm answers itself (unless no-auto-477), as OpenSIPS: 476/477/500 "(…/TM)".</summary>

@@ -60,7 +60,6 @@ public sealed partial class StatelessProxy
         branch.Destination = next;
         branch.Socket = failed.Socket;
         branch.PreloadedRoute = failed.PreloadedRoute;
-        branch.RetransmitMs = _tm!.T1Ms;
         branch.FailoverHostLength = _buffers.Store(ref branch.FailoverHost, host);
         branch.FailoverPort = failed.FailoverPort;
         branch.FailoverNext = failed.FailoverNext + 1;
@@ -74,7 +73,7 @@ public sealed partial class StatelessProxy
         t.BranchCount = nb + 1;
         c.TmDnsFailovers++;
         long now = _clock.NowMs;
-        _transactions.Timers.Schedule(t.BranchRetransmitTimer(nb), now + _tm.T1Ms);
+        ScheduleBranchRetransmit(t, nb, _tm!.T1Ms, now);
         _transactions.Timers.Schedule(t.BranchFinalTimer(nb), now + t.FrTimeoutMs);
         TraceTm(t, branch.Request.AsSpan(0, branch.RequestLength), next, branch.Socket);
         return true;

@@ -63,7 +63,7 @@ public sealed partial class StatelessProxy
             branch.RequestLength = _buffers.Store(ref branch.Request, _outgoing.Payload(slot));
             branch.Destination = _outgoing.Info(slot).Peer;
             branch.Socket = _outgoing.Info(slot).SocketIndex;
-            branch.RetransmitMs = _tm.T1Ms;
+            branch.Connection = _outgoing.Info(slot).ConnectionId;
         }
 
         _edits.Rewind(mark);
@@ -84,12 +84,7 @@ public sealed partial class StatelessProxy
         t.BranchCount = 1;
         MarkUac(t, null);
         long now = _clock.NowMs;
-        ClientBranch b0 = t.Branches[0];
-        if (!_identity.Protocol(b0.Socket).IsStream())
-        {
-            _transactions.Timers.Schedule(t.BranchRetransmitTimer(0), now + _tm.T1Ms); // Timer E/A
-        }
-
+        ScheduleBranchRetransmit(t, 0, _tm.T1Ms, now); // Timer E/A
         _transactions.Timers.Schedule(t.BranchFinalTimer(0), now + t.FrTimeoutMs); // Timer F/B
         return 1;
     }

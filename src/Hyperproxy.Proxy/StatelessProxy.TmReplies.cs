@@ -3,6 +3,7 @@ using Hyperproxy.Script.Runtime.Nodes;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
 using Hyperproxy.Sip.Headers;
+using Hyperproxy.Transport;
 
 namespace Hyperproxy.Proxy;
 
@@ -106,8 +107,7 @@ public sealed partial class StatelessProxy
             else
             {
                 // Non-INVITE in Proceeding: retransmit every T2 (RFC 3261 §17.1.2.2).
-                branch.RetransmitMs = _tm!.T2Ms;
-                timers.Schedule(t.BranchRetransmitTimer(b), _clock.NowMs + _tm.T2Ms);
+                ScheduleBranchRetransmit(t, b, _tm!.T2Ms, _clock.NowMs);
             }
         }
 
@@ -521,7 +521,8 @@ public sealed partial class StatelessProxy
 
     /// <summary>
     /// A final went upstream: an INVITE's negative final (or a local 2xx) is retransmitted until its ACK (Timer G,
-    /// Timer H = fr_timeout), except 401/407 (RFC 3261 §26.3.2.4); everything else waits out wt_timer.
+    /// Timer H = fr_timeout), except 401/407 (RFC 3261 §26.3.2.4); everything else waits out wt_timer. Over a reliable
+    /// transport there is no Timer G (RFC 3261 §17.2.1): the transaction only waits for the ACK.
     /// </summary>
     private void FinalSentUpstream(Transaction t)
     {
@@ -532,7 +533,11 @@ public sealed partial class StatelessProxy
         {
             t.State = ServerState.Completed;
             t.UasRetransmitMs = _tm!.T1Ms;
-            timers.Schedule(t.UasRetransmitTimer, now + _tm.T1Ms);
+            if (!_identity.Protocol(t.ReplySocket).IsStream())
+            {
+                timers.Schedule(t.UasRetransmitTimer, now + _tm.T1Ms);
+            }
+
             timers.Schedule(t.UasWaitTimer, now + t.FrTimeoutMs);
         }
         else
@@ -637,13 +642,12 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        _outgoing.Commit(n, branch.Destination, branch.Socket);
+        _outgoing.Commit(n, branch.Destination, branch.Socket, branch.Connection);
         TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         branch.CancelLength = _buffers.Store(ref branch.Cancel, slot[..n]);
         branch.CancelSent = true;
         branch.CancelPending = false;
-        branch.RetransmitMs = _tm!.T1Ms;
-        _transactions!.Timers.Schedule(t.BranchRetransmitTimer(b), _clock.NowMs + _tm.T1Ms);
+        ScheduleBranchRetransmit(t, b, _tm!.T1Ms, _clock.NowMs);
     }
 
     /// <summary>The ACK of a negative final on branch <paramref name="b"/> (RFC 3261 §17.1.1.3): To from the reply in hand.</summary>
@@ -658,7 +662,7 @@ public sealed partial class StatelessProxy
         int n = TmRequests.Write(_txBranch, "ACK"u8, _message, default, slot);
         if (n >= 0)
         {
-            _outgoing.Commit(n, branch.Destination, branch.Socket);
+            _outgoing.Commit(n, branch.Destination, branch.Socket, branch.Connection);
             TraceTm(t, slot[..n], branch.Destination, branch.Socket);
         }
     }

@@ -165,13 +165,12 @@ public sealed partial class StatelessProxy
                 return;
             }
 
-            if (_outgoing.TryAdd(bytes, branch.Destination, branch.Socket))
+            if (_outgoing.TryAdd(bytes, branch.Destination, branch.Socket, branch.Connection))
             {
                 c.TmRetransmissionsSent++;
             }
 
-            branch.RetransmitMs = branch.GotProvisional && !t.IsInvite ? _tm!.T2Ms : Math.Min(branch.RetransmitMs * 2, _tm!.T2Ms);
-            table.Timers.Schedule(id, now + branch.RetransmitMs);
+            ScheduleBranchRetransmit(t, b, branch.GotProvisional && !t.IsInvite ? _tm!.T2Ms : Math.Min(branch.RetransmitMs * 2, _tm!.T2Ms), now);
             return;
         }
 

@@ -315,7 +315,7 @@ public sealed partial class StatelessProxy
             return;
         }
 
-        _outgoing.Commit(o, branch.Destination, branch.Socket);
+        _outgoing.Commit(o, branch.Destination, branch.Socket, branch.Connection);
         TraceTm(t, slot[..o], branch.Destination, branch.Socket);
     }
 

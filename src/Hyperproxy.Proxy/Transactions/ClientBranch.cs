@@ -32,6 +32,12 @@ public sealed class ClientBranch
     public int FailoverNext;
     public int Socket;
 
+    /// <summary>
+    /// The stream connection the request went out on as the transport was told (0: any to <see cref="Destination"/>;
+    /// negative: an RFC 5626 flow, that connection only). Its CANCEL and ACK go the same way.
+    /// </summary>
+    public long Connection;
+
     /// <summary>The last status received (or faked: 408 on timeout), 0 = none yet.</summary>
     public int LastCode;
 
@@ -68,6 +74,7 @@ public sealed class ClientBranch
         FailoverHostLength = 0;
         Destination = default;
         Socket = 0;
+        Connection = 0;
         LastCode = 0;
         Final = false;
         GotProvisional = false;

@@ -40,13 +40,16 @@ internal sealed class TmHarness : IDisposable
     private readonly byte[] _input = GC.AllocateArray<byte>(65536, pinned: true);
 
     public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null,
-        Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null, Func<string, System.Net.IPAddress[]>? resolve = null)
+        Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null, Func<string, System.Net.IPAddress[]>? resolve = null,
+        bool withTcp = false)
     {
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
         configure?.Invoke(catalog);
         Resolver = new NextHopResolver(resolve ?? (_ => throw new System.Net.Sockets.SocketException(11001)));
-        var identity = new ProxyIdentity([Us], [null]);
+        // withTcp: socket 1 is TCP on the same address (messages on it are sent with connection 0: any to the peer).
+        var identity = withTcp ? new ProxyIdentity([Us, Us], [null, null], protocols: [TransportProtocol.Udp, TransportProtocol.Tcp])
+            : new ProxyIdentity([Us], [null]);
         UacHub = uac?.Invoke(identity);
         Proxy = new StatelessProxy(identity, Resolver, _counters, index, catalog.CompileText(script), null, null, clock: Clock, hub: hub) { Uac = UacHub };
         Outgoing = new DatagramBatch(64, 16384);
@@ -67,12 +70,12 @@ internal sealed class TmHarness : IDisposable
 
     public TransactionTable Table => Proxy.TmTable!;
 
-    public Sent[] Send(string message, NetAddress? from = null)
+    public Sent[] Send(string message, NetAddress? from = null, int socket = 0)
     {
         Outgoing.Clear();
         byte[] datagram = Encoding.UTF8.GetBytes(message.ReplaceLineEndings("\r\n"));
         datagram.CopyTo(_input, 0);
-        Proxy.Process(_input, 0, datagram.Length, from ?? Uac, 0, Outgoing);
+        Proxy.Process(_input, 0, datagram.Length, from ?? Uac, socket, Outgoing);
         return Collect();
     }
 
