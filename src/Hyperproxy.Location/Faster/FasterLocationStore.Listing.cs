@@ -3,18 +3,25 @@ using FASTER.core;
 
 namespace Hyperproxy.Location.Faster;
 
-// ul_dump's paged listing. A listing is the log range [begin, end) where end is the tail when it started,
-// and its first page makes that range read-only: every version in it was written before the listing began
-// and stays as it was, and every write after it lands at or beyond end. An AoR is listed at the address of its newest version below end (found by walking that key's
-// versions, newest first, which stops at the first one below end), so it is listed exactly once however
-// often workers rewrite it meanwhile; AoRs created during the listing are not in it. The cursor is
-// (end, next address, compaction count): no state is kept between pages, each page scans only its own
-// stretch of the log, and the maintenance lock is held for one page only (workers never take it). While
-// pages keep coming, automatic compaction waits (it would move live records behind the cursor); an explicit
-// compaction meanwhile expires the cursor.
+// ul_dump's paged listing. A listing is a frozen stretch of the log: its first page makes [begin, fence)
+// read-only, where fence is the tail when it started, so every version in it stays as it is and every
+// later write lands at or beyond fence. An AoR is listed at the address of its newest version below fence
+// (found by walking that key's versions, newest first, which stops at the first one below fence), so it is
+// listed exactly once however often workers rewrite it meanwhile; AoRs created during the listing are not
+// in it. One race needs a second fence: a write already under way when the first took effect may still
+// find the AoR's version in the mutable region, copy it to the tail (a value that grew does not fit in
+// place) and seal the old one, and FASTER's scans and version walks skip sealed records, so that AoR has
+// no version below fence left to list. Such copies land in [fence, end), where end is the tail once the
+// first fence has taken effect; the second fence makes that stretch read-only too, and an AoR with no
+// version below fence is listed at its newest version below end. (Only an AoR rewritten again while the
+// second fence takes effect can still be missed: two writes to one key within two epoch drains.) The
+// cursor is (fence, end, next address, compaction count): no state is kept between pages, each page scans
+// only its own stretch of the log, and the maintenance lock is held for one page only (workers never take
+// it). While pages keep coming, automatic compaction waits (it would move live records behind the cursor);
+// an explicit compaction meanwhile expires the cursor.
 public sealed partial class FasterLocationStore : ILocationListing
 {
-    private const string CursorVersion = "f1";
+    private const string CursorVersion = "f2";
     private static readonly long s_leaseMilliseconds = 120_000;
     private long _listingLeaseUntil;
 
@@ -31,20 +38,23 @@ public sealed partial class FasterLocationStore : ILocationListing
             if (_disposed)
                 return ListingStatus.Failed;
             long compactions = Volatile.Read(ref _compactions);
-            long end, from;
+            long fence, end, from;
             if (cursor is null)
             {
-                // The fence: every record below end becomes read-only, so from now on a rewrite of it goes
+                // The fence: every record below it becomes read-only, so from now on a rewrite of it goes
                 // to the tail (copy-on-write) instead of changing it in place or sealing it; the versions
-                // below end are then exactly the table as it was. (Workers do not wait for this; the
-                // management thread does, while the pages below end are flushed.)
+                // below it are then exactly the table as it was. (Workers do not wait for this; the
+                // management thread does, while the pages below it are flushed.) Then the second fence over
+                // what the writes under way meanwhile appended (see the type).
+                fence = _kv.Log.TailAddress;
+                _kv.Log.ShiftReadOnlyAddress(fence, wait: true);
                 end = _kv.Log.TailAddress;
                 _kv.Log.ShiftReadOnlyAddress(end, wait: true);
                 from = _kv.Log.BeginAddress;
             }
             else
             {
-                ListingStatus parsed = ParseCursor(cursor, out end, out from, out long cursorCompactions);
+                ListingStatus parsed = ParseCursor(cursor, out fence, out end, out from, out long cursorCompactions);
                 if (parsed != ListingStatus.Ok)
                     return parsed;
                 if (cursorCompactions != compactions || from < _kv.Log.BeginAddress)
@@ -64,13 +74,15 @@ public sealed partial class FasterLocationStore : ILocationListing
             for (int i = 0; i < _batch.Count; i++)
             {
                 ReadOnlySpan<byte> key = _batch.Key(i);
-                if (NewestBelow(key, end) == _batch.Address(i))
+                long address = _batch.Address(i);
+                long newest = NewestBelow(key, fence);
+                if (newest == address || (newest < 0 && address >= fence && NewestBelow(key, end) == address))
                     aors.Add(key.ToArray());
             }
 
             long resume = collector.StopAddress >= 0 ? collector.StopAddress : end;
             if (resume < end)
-                next = FormatCursor(end, resume, compactions);
+                next = FormatCursor(fence, end, resume, compactions);
             else
                 Volatile.Write(ref _listingLeaseUntil, 0);
             return ListingStatus.Ok;
@@ -90,18 +102,19 @@ public sealed partial class FasterLocationStore : ILocationListing
         }
     }
 
-    private static string FormatCursor(long end, long next, long compactions)
-        => string.Create(CultureInfo.InvariantCulture, $"{CursorVersion}.{end:x}.{next:x}.{compactions:x}");
+    private static string FormatCursor(long fence, long end, long next, long compactions)
+        => string.Create(CultureInfo.InvariantCulture, $"{CursorVersion}.{fence:x}.{end:x}.{next:x}.{compactions:x}");
 
-    private static ListingStatus ParseCursor(string cursor, out long end, out long next, out long compactions)
+    private static ListingStatus ParseCursor(string cursor, out long fence, out long end, out long next, out long compactions)
     {
-        end = next = compactions = 0;
+        fence = end = next = compactions = 0;
         string[] parts = cursor.Split('.');
-        if (parts.Length != 4 || parts[0] != CursorVersion
-            || !long.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end)
-            || !long.TryParse(parts[2], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out next)
-            || !long.TryParse(parts[3], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out compactions)
-            || next < 0 || next > end)
+        if (parts.Length != 5 || parts[0] != CursorVersion
+            || !long.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out fence)
+            || !long.TryParse(parts[2], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out end)
+            || !long.TryParse(parts[3], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out next)
+            || !long.TryParse(parts[4], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out compactions)
+            || fence < 0 || fence > end || next < 0 || next > end)
             return ListingStatus.BadCursor;
         return ListingStatus.Ok;
     }
