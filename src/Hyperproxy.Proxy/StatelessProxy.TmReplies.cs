@@ -522,7 +522,8 @@ public sealed partial class StatelessProxy
     /// <summary>
     /// A final went upstream: an INVITE's negative final (or a local 2xx) is retransmitted until its ACK (Timer G,
     /// Timer H = fr_timeout), except 401/407 (RFC 3261 §26.3.2.4); everything else waits out wt_timer. Over a reliable
-    /// transport there is no Timer G (RFC 3261 §17.2.1): the transaction only waits for the ACK.
+    /// transport a negative final has no Timer G (RFC 3261 §17.2.1): the transaction only waits for the ACK; a local 2xx
+    /// is the UAS core's and is retransmitted over any transport (RFC 3261 §13.3.1.4, as OpenSIPS).
     /// </summary>
     private void FinalSentUpstream(Transaction t)
     {
@@ -533,7 +534,7 @@ public sealed partial class StatelessProxy
         {
             t.State = ServerState.Completed;
             t.UasRetransmitMs = _tm!.T1Ms;
-            if (!_identity.Protocol(t.ReplySocket).IsStream())
+            if (t.ReplyCode < 300 || !_identity.Protocol(t.ReplySocket).IsStream())
             {
                 timers.Schedule(t.UasRetransmitTimer, now + _tm.T1Ms);
             }

@@ -92,6 +92,19 @@ public sealed class TmReliableTransportTests
     }
 
     [Fact]
+    public void ALocal2xxToACallerOnTcpIsStillRetransmittedUntilItsAck()
+    {
+        // RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx over any transport (OpenSIPS's t_reply does).
+        using var tm = new TmHarness(Head + "route { t_reply(200, \"OK\"); }\n", withTcp: true);
+        string overTcp = Invite().Replace("SIP/2.0/UDP 127.0.0.9:40000", "SIP/2.0/TCP 127.0.0.9:40000", StringComparison.Ordinal);
+        Sent ok = Assert.Single(tm.Send(overTcp, Uac, TcpSocket), s => s.StartLine == "SIP/2.0 200 OK");
+        Assert.Equal(TcpSocket, ok.Socket);
+        List<Sent> again = tm.Run(2000);
+        Assert.Equal(2, again.Count); // 0.5 and 1.5 s
+        Assert.All(again, s => Assert.Equal(ok.Text, s.Text));
+    }
+
+    [Fact]
     public void OverUdpTheSameInviteIsRetransmitted()
     {
         using var tm = new TmHarness(Head + "route { $du = \"sip:127.0.0.2:5070\"; if (!t_relay()) { sl_reply_error(); } }\n", withTcp: true);
