@@ -7,8 +7,9 @@ namespace Hyperproxy.Location;
 /// session's batch), <c>wal_failures</c>, and <c>parked_reply_wait_p50_us</c> / <c>_p99_us</c> / <c>_max_us</c>
 /// (from a 200 OK being parked to its release) and <c>parked_replies_deferred</c> (released later than the
 /// batch that parked them) summed over the workers; with a Redis store <c>cachedb_operations</c>,
-/// <c>cachedb_failures</c>, <c>cachedb_conflicts</c> (compare-and-set lost to another node, retried) and
-/// <c>cachedb_reconnects</c>; with the embedded FASTER store <c>log_bytes</c> (its record log between begin and tail:
+/// <c>cachedb_failures</c>, <c>cachedb_conflicts</c> (compare-and-set lost to another node, retried),
+/// <c>cachedb_reconnects</c>, <c>cachedb_known_saves</c> (saves sent without a GET, expecting the record the worker
+/// last wrote) and <c>cachedb_known_stale</c> (of those, the ones that found the AoR changed and ran again); with the embedded FASTER store <c>log_bytes</c> (its record log between begin and tail:
 /// what has been appended and not yet compacted away) and <c>log_memory_bytes</c> (the log pages allocated in memory,
 /// 4 MB each, allocated as the tail first reaches them and reused once the log wraps its memory budget). Reading takes the store's stats
 /// snapshot: fine for a timer_route or a management request, too dear to do per message.
@@ -26,7 +27,7 @@ public static class LocationStatistics
         "wal_commits_during_checkpoint", "wal_commit_checkpoint_p99_us",
         "log_bytes", "log_memory_bytes",
         "wal_commits_during_prealloc", "wal_commit_prealloc_p99_us", "wal_commit_quiet_p99_us",
-        "wal_write_p99_us", "wal_sync_p99_us",
+        "wal_write_p99_us", "wal_sync_p99_us", "cachedb_known_saves", "cachedb_known_stale",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -84,7 +85,9 @@ public static class LocationStatistics
             23 => (long)stats.WalCommitP99DuringPreallocation.TotalMicroseconds,
             24 => (long)stats.WalCommitP99Quiet.TotalMicroseconds,
             25 => (long)stats.WalWriteP99.TotalMicroseconds,
-            _ => (long)stats.WalSyncP99.TotalMicroseconds,
+            26 => (long)stats.WalSyncP99.TotalMicroseconds,
+            27 => stats.CachedbKnownSaves,
+            _ => stats.CachedbKnownStale,
         };
         return true;
     }
@@ -113,7 +116,8 @@ public static class LocationStatistics
         {
             LocationStats r = store.GetStats();
             return $"location store: redis {r.CachedbOperations} operations in {r.CachedbRoundTrips} round trips, failures {r.CachedbFailures}, "
-                + $"conflicts {r.CachedbConflicts}, not replicated {r.CachedbNotReplicated}, reconnects {r.CachedbReconnects}";
+                + $"conflicts {r.CachedbConflicts}, not replicated {r.CachedbNotReplicated}, reconnects {r.CachedbReconnects}, "
+                + $"saves without a GET {r.CachedbKnownSaves} (stale {r.CachedbKnownStale})";
         }
 
         if (store.Durability != Durability.Sync)

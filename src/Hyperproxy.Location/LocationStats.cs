@@ -78,4 +78,11 @@ public sealed record LocationStats
 
     /// <summary>Redis store, durability sync: writes no replica acknowledged within WAIT's timeout (answered 500).</summary>
     public long CachedbNotReplicated { get; init; }
+
+    /// <summary>Redis store: saves sent as the compare-and-set alone, expecting the record the worker last wrote (no GET).</summary>
+    public long CachedbKnownSaves { get; init; }
+
+    /// <summary>Redis store: of those, saves that found the AoR changed since (another node or worker wrote it, or it
+    /// expired) and ran again on what was there.</summary>
+    public long CachedbKnownStale { get; init; }
 }

@@ -12,7 +12,10 @@ namespace Hyperproxy.Location.Redis;
 /// has it. The request is parked meanwhile and runs again when an answer is in; its write is found by the
 /// request's name (Call-ID and CSeq) and the AoR. A slot keeps its buffers (key, record read, record
 /// written, the script's argument arrays) for the next write, so a save allocates only what the client
-/// allocates per command (its message, task and result).
+/// allocates per command (its message, task and result). A save of an AoR this session wrote lately skips the
+/// fetch: the record it wrote is the script's expected one (<see cref="RedisKnownRecords"/>), and only an update
+/// that writes may start from it (a decision to keep the record, or to delete one known absent, is made again on the
+/// record fetched).
 /// </summary>
 internal sealed partial class RedisLocationSession
 {
@@ -25,6 +28,7 @@ internal sealed partial class RedisLocationSession
     private int _writeCount;
     private byte[]? _current;
     private Task? _flightLeader;
+    private RedisKnownRecords? _known;
 
     private sealed class WriteSlot
     {
@@ -43,6 +47,9 @@ internal sealed partial class RedisLocationSession
         public bool Failed;
         public bool Taken;
         public bool Seen;
+
+        /// <summary>The expected record came from <see cref="RedisKnownRecords"/>, not from Redis (until the first answer).</summary>
+        public bool FromKnown;
         public Task<RedisResult>? Script;
         public Task<RedisResult>? Wait;
         public readonly RedisKey[] Keys = new RedisKey[1];
@@ -94,6 +101,25 @@ internal sealed partial class RedisLocationSession
             return status;
         }
 
+        _known ??= new RedisKnownRecords();
+        if (_known.TryGet(aor, out bool knownExists, out ReadOnlySpan<byte> knownRecord))
+        {
+            WriteSlot fast = NewSlot(aor, request);
+            SetExpected(fast, knownExists, knownRecord);
+            fast.FromKnown = true;
+            UpdateStatus sent = Start(fast, ref updater);
+            if (sent == UpdateStatus.Pending)
+            {
+                Interlocked.Increment(ref _store.Counters.KnownSaves);
+                _writeCount++;
+                note = updater.Note;
+                return sent;
+            }
+
+            // Nothing to write on what this session last wrote: that holds only for the record Redis has now.
+            _known.Forget(aor);
+        }
+
         _current ??= new byte[MaxRecordBytes];
         ReadStatus read = ReadOrFetch(aor, _current, out int length);
         switch (read)
@@ -107,15 +133,7 @@ internal sealed partial class RedisLocationSession
                 return UpdateStatus.Failed;
         }
 
-        WriteSlot slot = _writes[_writeCount] ??= new WriteSlot();
-        slot.Key = KeyFor(aor, slot.Key);
-        request.CopyTo(slot.Request);
-        slot.RequestLength = request.Length;
-        slot.Attempts = 0;
-        slot.Taken = false;
-        slot.Failed = false;
-        slot.Script = null;
-        slot.Wait = null;
+        WriteSlot slot = NewSlot(aor, request);
         SetExpected(slot, read == ReadStatus.Found, _current.AsSpan(0, read == ReadStatus.Found ? length : 0));
         UpdateStatus started = Start(slot, ref updater);
         if (started == UpdateStatus.Pending)
@@ -126,6 +144,24 @@ internal sealed partial class RedisLocationSession
         note = updater.Note;
         return started;
     }
+
+    /// <summary>The next free slot, named for this save (it counts as taken once <see cref="_writeCount"/> covers it).</summary>
+    private WriteSlot NewSlot(ReadOnlySpan<byte> aor, ReadOnlySpan<byte> request)
+    {
+        WriteSlot slot = _writes[_writeCount] ??= new WriteSlot();
+        slot.Key = KeyFor(aor, slot.Key);
+        request.CopyTo(slot.Request);
+        slot.RequestLength = request.Length;
+        slot.Attempts = 0;
+        slot.Taken = false;
+        slot.Failed = false;
+        slot.FromKnown = false;
+        slot.Script = null;
+        slot.Wait = null;
+        return slot;
+    }
+
+    private ReadOnlySpan<byte> AorOf(WriteSlot w) => w.Key.AsSpan(_prefix.Length + 1, w.Key.Length - _prefix.Length - 2);
 
     /// <summary>The answer of a finished write: stored, lost to another writer (run again on what is there now), or failed.</summary>
     private UpdateStatus TakeAnswer<TUpdater>(WriteSlot w, scoped ref TUpdater updater, out ReadOnlySpan<byte> stored, out int note)
@@ -139,30 +175,45 @@ internal sealed partial class RedisLocationSession
             _ = w.Script?.Exception;
             _ = w.Wait?.Exception;
             Interlocked.Increment(ref _store.Counters.Failures);
+            _known?.Forget(AorOf(w)); // it may or may not have been stored
             return UpdateStatus.Failed;
         }
 
         RedisResult result = w.Script.Result;
         if (result.Resp2Type == ResultType.Integer && (long)result == 1)
         {
+            bool deleted = w.Decision == UpdateDecision.Delete;
+            stored = w.Written.AsSpan(0, w.WrittenLength);
+            _known?.Set(AorOf(w), !deleted, stored);
             if (w.Wait is not null && !Replicated(w.Wait))
             {
                 Interlocked.Increment(ref _store.Counters.Failures);
                 Interlocked.Increment(ref _store.Counters.NotReplicated);
+                stored = default;
                 return UpdateStatus.Failed;
             }
 
-            stored = w.Written.AsSpan(0, w.WrittenLength);
-            return w.Decision == UpdateDecision.Delete ? UpdateStatus.Deleted : UpdateStatus.Written;
+            return deleted ? UpdateStatus.Deleted : UpdateStatus.Written;
         }
 
         _ = w.Wait?.Exception;
-        Interlocked.Increment(ref _store.Counters.Conflicts);
-        if (++w.Attempts >= _store.Options.MaxAttempts)
+        if (w.FromKnown)
         {
+            // What this session wrote last is not there any more (another node or worker wrote it, or it expired): not a
+            // race lost, the fetch this save skipped.
+            w.FromKnown = false;
+            Interlocked.Increment(ref _store.Counters.KnownStale);
+        }
+        else if (++w.Attempts >= _store.Options.MaxAttempts)
+        {
+            Interlocked.Increment(ref _store.Counters.Conflicts);
             Interlocked.Increment(ref _store.Counters.Failures);
             _store.Options.Log($"location store: gave up updating an AoR after {w.Attempts} conflicting writes by other nodes");
             return UpdateStatus.Failed;
+        }
+        else
+        {
+            Interlocked.Increment(ref _store.Counters.Conflicts);
         }
 
         // Another node changed the AoR since it was read: run the update again on what it is now.

@@ -225,7 +225,7 @@ public sealed partial class RedisLocationStore : ILocationStore
 
         return new LocationStats { Aors = aors, CachedbOperations = _counters.Operations, CachedbFailures = _counters.Failures,
             CachedbConflicts = _counters.Conflicts, CachedbReconnects = _counters.Reconnects, CachedbRoundTrips = _counters.RoundTrips,
-            CachedbNotReplicated = _counters.NotReplicated };
+            CachedbNotReplicated = _counters.NotReplicated, CachedbKnownSaves = _counters.KnownSaves, CachedbKnownStale = _counters.KnownStale };
     }
 
     public void Dispose()

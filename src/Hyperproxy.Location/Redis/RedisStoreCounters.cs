@@ -18,4 +18,10 @@ internal sealed class RedisStoreCounters
 
     /// <summary>Writes stored but not acknowledged by a replica within the WAIT timeout (durability sync).</summary>
     public long NotReplicated;
+
+    /// <summary>Saves sent as the compare-and-set alone, from the record the session last wrote (no GET first).</summary>
+    public long KnownSaves;
+
+    /// <summary>Of those, the ones that found the AoR changed since (by another node or worker, or expired) and ran again.</summary>
+    public long KnownStale;
 }
