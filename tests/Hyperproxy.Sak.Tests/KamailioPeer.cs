@@ -22,7 +22,7 @@ public class KamailioPeer : IDisposable
             Port = Peers.FreeUdpPort();
             _dir = Path.Combine(Path.GetTempPath(), "hypersak-kam-" + Environment.ProcessId + "-" + Port);
             _process = Start(configPath, Port, _dir);
-            if (Peers.WaitAnswering(Port) && !_process.HasExited)
+            if (Peers.WaitAnswering(Port, 30_000) && !_process.HasExited)
             {
                 return;
             }
