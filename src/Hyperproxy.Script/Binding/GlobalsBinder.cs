@@ -210,6 +210,9 @@ internal static class GlobalsBinder
             case "check_via": s.CheckVia = b; break;
             case "auto_aliases": s.AutoAliases = b; break;
             case "disable_503_translation": s.Disable503Translation = b; break;
+            case "dns_try_naptr": s.DnsTryNaptr = b; break;
+            case "dns_try_ipv6": s.DnsTryIpv6 = b; break;
+            case "disable_dns_failover": s.DisableDnsFailover = b; break;
             case "disable_stateless_fwd": s.DisableStatelessForward = b; break;
             case "tcp_keepalive": s.TcpKeepAlive = b; break;
             case "tcp_accept_aliases": s.TcpAcceptAliases = b; break;
