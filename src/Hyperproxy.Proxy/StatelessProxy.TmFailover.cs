@@ -20,7 +20,7 @@ public sealed partial class StatelessProxy
     private Dns.NextHopMode _resolvedMode;
 
     /// <summary>OpenSIPS core <c>disable_dns_failover</c>: no branch fails over to a name's next target.</summary>
-    public bool DisableDnsFailover { get; init; }
+    private bool DisableDnsFailover => _script.Program.Settings.DisableDnsFailover;
 
     /// <summary>The name this branch was resolved from, for a failover to its next address.</summary>
     private void KeepFailoverName(ClientBranch branch)

@@ -174,8 +174,7 @@ public sealed class ProxyServer : IDisposable
             Proxy.Transactions.UacHub? uac = hub is not null && script.Program.IsModuleLoaded(Modules.Httpd.HttpdModule.MiHttpName)
                 ? new Proxy.Transactions.UacHub(pool.Workers.Count, identity, catalog.Tracer.Hub) : null;
             catalog.Tm.Uac = uac;
-            bool noDnsFailover = script.Program.Settings.DisableDnsFailover;
-            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows, Uac = uac, DisableDnsFailover = noDnsFailover });
+            pool.Start(index => new StatelessProxy(identity, shared, counters, index, script, store, replyStats, statistics, hub: hub, metrics: metrics) { Streams = pool.Streams, NatPinger = pinger, Flows = flows, Uac = uac });
             pinger?.Start();
             ReportSynchronousWorkers(store, pool);
             server._timers = ScriptTimerThread.StartFor(script, background);
