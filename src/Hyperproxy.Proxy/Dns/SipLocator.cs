@@ -143,7 +143,8 @@ public sealed class SipLocator
 
         bool sips = mode == NextHopMode.AnySips;
         location.HasPorts = true;
-        if (TryNaptr && await TryNaptrAsync(location, name, sips).ConfigureAwait(false))
+        // A server that does not answer (or fails) ends the lookup: every further query would wait out the same timeouts.
+        if (TryNaptr && (await TryNaptrAsync(location, name, sips).ConfigureAwait(false) || location.Failed))
         {
             return Done(location);
         }
@@ -158,7 +159,7 @@ public sealed class SipLocator
             }
 
             location.Protocol = protocol;
-            if (await TrySrvAsync(location, SrvName(protocol, name)).ConfigureAwait(false))
+            if (await TrySrvAsync(location, SrvName(protocol, name)).ConfigureAwait(false) || location.Failed)
             {
                 return Done(location);
             }
@@ -166,7 +167,6 @@ public sealed class SipLocator
 
         // §4.2: no SRV: A/AAAA, UDP for sip:, TLS for sips:, on the default port.
         location.Protocol = sips ? TransportProtocol.Tls : TransportProtocol.Udp;
-        location.Failed = false;
         await AddAddressesAsync(location, name, location.Protocol.DefaultPort()).ConfigureAwait(false);
         return Done(location);
     }
@@ -194,6 +194,7 @@ public sealed class SipLocator
         DnsAnswer answer = await _dns.QueryAsync(name, DnsType.Naptr).ConfigureAwait(false);
         if (answer.Status != DnsStatus.Ok)
         {
+            location.Failed = answer.Status == DnsStatus.Failed;
             return false;
         }
 
@@ -222,11 +223,15 @@ public sealed class SipLocator
         foreach ((DnsRecord record, TransportProtocol protocol) in usable)
         {
             location.Protocol = protocol;
-            location.Failed = false;
             if (await TrySrvAsync(location, record.Target).ConfigureAwait(false))
             {
                 location.Ttl = Math.Min(location.Ttl, answer.Ttl);
                 return true;
+            }
+
+            if (location.Failed)
+            {
+                return false;
             }
         }
 
