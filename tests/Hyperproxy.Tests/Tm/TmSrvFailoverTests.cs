@@ -152,6 +152,35 @@ public sealed class TmSrvFailoverTests : IDisposable
     }
 
     [Fact]
+    public void ForwardingToAResolvedSrvNameAllocatesNothing()
+    {
+        using var tm = new TmHarness("route {\n  $du = \"sip:callee.test\";\n  forward();\n}\n", resolver: Resolver());
+        Assert.Single(SendResolved(tm, "callee.test", NextHopMode.AnySip), s => s.Destination == Uas1);
+        byte[] invite = System.Text.Encoding.ASCII.GetBytes(Invite());
+        byte[] input = GC.AllocateArray<byte>(65536, pinned: true);
+        invite.CopyTo(input, 0);
+        long bytes = Hyperproxy.Testing.Allocations.Least(() =>
+        {
+            for (int i = 0; i < 20000; i++)
+            {
+                tm.Outgoing.Clear();
+                tm.Proxy.Process(input, 0, invite.Length, Uac, 0, tm.Outgoing);
+            }
+        });
+        Assert.Equal(0, bytes);
+        Assert.Equal(Uas1, tm.Outgoing.Peer(0));
+
+        long lookups = Hyperproxy.Testing.Allocations.Least(() =>
+        {
+            for (int i = 0; i < 20000; i++)
+            {
+                tm.Resolver.Lookup("callee.test"u8, 0, NextHopMode.AnySip, NetAddressFamily.IPv4, i & 1, out _, out _);
+            }
+        });
+        Assert.Equal(0, lookups);
+    }
+
+    [Fact]
     public void TheRequestUriIsResolvedTheSameWay()
     {
         using var tm = new TmHarness("route {\n  $ru = \"sip:bob@callee.test\";\n  forward();\n}\n", resolver: Resolver());
