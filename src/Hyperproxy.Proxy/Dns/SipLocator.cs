@@ -122,6 +122,20 @@ public sealed class SipLocator
     public async Task<SipLocation> LocateAsync(string name, NextHopMode mode)
     {
         var location = new SipLocation { Ttl = uint.MaxValue };
+        if (mode != NextHopMode.Address && Hosts.ContainsKey(name.TrimEnd('.')))
+        {
+            // A name of the hosts file (localhost, ...) is no DNS name: its addresses, on the transport's default port.
+            location.Protocol = mode switch
+            {
+                NextHopMode.SrvTcp => TransportProtocol.Tcp,
+                NextHopMode.SrvTls or NextHopMode.AnySips => TransportProtocol.Tls,
+                _ => TransportProtocol.Udp,
+            };
+            location.HasPorts = true;
+            await AddAddressesAsync(location, name, location.Protocol.DefaultPort()).ConfigureAwait(false);
+            return Done(location);
+        }
+
         switch (mode)
         {
             case NextHopMode.Address:

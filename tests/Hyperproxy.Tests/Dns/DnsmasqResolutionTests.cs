@@ -205,6 +205,32 @@ public sealed class DnsmasqResolutionTests
     }
 
     [Fact]
+    public async Task ANameOfTheHostsFileNeedsNoDnsServer()
+    {
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        string hostsFile = Path.GetTempFileName();
+        File.WriteAllText(hostsFile, "# comment\n127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.1.2.3 box.lan box # alias\n");
+        try
+        {
+            var locator = new SipLocator(new DnsClient([(IPEndPoint)silent.LocalEndPoint!], TimeSpan.FromSeconds(5), 2), true, false, _ => true)
+            {
+                Hosts = SipLocator.ReadHosts(hostsFile),
+            };
+            SipLocation sip = await locator.LocateAsync("box", NextHopMode.AnySip).WaitAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal((TransportProtocol.Udp, new SipTarget(IPAddress.Parse("10.1.2.3"), 5060)), (sip.Protocol, Assert.Single(sip.Targets)));
+            SipLocation plain = await locator.LocateAsync("localhost", NextHopMode.Address).WaitAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal(IPAddress.Loopback, Assert.Single(plain.Targets).Address); // AAAA not asked: the ::1 line is left out
+            SipLocation tls = await locator.LocateAsync("box.lan", NextHopMode.SrvTls).WaitAsync(TimeSpan.FromSeconds(2));
+            Assert.Equal((TransportProtocol.Tls, 5061), (tls.Protocol, Assert.Single(tls.Targets).Port));
+        }
+        finally
+        {
+            File.Delete(hostsFile);
+        }
+    }
+
+    [Fact]
     public async Task AServerThatAnswersGarbageIsAFailureNotACrash()
     {
         using var liar = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

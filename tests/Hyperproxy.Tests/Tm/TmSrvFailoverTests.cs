@@ -181,6 +181,14 @@ public sealed class TmSrvFailoverTests : IDisposable
     }
 
     [Fact]
+    public void ForwardToAHostWithoutPortAsksSrv()
+    {
+        using var tm = new TmHarness("route {\n  forward(\"callee.test\");\n}\n", resolver: Resolver());
+        Sent[] sent = SendResolved(tm, "callee.test", NextHopMode.SrvUdp);
+        Assert.Single(sent, s => s.Destination == Uas1 && s.StartLine.StartsWith("INVITE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void TheRequestUriIsResolvedTheSameWay()
     {
         using var tm = new TmHarness("route {\n  $ru = \"sip:bob@callee.test\";\n  forward();\n}\n", resolver: Resolver());
