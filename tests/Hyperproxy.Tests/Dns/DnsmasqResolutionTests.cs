@@ -73,6 +73,29 @@ public sealed class DnsmasqResolutionTests
     }
 
     [Fact]
+    public async Task WithinAPriorityTheServersWeightsShareTheFirstPlace()
+    {
+        using var dns = DnsmasqServer.Start(30,
+        [
+            "--srv-host=_sip._udp.weighted.test,light.weighted.test,5060,10,10",
+            "--srv-host=_sip._udp.weighted.test,heavy.weighted.test,5060,10,30",
+            "--host-record=light.weighted.test,127.0.0.10",
+            "--host-record=heavy.weighted.test,127.0.0.11",
+        ]);
+        var locator = new SipLocator(dns.Client(), true, false, _ => true, new Random(2026));
+        int heavyFirst = 0;
+        const int Runs = 300;
+        for (int i = 0; i < Runs; i++)
+        {
+            SipLocation l = await locator.LocateAsync("weighted.test", NextHopMode.SrvUdp);
+            Assert.Equal(2, l.Targets.Count);
+            heavyFirst += l.Targets[0].Address.Equals(IPAddress.Parse("127.0.0.11")) ? 1 : 0;
+        }
+
+        Assert.InRange(heavyFirst / (double)Runs, 0.62, 0.88); // 30 / (10 + 30) = 0.75
+    }
+
+    [Fact]
     public async Task NaptrPicksTheTransportByOrder()
     {
         using var dns = DnsmasqServer.Start(30, Records);
@@ -188,6 +211,25 @@ public sealed class DnsmasqResolutionTests
         }
 
         Assert.Equal(NetAddress.FromIPv4(127, 0, 0, 8, 5060), now);
+    }
+
+    [Fact]
+    public void ANegativeAnswerIsCachedAndAnsweredWithoutWaiting()
+    {
+        using var dns = DnsmasqServer.Start(30, Records);
+        using var resolver = new NextHopResolver(Locator(dns));
+        Assert.Equal(NextHopResolver.Result.Pending, resolver.Lookup("nobody.test"u8, 0, NextHopMode.AnySip, NetAddressFamily.IPv4, 0, out _, out _));
+        Assert.True(resolver.WaitFor("nobody.test", TimeSpan.FromSeconds(10), NextHopMode.AnySip));
+        Assert.Equal(NextHopResolver.Result.Unresolvable, resolver.Lookup("nobody.test"u8, 0, NextHopMode.AnySip, NetAddressFamily.IPv4, 0, out _, out _));
+
+        // the same name looked up for another purpose (a port: A only) is an entry of its own
+        Assert.Equal(NextHopResolver.Result.Pending, resolver.Lookup("callee.test"u8, 5060, NetAddressFamily.IPv4, out _));
+        Assert.True(resolver.WaitFor("callee.test", TimeSpan.FromSeconds(10), NextHopMode.AnySip));
+        Assert.Equal(NextHopResolver.Result.Found, resolver.Lookup("callee.test"u8, 0, NextHopMode.AnySip, NetAddressFamily.IPv4, 1, out NetAddress second,
+            out TransportProtocol protocol));
+        Assert.Equal((NetAddress.FromIPv4(127, 0, 0, 3, 5072), TransportProtocol.Udp), (second, protocol));
+        Assert.True(resolver.WaitFor("callee.test", TimeSpan.FromSeconds(10)));
+        Assert.Equal(NextHopResolver.Result.Unresolvable, resolver.Lookup("callee.test"u8, 5060, NetAddressFamily.IPv4, out _));
     }
 
     [Fact]
