@@ -4,47 +4,6 @@ using Hyperproxy.Transport;
 
 namespace Hyperproxy.Proxy.Dns;
 
-/// <summary>What a next hop's host name is looked up for (RFC 3263 §4.1, §4.2).</summary>
-public enum NextHopMode : byte
-{
-    /// <summary>The URI has a port (or the hop is a Via/host:port): A/AAAA only, on that port.</summary>
-    Address = 0,
-
-    /// <summary>No port, <c>;transport=udp</c>: SRV <c>_sip._udp</c>, else A/AAAA on 5060.</summary>
-    SrvUdp,
-
-    /// <summary>No port, <c>;transport=tcp</c>: SRV <c>_sip._tcp</c>, else A/AAAA on 5060.</summary>
-    SrvTcp,
-
-    /// <summary>No port, TLS (<c>sips:</c> or <c>;transport=tls</c>): SRV <c>_sips._tcp</c>, else A/AAAA on 5061.</summary>
-    SrvTls,
-
-    /// <summary>sip: URI, no port, no transport: NAPTR (when enabled), else SRV of each transport served, else A/AAAA over UDP on 5060.</summary>
-    AnySip,
-
-    /// <summary>sips: URI, no port, no transport: NAPTR SIPS+D2T (when enabled), else SRV <c>_sips._tcp</c>, else A/AAAA over TLS on 5061.</summary>
-    AnySips,
-}
-
-/// <summary>One target of a located next hop, in the order to try.</summary>
-public readonly record struct SipTarget(IPAddress Address, int Port);
-
-/// <summary>The ordered targets of a name, their transport and how long they may be kept.</summary>
-public sealed class SipLocation
-{
-    public TransportProtocol Protocol;
-    public List<SipTarget> Targets = [];
-
-    /// <summary>Each target has its port (from SRV, or the transport's default); false for <see cref="NextHopMode.Address"/> (the caller's port).</summary>
-    public bool HasPorts;
-
-    /// <summary>Seconds: the least TTL of the records used; for a failure, the negative answer's.</summary>
-    public uint Ttl;
-
-    /// <summary>A server failed or did not answer (not a negative answer).</summary>
-    public bool Failed;
-}
-
 /// <summary>
 /// RFC 3263 §4 with our own <see cref="DnsClient"/>: NAPTR (RFC 3403) picks the transport, SRV (RFC 2782) the
 /// targets and ports — by priority, then weighted random within a priority — and A/AAAA their addresses.
