@@ -100,6 +100,12 @@ internal static class GlobalsBinder
                         continue;
                     }
 
+                    if (Unsupported(g.Name, b) is { } why)
+                    {
+                        diagnostics.Report(g.ValueLocation, why);
+                        continue;
+                    }
+
                     ApplyBool(settings, g.Name, b);
                     break;
                 case Kind.String:
@@ -201,6 +207,15 @@ internal static class GlobalsBinder
                 break;
         }
     }
+
+    /// <summary>A DNS setting whose non-default value Hyperproxy does not implement: refused, not ignored.</summary>
+    private static string? Unsupported(string name, bool b) => (name, b) switch
+    {
+        ("dns", true) => "'dns = yes' (checking a Via's sent-by name against the source address by DNS) is not supported; remove it or set no",
+        ("rev_dns", true) => "'rev_dns = yes' (checking a Via's address by reverse DNS) is not supported; remove it or set no",
+        ("disable_dns_blacklist", false) => "'disable_dns_blacklist = no' (the DNS blacklist of failed destinations) is not supported; remove it or set yes",
+        _ => null,
+    };
 
     private static void ApplyBool(GlobalSettings s, string name, bool b)
     {
