@@ -113,7 +113,6 @@ public sealed partial class StatelessProxy
         }
 
         Transaction? t = _tmCurrent;
-        bool createdHere = t is null;
         if (t is null)
         {
             Transaction? existing = _transactions.Find(ServerKey(m, asInvite: false));
@@ -153,11 +152,12 @@ public sealed partial class StatelessProxy
             return 1;
         }
 
-        if (error == RouteError.ResolutionPending && createdHere)
+        if (error == RouteError.ResolutionPending && t.ReplyCode <= 100)
         {
             // The next hop's name is being looked up: as stateless forwarding, the request is dropped and its
-            // retransmission finds the answer. The transaction goes too (with its 100 Trying unsent: a provisional would
-            // stop the caller's retransmissions), so that the retransmission runs the script again.
+            // retransmission finds the answer. The transaction this request opened (here or in t_newtran) goes too, with
+            // its 100 Trying unsent (a provisional would stop the caller's retransmissions), so that the retransmission
+            // runs the script again instead of being absorbed.
             _outgoing.TruncateTo(outgoingMark);
             _transactions.Remove(t);
             c.TmInUse = _transactions.Count;

@@ -63,6 +63,18 @@ public sealed class TmSrvFailoverTests : IDisposable
     }
 
     [Fact]
+    public void AfterTNewtranTheRetransmissionOfAPendingNonInviteIsRelayedToo()
+    {
+        // (an INVITE's t_newtran has sent 100 Trying already, which stops the caller's retransmissions)
+        using var tm = new TmHarness(Head + "route {\n  t_newtran();\n  $du = \"sip:callee.test\";\n  t_relay();\n}\n", resolver: Resolver());
+        string message = Request("MESSAGE", "z9hG4bK-m1");
+        Assert.Empty(tm.Send(message));
+        Assert.True(tm.Resolver.WaitFor("callee.test", TimeSpan.FromSeconds(15), NextHopMode.AnySip));
+        Assert.Single(tm.Send(message), s => s.Destination == Uas1 && s.StartLine.StartsWith("MESSAGE", StringComparison.Ordinal));
+        Assert.Equal(1, tm.Table.Count);
+    }
+
+    [Fact]
     public void A503FromTheFirstSrvTargetSendsTheRequestToTheNextTarget()
     {
         using var tm = Start();
