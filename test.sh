@@ -16,6 +16,7 @@ command -v cmake    >/dev/null 2>&1 || need+=(cmake)
 command -v gcc      >/dev/null 2>&1 || need+=(gcc)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v openssl  >/dev/null 2>&1 || need+=(openssl)
+command -v dnsmasq  >/dev/null 2>&1 || need+=(dnsmasq-base)
 /usr/bin/python3 -c "import prometheus_client" >/dev/null 2>&1 || need+=(python3-prometheus-client)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then

@@ -185,7 +185,15 @@ public sealed partial class StatelessProxy
             host = host[1..^1];
         }
 
-        return ResolveHost(host, port != 0 ? port : protocol.DefaultPort(), preferred, out destination);
+        // RFC 3263 §4.2: a name without a port is looked up by SRV of the transport (forward("host"), forward("tcp:host")).
+        Dns.NextHopMode mode = port != 0 ? Dns.NextHopMode.Address : protocol switch
+        {
+            TransportProtocol.Udp => Dns.NextHopMode.SrvUdp,
+            TransportProtocol.Tcp => Dns.NextHopMode.SrvTcp,
+            TransportProtocol.Tls => Dns.NextHopMode.SrvTls,
+            _ => Dns.NextHopMode.Address,
+        };
+        return ResolveHost(host, port != 0 ? port : protocol.DefaultPort(), preferred, out destination, mode, ref protocol);
     }
 
     private static bool IsTransportName(ReadOnlySpan<byte> name) =>

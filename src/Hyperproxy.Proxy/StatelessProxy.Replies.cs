@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using Hyperproxy.Proxy.Dns;
 using Hyperproxy.Sip;
 using Hyperproxy.Sip.Edits;
 using Hyperproxy.Sip.Headers;
@@ -163,17 +164,45 @@ public sealed partial class StatelessProxy
             protocol = TransportProtocol.Tls;
         }
 
-        if (!_identity.Serves(protocol))
+        // RFC 3263 §4.1/§4.2: with a port, A/AAAA on it; without one, SRV of the URI's transport; with neither, NAPTR
+        // (dns_try_naptr) and SRV choose the transport too.
+        NextHopMode mode = uri.PortNumber != 0 ? NextHopMode.Address
+            : uri.Transport.IsPresent ? protocol switch
+            {
+                TransportProtocol.Udp => NextHopMode.SrvUdp,
+                TransportProtocol.Tcp => NextHopMode.SrvTcp,
+                TransportProtocol.Tls => NextHopMode.SrvTls,
+                _ => NextHopMode.Address,
+            }
+            : uri.Scheme == UriScheme.Sips ? NextHopMode.AnySips : NextHopMode.AnySip;
+        if (mode is not NextHopMode.AnySip and not NextHopMode.AnySips && !_identity.Serves(protocol))
         {
             return RouteError.UnsupportedTransport;
         }
 
         TextRange hostRange = uri.Maddr.IsPresent ? uri.Maddr : uri.Host;
         int port = uri.PortNumber != 0 ? uri.PortNumber : protocol.DefaultPort();
-        return ResolveHost(text.Slice(hostRange.Start, hostRange.Length), port, preferred, out destination);
+        RouteError error = ResolveHost(text.Slice(hostRange.Start, hostRange.Length), port, preferred, out destination, mode, ref protocol);
+        if (error == RouteError.None && !_identity.Serves(protocol))
+        {
+            return RouteError.UnsupportedTransport; // sip: with no transport and an address: UDP, which no socket serves
+        }
+
+        return error;
     }
 
     private RouteError ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination)
+    {
+        TransportProtocol unused = TransportProtocol.Udp;
+        return ResolveHost(host, port, preferred, out destination, NextHopMode.Address, ref unused);
+    }
+
+    /// <summary>
+    /// A host (address or name) to the address to send to. A name is looked up for <paramref name="mode"/>; for the modes
+    /// that look up SRV/NAPTR the port comes from the answer and <paramref name="protocol"/> becomes the transport chosen.
+    /// </summary>
+    private RouteError ResolveHost(ReadOnlySpan<byte> host, int port, NetAddressFamily preferred, out NetAddress destination, NextHopMode mode,
+        ref TransportProtocol protocol)
     {
         if (port == 0)
         {
@@ -196,13 +225,20 @@ public sealed partial class StatelessProxy
 
         if (host.Length <= _resolvedName.Length)
         {
-            // tm's DNS failover tries the name's further addresses (StatelessProxy.TmFailover.cs)
+            // tm's DNS failover tries the name's further targets (StatelessProxy.TmFailover.cs)
             host.CopyTo(_resolvedName);
             _resolvedNameLength = host.Length;
             _resolvedPort = port;
+            _resolvedMode = mode;
         }
 
-        return _resolver.Lookup(host, port, preferred, out destination) switch
+        NextHopResolver.Result result = _resolver.Lookup(host, port, mode, preferred, 0, out destination, out TransportProtocol located);
+        if (result == NextHopResolver.Result.Found && mode != NextHopMode.Address && _resolver.Locates)
+        {
+            protocol = located;
+        }
+
+        return result switch
         {
             NextHopResolver.Result.Found => destination.IsNotUnicast ? RouteError.NotUnicast : RouteError.None,
             NextHopResolver.Result.Pending => RouteError.ResolutionPending,

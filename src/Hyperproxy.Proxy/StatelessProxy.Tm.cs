@@ -139,6 +139,7 @@ public sealed partial class StatelessProxy
             return -3;
         }
 
+        int outgoingMark = _outgoing.Count;
         if (t.IsInvite && t.ReplyCode == 0 && _tm!.Auto100Trying && (flags & TmRelayFlags.No100) == 0)
         {
             LocalReply(t, 100, "Giving it a try"u8, default, ref c);
@@ -149,6 +150,20 @@ public sealed partial class StatelessProxy
         if (error == RouteError.None || t.BranchCount > 0)
         {
             return 1;
+        }
+
+        if (error == RouteError.ResolutionPending && t.ReplyCode <= 100)
+        {
+            // The next hop's name is being looked up: as stateless forwarding, the request is dropped and its
+            // retransmission finds the answer. The transaction this request opened (here or in t_newtran) goes too, with
+            // its 100 Trying unsent (a provisional would stop the caller's retransmissions), so that the retransmission
+            // runs the script again instead of being absorbed.
+            _outgoing.TruncateTo(outgoingMark);
+            _transactions.Remove(t);
+            c.TmInUse = _transactions.Count;
+            _tmCurrent = null;
+            c.UnresolvedDrops++;
+            return RouteErrors.ReturnCode(error);
         }
 
         return RelayFailed(t, context, error == RouteError.None ? forked : error, flags, ref c);

@@ -125,6 +125,18 @@ public class ScriptLoaderTests
     }
 
     [Fact]
+    public void TheDnsSettingsDefaultAsOpenSipsAndBind()
+    {
+        var defaults = Load("route { exit; }\n");
+        Assert.True(defaults.Succeeded, defaults.FormatDiagnostics());
+        Assert.Equal((true, false, false), (defaults.Program!.Settings.DnsTryNaptr, defaults.Program.Settings.DnsTryIpv6, defaults.Program.Settings.DisableDnsFailover));
+
+        var set = Load("dns_try_naptr = no\ndns_try_ipv6 = yes\ndisable_dns_failover = yes\ndns = no\nrev_dns = no\ndisable_dns_blacklist = yes\nroute { exit; }\n");
+        Assert.True(set.Succeeded, set.FormatDiagnostics());
+        Assert.Equal((false, true, true), (set.Program!.Settings.DnsTryNaptr, set.Program.Settings.DnsTryIpv6, set.Program.Settings.DisableDnsFailover));
+    }
+
+    [Fact]
     public void RealisticConfigLoadsWithTheBuiltInModules()
     {
         var result = Load(RealisticConfig.Replace("opensips.cfg", FileName, StringComparison.Ordinal));

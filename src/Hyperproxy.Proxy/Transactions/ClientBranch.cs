@@ -29,6 +29,7 @@ public sealed class ClientBranch
     public byte[]? FailoverHost;
     public int FailoverHostLength;
     public int FailoverPort;
+    public Hyperproxy.Proxy.Dns.NextHopMode FailoverMode;
     public int FailoverNext;
     public int Socket;
 

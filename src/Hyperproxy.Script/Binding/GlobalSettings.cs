@@ -70,6 +70,15 @@ public sealed class GlobalSettings
 
     public bool Disable503Translation { get; internal set; }
 
+    /// <summary><c>dns_try_naptr</c>: RFC 3263 NAPTR lookups choose the transport of a URI with neither port nor transport.</summary>
+    public bool DnsTryNaptr { get; internal set; } = true;
+
+    /// <summary><c>dns_try_ipv6</c>: AAAA records are asked for as well as A.</summary>
+    public bool DnsTryIpv6 { get; internal set; }
+
+    /// <summary><c>disable_dns_failover</c>: tm never fails a branch over to a name's next target.</summary>
+    public bool DisableDnsFailover { get; internal set; }
+
     /// <summary>Null when not set: then stateless reply forwarding is on exactly when the script calls forward().</summary>
     public bool? DisableStatelessForward { get; internal set; }
 

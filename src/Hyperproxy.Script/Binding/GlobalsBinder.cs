@@ -100,6 +100,12 @@ internal static class GlobalsBinder
                         continue;
                     }
 
+                    if (Unsupported(g.Name, b) is { } why)
+                    {
+                        diagnostics.Report(g.ValueLocation, why);
+                        continue;
+                    }
+
                     ApplyBool(settings, g.Name, b);
                     break;
                 case Kind.String:
@@ -202,6 +208,15 @@ internal static class GlobalsBinder
         }
     }
 
+    /// <summary>A DNS setting whose non-default value Hyperproxy does not implement: refused, not ignored.</summary>
+    private static string? Unsupported(string name, bool b) => (name, b) switch
+    {
+        ("dns", true) => "'dns = yes' (checking a Via's sent-by name against the source address by DNS) is not supported; remove it or set no",
+        ("rev_dns", true) => "'rev_dns = yes' (checking a Via's address by reverse DNS) is not supported; remove it or set no",
+        ("disable_dns_blacklist", false) => "'disable_dns_blacklist = no' (the DNS blacklist of failed destinations) is not supported; remove it or set yes",
+        _ => null,
+    };
+
     private static void ApplyBool(GlobalSettings s, string name, bool b)
     {
         switch (name)
@@ -210,6 +225,9 @@ internal static class GlobalsBinder
             case "check_via": s.CheckVia = b; break;
             case "auto_aliases": s.AutoAliases = b; break;
             case "disable_503_translation": s.Disable503Translation = b; break;
+            case "dns_try_naptr": s.DnsTryNaptr = b; break;
+            case "dns_try_ipv6": s.DnsTryIpv6 = b; break;
+            case "disable_dns_failover": s.DisableDnsFailover = b; break;
             case "disable_stateless_fwd": s.DisableStatelessForward = b; break;
             case "tcp_keepalive": s.TcpKeepAlive = b; break;
             case "tcp_accept_aliases": s.TcpAcceptAliases = b; break;

@@ -227,10 +227,18 @@ public static class HyperproxyCli
             HelpName = "FILE",
         };
 
+        var dnsServer = new Option<string[]>("--dns-server")
+        {
+            Description = "A nameserver for next-hop lookups (RFC 3263: NAPTR, SRV, A/AAAA), IP or IP:PORT ([IPv6]:PORT); repeat for "
+                + "several, asked in turn. Default: the nameservers of /etc/resolv.conf.",
+            AllowMultipleArgumentsPerToken = false,
+            HelpName = "IP[:PORT]",
+        };
+
         var ignoreMissing = IgnoreMissingModules();
         var run = new Command("run", "Start the proxy and serve until SIGINT or SIGTERM.")
         {
-            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, locationStore, logLevel, tlsCert, tlsKey, ignoreMissing,
+            listen, advertise, workers, cpus, batch, config, dataDir, durability, checkpointWalSize, locationStore, logLevel, tlsCert, tlsKey, dnsServer, ignoreMissing,
         };
         run.SetAction(parse =>
         {
@@ -251,6 +259,7 @@ public static class HyperproxyCli
             {
                 TlsCertificate = parse.GetValue(tlsCert) is { } cert ? Path.GetFullPath(cert) : null,
                 TlsKey = parse.GetValue(tlsKey) is { } key ? Path.GetFullPath(key) : null,
+                DnsServers = DnsServers(parse.GetValue(dnsServer)),
             };
             if ((options.TlsCertificate is null) != (options.TlsKey is null))
             {
@@ -267,4 +276,20 @@ public static class HyperproxyCli
         return run;
     }
 
+
+    private static System.Net.IPEndPoint[] DnsServers(string[]? values)
+    {
+        var servers = new List<System.Net.IPEndPoint>();
+        foreach (string value in values ?? [])
+        {
+            if (!Hyperproxy.Proxy.Dns.DnsClient.TryParseServer(value, out System.Net.IPEndPoint? server))
+            {
+                throw StartupException.Usage($"--dns-server '{value}': not an IP address or IP:PORT");
+            }
+
+            servers.Add(server!);
+        }
+
+        return [.. servers];
+    }
 }

@@ -124,7 +124,7 @@ public sealed class ProxyServer : IDisposable
             }
 
             var identity = new ProxyIdentity(pool.LocalAddresses, advertised, ScriptSetup.Aliases(script, pool.LocalAddresses), pool.Protocols);
-            resolver = new NextHopResolver();
+            resolver = CreateResolver(options, script, identity, pool.LocalAddresses);
             var counters = new ProxyCounters[pool.Workers.Count];
             server = new ProxyServer(pool, resolver, identity, counters) { _store = store };
             var replyStats = new DurableReplyStats[pool.Workers.Count];
@@ -392,6 +392,26 @@ public sealed class ProxyServer : IDisposable
     }
 
     /// <summary>The script's <c>log_level</c>/<c>debug</c> (OpenSIPS's numbers) when <c>--log-level</c> was not given.</summary>
+    /// <summary>
+    /// RFC 3263 next-hop resolution with our DNS client: <c>--dns-server</c>, else /etc/resolv.conf's nameservers; the
+    /// core's <c>dns_try_naptr</c>; AAAA when <c>dns_try_ipv6</c> or a socket is IPv6; /etc/hosts first for A/AAAA.
+    /// </summary>
+    private static NextHopResolver CreateResolver(ServerOptions options, CompiledScript script, ProxyIdentity identity, IReadOnlyList<Sip.NetAddress> local)
+    {
+        var settings = script.Program.Settings;
+        Proxy.Dns.DnsClient dns = options.DnsServers.Count > 0
+            ? new Proxy.Dns.DnsClient(options.DnsServers, TimeSpan.FromSeconds(2), 2)
+            : Proxy.Dns.DnsClient.FromResolvConf();
+        bool ipv6 = settings.DnsTryIpv6;
+        foreach (Sip.NetAddress address in local)
+        {
+            ipv6 |= address.Family == Sip.NetAddressFamily.IPv6;
+        }
+
+        var locator = new Proxy.Dns.SipLocator(dns, settings.DnsTryNaptr, ipv6, identity.Serves) { Hosts = Proxy.Dns.SipLocator.ReadHosts() };
+        return new NextHopResolver(locator);
+    }
+
     private static void ApplyScriptLogLevel(ServerOptions options, CompiledScript script)
     {
         var settings = script.Program.Settings;

@@ -64,6 +64,9 @@ public sealed record ServerOptions
     /// <summary><c>--tls-key</c>: PEM private key of <see cref="TlsCertificate"/>.</summary>
     public string? TlsKey { get; init; }
 
+    /// <summary><c>--dns-server</c>: the nameservers asked (IP[:PORT]); empty: those of /etc/resolv.conf.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> DnsServers { get; init; } = [];
+
     /// <summary>Which batch I/O the workers use (tests force the portable one).</summary>
     public BatchIoKind Io { get; init; } = BatchIoKind.Auto;
 

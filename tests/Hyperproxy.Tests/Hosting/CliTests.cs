@@ -26,7 +26,7 @@ public sealed class CliTests
     {
         (int code, string output, _) = Run("run", "--help");
         Assert.Equal(0, code);
-        foreach (string flag in new[] { "--listen", "--advertise", "--workers", "--cpus", "--batch", "--config", "--data-dir", "--durability", "--checkpoint-wal-size", "--log-level" })
+        foreach (string flag in new[] { "--listen", "--advertise", "--workers", "--cpus", "--batch", "--config", "--data-dir", "--durability", "--checkpoint-wal-size", "--log-level", "--dns-server" })
         {
             Assert.Contains(flag, output, StringComparison.Ordinal);
         }
@@ -52,6 +52,7 @@ public sealed class CliTests
     [InlineData("--checkpoint-wal-size", "12X", "not a WAL size; use 0 (checkpoints on the timer only)")]
     [InlineData("--cpus", "x", "not a CPU number or range (expected N, N-M or a list such as 0,2-3)")]
     [InlineData("--listen", "udp:localhost:5060", "'localhost' is not a numeric IPv4 address")]
+    [InlineData("--dns-server", "ns1.example.com", "not an IP address or IP:PORT")]
     public void ABadFlagValueIsOneUsageLineNamingTheFlagTheValueAndWhy(string flag, string value, string why)
     {
         (int code, _, string error) = Run("run", flag, value);

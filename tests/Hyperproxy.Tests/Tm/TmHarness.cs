@@ -41,12 +41,12 @@ internal sealed class TmHarness : IDisposable
 
     public TmHarness(string script = Script, TransactionHub? hub = null, int index = 0, ProxyCounters[]? counters = null,
         Action<ModuleCatalog>? configure = null, Func<ProxyIdentity, UacHub>? uac = null, Func<string, System.Net.IPAddress[]>? resolve = null,
-        bool withTcp = false)
+        bool withTcp = false, NextHopResolver? resolver = null)
     {
         _counters = counters ?? _counters;
         var catalog = new ModuleCatalog();
         configure?.Invoke(catalog);
-        Resolver = new NextHopResolver(resolve ?? (_ => throw new System.Net.Sockets.SocketException(11001)));
+        Resolver = resolver ?? new NextHopResolver(resolve ?? (_ => throw new System.Net.Sockets.SocketException(11001)));
         // withTcp: socket 1 is TCP on the same address (messages on it are sent with connection 0: any to the peer).
         var identity = withTcp ? new ProxyIdentity([Us, Us], [null, null], protocols: [TransportProtocol.Udp, TransportProtocol.Tcp])
             : new ProxyIdentity([Us], [null]);
