@@ -18,6 +18,11 @@ public sealed partial class StatelessProxy
         }
 
         StampTopVia(source);
+        if (_transactions is not null && _tm!.OverloadControl && AdmissionRefused(source, socket, outgoing, ref c))
+        {
+            return; // a new INVITE refused while behind, or the ACK of our stateless reply: no script, no transaction
+        }
+
         BeginTm();
         _context.Begin(_message, _edits, source, socket);
         _context.Connection = _connection;
