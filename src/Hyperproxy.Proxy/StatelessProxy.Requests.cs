@@ -17,10 +17,16 @@ public sealed partial class StatelessProxy
             return; // the worker that owns its INVITE transaction runs the script on it (datagrams: the ring carries no connection)
         }
 
-        StampTopVia(source);
-        if (_transactions is not null && _tm!.OverloadControl && AdmissionRefused(source, socket, outgoing, ref c))
+        bool admission = _transactions is not null && _tm!.OverloadControl;
+        if (admission && LocalAckAbsorbed(ref c))
         {
-            return; // a new INVITE refused while behind, or the ACK of our stateless reply: no script, no transaction
+            return; // the ACK of one of our stateless negative replies: nothing to do
+        }
+
+        StampTopVia(source);
+        if (admission && AdmissionRefused(source, socket, outgoing, ref c))
+        {
+            return; // a new INVITE refused while behind: no script, no transaction
         }
 
         BeginTm();

@@ -76,43 +76,43 @@ public sealed partial class StatelessProxy
         }
     }
 
-    /// <summary>
-    /// Before the script: a new INVITE refused while behind (true: answered or dropped, counted), or the ACK of one of our
-    /// stateless negative replies absorbed (true). False: the request goes on to the script.
-    /// </summary>
+    /// <summary>Before the script: a new INVITE refused while behind (true: answered or dropped, counted); false: the
+    /// request goes on to the script.</summary>
     private bool AdmissionRefused(in NetAddress source, int socket, DatagramBatch outgoing, ref ProxyCounters c)
     {
         SipMessage m = _message;
-        if (m.Method == SipMethod.Invite)
+        if (m.Method != SipMethod.Invite || (!_overloaded && _transactions!.Count < _overloadInviteLimit) || m.ToTag.IsPresent
+            || _transactions!.Find(ServerKey(m, asInvite: false)) is not null)
         {
-            if ((!_overloaded && _transactions!.Count < _overloadInviteLimit) || m.ToTag.IsPresent
-                || _transactions!.Find(ServerKey(m, asInvite: false)) is not null)
-            {
-                return false; // admitted, in-dialog, or a retransmission of a call we hold
-            }
-
-            c.TmOverloadRejected++;
-            if (_tm!.OverloadReply)
-            {
-                SendReply(503, "Service Unavailable"u8, _overloadHeaders, source, socket, outgoing, ref c);
-            }
-            else
-            {
-                c.RequestsDropped++;
-            }
-
-            return true;
+            return false; // not a new INVITE, admitted, in-dialog, or a retransmission of a call we hold
         }
 
-        if (m.Method == SipMethod.Ack && m.ToTag.IsPresent && IsOurStatelessTag(m)
-            && _transactions!.Find(ServerKey(m, asInvite: true)) is null)
+        c.TmOverloadRejected++;
+        if (_tm!.OverloadReply)
         {
-            c.TmLocalAcksAbsorbed++;
-            c.AcksAbsorbed++;
-            return true;
+            SendReply(503, "Service Unavailable"u8, _overloadHeaders, source, socket, outgoing, ref c);
+        }
+        else
+        {
+            c.RequestsDropped++;
         }
 
-        return false;
+        return true;
+    }
+
+    /// <summary>Before the Via stamp and the script: the hop-by-hop ACK of one of our stateless negative replies, which no
+    /// transaction of ours matches, ends here (true, counted).</summary>
+    private bool LocalAckAbsorbed(ref ProxyCounters c)
+    {
+        SipMessage m = _message;
+        if (m.Method != SipMethod.Ack || !m.ToTag.IsPresent || !IsOurStatelessTag(m) || _transactions!.Find(ServerKey(m, asInvite: true)) is not null)
+        {
+            return false;
+        }
+
+        c.TmLocalAcksAbsorbed++;
+        c.AcksAbsorbed++;
+        return true;
     }
 
     /// <summary>The ACK's To tag is the one <see cref="SendReply"/> gave the negative reply it acknowledges (same Call-ID,
