@@ -19,12 +19,16 @@ namespace Hyperproxy.Proxy;
 /// <item>the transaction table: at or above <c>overload_transactions_threshold</c> percent of <c>max_transactions</c>
 /// new INVITEs are refused, so the requests of admitted calls (BYE, CANCEL) still find a slot.</item>
 /// </list>
+/// While a receive leaves at least <c>overload_drop_threshold</c> percent queued, refused INVITEs are dropped even under
+/// the "reply" policy: the 503 and the ACK it brings back are work the worker has no time for then.
 /// The hop-by-hop ACK of a stateless negative reply we sent (the 503s above; sl_send_reply's) carries our stateless To
 /// tag: it is absorbed before the script (as OpenSIPS's sl module filters them) unless a transaction of ours matches it.
 /// </summary>
 public sealed partial class StatelessProxy
 {
     private bool _overloaded;
+    private bool _overloadSevere;
+    private int _overloadDropPermille;
     private int _overloadOnPermille;
     private int _overloadOffPermille;
     private int _overloadInviteLimit = int.MaxValue;
@@ -37,6 +41,7 @@ public sealed partial class StatelessProxy
     {
         _overloadOnPermille = _tm!.OverloadQueuePercent * 10;
         _overloadOffPermille = _tm.OverloadQueuePercent * 5;
+        _overloadDropPermille = _tm.OverloadDropPercent >= 100 ? int.MaxValue : _tm.OverloadDropPercent * 10;
         long limit = (long)_tm.MaxTransactionsPerWorker * _tm.OverloadTransactionsPercent / 100;
         _overloadInviteLimit = _tm.OverloadTransactionsPercent >= 100 ? int.MaxValue : (int)Math.Max(1, limit);
         if (_tm.OverloadRetryAfterSeconds > 0)
@@ -59,6 +64,7 @@ public sealed partial class StatelessProxy
         }
 
         long permille = limitBytes > 0 ? queuedBytes * 1000 / limitBytes : 0;
+        _overloadSevere = permille >= _overloadDropPermille; // this batch only: the 503s wait for a shorter queue
         ref ProxyCounters c = ref _counters[_index];
         if (!_overloaded)
         {
@@ -88,7 +94,7 @@ public sealed partial class StatelessProxy
         }
 
         c.TmOverloadRejected++;
-        if (_tm!.OverloadReply)
+        if (_tm!.OverloadReply && !_overloadSevere)
         {
             SendReply(503, "Service Unavailable"u8, _overloadHeaders, source, socket, outgoing, ref c);
         }

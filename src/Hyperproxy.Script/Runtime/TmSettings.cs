@@ -55,6 +55,10 @@ public sealed class TmSettings
     /// <summary>overload_policy: true ("reply") = a refused INVITE gets a stateless 503 with Retry-After, false ("drop") = nothing.</summary>
     public bool OverloadReply { get; set; } = true;
 
+    /// <summary>overload_drop_threshold: while a receive leaves at least this share (percent) of the socket's buffer queued,
+    /// refused INVITEs are dropped even under the "reply" policy (the 503 and its ACK are work too); 100: never.</summary>
+    public int OverloadDropPercent { get; set; } = 90;
+
     /// <summary>overload_retry_after: the 503's Retry-After (seconds); 0 = no Retry-After header.</summary>
     public int OverloadRetryAfterSeconds { get; set; } = 5;
 }

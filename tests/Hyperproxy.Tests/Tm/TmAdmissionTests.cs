@@ -15,7 +15,7 @@ namespace Hyperproxy.Tests.Tm;
 /// </summary>
 public sealed class TmAdmissionTests : IDisposable
 {
-    private const long Buffer = 8 << 20;
+    private const long Buffer = 8_000_000;
     private readonly TmHarness _tm = new();
 
     public void Dispose() => _tm.Dispose();
@@ -170,6 +170,21 @@ public sealed class TmAdmissionTests : IDisposable
     }
 
     [Fact]
+    public void FarBehindARefusedInviteIsDroppedEvenUnderTheReplyPolicy()
+    {
+        Backlog(_tm, 90); // overload_drop_threshold
+        Assert.Empty(_tm.Send(Invite("z9hG4bK-s1", "s-1@uac")));
+        Backlog(_tm, 89);
+        Assert.Equal("SIP/2.0 503 Service Unavailable", Assert.Single(_tm.Send(Invite("z9hG4bK-s2", "s-2@uac"))).StartLine);
+        Assert.Equal(2, _tm.Counters.TmOverloadRejected);
+        Assert.Equal(0, _tm.Table.Count);
+
+        using var never = new TmHarness(Head + "modparam(\"tm\", \"overload_drop_threshold\", 100)\nroute {\n  $du = \"sip:127.0.0.2:5070\";\n  t_relay();\n}\n");
+        Backlog(never, 100);
+        Assert.Equal("SIP/2.0 503 Service Unavailable", Assert.Single(never.Send(Invite("z9hG4bK-s3", "s-3@uac"))).StartLine);
+    }
+
+    [Fact]
     public void RetryAfterZeroLeavesTheHeaderOut()
     {
         using var tm = new TmHarness(Head + "modparam(\"tm\", \"overload_retry_after\", 0)\nroute {\n  $du = \"sip:127.0.0.2:5070\";\n  t_relay();\n}\n");
@@ -215,6 +230,7 @@ public sealed class TmAdmissionTests : IDisposable
     [InlineData("overload_queue_threshold", "0", "must be 1..100 (percent of the socket's receive buffer)")]
     [InlineData("overload_transactions_threshold", "101", "must be 1..100 (percent of max_transactions)")]
     [InlineData("overload_control", "2", "must be 0 or 1")]
+    [InlineData("overload_drop_threshold", "0", "must be 1..100 (percent of the socket's receive buffer)")]
     [InlineData("overload_retry_after", "-1", "must be 0..86400 seconds (0: no Retry-After)")]
     [InlineData("overload_policy", "\"queue\"", "must be \"reply\" (503 Service Unavailable + Retry-After) or \"drop\"")]
     public void BadOverloadParametersStopStartUpAtTheirLine(string name, string value, string message)
