@@ -95,6 +95,14 @@ public struct ProxyCounters
     /// <summary>tm: branches sent again to the next address of their next hop's name (RFC 3263 §4.3 DNS failover).</summary>
     public long TmDnsFailovers;
 
+    /// <summary>tm's admission control: new INVITEs refused (503 or dropped) while the worker was behind or its table above
+    /// the watermark; the times the worker turned behind; 1 while it is (a gauge); ACKs of our stateless negative replies
+    /// absorbed before the script.</summary>
+    public long TmOverloadRejected;
+    public long TmOverloadEpisodes;
+    public long TmOverloaded;
+    public long TmLocalAcksAbsorbed;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

@@ -88,6 +88,10 @@ public static class ProxyStatistics
         Sum(counters, "handoff_drops", static (ref c) => c.TmHandoffDrops),
         Sum(counters, "request_handoffs", static (ref c) => c.TmRequestHandoffs),
         Sum(counters, "dns_failovers", static (ref c) => c.TmDnsFailovers),
+        Sum(counters, "overload_rejected", static (ref c) => c.TmOverloadRejected),
+        Sum(counters, "overload_episodes", static (ref c) => c.TmOverloadEpisodes),
+        Statistic.Gauge("overloaded_workers", () => SumNow(counters, static (ref c) => c.TmOverloaded)),
+        Sum(counters, "local_acks_absorbed", static (ref c) => c.TmLocalAcksAbsorbed),
     ];
 
     private static Statistic Sum(ProxyCounters[] counters, string name, Field field) =>

@@ -17,7 +17,18 @@ public sealed partial class StatelessProxy
             return; // the worker that owns its INVITE transaction runs the script on it (datagrams: the ring carries no connection)
         }
 
+        bool admission = _transactions is not null && _tm!.OverloadControl;
+        if (admission && LocalAckAbsorbed(ref c))
+        {
+            return; // the ACK of one of our stateless negative replies: nothing to do
+        }
+
         StampTopVia(source);
+        if (admission && AdmissionRefused(source, socket, outgoing, ref c))
+        {
+            return; // a new INVITE refused while behind: no script, no transaction
+        }
+
         BeginTm();
         _context.Begin(_message, _edits, source, socket);
         _context.Connection = _connection;

@@ -57,6 +57,24 @@ public sealed unsafe class DatagramBatch
     /// <summary>Receive errors (other than "nothing now") during the last receive.</summary>
     public int ReceiveErrors { get; internal set; }
 
+    /// <summary>
+    /// What the last receive left behind in the kernel: the bytes still queued on the socket that is fullest relative to its
+    /// receive buffer (SO_MEMINFO's receive-queue memory, skb overhead included), read only when a socket filled the batch;
+    /// 0 when every socket read was drained or the I/O cannot tell. With <see cref="QueueLimitBytes"/>, the worker's
+    /// measure of how far behind it is (tm's admission control).
+    /// </summary>
+    public long QueuedBytes { get; internal set; }
+
+    /// <summary>That socket's receive buffer (SO_RCVBUF as the kernel applies it); 0 when unknown.</summary>
+    public long QueueLimitBytes { get; internal set; }
+
+    /// <summary>Sets <see cref="QueuedBytes"/> and <see cref="QueueLimitBytes"/> (an I/O that can tell, or a test).</summary>
+    public void SetBacklog(long queuedBytes, long limitBytes)
+    {
+        QueuedBytes = queuedBytes;
+        QueueLimitBytes = limitBytes;
+    }
+
     /// <summary>The payload of datagram <paramref name="index"/>.</summary>
     public Span<byte> Payload(int index)
     {
@@ -96,6 +114,8 @@ public sealed unsafe class DatagramBatch
         _count = 0;
         Truncated = 0;
         ReceiveErrors = 0;
+        QueuedBytes = 0;
+        QueueLimitBytes = 0;
     }
 
     /// <summary>

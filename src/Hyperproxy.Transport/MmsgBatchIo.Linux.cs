@@ -223,8 +223,26 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
             }
             if (received > 0)
                 Accept(batch, first, received, socket);
+            if (received == free)
+                NoteBacklog(batch, _fds[socket]); // it filled the batch: something may be left behind
         }
         return batch.Count;
+    }
+
+    /// <summary>
+    /// One getsockopt(SO_MEMINFO) after a receive that filled the batch: the bytes still queued and the buffer they fill.
+    /// Only then: a socket read short is drained. The fullest socket (relative to its buffer) is the batch's backlog.
+    /// </summary>
+    private static void NoteBacklog(DatagramBatch batch, int fd)
+    {
+        uint* info = stackalloc uint[Libc.SkMemInfoVars];
+        uint length = Libc.SkMemInfoVars * sizeof(uint);
+        if (Libc.GetSockOpt(fd, Libc.SolSocket, Libc.SoMemInfo, info, &length) != 0 || length < 2 * sizeof(uint) || info[1] == 0)
+            return;
+        long queued = info[0];
+        long limit = info[1];
+        if (batch.QueueLimitBytes == 0 || queued * batch.QueueLimitBytes > batch.QueuedBytes * limit)
+            batch.SetBacklog(queued, limit);
     }
 
     private void Accept(DatagramBatch batch, int first, int received, int socket)

@@ -62,6 +62,14 @@ public sealed partial class TmModule
             Int("max_transactions", 65_536, v => Settings.MaxTransactionsPerWorker = v, v => v is < 16 or > 4_194_304 ? "must be 16..4194304 per worker" : null),
             String("full_table_policy", "reply", v => Settings.ReplyWhenFull = v != "drop",
                 v => v is "reply" or "drop" ? null : "must be \"reply\" (503 Service Unavailable) or \"drop\""),
+            Int("overload_control", 1, v => Settings.OverloadControl = v != 0, ZeroOrOne),
+            Int("overload_queue_threshold", 50, v => Settings.OverloadQueuePercent = v, v => v is < 1 or > 100 ? "must be 1..100 (percent of the socket's receive buffer)" : null),
+            Int("overload_transactions_threshold", 90, v => Settings.OverloadTransactionsPercent = v,
+                v => v is < 1 or > 100 ? "must be 1..100 (percent of max_transactions)" : null),
+            String("overload_policy", "reply", v => Settings.OverloadReply = v != "drop",
+                v => v is "reply" or "drop" ? null : "must be \"reply\" (503 Service Unavailable + Retry-After) or \"drop\""),
+            Int("overload_drop_threshold", 90, v => Settings.OverloadDropPercent = v, v => v is < 1 or > 100 ? "must be 1..100 (percent of the socket's receive buffer)" : null),
+            Int("overload_retry_after", 5, v => Settings.OverloadRetryAfterSeconds = v, v => v is < 0 or > 86_400 ? "must be 0..86400 seconds (0: no Retry-After)" : null),
         ])
         {
             MiCommands = UacMiCommands(),

@@ -40,4 +40,25 @@ public sealed class TmSettings
 
     /// <summary>The table is full: true = answer 503 (with Retry-After), false = drop the request.</summary>
     public bool ReplyWhenFull { get; set; } = true;
+
+    /// <summary>overload_control: admission control of new INVITEs while the worker is behind (on by default).</summary>
+    public bool OverloadControl { get; set; } = true;
+
+    /// <summary>overload_queue_threshold: the worker is behind once a receive leaves its socket's receive buffer at least this
+    /// full (percent); it is caught up again once the queue is under half of it (a receive that drains it, included).</summary>
+    public int OverloadQueuePercent { get; set; } = 50;
+
+    /// <summary>overload_transactions_threshold: new INVITEs are refused while the worker holds at least this share (percent)
+    /// of max_transactions, keeping the rest for the requests of calls already admitted (100: only a full table refuses).</summary>
+    public int OverloadTransactionsPercent { get; set; } = 90;
+
+    /// <summary>overload_policy: true ("reply") = a refused INVITE gets a stateless 503 with Retry-After, false ("drop") = nothing.</summary>
+    public bool OverloadReply { get; set; } = true;
+
+    /// <summary>overload_drop_threshold: while a receive leaves at least this share (percent) of the socket's buffer queued,
+    /// refused INVITEs are dropped even under the "reply" policy (the 503 and its ACK are work too); 100: never.</summary>
+    public int OverloadDropPercent { get; set; } = 90;
+
+    /// <summary>overload_retry_after: the 503's Retry-After (seconds); 0 = no Retry-After header.</summary>
+    public int OverloadRetryAfterSeconds { get; set; } = 5;
 }

@@ -21,6 +21,10 @@ internal static unsafe partial class Libc
     public const int SoSndBufForce = 32;
     public const int SoRcvBufForce = 33;
 
+    /// <summary>SO_MEMINFO (Linux 4.6+): the socket's memory counters, u32[SK_MEMINFO_VARS]; [0] the receive queue's bytes, [1] SO_RCVBUF.</summary>
+    public const int SoMemInfo = 55;
+    public const int SkMemInfoVars = 9;
+
     public const int EfdNonBlock = 0x800;
     public const int EfdCloexec = 0x80000;
 
@@ -35,6 +39,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, void* buffer, nuint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 
     [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

@@ -17,6 +17,7 @@ public sealed class TmOverloadTests
 
     private static string Script(string policy) => Head
         + $"modparam(\"tm\", \"max_transactions\", {Limit})\nmodparam(\"tm\", \"full_table_policy\", \"{policy}\")\n"
+        + "modparam(\"tm\", \"overload_transactions_threshold\", 100)\n"
         + "route {\n  $du = \"sip:127.0.0.2:5070\";\n  t_relay();\n}\n";
 
     /// <summary>Distinct INVITEs (branch and Call-ID of their own), as datagrams, made before anything is measured.</summary>
