@@ -387,7 +387,7 @@ public sealed partial class StatelessProxy
             bool pick = all || (others ? i != _tmBranch : i == _tmBranch);
             if (pick)
             {
-                CancelBranch(t, i, ReasonOriginator);
+                CancelBranch(t, i, CancelCause.Originator);
             }
         }
 

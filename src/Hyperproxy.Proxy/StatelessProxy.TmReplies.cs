@@ -127,7 +127,7 @@ public sealed partial class StatelessProxy
 
             if (branch.CancelPending && !branch.CancelSent)
             {
-                SendCancel(t, b, ReasonOriginator, ref c);
+                SendCancel(t, b, ReasonFor(t, branch.PendingCause), ref c);
             }
 
             if (!RunReplyRoutes(t, source, socket) || code == 100 || t.FinalSent)
@@ -171,7 +171,7 @@ public sealed partial class StatelessProxy
                 t.ReplyCode = Math.Max(t.ReplyCode, code);
                 t.NoNewBranches = true;
                 NoteDialog(t); // t_check_trans: its end-to-end ACK matches dialog-wise (-2)
-                CancelOthers(t, b, ReasonCompleted, ref c);
+                CancelOthers(t, b, CancelCause.Completed, ref c);
                 FinalSentUpstream(t);
             }
 
@@ -198,7 +198,7 @@ public sealed partial class StatelessProxy
         if (sixxx)
         {
             t.NoNewBranches = true;
-            CancelOthers(t, b, ReasonOriginator, ref c);
+            CancelOthers(t, b, CancelCause.Originator, ref c);
         }
 
         if (sixxx || t.AllBranchesFinal)
@@ -586,28 +586,82 @@ public sealed partial class StatelessProxy
         }
     }
 
-    /// <summary>CANCEL matched this INVITE (RFC 3261 §9.2, §16.10): every pending branch is cancelled (now, or at its first provisional).</summary>
+    /// <summary>
+    /// CANCEL matched this INVITE (RFC 3261 §9.2, §16.10): every pending branch is cancelled (now, or at its first
+    /// provisional). With pass-reason-hdr the caller's Reason header lines go down in those CANCELs (RFC 3326), kept with
+    /// the transaction for the branches that have not answered yet.
+    /// </summary>
     private void CancelInvite(Transaction t, Script.Runtime.TmRelayFlags flags, ref ProxyCounters c)
     {
         t.Cancelled = true;
+        if ((flags & Script.Runtime.TmRelayFlags.PassReasonHeader) != 0 && t.CancelReasonLength == 0)
+        {
+            KeepCallerReason(t);
+        }
+
         for (int i = 0; i < t.BranchCount; i++)
         {
-            CancelBranch(t, i, ReasonOriginator);
+            CancelBranch(t, i, CancelCause.Originator);
         }
     }
 
-    private void CancelOthers(Transaction t, int except, ReadOnlySpan<byte> reason, ref ProxyCounters c)
+    /// <summary>The Reason header lines of the CANCEL in hand, as received, into <see cref="Transaction.CancelReason"/>.</summary>
+    private void KeepCallerReason(Transaction t)
+    {
+        SipMessage m = _message;
+        Span<byte> lines = _scratch;
+        int n = 0;
+        int headers = m.HeaderCount;
+        for (int i = 0; i < headers; i++)
+        {
+            ref readonly HeaderEntry h = ref m.Header(i);
+            if (h.Id != HeaderId.Reason)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<byte> line = m.Span(h.Line); // name to CRLF, as received
+            bool ended = line.EndsWith("\n"u8);
+            if (n + line.Length + (ended ? 0 : 2) > lines.Length)
+            {
+                break; // what fits of an oversized set; the rest is not relayed
+            }
+
+            line.CopyTo(lines[n..]);
+            n += line.Length;
+            if (!ended)
+            {
+                "\r\n"u8.CopyTo(lines[n..]);
+                n += 2;
+            }
+        }
+
+        if (n > 0)
+        {
+            t.CancelReasonLength = _buffers.Store(ref t.CancelReason, lines[..n]);
+        }
+    }
+
+    /// <summary>The Reason header line(s) of a CANCEL tm sends for <paramref name="cause"/>.</summary>
+    private static ReadOnlySpan<byte> ReasonFor(Transaction t, CancelCause cause) => cause switch
+    {
+        CancelCause.Completed => ReasonCompleted,
+        CancelCause.NoAnswer => ReasonNoAnswer,
+        _ => t.CancelReasonLength > 0 ? t.CancelReason.AsSpan(0, t.CancelReasonLength) : ReasonOriginator,
+    };
+
+    private void CancelOthers(Transaction t, int except, CancelCause cause, ref ProxyCounters c)
     {
         for (int i = 0; i < t.BranchCount; i++)
         {
             if (i != except)
             {
-                CancelBranch(t, i, reason);
+                CancelBranch(t, i, cause);
             }
         }
     }
 
-    private void CancelBranch(Transaction t, int b, ReadOnlySpan<byte> reason)
+    private void CancelBranch(Transaction t, int b, CancelCause cause)
     {
         ClientBranch branch = t.Branches[b];
         if (branch.Final || branch.CancelSent || !t.IsInvite)
@@ -617,11 +671,12 @@ public sealed partial class StatelessProxy
 
         if (branch.GotProvisional)
         {
-            SendCancel(t, b, reason, ref _counters[_index]);
+            SendCancel(t, b, ReasonFor(t, cause), ref _counters[_index]);
         }
-        else
+        else if (!branch.CancelPending)
         {
             branch.CancelPending = true; // RFC 3261 §9.1: not before a provisional
+            branch.PendingCause = cause;
         }
     }
 

@@ -54,6 +54,9 @@ public sealed class ClientBranch
     /// <summary>A CANCEL is wanted as soon as a provisional arrives (RFC 9.1: never before).</summary>
     public bool CancelPending;
 
+    /// <summary>Why the pending CANCEL is wanted: the Reason it will carry (RFC 3326).</summary>
+    public CancelCause PendingCause;
+
     /// <summary>Our CANCEL went out (its bytes in <see cref="Cancel"/>, retransmitted until answered).</summary>
     public bool CancelSent;
     public bool CancelAnswered;
@@ -82,6 +85,7 @@ public sealed class ClientBranch
         PreloadedRoute = false;
         Superseded = false;
         CancelPending = false;
+        PendingCause = CancelCause.Originator;
         CancelSent = false;
         CancelAnswered = false;
         FinalReplyLength = 0;
@@ -102,4 +106,17 @@ public sealed class ClientBranch
         FinalReply = null;
         Cancel = null;
     }
+}
+
+/// <summary>Why tm cancels a branch, i.e. the Reason header of its CANCEL (RFC 3326).</summary>
+public enum CancelCause : byte
+{
+    /// <summary>The caller's CANCEL: <c>cause=487;text="ORIGINATOR_CANCEL"</c>, or the caller's own Reason with pass-reason-hdr.</summary>
+    Originator,
+
+    /// <summary>Another branch answered 2xx: <c>cause=200;text="Call completed elsewhere"</c>.</summary>
+    Completed,
+
+    /// <summary>Timer C ran out: <c>cause=480;text="NO_ANSWER"</c>.</summary>
+    NoAnswer,
 }

@@ -113,6 +113,11 @@ public sealed class Transaction
 
     public bool Cancelled;
 
+    /// <summary>t_relay("pass-reason-hdr") on the CANCEL: the caller's Reason header lines, for the CANCELs tm sends
+    /// down (now, or at a branch's first provisional).</summary>
+    public byte[]? CancelReason;
+    public int CancelReasonLength;
+
     /// <summary>A 6xx (or a 2xx) ended forking: no new branch may start.</summary>
     public bool NoNewBranches;
 
@@ -178,6 +183,7 @@ public sealed class Transaction
         OnReply = null;
         OnBranch = null;
         Cancelled = false;
+        CancelReasonLength = 0;
         NoNewBranches = false;
         NoDnsFailover = false;
     }
@@ -188,10 +194,12 @@ public sealed class Transaction
         pool.Return(Reply);
         pool.Return(Avps);
         pool.Return(Flows);
+        pool.Return(CancelReason);
         Request = null;
         Reply = null;
         Avps = null;
         Flows = null;
+        CancelReason = null;
         for (int i = 0; i < BranchesCreated; i++)
         {
             Branches[i].ReturnBuffers(pool);

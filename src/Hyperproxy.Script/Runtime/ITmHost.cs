@@ -79,4 +79,8 @@ public enum TmRelayFlags
     NoDnsFailover = 2,
     /// <summary>Hyperproxy: no automatic 100 Trying for this INVITE (Kamailio's 0x01 of t_relay).</summary>
     No100 = 16,
+
+    /// <summary>pass-reason-hdr (0x08), on the t_relay of a CANCEL: the CANCELs tm sends down carry the caller's Reason
+    /// headers (RFC 3326) instead of tm's own.</summary>
+    PassReasonHeader = 32,
 }
