@@ -133,6 +133,7 @@ public sealed partial class StatelessProxy
         ApplyArms(t);
         KeepAvps(t, context);
         t.NoDnsFailover = (flags & TmRelayFlags.NoDnsFailover) != 0;
+        t.NoCancelOn2xx = (flags & TmRelayFlags.AllowNoCancel) != 0 && t.IsInvite && AsksNoCancel(_message);
         if (t.Cancelled && t.BranchCount == 0)
         {
             LocalReply(t, 487, "Request Terminated"u8, default, ref c);
@@ -697,6 +698,20 @@ public sealed partial class StatelessProxy
         ScheduleBranchRetransmit(t, b, _tm!.T1Ms, now);
         _transactions.Timers.Schedule(t.BranchFinalTimer(b), now + t.FrTimeoutMs);
         return RouteError.None;
+    }
+
+    /// <summary>RFC 3841 §9.1: one of the request's Request-Disposition directives is <c>no-cancel</c>.</summary>
+    private static bool AsksNoCancel(SipMessage m)
+    {
+        foreach (HeaderValue v in m.Values(HeaderId.RequestDisposition))
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(m.Span(v.Value).Trim((byte)' '), "no-cancel"u8))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -171,7 +171,10 @@ public sealed partial class StatelessProxy
                 t.ReplyCode = Math.Max(t.ReplyCode, code);
                 t.NoNewBranches = true;
                 NoteDialog(t); // t_check_trans: its end-to-end ACK matches dialog-wise (-2)
-                CancelOthers(t, b, CancelCause.Completed, ref c);
+                if (!t.NoCancelOn2xx)
+                {
+                    CancelOthers(t, b, CancelCause.Completed, ref c);
+                }
                 FinalSentUpstream(t);
             }
 

@@ -26,13 +26,9 @@ internal static class TmFunctions
                 return FixupResult.Fail($"t_relay flags '{text}': unknown bits (0x01 no 100 Trying, 0x02 no-auto-477, 0x04 no-dns-failover, 0x08 pass-reason-hdr, 0x10 allow-no-cancel)");
             }
 
-            if ((number & 0x10) != 0)
-            {
-                return FixupResult.Fail(Unsupported("allow-no-cancel"));
-            }
-
             TmRelayFlags f = TmRelayFlags.None;
             f |= (number & 0x08) != 0 ? TmRelayFlags.PassReasonHeader : 0;
+            f |= (number & 0x10) != 0 ? TmRelayFlags.AllowNoCancel : 0;
             f |= (number & 0x01) != 0 ? TmRelayFlags.No100 : 0;
             f |= (number & 0x02) != 0 ? TmRelayFlags.NoAuto477 : 0;
             f |= (number & 0x04) != 0 ? TmRelayFlags.NoDnsFailover : 0;
@@ -48,7 +44,7 @@ internal static class TmFunctions
                 // There is no DNS failover (a next hop is one address), so there is nothing to turn off.
                 case "no-dns-failover": flags |= TmRelayFlags.NoDnsFailover; break;
                 case "pass-reason-hdr": flags |= TmRelayFlags.PassReasonHeader; break;
-                case "allow-no-cancel": return FixupResult.Fail(Unsupported(part.Trim()));
+                case "allow-no-cancel": flags |= TmRelayFlags.AllowNoCancel; break;
                 case "no-100-trying": flags |= TmRelayFlags.No100; break;
                 default:
                     return FixupResult.Fail($"unknown t_relay flag '{part.Trim()}' (no-auto-477, no-dns-failover, pass-reason-hdr, allow-no-cancel, no-100-trying)");
@@ -57,11 +53,6 @@ internal static class TmFunctions
 
         return FixupResult.Ok(flags);
     };
-
-    // Refused rather than accepted and ignored: every branch of a cancelled INVITE is cancelled (RFC 3841's
-    // Request-Disposition no-cancel is not honoured).
-    private static string Unsupported(string flag) =>
-        $"t_relay flag '{flag}' is not supported by Hyperproxy's tm (a CANCEL cancels every branch; Request-Disposition no-cancel is not honoured)";
 
     /// <summary>t_local_replied's "all" or "last".</summary>
     public static readonly ParameterFixup LocalRepliedType = c => c.ToString() switch

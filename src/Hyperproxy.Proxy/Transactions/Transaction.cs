@@ -121,6 +121,10 @@ public sealed class Transaction
     /// <summary>A 6xx (or a 2xx) ended forking: no new branch may start.</summary>
     public bool NoNewBranches;
 
+    /// <summary>t_relay("allow-no-cancel") and the INVITE's <c>Request-Disposition: no-cancel</c> (RFC 3841): a 2xx leaves
+    /// the other branches running.</summary>
+    public bool NoCancelOn2xx;
+
     /// <summary>t_relay("no-dns-failover"): a branch whose name had further addresses is not tried on the next one.</summary>
     public bool NoDnsFailover;
 
@@ -185,6 +189,7 @@ public sealed class Transaction
         Cancelled = false;
         CancelReasonLength = 0;
         NoNewBranches = false;
+        NoCancelOn2xx = false;
         NoDnsFailover = false;
     }
 

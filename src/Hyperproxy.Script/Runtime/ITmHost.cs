@@ -83,4 +83,8 @@ public enum TmRelayFlags
     /// <summary>pass-reason-hdr (0x08), on the t_relay of a CANCEL: the CANCELs tm sends down carry the caller's Reason
     /// headers (RFC 3326) instead of tm's own.</summary>
     PassReasonHeader = 32,
+
+    /// <summary>allow-no-cancel (0x10), on the t_relay of an INVITE: when the INVITE asks <c>Request-Disposition:
+    /// no-cancel</c> (RFC 3841 §9.1), a 2xx does not cancel the other branches.</summary>
+    AllowNoCancel = 64,
 }

@@ -6,7 +6,8 @@ namespace Hyperproxy.Tests.Tm;
 /// <summary>
 /// The Reason header (RFC 3326) of the CANCELs tm sends: tm's own by cause (the caller's CANCEL, a 2xx elsewhere, Timer
 /// C), the caller's own with t_relay("pass-reason-hdr") on the CANCEL, and the right one too for a branch cancelled
-/// before it answered (its CANCEL leaves at its first provisional, RFC 3261 §9.1).
+/// before it answered (its CANCEL leaves at its first provisional, RFC 3261 §9.1); and none after a 2xx when the INVITE
+/// asked Request-Disposition: no-cancel and t_relay has allow-no-cancel (RFC 3841).
 /// </summary>
 public sealed class TmCancelReasonTests
 {
@@ -78,5 +79,42 @@ public sealed class TmCancelReasonTests
 
         Sent cancel = CancelTo(tm.Send(ResponseTo(b, 180, "Ringing", ";tag=uas2"), Uas2), Uas2);
         Assert.Equal(["SIP;cause=200;text=\"Call completed elsewhere\""], cancel.Headers("Reason"));
+    }
+
+    [Fact]
+    public void AllowNoCancelLeavesTheOtherBranchesRunningAfterA2xxWhenTheInviteAsksNoCancel()
+    {
+        // RFC 3841 §9.1: Request-Disposition: no-cancel; OpenSIPS honours it with t_relay("allow-no-cancel").
+        string script = Head + "route {\n  $du = \"sip:127.0.0.2:5070\";\n  append_branch(\"sip:carol@127.0.0.3:5070\");\n  t_relay(\"allow-no-cancel\");\n}\n";
+        using var tm = new TmHarness(script);
+        string invite = Invite().Replace("Content-Length: 0\r\n", "Request-Disposition: proxy, no-cancel\r\nContent-Length: 0\r\n", StringComparison.Ordinal);
+        Sent[] sent = tm.Send(invite);
+        Sent a = Assert.Single(sent, s => s.Destination == Uas1);
+        Sent b = Assert.Single(sent, s => s.Destination == Uas2);
+        tm.Send(ResponseTo(b, 180, "Ringing", ";tag=uas2"), Uas2);
+        Sent[] answered = tm.Send(ResponseTo(a, 200, "OK"), Uas1);
+        Assert.Contains(answered, s => s.StartLine == "SIP/2.0 200 OK" && s.Destination == Uac);
+        Assert.DoesNotContain(answered, s => s.StartLine.StartsWith("CANCEL ", StringComparison.Ordinal));
+
+        // carol answers too: her 2xx is relayed as well (RFC 3261 §16.7 step 5).
+        Sent second = Assert.Single(tm.Send(ResponseTo(b, 200, "OK", ";tag=uas2"), Uas2));
+        Assert.Equal("SIP/2.0 200 OK", second.StartLine);
+        Assert.Contains(";tag=uas2", second.Headers("To")[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoCancelIsNotHonouredWithoutTheFlagNorTheFlagWithoutTheHeader()
+    {
+        foreach ((string flags, string header) in new[] { ("", "Request-Disposition: no-cancel\r\n"), ("\"allow-no-cancel\"", "") })
+        {
+            string script = Head + $"route {{\n  $du = \"sip:127.0.0.2:5070\";\n  append_branch(\"sip:carol@127.0.0.3:5070\");\n  t_relay({flags});\n}}\n";
+            using var tm = new TmHarness(script);
+            Sent[] sent = tm.Send(Invite().Replace("Content-Length: 0\r\n", header + "Content-Length: 0\r\n", StringComparison.Ordinal));
+            Sent a = Assert.Single(sent, s => s.Destination == Uas1);
+            Sent b = Assert.Single(sent, s => s.Destination == Uas2);
+            tm.Send(ResponseTo(b, 180, "Ringing", ";tag=uas2"), Uas2);
+            Sent cancel = CancelTo(tm.Send(ResponseTo(a, 200, "OK"), Uas1), Uas2);
+            Assert.Equal(["SIP;cause=200;text=\"Call completed elsewhere\""], cancel.Headers("Reason"));
+        }
     }
 }
