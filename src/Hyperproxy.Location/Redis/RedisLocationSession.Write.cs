@@ -204,16 +204,15 @@ internal sealed partial class RedisLocationSession
             w.FromKnown = false;
             Interlocked.Increment(ref _store.Counters.KnownStale);
         }
-        else if (++w.Attempts >= _store.Options.MaxAttempts)
-        {
-            Interlocked.Increment(ref _store.Counters.Conflicts);
-            Interlocked.Increment(ref _store.Counters.Failures);
-            _store.Options.Log($"location store: gave up updating an AoR after {w.Attempts} conflicting writes by other nodes");
-            return UpdateStatus.Failed;
-        }
         else
         {
             Interlocked.Increment(ref _store.Counters.Conflicts);
+            if (++w.Attempts >= _store.Options.MaxAttempts)
+            {
+                Interlocked.Increment(ref _store.Counters.Failures);
+                _store.Options.Log($"location store: gave up updating an AoR after {w.Attempts} conflicting writes by other nodes");
+                return UpdateStatus.Failed;
+            }
         }
 
         // Another node changed the AoR since it was read: run the update again on what it is now.

@@ -197,19 +197,13 @@ public sealed class DnsmasqResolutionTests
 
         using var second = DnsmasqServer.Start(1, ["--host-record=moving.test,127.0.0.8"], port);
         NetAddress now = default;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (DateTime.UtcNow < deadline)
+
+        // each lookup past the TTL asks again; the cached answer is used meanwhile
+        SpinWait.SpinUntil(() =>
         {
-            // each lookup past the TTL asks again; the cached answer is used meanwhile
             resolver.Lookup("moving.test"u8, 5060, NetAddressFamily.IPv4, out now);
-            if (now == NetAddress.FromIPv4(127, 0, 0, 8, 5060))
-            {
-                break;
-            }
-
-            Thread.Sleep(50);
-        }
-
+            return now == NetAddress.FromIPv4(127, 0, 0, 8, 5060);
+        }, TimeSpan.FromSeconds(15));
         Assert.Equal(NetAddress.FromIPv4(127, 0, 0, 8, 5060), now);
     }
 
