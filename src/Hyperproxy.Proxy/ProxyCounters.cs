@@ -103,6 +103,13 @@ public struct ProxyCounters
     public long TmOverloaded;
     public long TmLocalAcksAbsorbed;
 
+    /// <summary>tm's kernel shedding: the share of INVITEs (permille) the worker's socket filter drops now (a gauge); the times it
+    /// changed; the datagrams the kernel dropped for the worker's sockets (a full buffer or the filter: SO_MEMINFO, read while
+    /// shedding).</summary>
+    public long TmShedPermille;
+    public long TmShedChanges;
+    public long KernelDrops;
+
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
 
     /// <summary>

@@ -91,11 +91,25 @@ public static class ProxyStatistics
         Sum(counters, "overload_rejected", static (ref c) => c.TmOverloadRejected),
         Sum(counters, "overload_episodes", static (ref c) => c.TmOverloadEpisodes),
         Statistic.Gauge("overloaded_workers", () => SumNow(counters, static (ref c) => c.TmOverloaded)),
+        Statistic.Gauge("overload_shed_permille", () => MaxNow(counters, static (ref c) => c.TmShedPermille)),
+        Sum(counters, "overload_shed_changes", static (ref c) => c.TmShedChanges),
+        Statistic.Gauge("kernel_drops", () => SumNow(counters, static (ref c) => c.KernelDrops)),
         Sum(counters, "local_acks_absorbed", static (ref c) => c.TmLocalAcksAbsorbed),
     ];
 
     private static Statistic Sum(ProxyCounters[] counters, string name, Field field) =>
         Statistic.SummedCounter(name, () => SumNow(counters, field));
+
+    private static long MaxNow(ProxyCounters[] counters, Field field)
+    {
+        long max = 0;
+        for (int i = 0; i < counters.Length; i++)
+        {
+            max = Math.Max(max, field(ref counters[i]));
+        }
+
+        return max;
+    }
 
     private static long SumNow(ProxyCounters[] counters, Field field)
     {

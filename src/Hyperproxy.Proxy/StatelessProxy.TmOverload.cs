@@ -34,6 +34,16 @@ public sealed partial class StatelessProxy
     private int _overloadInviteLimit = int.MaxValue;
     private byte[] _overloadHeaders = [];
 
+    // Kernel shedding (see TickShedding): the share of INVITEs the socket filter drops now, and this interval's new INVITEs.
+    private const int ShedIntervalMs = 10;
+    private const int ShedMaxPermille = 970;
+    private const int ShedMinPermille = 20;
+    private int _shedHighPermille;
+    private int _shedLowPermille;
+    private long _shedTickAt;
+    private int _shedPermille;
+    private long _shedQueueMax;
+
     /// <summary>True while this worker is behind (new INVITEs are refused); tests read it.</summary>
     public bool TmOverloaded => _overloaded;
 
@@ -41,6 +51,8 @@ public sealed partial class StatelessProxy
     {
         _overloadOnPermille = _tm!.OverloadQueuePercent * 10;
         _overloadOffPermille = _tm.OverloadQueuePercent * 5;
+        _shedHighPermille = _tm.OverloadQueuePercent * 6; // 60% and 20% of the threshold: 30% and 10% of the buffer by default
+        _shedLowPermille = _tm.OverloadQueuePercent * 2;
         _overloadDropPermille = _tm.OverloadDropPercent >= 100 ? int.MaxValue : _tm.OverloadDropPercent * 10;
         long limit = (long)_tm.MaxTransactionsPerWorker * _tm.OverloadTransactionsPercent / 100;
         _overloadInviteLimit = _tm.OverloadTransactionsPercent >= 100 ? int.MaxValue : (int)Math.Max(1, limit);
@@ -64,6 +76,7 @@ public sealed partial class StatelessProxy
         }
 
         long permille = limitBytes > 0 ? queuedBytes * 1000 / limitBytes : 0;
+        _shedQueueMax = Math.Max(_shedQueueMax, permille);
         _overloadSevere = permille >= _overloadDropPermille; // this batch only: the 503s wait for a shorter queue
         ref ProxyCounters c = ref _counters[_index];
         if (!_overloaded)
@@ -81,6 +94,77 @@ public sealed partial class StatelessProxy
             c.TmOverloaded = 0;
         }
     }
+
+    /// <summary>
+    /// Kernel shedding, once every <see cref="ShedIntervalMs"/> (on the worker's clock, at a receive). Refusing a new INVITE
+    /// in the worker still costs it the INVITE's receive and parse, the 503 and the ACK that comes back: at three times its
+    /// capacity, more than the calls it admits. And the refusal above is all or nothing: once the queue is half full every
+    /// new INVITE is refused until it is under a quarter, and the worker then idles while callers come back. So before the
+    /// queue gets there, the worker has the kernel drop a share of the INVITEs before they are queued
+    /// (<see cref="DatagramBatch.InviteShedThreshold"/>, a socket filter: <see cref="InviteShedFilter"/>), and steers that
+    /// share by the queue itself, the fullest a receive left it during the interval: above 60% of <c>overload_queue_threshold</c>
+    /// (30% of the buffer by default), a tenth fewer INVITEs pass; under 20% of it (10%), 3% more (a tenth more when the queue was drained, no receive full); in between the share
+    /// holds. The queue then stays between a tenth and a third of the buffer — never empty, so the worker is never idle
+    /// while calls are offered, and never half full, so it seldom refuses. With no backlog the share falls to none and the
+    /// filter is detached. At most 97% is shed. The filter sees only the first bytes: it drops any INVITE (a
+    /// retransmission, a re-INVITE) with the same probability; the caller's retransmission (Timer A) gets the same chance
+    /// again.
+    /// </summary>
+    private void TickShedding(DatagramBatch received)
+    {
+        if (_tm is null || !_tm.OverloadControl || !_tm.OverloadKernelShed)
+        {
+            return;
+        }
+
+        long now = _clock.NowMs;
+        if (now - _shedTickAt < ShedIntervalMs)
+        {
+            return;
+        }
+
+        _shedTickAt = now;
+        ref ProxyCounters c = ref _counters[_index];
+        c.KernelDrops = received.KernelDrops;
+        long fullest = _shedQueueMax;
+        _shedQueueMax = 0;
+        if (received.InviteShedUnsupported)
+        {
+            c.TmShedPermille = _shedPermille = 0;
+            return;
+        }
+
+        int passing = 1000 - _shedPermille;
+        if (fullest > _shedHighPermille)
+        {
+            passing = passing * 9 / 10;
+        }
+        else if (fullest == 0)
+        {
+            passing = passing * 11 / 10 + 1;
+        }
+        else if (fullest < _shedLowPermille)
+        {
+            passing = passing * 103 / 100 + 1;
+        }
+
+        int permille = Math.Clamp(1000 - passing, 0, ShedMaxPermille);
+        if (permille < ShedMinPermille && fullest <= _shedHighPermille)
+        {
+            permille = 0;
+        }
+
+        if (permille != _shedPermille)
+        {
+            _shedPermille = permille;
+            received.InviteShedThreshold = InviteShedFilter.ThresholdFor(permille);
+            c.TmShedPermille = permille;
+            c.TmShedChanges++;
+        }
+    }
+
+    /// <summary>The share of INVITEs (permille) this worker asks the kernel to drop now; tests read it.</summary>
+    public int TmShedPermille => _shedPermille;
 
     /// <summary>Before the script: a new INVITE refused while behind (true: answered or dropped, counted); false: the
     /// request goes on to the script.</summary>

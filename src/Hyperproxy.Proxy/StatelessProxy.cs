@@ -102,6 +102,7 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
         // The batch left the kernel (about) now: every request's latency runs from here to its reply or forward.
         long batchIn = _metrics is null ? 0 : _metrics.NowNanoseconds();
         NoteBacklog(received.QueuedBytes, received.QueueLimitBytes); // behind or caught up, before this batch's INVITEs
+        TickShedding(received);
         // Parked durable replies go first, but leave a slot for every datagram of this batch;
         // what did not fit goes after the batch, and the rest at the next batch or idle poll.
         ReleaseCommitted(outgoing, outgoing.Capacity - received.Count, commit: false);

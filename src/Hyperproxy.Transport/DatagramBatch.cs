@@ -68,6 +68,23 @@ public sealed unsafe class DatagramBatch
     /// <summary>That socket's receive buffer (SO_RCVBUF as the kernel applies it); 0 when unknown.</summary>
     public long QueueLimitBytes { get; internal set; }
 
+    /// <summary>
+    /// Set by the batch's handler, applied by the I/O before its next receive: drop datagrams starting with
+    /// <c>"INVITE "</c> in the kernel, each with probability <c>InviteShedThreshold / 2^32</c> (0: none;
+    /// <see cref="InviteShedFilter"/>). Not reset by <see cref="Clear"/>: it stays until the handler changes it. An I/O
+    /// that cannot filter ignores it and says so with <see cref="InviteShedUnsupported"/>.
+    /// </summary>
+    public uint InviteShedThreshold { get; set; }
+
+    /// <summary>Set by the I/O when it cannot shed in the kernel (no socket filters, or the kernel refused one): the
+    /// handler stops asking.</summary>
+    public bool InviteShedUnsupported { get; set; }
+
+    /// <summary>Datagrams the kernel dropped for the batch's sockets since they were opened (SO_MEMINFO: a full receive
+    /// buffer, and the INVITEs <see cref="InviteShedThreshold"/> shed), read by the I/O while shedding and when it
+    /// changes; not reset by <see cref="Clear"/>.</summary>
+    public long KernelDrops { get; internal set; }
+
     /// <summary>Sets <see cref="QueuedBytes"/> and <see cref="QueueLimitBytes"/> (an I/O that can tell, or a test).</summary>
     public void SetBacklog(long queuedBytes, long limitBytes)
     {

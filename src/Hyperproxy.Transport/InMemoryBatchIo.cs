@@ -67,6 +67,8 @@ public sealed class InMemoryBatchIo : IBatchIo
     public int Receive(DatagramBatch batch, int timeoutMs)
     {
         batch.Clear();
+        if (batch.InviteShedThreshold != 0)
+            batch.InviteShedUnsupported = true; // no socket filters here
         while (_nextQueued < _queued.Count && !batch.IsFull)
         {
             ref readonly DatagramInfo info = ref _queued.Info(_nextQueued);

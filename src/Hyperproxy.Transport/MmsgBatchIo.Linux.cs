@@ -29,6 +29,11 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
     private int _nextSocket;
     private int _wakeFd = -1;
     private int _watchFd = -1;
+    private uint _shedApplied;
+    private int _dropsCountdown;
+
+    // While shedding, the sockets' drop counters are read once every this many receives.
+    private const int DropsEvery = 64;
 
     /// <summary>I/O over <paramref name="sockets"/> (owned from now on) for batches up to <paramref name="capacity"/>.</summary>
     public MmsgBatchIo(IReadOnlyList<Socket> sockets, int capacity)
@@ -64,6 +69,8 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
     {
         batch.Clear();
         ObjectDisposedException.ThrowIf(_messages == null, this);
+        if (batch.InviteShedThreshold != _shedApplied || (_shedApplied != 0 && --_dropsCountdown <= 0))
+            Shed(batch);
         if (ReceiveReady(batch) > 0 || timeoutMs == 0)
             return batch.Count;
         return WaitAndReceive(batch, timeoutMs);
@@ -227,6 +234,41 @@ public sealed unsafe class MmsgBatchIo : IBatchIo
                 NoteBacklog(batch, _fds[socket]); // it filled the batch: something may be left behind
         }
         return batch.Count;
+    }
+
+    /// <summary>
+    /// Applies <see cref="DatagramBatch.InviteShedThreshold"/> to every socket when it changed (a socket filter attached,
+    /// replaced or detached), and reads the sockets' drop counters into <see cref="DatagramBatch.KernelDrops"/>.
+    /// A kernel that refuses the filter turns shedding off for good (<see cref="DatagramBatch.InviteShedUnsupported"/>).
+    /// </summary>
+    private void Shed(DatagramBatch batch)
+    {
+        uint wanted = batch.InviteShedUnsupported ? 0 : batch.InviteShedThreshold;
+        if (wanted != _shedApplied)
+        {
+            for (int i = 0; i < _fds.Length; i++)
+            {
+                if (!InviteShedFilter.Apply(_fds[i], wanted))
+                {
+                    batch.InviteShedUnsupported = true;
+                    wanted = 0;
+                    for (int j = 0; j <= i; j++)
+                        InviteShedFilter.Apply(_fds[j], 0);
+                    break;
+                }
+            }
+            _shedApplied = wanted;
+        }
+        _dropsCountdown = DropsEvery;
+        uint* info = stackalloc uint[Libc.SkMemInfoVars];
+        long drops = 0;
+        for (int i = 0; i < _fds.Length; i++)
+        {
+            uint length = Libc.SkMemInfoVars * sizeof(uint);
+            if (Libc.GetSockOpt(_fds[i], Libc.SolSocket, Libc.SoMemInfo, info, &length) == 0 && length > Libc.SkMemInfoDrops * sizeof(uint))
+                drops += info[Libc.SkMemInfoDrops];
+        }
+        batch.KernelDrops = drops;
     }
 
     /// <summary>

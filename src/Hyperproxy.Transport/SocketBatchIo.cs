@@ -38,6 +38,8 @@ public sealed class SocketBatchIo : IBatchIo
     public int Receive(DatagramBatch batch, int timeoutMs)
     {
         batch.Clear();
+        if (batch.InviteShedThreshold != 0)
+            batch.InviteShedUnsupported = true; // no socket filters here
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (ReceiveReady(batch) > 0 || timeoutMs == 0)
             return batch.Count;

@@ -69,6 +69,7 @@ public sealed partial class TmModule
             String("overload_policy", "reply", v => Settings.OverloadReply = v != "drop",
                 v => v is "reply" or "drop" ? null : "must be \"reply\" (503 Service Unavailable + Retry-After) or \"drop\""),
             Int("overload_drop_threshold", 90, v => Settings.OverloadDropPercent = v, v => v is < 1 or > 100 ? "must be 1..100 (percent of the socket's receive buffer)" : null),
+            Int("overload_kernel_shed", 1, v => Settings.OverloadKernelShed = v != 0, ZeroOrOne),
             Int("overload_retry_after", 5, v => Settings.OverloadRetryAfterSeconds = v, v => v is < 0 or > 86_400 ? "must be 0..86400 seconds (0: no Retry-After)" : null),
         ])
         {

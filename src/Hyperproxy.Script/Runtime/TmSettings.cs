@@ -59,6 +59,10 @@ public sealed class TmSettings
     /// refused INVITEs are dropped even under the "reply" policy (the 503 and its ACK are work too); 100: never.</summary>
     public int OverloadDropPercent { get; set; } = 90;
 
+    /// <summary>overload_kernel_shed: while new INVITEs are being refused, have the kernel drop a measured share of the INVITEs
+    /// before they reach the worker (a socket filter), so that the refusals the worker still makes cost it little.</summary>
+    public bool OverloadKernelShed { get; set; } = true;
+
     /// <summary>overload_retry_after: the 503's Retry-After (seconds); 0 = no Retry-After header.</summary>
     public int OverloadRetryAfterSeconds { get; set; } = 5;
 }

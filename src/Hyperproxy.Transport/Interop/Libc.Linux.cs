@@ -25,6 +25,13 @@ internal static unsafe partial class Libc
     public const int SoMemInfo = 55;
     public const int SkMemInfoVars = 9;
 
+    /// <summary>SO_MEMINFO's [8]: datagrams the kernel dropped for this socket (a full buffer, a socket filter).</summary>
+    public const int SkMemInfoDrops = 8;
+
+    /// <summary>SO_ATTACH_FILTER / SO_DETACH_FILTER: a classic BPF program run on every datagram before it is queued.</summary>
+    public const int SoAttachFilter = 26;
+    public const int SoDetachFilter = 27;
+
     public const int EfdNonBlock = 0x800;
     public const int EfdCloexec = 0x80000;
 
@@ -42,6 +49,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
 
     [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

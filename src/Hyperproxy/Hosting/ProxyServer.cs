@@ -462,6 +462,10 @@ public sealed class ProxyServer : IDisposable
             sum.NatPingReplies += Volatile.Read(ref c.NatPingReplies);
             sum.FlowsFailed += Volatile.Read(ref c.FlowsFailed);
             sum.FlowRetries += Volatile.Read(ref c.FlowRetries);
+            sum.TmOverloadRejected += Volatile.Read(ref c.TmOverloadRejected);
+            sum.TmOverloadEpisodes += Volatile.Read(ref c.TmOverloadEpisodes);
+            sum.TmShedChanges += Volatile.Read(ref c.TmShedChanges);
+            sum.KernelDrops += Volatile.Read(ref c.KernelDrops);
         }
 
         return sum;
@@ -500,7 +504,9 @@ public sealed class ProxyServer : IDisposable
             + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}")
             + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
                 : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}")
-            + (c.FlowsFailed == 0 && c.FlowRetries == 0 ? "" : $"; flows failed {c.FlowsFailed}, flow retries {c.FlowRetries}");
+            + (c.FlowsFailed == 0 && c.FlowRetries == 0 ? "" : $"; flows failed {c.FlowsFailed}, flow retries {c.FlowRetries}")
+            + (c.TmOverloadRejected == 0 && c.TmShedChanges == 0 ? ""
+                : $"; overload: INVITEs refused {c.TmOverloadRejected}, episodes {c.TmOverloadEpisodes}, shed changes {c.TmShedChanges}, kernel drops {c.KernelDrops}");
 
     public void Dispose()
     {
