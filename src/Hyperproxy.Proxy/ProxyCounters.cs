@@ -95,6 +95,9 @@ public struct ProxyCounters
     /// <summary>tm: branches sent again to the next address of their next hop's name (RFC 3263 §4.3 DNS failover).</summary>
     public long TmDnsFailovers;
 
+    /// <summary>tm: branches ended by a transport error (their outgoing connection could not be opened): a 503 each, RFC 3261 §16.9.</summary>
+    public long TmTransportFailures;
+
     /// <summary>tm's admission control: new INVITEs refused (503 or dropped) while the worker was behind or its table above
     /// the watermark; the times the worker turned behind; 1 while it is (a gauge); ACKs of our stateless negative replies
     /// absorbed before the script.</summary>

@@ -88,6 +88,7 @@ public static class ProxyStatistics
         Sum(counters, "handoff_drops", static (ref c) => c.TmHandoffDrops),
         Sum(counters, "request_handoffs", static (ref c) => c.TmRequestHandoffs),
         Sum(counters, "dns_failovers", static (ref c) => c.TmDnsFailovers),
+        Sum(counters, "transport_failures", static (ref c) => c.TmTransportFailures),
         Sum(counters, "overload_rejected", static (ref c) => c.TmOverloadRejected),
         Sum(counters, "overload_episodes", static (ref c) => c.TmOverloadEpisodes),
         Statistic.Gauge("overloaded_workers", () => SumNow(counters, static (ref c) => c.TmOverloaded)),

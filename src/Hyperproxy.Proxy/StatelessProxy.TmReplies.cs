@@ -369,13 +369,22 @@ public sealed partial class StatelessProxy
         }
     }
 
-    /// <summary>The winning negative final upstream: the stored reply relayed (our Via removed, 503 → 500), or the faked 408 built here.</summary>
+    /// <summary>The winning negative final upstream: the stored reply relayed (our Via removed, 503 → 500), or the 408 (or a transport error's 500) built here.</summary>
     private void RelayBest(Transaction t, int best, ref ProxyCounters c)
     {
         ClientBranch branch = t.Branches[best];
         if (branch.FinalReply is null || branch.FinalReplyLength == 0)
         {
-            LocalReply(t, branch.LastCode, "Request Timeout"u8, default, ref c);
+            // tm's own finals: 408 (no reply in time), or a transport error's 503 — which goes up as 500 (§16.7 step 6).
+            if (branch.LastCode == 503)
+            {
+                LocalReply(t, 500, "Next Hop Unreachable"u8, default, ref c);
+            }
+            else
+            {
+                LocalReply(t, branch.LastCode, "Request Timeout"u8, default, ref c);
+            }
+
             return;
         }
 

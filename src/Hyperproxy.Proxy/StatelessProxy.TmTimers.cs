@@ -49,7 +49,7 @@ public sealed partial class StatelessProxy
             return int.MaxValue;
         }
 
-        if (_hub is not null && HasHandoffs())
+        if ((_hub is not null && HasHandoffs()) || HasConnectFailures)
         {
             return 0;
         }
@@ -76,6 +76,7 @@ public sealed partial class StatelessProxy
         _inTimer = true;
         try
         {
+            DrainConnectFailures();
             _transactions.Timers.Advance(_clock.NowMs, ref sink);
         }
         finally
@@ -181,6 +182,19 @@ public sealed partial class StatelessProxy
         }
 
         c.TmTimeouts++;
+        FailBranch(t, b, 408, ref c);
+    }
+
+    /// <summary>
+    /// Branch <paramref name="b"/> ended without a final reply: Timer B/F/C (<paramref name="code"/> 408), or a transport
+    /// error (503, RFC 3261 §16.9: as if the next hop had answered 503). With no reply at all from the address, a name's
+    /// next address gets the request (RFC 3263 §4.3); else a branch that rang is CANCELled, the branch is final with
+    /// <paramref name="code"/>, and once every branch is final the best reply goes up (failure_route first).
+    /// </summary>
+    private void FailBranch(Transaction t, int b, int code, ref ProxyCounters c)
+    {
+        TransactionTable table = _transactions!;
+        ClientBranch branch = t.Branches[b];
         if (!branch.GotProvisional && branch.FailoverHostLength > 0 && !branch.CancelSent)
         {
             // RFC 3263 §4.3: no reply at all from this address: the name's next address gets the request.
@@ -188,7 +202,7 @@ public sealed partial class StatelessProxy
             if (TryDnsFailover(t, b, ref c))
             {
                 branch.Final = true;
-                branch.LastCode = 408;
+                branch.LastCode = code;
                 branch.FinalReplyLength = 0;
                 return;
             }
@@ -204,20 +218,16 @@ public sealed partial class StatelessProxy
         }
 
         branch.Final = true;
-        branch.LastCode = 408;
+        branch.LastCode = code;
         branch.FinalReplyLength = 0;
-        if (_uacGenerations.Length != 0 && TryUacTimeout(t, ref c))
+        if (_uacGenerations.Length != 0 && TryUacTimeout(t, code, ref c))
         {
-            return; // a transaction this worker originated: tm's 408 is its answer
+            return; // a transaction this worker originated: tm's 408 (or 503) is its answer
         }
 
         if (!t.FinalSent && t.AllBranchesFinal)
         {
             CompleteNegative(t, ref c);
-        }
-        else if (t.FinalSent && t.AllBranchesFinal && t.State == ServerState.Waiting)
-        {
-            // nothing more to wait for: the wait timer frees it
         }
     }
 

@@ -207,8 +207,9 @@ public sealed partial class StatelessProxy
         return true;
     }
 
-    /// <summary>Timer B/F/C ended the UAC transaction's only branch: tm's 408 is the answer. False: not a UAC transaction.</summary>
-    private bool TryUacTimeout(Transaction t, ref ProxyCounters c)
+    /// <summary>Timer B/F/C (<paramref name="code"/> 408) or a transport error (503) ended the UAC transaction's only branch:
+    /// that is the answer. False: not a UAC transaction.</summary>
+    private bool TryUacTimeout(Transaction t, int code, ref ProxyCounters c)
     {
         if (!IsUac(t))
         {
@@ -220,12 +221,12 @@ public sealed partial class StatelessProxy
             return true;
         }
 
-        t.ReplyCode = 408;
-        CountFinal(ref c, 408);
+        t.ReplyCode = code;
+        CountFinal(ref c, code);
         if (_uacRequests[t.Index] is { } request)
         {
             _uacRequests[t.Index] = null;
-            request.Fail(408);
+            request.Fail(code);
         }
 
         EnterWait(t, _clock.NowMs);

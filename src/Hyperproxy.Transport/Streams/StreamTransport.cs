@@ -17,6 +17,7 @@ public sealed class StreamTransport : IDisposable
 {
     private readonly Listener[] _listeners;
     private readonly WorkerInbox[] _inboxes;
+    private readonly ConcurrentQueue<ConnectFailure>[] _connectFailures;
     private readonly ConcurrentDictionary<long, StreamConnection> _connections = new();
     private readonly ConcurrentDictionary<(TransportProtocol, NetAddress), StreamConnection> _byPeer = new();
     private readonly Dictionary<NetAddress, int> _perSource = new();
@@ -43,6 +44,9 @@ public sealed class StreamTransport : IDisposable
         _inboxes = new WorkerInbox[workers];
         for (int i = 0; i < workers; i++)
             _inboxes[i] = new WorkerInbox();
+        _connectFailures = new ConcurrentQueue<ConnectFailure>[workers];
+        for (int i = 0; i < workers; i++)
+            _connectFailures[i] = new ConcurrentQueue<ConnectFailure>();
         _listeners = new Listener[listeners.Count];
         try
         {
@@ -165,6 +169,30 @@ public sealed class StreamTransport : IDisposable
     public long WakeCount(int worker) => _inboxes[worker].Wake.Signals;
 
     internal WorkerInbox InboxOf(int worker) => _inboxes[worker];
+
+    /// <summary>True when an outgoing connection failed (connect or TLS handshake) and worker <paramref name="worker"/> has not taken it yet.</summary>
+    public bool HasConnectFailures(int worker) => !_connectFailures[worker].IsEmpty;
+
+    /// <summary>
+    /// The next outgoing connection that failed before it carried anything (connect refused or timed out, TLS handshake
+    /// failed): every worker hears of each, since each may have queued messages on it (one connection per peer serves all
+    /// of them); a worker that sleeps is woken. RFC 3261 §16.9 / §8.1.3.1: a transport error is a 503 to whoever sent.
+    /// </summary>
+    public bool TryTakeConnectFailure(int worker, out ConnectFailure failure) => _connectFailures[worker].TryDequeue(out failure);
+
+    private void NoteConnectFailure(StreamConnection connection)
+    {
+        var failure = new ConnectFailure(connection.SocketIndex, connection.Peer, connection.Id);
+        for (int i = 0; i < _connectFailures.Length; i++)
+        {
+            if (_connectFailures[i].Count < MaxConnectFailures)
+                _connectFailures[i].Enqueue(failure);
+            Wake(i);
+        }
+    }
+
+    /// <summary>Failures a worker holds untaken at most (a worker that stopped taking them costs this much memory, no more).</summary>
+    private const int MaxConnectFailures = 4096;
 
     /// <summary>Queues a message for <paramref name="worker"/>; <see cref="Wake"/> once the read's messages are queued.</summary>
     internal void Deliver(in InboundMessage message, int worker) => _inboxes[worker].Enqueue(message);
@@ -454,6 +482,7 @@ public sealed class StreamTransport : IDisposable
             else
                 Interlocked.Increment(ref _counters.ConnectFailures);
             connection.Close();
+            NoteConnectFailure(connection);
         }
     }
 
