@@ -63,6 +63,16 @@ internal sealed class PathState : ModuleMessageState, IDeferredEdit
         return first >= 0 ? context.Edits.AddHeaderBefore(first, w.Written) : context.Edits.AddHeader(w.Written);
     }
 
+    // Begin() writes only when nothing is pending, so the flags and the length are the whole of what a branch_route changes.
+    private (bool Pending, bool WithReceived, bool Ob, int User) _kept;
+
+    protected override void KeepForBranch() => _kept = (Pending, WithReceived, Ob, _userLength);
+
+    protected override void RestoreAfterBranch()
+    {
+        (Pending, WithReceived, Ob, _userLength) = _kept;
+    }
+
     protected override void Reset()
     {
         Pending = false;

@@ -119,6 +119,18 @@ internal sealed class RrState : ModuleMessageState, IDeferredEdit
         return context.Edits.Insert(position, line[..n]);
     }
 
+    // What a branch_route may change: record_route() writes its fields only when nothing was recorded yet, and
+    // add_rr_param() appends, so the flags and lengths are the whole of it.
+    private (bool Recorded, bool IsPreset, bool HasSecond, int User, int Params, int Late, int Buffered, int Preset1, int Preset2) _kept;
+
+    protected override void KeepForBranch() =>
+        _kept = (Recorded, IsPreset, HasSecondPreset, _userLength, _paramsLength, _lateLength, _bufferedLength, _preset1Length, _preset2Length);
+
+    protected override void RestoreAfterBranch()
+    {
+        (Recorded, IsPreset, HasSecondPreset, _userLength, _paramsLength, _lateLength, _bufferedLength, _preset1Length, _preset2Length) = _kept;
+    }
+
     protected override void Reset()
     {
         Recorded = false;

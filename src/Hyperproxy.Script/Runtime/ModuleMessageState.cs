@@ -13,4 +13,18 @@ public abstract class ModuleMessageState
 
     /// <summary>Forget everything of the previous message.</summary>
     protected internal abstract void Reset();
+
+    /// <summary>
+    /// A branch_route is about to run on a copy of the request (<see cref="ScriptContext.KeepBranchState"/>): keep what it
+    /// may change, for <see cref="RestoreAfterBranch"/>. The default keeps nothing: a state whose changes in a
+    /// branch_route must stay in that branch (rr's add_rr_param, path's entry) overrides both.
+    /// </summary>
+    protected internal virtual void KeepForBranch()
+    {
+    }
+
+    /// <summary>The branch is out: back to what <see cref="KeepForBranch"/> kept.</summary>
+    protected internal virtual void RestoreAfterBranch()
+    {
+    }
 }

@@ -3,7 +3,8 @@ namespace Hyperproxy.Script.Runtime;
 /// <summary>
 /// A branch_route works on a copy of the request for its branch (OpenSIPS/Kamailio tm): before it runs, tm keeps what
 /// the route may change of the message's routing state — Request-URI, <c>$du</c>, the forced socket, the branch flags,
-/// <c>add_local_rport()</c> and the edits still waiting for the send socket (Record-Route, Path) — and puts it back once
+/// <c>add_local_rport()</c>, the edits still waiting for the send socket (Record-Route, Path) and what the modules' message
+/// states keep of themselves (<see cref="ModuleMessageState.KeepForBranch"/>: rr's parameters, path's entry) — and puts it back once
 /// the branch is sent, so the next branch and the route that called t_relay() start from the request as it was. The
 /// header edits are taken back by tm itself (<see cref="Hyperproxy.Sip.Edits.SipEdits.Rewind"/>). One copy: branch
 /// routes do not nest. Buffers are allocated on first use.
@@ -22,6 +23,7 @@ public sealed partial class ScriptContext
     private uint _keptBranchFlags;
     private bool _keptAddLocalRport;
     private int _keptDeferredCount;
+    private bool[] _keptStateLive = [];
 
     /// <summary>Keeps the routing state a branch_route may change (see the type).</summary>
     public void KeepBranchState()
@@ -48,6 +50,23 @@ public sealed partial class ScriptContext
         _keptAddLocalRport = AddLocalRport;
         _keptDeferredCount = _deferredCount;
         Array.Copy(_deferred, _keptDeferred, _deferredCount);
+
+        // Module states: those this message already has keep themselves; one the branch_route brings to life is forgotten after it.
+        ModuleMessageState?[] states = _moduleStates;
+        if (_keptStateLive.Length < states.Length)
+        {
+            _keptStateLive = new bool[states.Length];
+        }
+
+        for (int i = 0; i < states.Length; i++)
+        {
+            bool live = states[i] is { } state && state.MessageId == MessageId;
+            _keptStateLive[i] = live;
+            if (live)
+            {
+                states[i]!.KeepForBranch();
+            }
+        }
     }
 
     /// <summary>
@@ -78,5 +97,23 @@ public sealed partial class ScriptContext
         Array.Copy(_keptDeferred, _deferred, _keptDeferredCount);
         Array.Clear(_deferred, _keptDeferredCount, MaxDeferred - _keptDeferredCount);
         _deferredCount = _keptDeferredCount;
+
+        ModuleMessageState?[] states = _moduleStates;
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (states[i] is not { } state || state.MessageId != MessageId)
+            {
+                continue;
+            }
+
+            if (i < _keptStateLive.Length && _keptStateLive[i])
+            {
+                state.RestoreAfterBranch();
+            }
+            else
+            {
+                state.MessageId = -1; // first used in the branch_route: reset at its next use
+            }
+        }
     }
 }

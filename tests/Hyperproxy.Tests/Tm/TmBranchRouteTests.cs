@@ -81,4 +81,26 @@ public sealed class TmBranchRouteTests
         Assert.Equal(["0"], second.Headers("X-Branch")); // a dropped branch is not created: its index goes to the next (OpenSIPS)
         Assert.Equal(1, tm.Table.Count);
     }
+
+    [Fact]
+    public void AnRrParamAddedInOneBranchRouteStaysInThatBranchAndARecordRouteThereIsThatBranchsOnly()
+    {
+        using var tm = new TmHarness(Head + "loadmodule \"rr.so\"\n"
+            + "route {\n  record_route();\n  $du = \"sip:127.0.0.2:5070\";\n"
+            + "  append_branch(\"sip:carol@127.0.0.3:5070\");\n  append_branch(\"sip:dave@127.0.0.4:5070\");\n  t_on_branch(\"per\");\n  t_relay();\n}\n"
+            + "branch_route[per] {\n  if ($T_branch_idx == 0) { add_rr_param(\";first=1\"); }\n}\n");
+        Sent[] sent = tm.Send(Invite());
+        Sent first = Assert.Single(sent, s => s.Destination == Uas1);
+        Sent second = Assert.Single(sent, s => s.Destination == Uas2);
+        Assert.Contains(";first=1", Assert.Single(first.Headers("Record-Route")), StringComparison.Ordinal);
+        Assert.DoesNotContain(";first=1", Assert.Single(second.Headers("Record-Route")), StringComparison.Ordinal);
+
+        using var late = new TmHarness(Head + "loadmodule \"rr.so\"\n"
+            + "route {\n  $du = \"sip:127.0.0.2:5070\";\n"
+            + "  append_branch(\"sip:carol@127.0.0.3:5070\");\n  t_on_branch(\"per\");\n  t_relay();\n}\n"
+            + "branch_route[per] {\n  if ($T_branch_idx == 0) { record_route(); }\n}\n");
+        Sent[] forked = late.Send(Invite());
+        Assert.Single(Assert.Single(forked, s => s.Destination == Uas1).Headers("Record-Route"));
+        Assert.Empty(Assert.Single(forked, s => s.Destination == Uas2).Headers("Record-Route"));
+    }
 }
