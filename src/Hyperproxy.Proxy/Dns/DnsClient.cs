@@ -30,16 +30,26 @@ public sealed class DnsClient
 
     public IReadOnlyList<IPEndPoint> Servers { get; }
 
+    /// <summary>resolv.conf's <c>search</c> (or <c>domain</c>) list: the domains a name with fewer than <see cref="Ndots"/> dots is
+    /// tried in first (<see cref="SipLocator"/>); empty: names are asked as they are.</summary>
+    public IReadOnlyList<string> Search { get; init; } = [];
+
+    /// <summary>resolv.conf's <c>options ndots:N</c> (1 by default, at most 15).</summary>
+    public int Ndots { get; init; } = 1;
+
     public TimeSpan Timeout { get; }
 
     public int Attempts { get; }
 
-    /// <summary>The servers and options of <c>/etc/resolv.conf</c> (<c>nameserver</c>, <c>options timeout:N attempts:N</c>); 127.0.0.1:53 when it names none.</summary>
+    /// <summary>The servers and options of <c>/etc/resolv.conf</c> (<c>nameserver</c>, <c>search</c>/<c>domain</c>,
+    /// <c>options timeout:N attempts:N ndots:N</c>); 127.0.0.1:53 when it names none.</summary>
     public static DnsClient FromResolvConf(string path = "/etc/resolv.conf")
     {
         var servers = new List<IPEndPoint>();
         int timeout = 5;
         int attempts = 2;
+        int ndots = 1;
+        List<string> search = [];
         string[] lines = File.Exists(path) ? File.ReadAllLines(path) : [];
         foreach (string raw in lines)
         {
@@ -53,6 +63,19 @@ public sealed class DnsClient
             {
                 servers.Add(new IPEndPoint(address, 53));
             }
+            else if (words[0] is "search" or "domain")
+            {
+                // The last search or domain line wins (resolv.conf(5)); a domain names one.
+                search = [];
+                foreach (string domain in words.AsSpan(1))
+                {
+                    string trimmed = domain.TrimEnd('.');
+                    if (trimmed.Length > 0 && search.Count < 6 && !search.Contains(trimmed, StringComparer.OrdinalIgnoreCase))
+                    {
+                        search.Add(trimmed);
+                    }
+                }
+            }
             else if (words[0] == "options")
             {
                 foreach (string option in words.AsSpan(1))
@@ -65,6 +88,10 @@ public sealed class DnsClient
                     {
                         attempts = Math.Clamp(a, 1, 5);
                     }
+                    else if (option.StartsWith("ndots:", StringComparison.Ordinal) && int.TryParse(option.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int d))
+                    {
+                        ndots = Math.Clamp(d, 0, 15);
+                    }
                 }
             }
         }
@@ -74,7 +101,7 @@ public sealed class DnsClient
             servers.Add(new IPEndPoint(IPAddress.Loopback, 53));
         }
 
-        return new DnsClient(servers, TimeSpan.FromSeconds(timeout), attempts);
+        return new DnsClient(servers, TimeSpan.FromSeconds(timeout), attempts) { Search = search, Ndots = ndots };
     }
 
     /// <summary>Parses <c>IP[:PORT]</c> or <c>[IPv6]:PORT</c> (port 53 by default).</summary>

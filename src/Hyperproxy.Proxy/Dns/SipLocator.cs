@@ -78,7 +78,58 @@ public sealed class SipLocator
 
     public DnsClient Client => _dns;
 
+    /// <summary>
+    /// RFC 3263 §4 for <paramref name="name"/>, qualified as resolv.conf(5) says (<see cref="DnsClient.Search"/>,
+    /// <see cref="DnsClient.Ndots"/>): a name with fewer dots than ndots is tried in each search domain first, then as it
+    /// is; one with more is tried as it is first; a name ending in a dot, or one of the hosts file, only as it is. The first
+    /// candidate that locates anything is the answer; a server that fails ends the search (each further candidate would
+    /// wait out the same timeouts).
+    /// </summary>
     public async Task<SipLocation> LocateAsync(string name, NextHopMode mode)
+    {
+        IReadOnlyList<string> search = _dns.Search;
+        if (search.Count == 0 || name.EndsWith('.') || Hosts.ContainsKey(name) || System.Net.IPAddress.TryParse(name, out _))
+        {
+            return await LocateOneAsync(name, mode).ConfigureAwait(false);
+        }
+
+        bool asIsFirst = name.AsSpan().Count('.') >= _dns.Ndots;
+        SipLocation? last = null;
+        if (asIsFirst)
+        {
+            last = await LocateOneAsync(name, mode).ConfigureAwait(false);
+            if (last.Failed || last.Targets.Count > 0)
+            {
+                return last;
+            }
+        }
+
+        foreach (string domain in search)
+        {
+            SipLocation l = await LocateOneAsync(name + "." + domain, mode).ConfigureAwait(false);
+            if (l.Failed || l.Targets.Count > 0)
+            {
+                return l;
+            }
+
+            last = last is null || l.Ttl < last.Ttl ? l : last;
+        }
+
+        if (!asIsFirst)
+        {
+            SipLocation l = await LocateOneAsync(name, mode).ConfigureAwait(false);
+            if (l.Failed || l.Targets.Count > 0)
+            {
+                return l;
+            }
+
+            last = last is null || l.Ttl < last.Ttl ? l : last;
+        }
+
+        return last!;
+    }
+
+    private async Task<SipLocation> LocateOneAsync(string name, NextHopMode mode)
     {
         var location = new SipLocation { Ttl = uint.MaxValue };
         if (mode != NextHopMode.Address && Hosts.ContainsKey(name.TrimEnd('.')))
