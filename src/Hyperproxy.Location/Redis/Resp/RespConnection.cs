@@ -163,8 +163,20 @@ internal sealed class RespConnection : IDisposable
     /// <summary>Sends what is queued (one <c>send</c>; the rest when the socket has room again).</summary>
     public void Flush()
     {
-        if (_state != State.Ready || _outSent == _outLength)
+        if (_state != State.Ready)
         {
+            return;
+        }
+
+        if (_outSent == _outLength)
+        {
+            if (_watchingOut)
+            {
+                // Nothing to send: writable must not keep waking the worker (the watch is level-triggered).
+                _watchingOut = false;
+                RespSockets.Rewatch(_epoll, _fd, RespSockets.EpollIn);
+            }
+
             return;
         }
 

@@ -30,7 +30,10 @@ internal static class RespParser
     private const int MaxDepth = 8;
 
     public static RespParse Parse(ReadOnlySpan<byte> data, out RespType type, out long integer, out int start, out int length, out int consumed,
-        out int needed)
+        out int needed) => Parse(data, 0, out type, out integer, out start, out length, out consumed, out needed);
+
+    private static RespParse Parse(ReadOnlySpan<byte> data, int depth, out RespType type, out long integer, out int start, out int length,
+        out int consumed, out int needed)
     {
         type = RespType.Null;
         integer = 0;
@@ -122,7 +125,7 @@ internal static class RespParser
                 }
 
                 int offset = lineEnd + 1;
-                RespParse inner = SkipElements(data, ref offset, count, 1, out needed);
+                RespParse inner = SkipElements(data, ref offset, count, depth + 1, out needed);
                 if (inner != RespParse.Complete)
                 {
                     return inner;
@@ -147,7 +150,7 @@ internal static class RespParser
 
         for (long i = 0; i < count; i++)
         {
-            RespParse element = Parse(data[offset..], out RespType type, out long inner, out _, out _, out int used, out int more);
+            RespParse element = Parse(data[offset..], depth, out RespType type, out long inner, out _, out _, out int used, out int more);
             if (element != RespParse.Complete)
             {
                 needed = more == 0 ? 0 : offset + more;
