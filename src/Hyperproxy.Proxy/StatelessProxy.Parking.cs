@@ -48,6 +48,11 @@ public sealed partial class StatelessProxy
         if (fd >= 0)
         {
             _wakeWatched = _io.TryWatch(fd);
+            if (_wakeWatched)
+            {
+                _counters[_index].StoreWakes = 1;
+            }
+
             _io = null; // asked once: a refusal (the WAL's ring is watched already) stays a refusal
         }
     }
