@@ -196,6 +196,33 @@ public sealed partial class RedisOwnClientTests
     }
 
     [Fact]
+    public void ARedisClusterKeepsStackExchangeRedisAndItsParkedSavesLandOnEveryShard()
+    {
+        RedisServer[] cluster = RedisServer.StartCluster();
+        try
+        {
+            using RedisLocationStore store = RedisParkedSaveTests.Open(cluster[0].Url);
+            Assert.False(store.UsesOwnClient, "a Cluster node: slot maps and redirections are StackExchange.Redis's");
+            var session = (IFetchingSession)store.NewSession();
+            Assert.Equal(-1, session.WakeFd);
+            for (int i = 0; i < 12; i++)
+            {
+                var updater = new RedisParkedSaveTests.ParkedBinding { Contact = Encoding.ASCII.GetBytes($"sip:c{i}@198.51.100.1"), Expires = Now + 600 };
+                Assert.Equal(UpdateStatus.Written, RedisParkedSaveTests.Drive(session, TestSupport.Aor(200 + i), Encoding.ASCII.GetBytes($"c{i} 1"), ref updater, out _, out _));
+            }
+
+            Assert.Equal(12, cluster.Sum(node => int.Parse(node.Command("DBSIZE"), System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            foreach (RedisServer node in cluster)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void GarnetGetsTheOwnConnectionToo()
     {
         using GarnetHost garnet = GarnetHost.Start();

@@ -24,7 +24,7 @@ internal sealed partial class RedisLocationSession
     private int _freeFetchSlotCount;
 
     /// <summary>A fetch's answer on the session's own connection.</summary>
-    private sealed class FetchSlot : RespWaiter
+    private sealed class FetchSlot(RedisLocationStore store) : RespWaiter
     {
         public bool Answered;
         public bool Failed;
@@ -54,6 +54,11 @@ internal sealed partial class RedisLocationSession
                     break;
                 default:
                     Failed = true; // an error (e.g. WRONGTYPE, MOVED) or an answer a GET never gives
+                    if (reply.IsError("MOVED"u8) || reply.IsError("ASK"u8) || reply.IsError("CLUSTERDOWN"u8))
+                    {
+                        store.RefuseOwnClient("the server answered as a Redis Cluster node");
+                    }
+
                     break;
             }
         }
@@ -151,7 +156,7 @@ internal sealed partial class RedisLocationSession
             return null;
         }
 
-        FetchSlot slot = _freeFetchSlotCount > 0 ? _freeFetchSlots[--_freeFetchSlotCount]! : new FetchSlot();
+        FetchSlot slot = _freeFetchSlotCount > 0 ? _freeFetchSlots[--_freeFetchSlotCount]! : new FetchSlot(_store);
         _freeFetchSlots[_freeFetchSlotCount] = null;
         slot.Answered = false;
         slot.Failed = false;
