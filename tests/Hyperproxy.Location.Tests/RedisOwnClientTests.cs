@@ -459,15 +459,18 @@ public sealed partial class RedisOwnClientTests
         Assert.Equal(0, saves);
         Assert.Equal(0, lookups);
 
-        // A save that fetches first (its AoR last written by another session: the known record goes stale and is fetched
-        // again through the script's answer) allocates nothing either: the GET, the stale script and the retry.
+        // A save whose known record went stale (another node wrote the AoR since): the script answers the record as it is
+        // now, the update runs again on that and the script goes again — nothing allocated either.
         using RedisLocationStore other = RedisParkedSaveTests.Open(redis.Url);
         var otherSession = (IFetchingSession)other.NewSession();
+        int round = 0;
         void Contended()
         {
+            round++;
             for (int i = 0; i < Count; i++)
             {
-                var u = new RedisParkedSaveTests.ParkedBinding { Contact = updaters[i].Contact, Expires = Now + 600 };
+                // Another expiry: the record differs from the one this session last wrote.
+                var u = new RedisParkedSaveTests.ParkedBinding { Contact = updaters[i].Contact, Expires = Now + 700 + round };
                 _ = RedisParkedSaveTests.Drive(otherSession, aors[i], names[i], ref u, out _, out _);
             }
         }
