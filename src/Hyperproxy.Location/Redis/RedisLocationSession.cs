@@ -11,8 +11,9 @@ namespace Hyperproxy.Location.Redis;
 /// <see cref="RedisLocationOptions.MaxAttempts"/> times). When the connection is down every call fails at once
 /// without waiting; a timeout or a server error fails the call after <c>query_timeout</c>. Errors are
 /// counted, never thrown.
-/// <para>Each call waits for its answer on the calling thread (one round trip for a read, two for a save),
-/// and StackExchange.Redis allocates a few small objects per call (its message, the key, the result).</para>
+/// <para>These synchronous calls wait for their answer on the calling thread (one round trip for a read, two for a
+/// save) through StackExchange.Redis, which allocates a few small objects per call; the parked ones
+/// (<see cref="IFetchingSession"/>) go on the session's own connection when the store has one (Native partial).</para>
 /// </summary>
 internal sealed partial class RedisLocationSession : ILocationSession, IFetchingSession
 {

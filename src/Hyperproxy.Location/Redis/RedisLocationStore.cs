@@ -9,9 +9,12 @@ namespace Hyperproxy.Location.Redis;
 /// record as the embedded store (<see cref="Records.LocationRecord"/>). Every write sets the key's TTL to
 /// its latest binding's expiry, so Redis drops an AoR whose bindings have all expired (no sweeper across
 /// nodes); an expired binding beside live ones is skipped by readers and dropped by the next save.
-/// Updates are compare-and-set Lua scripts (<see cref="RedisScripts"/>). The client is StackExchange.Redis:
-/// one multiplexed connection per server shared by all sessions, which follows Cluster MOVED/ASK, finds the
-/// primary among several hosts, and reconnects with exponential back-off.
+/// Updates are compare-and-set Lua scripts (<see cref="RedisScripts"/>). Two clients: the workers' parked reads and
+/// writes go on a RESP connection of each session's own (<see cref="Resp.RespConnection"/>) when the URL names one
+/// standalone server (<see cref="UsesOwnClient"/>); everything else — a Redis Cluster, several hosts, the synchronous
+/// paths, listings and statistics — on StackExchange.Redis: one multiplexed connection per server shared by all
+/// sessions, which follows Cluster MOVED/ASK, finds the primary among several hosts, and reconnects with exponential
+/// back-off.
 /// <para>A 200 OK leaves once Redis has answered the write: what a crash of Redis then loses is Redis's
 /// own persistence (<c>appendonly</c>), not Hyperproxy's. Tickets are always <see cref="CommitTicket.None"/>.</para>
 /// </summary>
