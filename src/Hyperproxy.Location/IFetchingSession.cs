@@ -51,4 +51,16 @@ public interface IFetchingSession
     UpdateStatus UpdateOrStart<TUpdater>(ReadOnlySpan<byte> aor, scoped ReadOnlySpan<byte> request, scoped ref TUpdater updater,
         out ReadOnlySpan<byte> stored, out int note)
         where TUpdater : struct, IParkedUpdater, allows ref struct;
+
+    /// <summary>A descriptor that becomes readable when an answer is in (the worker adds it to its poll set so that it
+    /// wakes then), or -1 when the session has none (the worker then looks on its idle polls).</summary>
+    int WakeFd => -1;
+
+    /// <summary>True while commands wait for their answer on the session's own connections (the worker keeps looking).</summary>
+    bool HasOutstanding => false;
+
+    /// <summary>End of the worker's turn: sends what the turn queued (one write) and takes in what has arrived.</summary>
+    void Flush()
+    {
+    }
 }

@@ -38,6 +38,9 @@ public struct ProxyCounters
     public long RequestsResumed;
     public long ParkingFull;
 
+    /// <summary>1 once the location store's descriptor is in this worker's poll set (its answers wake the worker).</summary>
+    public long StoreWakes;
+
     /// <summary>Requests dropped because a stateless forward/send could not go anywhere (core:drop_requests).</summary>
     public long RequestsDropped;
 

@@ -30,7 +30,7 @@ public sealed partial class StatelessProxy
     /// <summary>Replies parked and not yet released (tests, counters).</summary>
     public int ParkedReplies => _pendingReplies?.Count ?? 0;
 
-    public bool HasPendingWork => _pendingReplies is { Count: > 0 } || _parked is { Count: > 0 };
+    public bool HasPendingWork => _pendingReplies is { Count: > 0 } || _parked is { Count: > 0 } || _parkingSource is { HasOutstanding: true };
 
     public int SocketCount => _identity.SocketCount;
 
@@ -126,6 +126,7 @@ public sealed partial class StatelessProxy
         }
 
         ResumeParked(outgoing, outgoing.Capacity);
+        _parkingSource?.Flush();
         _pendingReplies?.NewBatch();
     }
 

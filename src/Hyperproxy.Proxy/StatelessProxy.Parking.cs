@@ -26,6 +26,36 @@ public sealed partial class StatelessProxy
     private IParkingSource? _parkingSource;
     private bool _noParking;
     private long _snapshotThrough = -1;
+    private IBatchIo? _io;
+    private bool _wakeWatched;
+
+    /// <summary>The worker's I/O, kept so that a parking source's descriptor can join its poll set (<see cref="WatchWakeFd"/>).</summary>
+    public void AttachIo(IBatchIo io) => _io = io;
+
+    /// <summary>True once the parking source's descriptor is in the worker's poll set: the worker wakes when an answer
+    /// arrives instead of on its next 1 ms idle poll.</summary>
+    public bool WakesOnAnswers => _wakeWatched;
+
+    /// <summary>The first time a request parks: the source's descriptor (a Redis session's epoll instance) joins the poll set.</summary>
+    private void WatchWakeFd(IParkingSource source)
+    {
+        if (_wakeWatched || _io is null)
+        {
+            return;
+        }
+
+        int fd = source.WakeFd;
+        if (fd >= 0)
+        {
+            _wakeWatched = _io.TryWatch(fd);
+            if (_wakeWatched)
+            {
+                _counters[_index].StoreWakes = 1;
+            }
+
+            _io = null; // asked once: a refusal (the WAL's ring is watched already) stays a refusal
+        }
+    }
 
     /// <summary>Requests parked for a store read (tests, counters).</summary>
     public int ParkedRequestCount => _parked?.Count ?? 0;
@@ -60,6 +90,10 @@ public sealed partial class StatelessProxy
 
         outgoing.TruncateTo(mark);
         _parkingSource = _context.SuspendedOn;
+        if (_parkingSource is not null)
+        {
+            WatchWakeFd(_parkingSource);
+        }
         if (_parked.TryPark(buffer.AsSpan(offset, length), source, socket, connection, Stopwatch.GetTimestamp()))
         {
             _counters[_index].RequestsParked++;

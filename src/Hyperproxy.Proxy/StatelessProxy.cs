@@ -16,7 +16,7 @@ namespace Hyperproxy.Proxy;
 /// Anything else that is not SIP is dropped and counted.
 /// One instance per worker; nothing here allocates per message.
 /// </summary>
-public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, ITimerHandler, IScriptHost, ITmHost
+public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommitHandler, ITimerHandler, IIoAwareHandler, IScriptHost, ITmHost
 {
     private readonly ProxyIdentity _identity;
     private readonly NextHopResolver _resolver;
@@ -133,6 +133,8 @@ public sealed partial class StatelessProxy : IBatchHandler, IIdleHandler, ICommi
 
         // Durable replies stay parked: the worker commits them (Commit) once it has gathered what else is
         // arriving, one WAL write + fdatasync for all of it.
+        // The store commands this batch started (and its runs of parked requests) leave together, one write.
+        _parkingSource?.Flush();
     }
 
     /// <summary>Handles one datagram; what it sends goes to <paramref name="outgoing"/>.</summary>

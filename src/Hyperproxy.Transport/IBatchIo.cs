@@ -27,8 +27,9 @@ public interface IBatchIo : IDisposable
 
     /// <summary>
     /// Adds <paramref name="fd"/> to what <see cref="Receive"/> waits on: a readable <paramref name="fd"/> ends the
-    /// wait (the receive then returns what the sockets had, possibly nothing). Called once, before the worker
-    /// starts. False when this I/O cannot (the caller then never relies on it).
+    /// wait (the receive then returns what the sockets had, possibly nothing). Called once, on the worker's thread
+    /// (before its loop starts, or from its handler: <see cref="IIoAwareHandler"/>). False when this I/O cannot (one is
+    /// watched already, or it has no poll): the caller then never relies on it.
     /// </summary>
     bool TryWatch(int fd) => false;
 }

@@ -129,6 +129,8 @@ public sealed class Worker
                 // thread that submits, and a pinned worker's must be given the other CPUs or they queue behind it.
                 _pipelined = _committer.EnablePipelinedCommits(_io);
             }
+
+            (_handler as IIoAwareHandler)?.AttachIo(_io);
         }
         catch (Exception e)
         {

@@ -29,6 +29,13 @@ public sealed class RedisLocationOptions
     /// <summary>Compare-and-set attempts of one update before it fails (other nodes kept changing the AoR).</summary>
     public int MaxAttempts { get; init; } = 64;
 
+    /// <summary>
+    /// The worker's parked reads and writes go on a RESP connection of its own (no client threads, one <c>send</c> per
+    /// turn, answers read on the worker) when the URL names one host that is not a Redis Cluster node; false keeps them on
+    /// StackExchange.Redis (as a Cluster or a primary with replicas always is).
+    /// </summary>
+    public bool OwnClient { get; init; } = true;
+
     /// <summary>Where reconnects and failures are reported (rarely; never per message when things work).</summary>
     public Action<string> Log { get; init; } = static _ => { };
 

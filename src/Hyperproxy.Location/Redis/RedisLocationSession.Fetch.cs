@@ -20,6 +20,9 @@ internal sealed partial class RedisLocationSession
     {
         public byte[] Key;
         public Task<RedisValue>? Task;
+
+        /// <summary>The answer when the fetch went on the session's own connection (then <see cref="Task"/> is null).</summary>
+        public FetchSlot? Own;
         public long Started;
         public bool Failed;
 
@@ -27,7 +30,7 @@ internal sealed partial class RedisLocationSession
         /// dropped (<see cref="ForgetAnswers"/>) once they have all run again.</summary>
         public bool Seen;
 
-        public readonly bool Done => Failed || Task is null || Task.IsCompleted;
+        public readonly bool Done => Failed || (Own is not null ? Own.Done : Task is null || Task.IsCompleted);
     }
 
     public int Fetches => _fetchCount;
@@ -38,6 +41,7 @@ internal sealed partial class RedisLocationSession
     {
         get
         {
+            Flush();
             if (HasWriteAnswers)
             {
                 return true;
@@ -94,6 +98,17 @@ internal sealed partial class RedisLocationSession
                 return ReadStatus.Pending;
             }
 
+            if (f.Own is { } own)
+            {
+                if (f.Failed || own.Failed)
+                {
+                    Interlocked.Increment(ref _store.Counters.Failures);
+                    return ReadStatus.Failed;
+                }
+
+                return CopyOut(own, buffer, out length);
+            }
+
             if (f.Failed || f.Task is null || !f.Task.IsCompletedSuccessfully)
             {
                 _ = f.Task?.Exception; // observed: a failed fetch is counted, not rethrown on the finalizer
@@ -104,15 +119,31 @@ internal sealed partial class RedisLocationSession
             return CopyOut(f.Task.Result, buffer, out length);
         }
 
+        if (_fetchCount == MaxFetches)
+        {
+            return Read(aor, buffer, out length);
+        }
+
+        if (OwnClient)
+        {
+            byte[] ownKey = KeyFor(aor, []);
+            FetchSlot? slot = StartOwnFetch(ownKey);
+            if (slot is null)
+            {
+                ReturnKey(ownKey);
+                Interlocked.Increment(ref _store.Counters.Failures);
+                return ReadStatus.Failed; // not connected: fail at once
+            }
+
+            Interlocked.Increment(ref _store.Counters.Operations);
+            _fetches[_fetchCount++] = new Fetch { Key = ownKey, Own = slot, Started = Stopwatch.GetTimestamp() };
+            return ReadStatus.Pending;
+        }
+
         if (!_store.IsConnected)
         {
             Interlocked.Increment(ref _store.Counters.Failures);
             return ReadStatus.Failed;
-        }
-
-        if (_fetchCount == MaxFetches)
-        {
-            return Read(aor, buffer, out length);
         }
 
         byte[] key = KeyFor(aor, []);
@@ -125,10 +156,13 @@ internal sealed partial class RedisLocationSession
 
     public void FailFetchesStartedBefore(long stopwatchTimestamp)
     {
+        // On the session's own connection a command older than the timeout closes it: every command in flight fails
+        // (the fetches and writes waiting on it are answered "failed" by the connection, never left to a late reply).
+        FailOwnOlderThan(stopwatchTimestamp);
         for (int i = 0; i < _fetchCount; i++)
         {
             ref Fetch f = ref _fetches[i];
-            if (!f.Done && f.Started < stopwatchTimestamp)
+            if (f.Own is null && !f.Done && f.Started < stopwatchTimestamp)
             {
                 f.Failed = true;
             }
@@ -169,6 +203,13 @@ internal sealed partial class RedisLocationSession
     /// <summary>A fetch let go: its failure observed (counted, not rethrown on the finalizer), its key array back once sent.</summary>
     private void Release(in Fetch fetch)
     {
+        if (fetch.Own is { } own)
+        {
+            ReturnKey(fetch.Key); // copied into the connection's buffer when sent
+            ReturnFetchSlot(own);
+            return;
+        }
+
         _ = fetch.Task?.Exception;
         if (fetch.Task is { IsCompleted: true })
         {
@@ -189,6 +230,24 @@ internal sealed partial class RedisLocationSession
         }
 
         return -1;
+    }
+
+    private static ReadStatus CopyOut(FetchSlot answer, Span<byte> buffer, out int length)
+    {
+        length = 0;
+        if (!answer.Exists)
+        {
+            return ReadStatus.NotFound;
+        }
+
+        length = answer.Length;
+        if (answer.Length > buffer.Length)
+        {
+            return ReadStatus.BufferTooSmall;
+        }
+
+        answer.Value.AsSpan(0, answer.Length).CopyTo(buffer);
+        return ReadStatus.Found;
     }
 
     private static ReadStatus CopyOut(RedisValue value, Span<byte> buffer, out int length)

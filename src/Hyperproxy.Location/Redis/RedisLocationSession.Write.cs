@@ -30,8 +30,11 @@ internal sealed partial class RedisLocationSession
     private Task? _flightLeader;
     private RedisKnownRecords? _known;
 
-    private sealed class WriteSlot
+    private sealed class WriteSlot : Resp.RespWaiter
     {
+        public WriteSlot(RedisLocationSession owner) => Owner = owner;
+
+        public readonly RedisLocationSession Owner;
         public byte[] Key = [];
         public readonly byte[] Request = new byte[MaxRequestName];
         public int RequestLength;
@@ -40,6 +43,7 @@ internal sealed partial class RedisLocationSession
         public bool ExpectedExists;
         public byte[] Written = new byte[1024];
         public int WrittenLength;
+        public long TimeToLiveMs;
         public UpdateDecision Decision;
         public int Note;
         public int Attempts;
@@ -55,7 +59,95 @@ internal sealed partial class RedisLocationSession
         public readonly RedisKey[] Keys = new RedisKey[1];
         public readonly RedisValue[] Arguments = new RedisValue[4];
 
-        public bool Done => Failed || ((Script is null || Script.IsCompleted) && (Wait is null || Wait.IsCompleted));
+        /// <summary>Sent on the session's own connection (<see cref="OwnClient"/>): the answers below, not the tasks.</summary>
+        public bool Own;
+        public bool OwnWait;
+        public int Outstanding;
+        public int IgnoreWaits;
+        public bool ScriptFailed;
+        public Resp.RespType ScriptType;
+        public long ScriptInteger;
+        public byte[] ScriptRecord = [];
+        public int ScriptRecordLength;
+        public bool WaitAnswered;
+        public long WaitInteger;
+
+        public bool Done => Failed || (Own ? Outstanding == 0
+            : (Script is null || Script.IsCompleted) && (Wait is null || Wait.IsCompleted));
+
+        /// <summary>The script ran (whatever it answered): not failed, not an error.</summary>
+        public bool ScriptOk => Own ? !ScriptFailed && ScriptType != Resp.RespType.Error : Script!.IsCompletedSuccessfully;
+
+        /// <summary>The script answered 1: stored.</summary>
+        public bool Stored => Own ? ScriptType == Resp.RespType.Integer && ScriptInteger == 1
+            : Script!.Result.Resp2Type == ResultType.Integer && (long)Script.Result == 1;
+
+        /// <summary>The script answered the record as it is now (another writer got there first): exists, and its bytes.</summary>
+        public bool CurrentExists => Own ? ScriptType == Resp.RespType.Bulk
+            : Script!.Result.Resp2Type == ResultType.BulkString && !Script.Result.IsNull;
+
+        public ReadOnlySpan<byte> Current => Own ? ScriptRecord.AsSpan(0, ScriptRecordLength)
+            : ((ReadOnlyMemory<byte>)(RedisValue)Script!.Result).Span;
+
+        public bool HasWait => Own ? OwnWait : Wait is not null;
+
+        public bool ReplicaHasIt => Own ? WaitAnswered && WaitInteger >= 1 : Replicated(Wait!);
+
+        public void ObserveFailures()
+        {
+            _ = Script?.Exception;
+            _ = Wait?.Exception;
+        }
+
+        public override void OnReply(int kind, in Resp.RespReply reply)
+        {
+            Outstanding--;
+            if (kind == KindWait)
+            {
+                if (IgnoreWaits > 0)
+                {
+                    IgnoreWaits--;
+                    return;
+                }
+
+                WaitAnswered = reply.Type == Resp.RespType.Integer;
+                WaitInteger = reply.Integer;
+                return;
+            }
+
+            if (reply.IsError("NOSCRIPT"u8))
+            {
+                Owner.ResendFull(this);
+                return;
+            }
+
+            if (reply.IsError("MOVED"u8) || reply.IsError("ASK"u8) || reply.IsError("CLUSTERDOWN"u8))
+            {
+                Owner._store.RefuseOwnClient("the server answered as a Redis Cluster node");
+            }
+
+            ScriptType = reply.Type;
+            ScriptInteger = reply.Integer;
+            if (reply.Type == Resp.RespType.Bulk)
+            {
+                if (ScriptRecord.Length < reply.Bytes.Length)
+                {
+                    ScriptRecord = new byte[Math.Max(reply.Bytes.Length, Math.Max(1024, ScriptRecord.Length * 2))];
+                }
+
+                reply.Bytes.CopyTo(ScriptRecord);
+                ScriptRecordLength = reply.Bytes.Length;
+            }
+        }
+
+        public override void OnFailed(int kind)
+        {
+            Outstanding--;
+            if (kind == KindScript)
+            {
+                ScriptFailed = true;
+            }
+        }
     }
 
     /// <summary>Round trips: a command sent while none of this session's earlier ones is waiting for its
@@ -148,7 +240,7 @@ internal sealed partial class RedisLocationSession
     /// <summary>The next free slot, named for this save (it counts as taken once <see cref="_writeCount"/> covers it).</summary>
     private WriteSlot NewSlot(ReadOnlySpan<byte> aor, ReadOnlySpan<byte> request)
     {
-        WriteSlot slot = _writes[_writeCount] ??= new WriteSlot();
+        WriteSlot slot = _writes[_writeCount] ??= new WriteSlot(this);
         slot.Key = KeyFor(aor, slot.Key);
         request.CopyTo(slot.Request);
         slot.RequestLength = request.Length;
@@ -158,6 +250,9 @@ internal sealed partial class RedisLocationSession
         slot.FromKnown = false;
         slot.Script = null;
         slot.Wait = null;
+        slot.Own = false;
+        slot.Outstanding = 0;
+        slot.IgnoreWaits = 0;
         return slot;
     }
 
@@ -170,23 +265,22 @@ internal sealed partial class RedisLocationSession
         stored = default;
         note = w.Note;
         w.Taken = true;
-        if (w.Failed || !w.Script!.IsCompletedSuccessfully)
+        if (w.Failed || !w.ScriptOk)
         {
-            _ = w.Script?.Exception;
-            _ = w.Wait?.Exception;
+            w.ObserveFailures();
             Interlocked.Increment(ref _store.Counters.Failures);
             _known?.Forget(AorOf(w)); // it may or may not have been stored
             return UpdateStatus.Failed;
         }
 
-        RedisResult result = w.Script.Result;
-        if (result.Resp2Type == ResultType.Integer && (long)result == 1)
+        if (w.Stored)
         {
             bool deleted = w.Decision == UpdateDecision.Delete;
             stored = w.Written.AsSpan(0, w.WrittenLength);
             _known?.Set(AorOf(w), !deleted, stored);
-            if (w.Wait is not null && !Replicated(w.Wait))
+            if (w.HasWait && !w.ReplicaHasIt)
             {
+                w.ObserveFailures();
                 Interlocked.Increment(ref _store.Counters.Failures);
                 Interlocked.Increment(ref _store.Counters.NotReplicated);
                 stored = default;
@@ -196,7 +290,7 @@ internal sealed partial class RedisLocationSession
             return deleted ? UpdateStatus.Deleted : UpdateStatus.Written;
         }
 
-        _ = w.Wait?.Exception;
+        w.ObserveFailures();
         if (w.FromKnown)
         {
             // What this session wrote last is not there any more (another node or worker wrote it, or it expired): not a
@@ -216,8 +310,8 @@ internal sealed partial class RedisLocationSession
         }
 
         // Another node changed the AoR since it was read: run the update again on what it is now.
-        bool exists = result.Resp2Type == ResultType.BulkString && !result.IsNull;
-        SetExpected(w, exists, exists ? ((ReadOnlyMemory<byte>)(RedisValue)result).Span : default);
+        bool exists = w.CurrentExists;
+        SetExpected(w, exists, exists ? w.Current : default);
         w.Taken = false;
         w.Failed = false;
         UpdateStatus status = Start(w, ref updater);
@@ -241,7 +335,6 @@ internal sealed partial class RedisLocationSession
         UpdateDecision decision = updater.Update(current, _scratch, out int length);
         slot.Note = updater.Note;
         slot.Decision = decision;
-        RedisValue ttl;
         switch (decision)
         {
             case UpdateDecision.Keep:
@@ -253,7 +346,7 @@ internal sealed partial class RedisLocationSession
                 }
 
                 slot.WrittenLength = 0;
-                ttl = s_delete;
+                slot.TimeToLiveMs = 0;
                 break;
             default:
                 if ((uint)length > (uint)_scratch.Length)
@@ -268,10 +361,34 @@ internal sealed partial class RedisLocationSession
 
                 _scratch.AsSpan(0, length).CopyTo(slot.Written);
                 slot.WrittenLength = length;
-                ttl = TimeToLive(slot.Written.AsSpan(0, length), _store.Options.Clock.UnixSeconds);
+                slot.TimeToLiveMs = TimeToLiveMs(slot.Written.AsSpan(0, length), _store.Options.Clock.UnixSeconds);
                 break;
         }
 
+        if (OwnClient)
+        {
+            slot.Started = Stopwatch.GetTimestamp();
+            slot.Seen = false;
+            slot.Own = true;
+            slot.OwnWait = _store.Options.WaitForReplica;
+            slot.Outstanding = 0;
+            slot.IgnoreWaits = 0;
+            slot.ScriptFailed = false;
+            slot.ScriptType = Resp.RespType.Null;
+            slot.ScriptInteger = 0;
+            slot.ScriptRecordLength = 0;
+            slot.WaitAnswered = false;
+            slot.WaitInteger = 0;
+            if (!SendOwnScript(slot, full: false))
+            {
+                Interlocked.Increment(ref _store.Counters.Failures);
+                return UpdateStatus.Failed;
+            }
+
+            return UpdateStatus.Pending;
+        }
+
+        slot.Own = false;
         if (!_store.IsConnected)
         {
             Interlocked.Increment(ref _store.Counters.Failures);
@@ -282,7 +399,7 @@ internal sealed partial class RedisLocationSession
         slot.Arguments[0] = slot.ExpectedExists ? s_present : s_absent;
         slot.Arguments[1] = new ReadOnlyMemory<byte>(slot.Expected, 0, slot.ExpectedExists ? slot.ExpectedLength : 0);
         slot.Arguments[2] = new ReadOnlyMemory<byte>(slot.Written, 0, slot.WrittenLength);
-        slot.Arguments[3] = ttl;
+        slot.Arguments[3] = decision == UpdateDecision.Delete ? s_delete : slot.TimeToLiveMs;
         slot.Started = Stopwatch.GetTimestamp();
         slot.Seen = false;
         try
@@ -364,9 +481,9 @@ internal sealed partial class RedisLocationSession
         for (int i = 0; i < _writeCount; i++)
         {
             WriteSlot w = _writes[i]!;
-            if (!w.Done && w.Started < stopwatchTimestamp)
+            if (!w.Own && !w.Done && w.Started < stopwatchTimestamp)
             {
-                w.Failed = true;
+                w.Failed = true; // on the session's own connection a timeout closes it (FailOwnOlderThan) instead
             }
         }
     }

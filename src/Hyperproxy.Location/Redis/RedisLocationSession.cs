@@ -11,15 +11,15 @@ namespace Hyperproxy.Location.Redis;
 /// <see cref="RedisLocationOptions.MaxAttempts"/> times). When the connection is down every call fails at once
 /// without waiting; a timeout or a server error fails the call after <c>query_timeout</c>. Errors are
 /// counted, never thrown.
-/// <para>Each call waits for its answer on the calling thread (one round trip for a read, two for a save),
-/// and StackExchange.Redis allocates a few small objects per call (its message, the key, the result).</para>
+/// <para>These synchronous calls wait for their answer on the calling thread (one round trip for a read, two for a
+/// save) through StackExchange.Redis, which allocates a few small objects per call; the parked ones
+/// (<see cref="IFetchingSession"/>) go on the session's own connection when the store has one (Native partial).</para>
 /// </summary>
 internal sealed partial class RedisLocationSession : ILocationSession, IFetchingSession
 {
     private static readonly RedisValue s_absent = "0";
     private static readonly RedisValue s_present = "1";
     private static readonly RedisValue s_delete = "D";
-    private static readonly RedisValue s_permanent = "0";
 
     private readonly RedisLocationStore _store;
     private readonly IDatabase _database;
@@ -187,19 +187,20 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         }
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => DisposeOwnClient();
 
     /// <summary>
     /// The key's time-to-live in ms: until the latest binding expires ("0" when one is permanent). A record
     /// whose bindings have all expired is given 1 ms (the updater should have deleted it instead).
     /// </summary>
-    internal static RedisValue TimeToLive(ReadOnlySpan<byte> record, long now)
+    internal static RedisValue TimeToLive(ReadOnlySpan<byte> record, long now) => TimeToLiveMs(record, now);
+
+    /// <summary>As <see cref="TimeToLive"/>, as a number (0: no expiry).</summary>
+    internal static long TimeToLiveMs(ReadOnlySpan<byte> record, long now)
     {
         if (LocationRecord.TryOpen(record, out LocationRecordReader reader) != RecordError.None)
         {
-            return s_permanent;
+            return 0;
         }
 
         long latest = 0;
@@ -207,13 +208,13 @@ internal sealed partial class RedisLocationSession : ILocationSession, IFetching
         {
             if (c.Expires == 0)
             {
-                return s_permanent;
+                return 0;
             }
 
             latest = Math.Max(latest, c.Expires);
         }
 
-        return latest == 0 ? s_permanent : Math.Max(1, (latest - now) * 1000);
+        return latest == 0 ? 0 : Math.Max(1, (latest - now) * 1000);
     }
 
     private byte[] KeyBytes(ReadOnlySpan<byte> aor) => KeyFor(aor, []);

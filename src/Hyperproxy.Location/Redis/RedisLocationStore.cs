@@ -9,9 +9,12 @@ namespace Hyperproxy.Location.Redis;
 /// record as the embedded store (<see cref="Records.LocationRecord"/>). Every write sets the key's TTL to
 /// its latest binding's expiry, so Redis drops an AoR whose bindings have all expired (no sweeper across
 /// nodes); an expired binding beside live ones is skipped by readers and dropped by the next save.
-/// Updates are compare-and-set Lua scripts (<see cref="RedisScripts"/>). The client is StackExchange.Redis:
-/// one multiplexed connection per server shared by all sessions, which follows Cluster MOVED/ASK, finds the
-/// primary among several hosts, and reconnects with exponential back-off.
+/// Updates are compare-and-set Lua scripts (<see cref="RedisScripts"/>). Two clients: the workers' parked reads and
+/// writes go on a RESP connection of each session's own (<see cref="Resp.RespConnection"/>) when the URL names one
+/// standalone server (<see cref="UsesOwnClient"/>); everything else — a Redis Cluster, several hosts, the synchronous
+/// paths, listings and statistics — on StackExchange.Redis: one multiplexed connection per server shared by all
+/// sessions, which follows Cluster MOVED/ASK, finds the primary among several hosts, and reconnects with exponential
+/// back-off.
 /// <para>A 200 OK leaves once Redis has answered the write: what a crash of Redis then loses is Redis's
 /// own persistence (<c>appendonly</c>), not Hyperproxy's. Tickets are always <see cref="CommitTicket.None"/>.</para>
 /// </summary>
@@ -28,8 +31,15 @@ public sealed partial class RedisLocationStore : ILocationStore
     private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, IServer> _servers = new();
     private readonly object[] _waitArguments;
 
-    private RedisLocationStore(ConnectionMultiplexer connection, ConnectionMultiplexer writer, RedisLocationOptions options)
+    private volatile bool _ownClientRefused;
+
+    private RedisLocationStore(ConnectionMultiplexer connection, ConnectionMultiplexer writer, RedisLocationOptions options, byte[]? ownClientAddress)
     {
+        OwnClientAddress = ownClientAddress;
+        ReplicaTimeoutMs = (long)(options.ReplicaTimeout ?? options.QueryTimeout / 2).TotalMilliseconds;
+        Handshake = Resp.RespConnection.BuildHandshake(options.Url, "hyperproxy-worker", out int replies);
+        WritesHandshake = Resp.RespConnection.BuildHandshake(options.Url, "hyperproxy-worker-writes", out _);
+        HandshakeReplies = replies;
         _waitArguments = [1, (long)(options.ReplicaTimeout ?? options.QueryTimeout / 2).TotalMilliseconds];
         _connection = connection;
         _writer = writer;
@@ -99,7 +109,83 @@ public sealed partial class RedisLocationStore : ILocationStore
             options.Log($"location store: {options.Url.Describe()} not reachable yet; REGISTER is answered 500 and lookups fail until it is");
         }
 
-        return new RedisLocationStore(connection, writer, options);
+        return new RedisLocationStore(connection, writer, options, FindOwnClientAddress(options, connection));
+    }
+
+    /// <summary>
+    /// Where the workers' own connections go (<see cref="RedisLocationOptions.OwnClient"/>): the one host of the URL,
+    /// unless it is a Redis Cluster node (known when StackExchange.Redis reached it at start-up; else the first
+    /// <c>MOVED</c> tells, <see cref="RefuseOwnClient"/>) or the platform has no epoll.
+    /// </summary>
+    private static byte[]? FindOwnClientAddress(RedisLocationOptions options, ConnectionMultiplexer connection)
+    {
+        if (!options.OwnClient || !Resp.RespSockets.Supported || options.Url.Hosts.Count != 1)
+        {
+            return null;
+        }
+
+        foreach (IServer server in connection.GetServers())
+        {
+            if (server.IsConnected && server.ServerType == ServerType.Cluster)
+            {
+                return null;
+            }
+        }
+
+        (string host, int port) = options.Url.Hosts[0];
+        if (!IPAddress.TryParse(host, out IPAddress? address))
+        {
+            try
+            {
+                IPAddress[] addresses = Dns.GetHostAddresses(host);
+                address = addresses.Length > 0 ? addresses[0] : null;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                address = null;
+            }
+        }
+
+        if (address is null)
+        {
+            options.Log($"location store: {host} does not resolve now; the workers use StackExchange.Redis");
+            return null;
+        }
+
+        return Resp.RespSockets.SockAddr(new IPEndPoint(address, port));
+    }
+
+    /// <summary>True while the workers' parked reads and writes go on their own connections (<see cref="RedisLocationOptions.OwnClient"/>).</summary>
+    internal bool UsesOwnClient => OwnClientAddress is not null && !_ownClientRefused;
+
+    internal byte[]? OwnClientAddress { get; }
+
+    internal byte[] Handshake { get; }
+
+    internal byte[] WritesHandshake { get; }
+
+    internal int HandshakeReplies { get; }
+
+    internal long ReplicaTimeoutMs { get; }
+
+    internal static readonly byte[] s_scriptText = System.Text.Encoding.UTF8.GetBytes(RedisScripts.CompareAndSet);
+
+    internal static readonly byte[] s_scriptSha = System.Text.Encoding.ASCII.GetBytes(
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(s_scriptText)));
+
+    internal byte[] ScriptText => s_scriptText;
+
+    internal byte[] ScriptSha => s_scriptSha;
+
+    /// <summary>The server turned out to be a Redis Cluster node: from now on the workers use StackExchange.Redis, which
+    /// follows the cluster's redirections (the operations in flight on the own connections fail once).</summary>
+    internal void RefuseOwnClient(string why)
+    {
+        if (!_ownClientRefused)
+        {
+            _ownClientRefused = true;
+            _options.Log($"location store: {why}; the workers use StackExchange.Redis from now on");
+        }
     }
 
     /// <summary><see cref="Durability.Sync"/> when every write waits for a replica (<c>WAIT</c>), else

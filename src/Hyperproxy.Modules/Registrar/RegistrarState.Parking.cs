@@ -21,5 +21,11 @@ internal sealed partial class RegistrarState
         public void SnapshotAnswers() => session.SnapshotAnswers();
 
         public void ForgetAnswers() => session.ForgetAnswers();
+
+        public int WakeFd => session.WakeFd;
+
+        public bool HasOutstanding => session.HasOutstanding;
+
+        public void Flush() => session.Flush();
     }
 }

@@ -21,4 +21,15 @@ public interface IParkingSource
 
     /// <summary>Drops the answers of the last snapshot, once every parked request has run again since it.</summary>
     void ForgetAnswers();
+
+    /// <summary>A descriptor that becomes readable when an answer is in, for the worker's poll set; -1 when none.</summary>
+    int WakeFd => -1;
+
+    /// <summary>True while reads wait for their answer (the worker keeps calling <see cref="Flush"/> until none does).</summary>
+    bool HasOutstanding => false;
+
+    /// <summary>End of the worker's turn: sends what the turn queued and takes in what has arrived.</summary>
+    void Flush()
+    {
+    }
 }

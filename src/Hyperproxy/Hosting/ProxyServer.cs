@@ -457,6 +457,7 @@ public sealed class ProxyServer : IDisposable
             sum.RequestsParked += Volatile.Read(ref c.RequestsParked);
             sum.RequestsResumed += Volatile.Read(ref c.RequestsResumed);
             sum.ParkingFull += Volatile.Read(ref c.ParkingFull);
+            sum.StoreWakes += Volatile.Read(ref c.StoreWakes);
             sum.StunAnswered += Volatile.Read(ref c.StunAnswered);
             sum.NatPingsSent += Volatile.Read(ref c.NatPingsSent);
             sum.NatPingReplies += Volatile.Read(ref c.NatPingReplies);
@@ -501,7 +502,8 @@ public sealed class ProxyServer : IDisposable
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
             + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
-            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}")
+            + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}"
+                + $", workers woken by the store's answers {c.StoreWakes}")
             + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
                 : $"; nat pings sent {c.NatPingsSent}, ping replies absorbed {c.NatPingReplies}, stun answered {c.StunAnswered}")
             + (c.FlowsFailed == 0 && c.FlowRetries == 0 ? "" : $"; flows failed {c.FlowsFailed}, flow retries {c.FlowRetries}")

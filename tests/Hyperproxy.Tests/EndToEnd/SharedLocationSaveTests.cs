@@ -88,6 +88,34 @@ public sealed partial class SharedLocationSaveTests : IDisposable
         Assert.Contains($"parked for the location store {Registers + 1}, run again {Registers + 1}, parking full 0", node.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheWorkersOwnConnectionCarriesTheSavesAndItsAnswersWakeTheWorker()
+    {
+        const int Registers = 100;
+        using RedisServer redis = RedisServer.Start();
+        using ServerProcess node = ServerProcess.StartScript(Script(redis.Url, queryTimeoutMs: 5000), _dir, durability: null, null,
+            TwoCpus ? ["--cpus", "0"] : []);
+        using UdpClient ua = Client();
+        ua.Client.ReceiveBufferSize = 4 << 20;
+        var target = new IPEndPoint(IPAddress.Loopback, node.Port);
+        WarmUp(ua, target, Registers);
+
+        // The worker's own connection, beside StackExchange.Redis's (named "hyperproxy").
+        Assert.Contains("name=hyperproxy-worker ", redis.Command("CLIENT LIST"), StringComparison.Ordinal);
+        for (int user = 0; user < Registers; user++)
+        {
+            byte[] request = Encoding.ASCII.GetBytes(RegisterClient.Register("own", user, withContact: true, cseq: 1));
+            ua.Send(request, request.Length, target);
+        }
+
+        Assert.Equal(Registers, OkAnswers(ua, "own", Registers, node));
+        Assert.Equal(0, node.Terminate(10_000));
+
+        // The session's descriptor joined the worker's poll set: answers woke it (not its 1 ms idle poll).
+        Assert.Contains($"parked for the location store {Registers + 1}, run again {Registers + 1}, parking full 0, workers woken by the store's answers 1",
+            node.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>One REGISTER first: the node's first command waits for its connection to Redis, which takes seconds
     /// on a loaded machine (longer than a burst's query_timeout). Bounded by a 30 s receive timeout.</summary>
     private static void WarmUp(UdpClient ua, IPEndPoint target, int user)
