@@ -23,6 +23,8 @@ public sealed class Worker
     private ICommitHandler? _committer;
     private ITimerHandler? _timers;
     private bool _pipelined;
+    private CommitGathering _gathering = new(s_gatherQuietTicks, s_gatherMaxTicks);
+    private bool _afterCommit;
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
@@ -57,6 +59,16 @@ public sealed class Worker
         _pollTimeoutMs = pollTimeoutMs;
         _log = log;
         _logEvery = Math.Max(1, logEvery);
+    }
+
+    /// <summary>
+    /// Tests: the gathering's quiet gap and overall bound in <see cref="System.Diagnostics.Stopwatch"/> ticks instead of
+    /// <see cref="GatherQuietMicroseconds"/> and <see cref="GatherMaxMicroseconds"/> (long enough that a descheduled test
+    /// thread cannot end a gathering early).
+    /// </summary>
+    internal (long QuietTicks, long MaxTicks) GatherTicks
+    {
+        init => _gathering = new CommitGathering(value.QuietTicks, value.MaxTicks);
     }
 
     /// <summary>0-based worker number.</summary>
@@ -169,11 +181,25 @@ public sealed class Worker
                 timeout = due;
         }
 
-        int count = _io.Receive(_received, timeout);
-        if (_received.Truncated != 0)
-            counters.Truncated += _received.Truncated;
-        if (_received.ReceiveErrors != 0)
-            counters.ReceiveErrors += _received.ReceiveErrors;
+        int count;
+        if (_afterCommit)
+        {
+            // The first look after a synchronous commit does not wait: what is already here arrived during the sync
+            // and missed it, and the next gathering counts it in (CommitGathering.Stragglers).
+            _afterCommit = false;
+            count = _io.Receive(_received, 0);
+            _gathering.Stragglers(count);
+            if (count == 0)
+            {
+                CountReceiveFaults(ref counters);
+                count = _io.Receive(_received, timeout);
+            }
+        }
+        else
+        {
+            count = _io.Receive(_received, timeout);
+        }
+        CountReceiveFaults(ref counters);
         _outgoing.Clear();
         long busyFrom = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_pipelined)
@@ -194,7 +220,7 @@ public sealed class Worker
             handler.Handle(_received, _outgoing);
             ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)
-                GatherAndCommit(handler, committer, ref counters);
+                GatherAndCommit(handler, committer, count, ref counters);
         }
 
         // Timers fire after the batch (busy) or after the wait (idle): never starved by traffic.
@@ -210,29 +236,34 @@ public sealed class Worker
     }
 
     /// <summary>
-    /// Handles what keeps arriving (never waiting in the kernel) until a quiet gap, the time bound or the batch
-    /// bound, then commits once and sends what the commit released, a batch at a time. In a closed loop the
-    /// requests answered by the previous commit come back within microseconds, so one commit covers the
-    /// whole window instead of whatever happened to be in the first batch.
+    /// Handles what keeps arriving (never waiting in the kernel) until the requests the previous commit answered
+    /// are back, a quiet gap, the time bound or the batch bound (<see cref="CommitGathering"/>), then commits once
+    /// and sends what the commit released, a batch at a time. In a closed loop the requests answered by the
+    /// previous commit come back within microseconds, so one commit covers the whole window instead of whatever
+    /// happened to be in the first batch, and once they are all in hand the commit starts at once.
     /// </summary>
-    private void GatherAndCommit(IBatchHandler handler, ICommitHandler committer, ref WorkerCounters counters)
+    private void GatherAndCommit(IBatchHandler handler, ICommitHandler committer, int received, ref WorkerCounters counters)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        long lastArrival = start;
-        for (int batches = 0; batches < GatherMaxBatches;)
+        ref CommitGathering gathering = ref _gathering;
+        gathering.Begin(System.Diagnostics.Stopwatch.GetTimestamp(), received);
+        int batches = 0;
+        while (true)
         {
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (now - lastArrival >= s_gatherQuietTicks || now - start >= s_gatherMaxTicks)
+            if (batches == GatherMaxBatches)
+            {
+                gathering.BatchBound();
+                break;
+            }
+            if (gathering.TimedOut(System.Diagnostics.Stopwatch.GetTimestamp()))
                 break;
             int count = _io.Receive(_received, 0);
-            if (_received.Truncated != 0)
-                counters.Truncated += _received.Truncated;
-            if (_received.ReceiveErrors != 0)
-                counters.ReceiveErrors += _received.ReceiveErrors;
+            CountReceiveFaults(ref counters);
             if (_pipelined)
                 CompleteCommits(ref counters); // a sync that finished meanwhile releases its replies now
             if (count == 0)
             {
+                if (gathering.NothingWaiting())
+                    break;
                 Thread.SpinWait(20);
                 continue;
             }
@@ -241,11 +272,19 @@ public sealed class Worker
             if (_outgoing.Capacity - _outgoing.Count < count)
                 SendOutgoing(ref counters); // what needs no commit leaves now, and makes room
             handler.Handle(_received, _outgoing);
-            lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
+            gathering.Arrived(System.Diagnostics.Stopwatch.GetTimestamp(), count);
             batches++;
+        }
+        gathering.Committed();
+        switch (gathering.LastEnd)
+        {
+            case GatherEnd.Expected: counters.GatherExpected++; break;
+            case GatherEnd.Quiet: counters.GatherQuiet++; break;
+            default: counters.GatherBound++; break;
         }
         while (committer.Commit(_outgoing))
             SendOutgoing(ref counters);
+        _afterCommit = !_pipelined;
     }
 
     /// <summary>Sends the replies of the pipelined commits that finished (in order), a batch at a time.</summary>
@@ -256,6 +295,15 @@ public sealed class Worker
             return;
         while (committer.CompleteCommits(_outgoing))
             SendOutgoing(ref counters);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountReceiveFaults(ref WorkerCounters counters)
+    {
+        if (_received.Truncated != 0)
+            counters.Truncated += _received.Truncated;
+        if (_received.ReceiveErrors != 0)
+            counters.ReceiveErrors += _received.ReceiveErrors;
     }
 
     private void SendOutgoing(ref WorkerCounters counters)
