@@ -3,7 +3,9 @@
 # writes come from"). Starts perf/bin/hyperproxy/hyperproxy with perf/hyperproxy/registrar.cfg, --durability sync,
 # the worker pinned (--cpus 0), a fresh data folder under ${TMPDIR:-/tmp}; runs native/build/udpgen on CPU 1
 # (spinning, 100k users with Path) at the window given; samples every 100 ms the bytes each of the server's threads
-# had written (/proc/PID/task/*/io write_bytes, by thread name) and the disk's sectors written and flushes
+# had written (/proc/PID/task/*/io: write_bytes, and wchar, the bytes given to write calls — on ext4 an overwrite of a
+# preallocated file's clean pages counts far more write_bytes than reach the disk, so wchar says who writes what and
+# the disk's own counters how much) and the disk's sectors written and flushes
 # (/sys/block/DEV/stat), and prints the totals per thread name, per second, and the server's stop line.
 # Take it under the bench lock: flock /work/wt/bench.lock perf/wal-io.sh 16 [seconds] [extra server args...]
 set -euo pipefail
@@ -44,6 +46,11 @@ taskset -c 1 "$UDPGEN" -c 1 -d "$SECS" -W 2 -s register -t "127.0.0.1:$port" -w 
     --cseq-file "$work/cseq" --busy --label walio > "$work/gen.json" 2> "$work/gen.log" &
 gen=$!
 : > "$work/samples"
+if [[ -n ${WALIO_STRACE:-} ]]; then
+    # the server's file writes and syncs for WALIO_STRACE seconds, from the 3rd second of load on (slows it: attribution only)
+    ( sleep 3; timeout "$WALIO_STRACE" strace -f -tt -T -e trace=openat,pwrite64,pwritev,write,fdatasync,fsync,sync_file_range,renameat,rename,ftruncate,fallocate \
+        -p $pid -o "$work/strace" 2>/dev/null || true; cp "$work/strace" "${WALIO_STRACE_OUT:-/tmp/wal-io.strace}" ) &
+fi
 while kill -0 $gen 2>/dev/null; do
     sample >> "$work/samples"
     echo "END" >> "$work/samples"
@@ -53,7 +60,7 @@ wait $gen || true
 tail -n 1 "$work/gen.log"
 kill -TERM $pid
 wait $pid 2>/dev/null || true
-grep "WAL commits" "$work/server.log" | sed 's/.*NOTICE //'
+grep -E "WAL commits|commits gathered" "$work/server.log" | sed -e 's/.*NOTICE //' -e 's/.*; \(commits gathered\)/\1/'
 python3 - "$work/samples" <<'EOF'
 import sys, collections
 samples, cur = [], None

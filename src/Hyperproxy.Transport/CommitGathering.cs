@@ -6,8 +6,8 @@ namespace Hyperproxy.Transport;
 /// <list type="bullet">
 /// <item>the expected arrivals are in hand, and a receive finds nothing more waiting. Expected: as many as the
 /// previous commit covered (in a closed loop every request it answered comes back), plus the stragglers — the
-/// datagrams already waiting when the worker first looked after that commit (<see cref="Stragglers"/>), which
-/// arrived while it synced and are not answers to it. Once that many are in hand nothing else is on its way, and
+/// datagrams already waiting the moment that commit's sync returned, before its replies were sent
+/// (<see cref="Stragglers"/>): they arrived during the sync and are not answers to it. Once that many are in hand nothing else is on its way, and
 /// waiting for a quiet gap would only add the gap to every cycle (at 16 in flight the whole window waits in one
 /// commit);</item>
 /// <item>a quiet gap: nothing arrived for <see cref="Worker.GatherQuietMicroseconds"/> (traffic lighter than
@@ -30,6 +30,7 @@ internal struct CommitGathering
     private int _inHand;
     private int _expected;
     private int _stragglers;
+    private int _carried;
 
     /// <summary>A policy with the given quiet gap and overall bound, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
     public CommitGathering(long quietTicks, long maxTicks)
@@ -42,10 +43,25 @@ internal struct CommitGathering
     public readonly int Expected => _expected + _stragglers;
 
     /// <summary>
-    /// The worker's first receive after a commit, made without waiting, found <paramref name="count"/> datagrams: they
-    /// arrived during the sync (they missed it), so the next gathering expects them on top of the commit's answers.
+    /// A receive made the moment a synchronous commit's sync returned (before its replies left) found
+    /// <paramref name="count"/> datagrams: they arrived during the sync, missed it, and were handled; the next
+    /// gathering starts with them in hand and expects them on top of the commit's answers.
     /// </summary>
-    public void Stragglers(int count) => _stragglers = count;
+    public void Stragglers(int count)
+    {
+        _stragglers = count;
+        _carried = count;
+    }
+
+    /// <summary>Stragglers handled and not yet in a gathering (<see cref="Stragglers"/>).</summary>
+    public readonly int Carried => _carried;
+
+    /// <summary>The stragglers left nothing to commit: forget them.</summary>
+    public void DropCarried()
+    {
+        _carried = 0;
+        _stragglers = 0;
+    }
 
     /// <summary>Datagrams handled since <see cref="Begin"/>.</summary>
     public readonly int InHand => _inHand;
@@ -53,12 +69,14 @@ internal struct CommitGathering
     /// <summary>How the last gathering ended (for the worker's counters).</summary>
     public GatherEnd LastEnd { get; private set; }
 
-    /// <summary>Starts a gathering after a batch of <paramref name="received"/> datagrams left work to commit.</summary>
+    /// <summary>Starts a gathering after a batch of <paramref name="received"/> datagrams (0 or more, plus the stragglers
+    /// carried) left work to commit.</summary>
     public void Begin(long now, int received)
     {
         _start = now;
         _lastArrival = now;
-        _inHand = received;
+        _inHand = received + _carried;
+        _carried = 0;
     }
 
     /// <summary>A receive during the gathering brought <paramref name="count"/> datagrams (handled now).</summary>

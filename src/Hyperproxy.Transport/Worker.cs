@@ -24,7 +24,6 @@ public sealed class Worker
     private ITimerHandler? _timers;
     private bool _pipelined;
     private CommitGathering _gathering = new(s_gatherQuietTicks, s_gatherMaxTicks);
-    private bool _afterCommit;
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
@@ -181,24 +180,18 @@ public sealed class Worker
                 timeout = due;
         }
 
-        int count;
-        if (_afterCommit)
+        ICommitHandler? committer = _committer;
+        bool carried = false;
+        if (_gathering.Carried > 0)
         {
-            // The first look after a synchronous commit does not wait: what is already here arrived during the sync
-            // and missed it, and the next gathering counts it in (CommitGathering.Stragglers).
-            _afterCommit = false;
-            count = _io.Receive(_received, 0);
-            _gathering.Stragglers(count);
-            if (count == 0)
-            {
-                CountReceiveFaults(ref counters);
-                count = _io.Receive(_received, timeout);
-            }
+            // Stragglers of the last commit were handled and wait for the next one: look without waiting.
+            carried = committer!.HasUncommitted;
+            if (carried)
+                timeout = 0;
+            else
+                _gathering.DropCarried();
         }
-        else
-        {
-            count = _io.Receive(_received, timeout);
-        }
+        int count = _io.Receive(_received, timeout);
         CountReceiveFaults(ref counters);
         _outgoing.Clear();
         long busyFrom = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -206,7 +199,9 @@ public sealed class Worker
             CompleteCommits(ref counters);
         if (count == 0)
         {
-            if (pending)
+            if (carried)
+                GatherAndCommit(handler, committer!, 0, ref counters); // the stragglers, and what comes with them
+            else if (pending)
                 idle!.OnIdle(_outgoing);
         }
         else
@@ -218,7 +213,6 @@ public sealed class Worker
             if (_outgoing.Capacity - _outgoing.Count < count)
                 SendOutgoing(ref counters);
             handler.Handle(_received, _outgoing);
-            ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)
                 GatherAndCommit(handler, committer, count, ref counters);
         }
@@ -282,9 +276,29 @@ public sealed class Worker
             case GatherEnd.Quiet: counters.GatherQuiet++; break;
             default: counters.GatherBound++; break;
         }
-        while (committer.Commit(_outgoing))
+        bool more = committer.Commit(_outgoing);
+        int stragglers = 0;
+        if (!_pipelined)
+        {
+            // The sync has returned and its replies have not left: what is waiting now arrived during the sync and
+            // missed it. Counted before the replies go (answers to them would come back within microseconds and look
+            // the same), handled after, and expected by the next gathering on top of this commit's answers.
+            stragglers = _io.Receive(_received, 0);
+            CountReceiveFaults(ref counters);
+        }
+        while (more)
+        {
             SendOutgoing(ref counters);
-        _afterCommit = !_pipelined;
+            more = committer.Commit(_outgoing);
+        }
+        if (stragglers > 0)
+        {
+            SendOutgoing(ref counters); // the commit's replies first
+            counters.Received += stragglers;
+            counters.Batches++;
+            handler.Handle(_received, _outgoing);
+            gathering.Stragglers(stragglers);
+        }
     }
 
     /// <summary>Sends the replies of the pipelined commits that finished (in order), a batch at a time.</summary>

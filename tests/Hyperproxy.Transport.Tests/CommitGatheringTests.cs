@@ -19,6 +19,10 @@ public class CommitGatheringTests
 
         public int Handles;
         public int Commits;
+        public readonly List<int> Sizes = [];
+
+        /// <summary>Runs inside each commit, as the time its sync takes (on the worker's thread).</summary>
+        public Action? DuringSync;
 
         public bool HasUncommitted => _count > _released;
 
@@ -35,7 +39,11 @@ public class CommitGatheringTests
         public bool Commit(DatagramBatch outgoing)
         {
             if (!_releasing)
+            {
                 Commits++; // a call after "true" continues the same commit
+                Sizes.Add(_count - _released);
+                DuringSync?.Invoke();
+            }
             while (_released < _count)
             {
                 if (outgoing.IsFull)
@@ -84,13 +92,21 @@ public class CommitGatheringTests
     /// new request, until <c>total</c> requests were sent. An answer is visible from the receive after the next one (it
     /// is on its way for one receive, as a real client takes a moment to answer).
     /// </summary>
-    private sealed class ClosedLoopIo(int window, int total, int capacity) : IBatchIo
+    private sealed class ClosedLoopIo(int window, int total, int capacity, int late = 0) : IBatchIo
     {
         private static readonly NetAddress Peer = NetAddress.IPv4Loopback(5060);
         private readonly byte[] _request = System.Text.Encoding.ASCII.GetBytes("REGISTER");
-        private int _waiting = window;
+        private int _waiting = window - late;
+        private int _late = late;
         private int _onTheirWay;
         private int _sent = window;
+
+        /// <summary>The first requests held back (<c>late</c>) arrive now.</summary>
+        public void ArriveLate()
+        {
+            _waiting += _late;
+            _late = 0;
+        }
 
         public long Answered;
 
@@ -159,6 +175,43 @@ public class CommitGatheringTests
     }
 
     [Fact]
+    public void RequestsThatArriveDuringTheSyncAreCountedInAndTheNextCommitCoversTheWholeWindow()
+    {
+        // 16 in flight, but 6 of the first arrive only while the first commit syncs: it covers 10 and ends on the
+        // (200 ms) quiet gap. The 6 are found the moment the sync returns, before its 10 replies leave, and the next
+        // gathering expects 10 + 6: every later commit covers all 16 and none waits for a quiet gap.
+        const int window = 16, total = 16 * 20;
+        var io = new ClosedLoopIo(window, total, capacity: 10, late: 6);
+        var counters = new WorkerCounters[1];
+        long frequency = System.Diagnostics.Stopwatch.Frequency;
+        var worker = new Worker(0, -1, io, 10, 10, DatagramBatch.DefaultSlotSize, counters, 1, _ => { }, 1)
+        {
+            GatherTicks = (frequency / 5, frequency * 2),
+        };
+        var handler = new CommittingEcho();
+        handler.DuringSync = io.ArriveLate;
+        worker.Start(handler);
+        try
+        {
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref io.Answered) >= total, TimeSpan.FromSeconds(30)),
+                $"answered {Volatile.Read(ref io.Answered)} of {total}");
+        }
+        finally
+        {
+            worker.RequestStop();
+            Assert.True(worker.Join(TimeSpan.FromSeconds(10)));
+        }
+
+        // (the last commit covers what is left of the total)
+        Assert.Equal(10, handler.Sizes[0]);
+        Assert.All(handler.Sizes.Skip(1).SkipLast(1), size => Assert.Equal(window, size));
+        Assert.Equal(total, handler.Sizes.Sum());
+        TransportCounters c = worker.Counters;
+        Assert.Equal(2, c.GatherQuiet); // the first, and the last (the client's total runs out: fewer than expected)
+        Assert.Equal(handler.Commits - 2, c.GatherExpected);
+    }
+
+    [Fact]
     public void TheFirstGatheringHasNothingToExpectAndEndsOnTheQuietGap()
     {
         var g = new CommitGathering(quietTicks: 50, maxTicks: 500);
@@ -224,8 +277,8 @@ public class CommitGatheringTests
         // A simulated closed loop of 16 in flight: the requests a commit answers come back one every 3 ticks (a
         // receive between two finds nothing), and requests that missed a commit (they arrived during its sync) wait in
         // the socket for the next. The first commit is cut short by the quiet gap at 6 requests, leaving 10
-        // stragglers: the worker's first look after the commit finds them, the next gathering expects them on top of
-        // the 6 answers, and the window is whole again from the second commit on, each ending without a quiet gap.
+        // stragglers: the worker's look the moment the sync returns finds them, the next gathering expects them on top
+        // of the 6 answers, and the window is whole again from the second commit on, each ending without a quiet gap.
         const int window = 16;
         var g = new CommitGathering(quietTicks: 50, maxTicks: 100_000);
         int queued = 0, returning = window, covered = 0;
@@ -245,7 +298,8 @@ public class CommitGatheringTests
                 return n > 0;
             }
             if (queued > 0)
-                g.Stragglers(queued);
+                g.Stragglers(queued); // found when the sync returned, handled: carried into this gathering
+            queued = 0;
             Receive(out int first);
             g.Begin(now, first);
             while (true)
