@@ -130,7 +130,7 @@ public static class LocationStatistics
             + $"{s.WalCommitsDuringCheckpoint} overlapped a checkpoint, p99 {Us(s.WalCommitP99DuringCheckpoint)}; "
             + $"{s.WalCommitsDuringPreallocation} overlapped a segment's zero fill, p99 {Us(s.WalCommitP99DuringPreallocation)}; "
             + $"neither, p99 {Us(s.WalCommitP99Quiet)}; write p99 {Us(s.WalWriteP99)}, fdatasync p99 {Us(s.WalSyncP99)}; "
-            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}; "
+            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}, recycled {s.WalSegmentsRecycled}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
     }
 

@@ -51,6 +51,9 @@ public sealed record LocationStats
     public long WalSegmentsPreallocated { get; init; }
     public long WalSegmentsNotPreallocated { get; init; }
 
+    /// <summary>WAL segments a checkpoint covered that became spares (reused without a zero fill) instead of being deleted.</summary>
+    public long WalSegmentsRecycled { get; init; }
+
     /// <summary>WAL flushes that failed (I/O errors); the changes concerned are never acknowledged.</summary>
     public long WalFailures { get; init; }
     /// <summary>WAL bytes kept on disk (between its begin and tail).</summary>

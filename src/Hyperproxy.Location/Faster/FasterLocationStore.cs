@@ -191,6 +191,7 @@ public sealed partial class FasterLocationStore : ILocationStore
             WalSyncP99 = TimeSpan.FromMicroseconds(_wal?.SyncLatency().Percentile(99) ?? 0),
             WalSegmentsPreallocated = preallocated,
             WalSegmentsNotPreallocated = notPreallocated,
+            WalSegmentsRecycled = _wal?.SparesRecycled ?? 0,
             WalFailures = _wal?.Failures ?? 0,
             WalBytes = _wal?.BytesOnDisk ?? 0,
             WalBytesSinceCheckpoint = WalSinceCheckpoint,

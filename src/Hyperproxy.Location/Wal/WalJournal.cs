@@ -361,7 +361,8 @@ internal sealed class WalJournal
             }
             try
             {
-                File.Delete(segment.Path);
+                if (!TryRecycle(segment.Path))
+                    File.Delete(segment.Path);
                 Interlocked.Add(ref _onDisk, -segment.Bytes);
                 deleted++;
             }
@@ -371,6 +372,45 @@ internal sealed class WalJournal
             }
         }
         return deleted;
+    }
+
+    /// <summary>Most spare segments kept: recycled ones beyond this are deleted.</summary>
+    private const int MaxSpares = 4;
+
+    private long _sparesRecycled;
+
+    /// <summary>Segments that became spares when a checkpoint covered them, instead of being deleted.</summary>
+    public long SparesRecycled => Volatile.Read(ref _sparesRecycled);
+
+    /// <summary>
+    /// A segment a checkpoint covers becomes a spare instead of being deleted, when it is full size (one that started
+    /// as a spare) and fewer than <see cref="MaxSpares"/> are ready: its blocks are allocated and written, so a writer
+    /// that opens it overwrites them without a zero fill — no bytes written twice. Its old frames stay behind the
+    /// new ones; recovery stops at the first frame not numbered above the one before it (<see cref="WalRecovery"/>),
+    /// and every old frame is numbered below the cookie of the checkpoint that covered it, so none is replayed.
+    /// </summary>
+    private bool TryRecycle(string path)
+    {
+        if (!_preallocate || _closing || _spares.Count >= MaxSpares)
+            return false;
+        if (new FileInfo(path).Length < PreallocateBytes)
+            return false; // a writer's first segment (a new file): it would grow again
+        string spare = Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture,
+            $"{_generation:D6}-{Interlocked.Increment(ref _spareNumber):D6}{SpareSuffix}"));
+        File.Move(path, spare);
+        Libc.SyncDirectory(Directory);
+        _spares.Enqueue(spare);
+        Interlocked.Increment(ref _sparesRecycled);
+        // It answers a writer's request for a spare: the zero fill of one more is not needed.
+        int wanted = Volatile.Read(ref _sparesWanted);
+        while (wanted > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _sparesWanted, wanted - 1, wanted);
+            if (seen == wanted)
+                break;
+            wanted = seen;
+        }
+        return true;
     }
 
     internal void ReportFailure(WalWriter writer, Exception e)
