@@ -7,6 +7,8 @@
 # preallocated file's clean pages counts far more write_bytes than reach the disk, so wchar says who writes what and
 # the disk's own counters how much) and the disk's sectors written and flushes
 # (/sys/block/DEV/stat), and prints the totals per thread name, per second, and the server's stop line.
+# WALIO_STRACE=S: strace the server's file writes and syncs for S seconds (to WALIO_STRACE_OUT, /tmp/wal-io.strace);
+# WALIO_REPLAY=1: end with kill -9 and start again on the same folder, printing the load and WAL replay time.
 # Take it under the bench lock: flock /work/wt/bench.lock perf/wal-io.sh 16 [seconds] [extra server args...]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +60,19 @@ while kill -0 $gen 2>/dev/null; do
 done
 wait $gen || true
 tail -n 1 "$work/gen.log"
+if [[ -n ${WALIO_REPLAY:-} ]]; then
+    # kill -9, then start again on the same folder: the start-up line says how long loading and the WAL replay took
+    kill -KILL $pid
+    wait $pid 2>/dev/null || true
+    "$HP_BIN" run --config "$work/registrar.cfg" --durability sync --data-dir "$work/data" --cpus 0 "$@" > "$work/restart.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do
+        grep -q "location store: loaded" "$work/restart.log" 2>/dev/null && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -o "location store: loaded.*replayed: [0-9]*" "$work/restart.log" || tail -n 3 "$work/restart.log"
+fi
 kill -TERM $pid
 wait $pid 2>/dev/null || true
 grep -E "WAL commits|commits gathered" "$work/server.log" | sed -e 's/.*NOTICE //' -e 's/.*; \(commits gathered\)/\1/'

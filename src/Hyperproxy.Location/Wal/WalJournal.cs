@@ -433,6 +433,20 @@ internal sealed class WalJournal
 
     private long _preallocationMark; // zero fills ended * 2, + 1 while one runs
 
+    /// <summary>
+    /// The hybrid log's flushes, as a mark (<see cref="Overlapped"/>): the store sets it to read FASTER's flushed-until
+    /// address (times 2, + 1 while it is behind the read-only address: pages handed to the device and not yet
+    /// written). A WAL sync that overlapped such a flush, outside a checkpoint, waited behind hybrid-log pages that
+    /// the log's own memory pressure sent to the disk.
+    /// </summary>
+    public Func<long>? LogFlushMarkSource { get; set; }
+
+    /// <summary>Read at the start and the end of a sync, as <see cref="CheckpointMark"/>, for hybrid-log page flushes.</summary>
+    public long LogFlushMark => LogFlushMarkSource?.Invoke() ?? 0;
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped a hybrid-log page flush (outside a checkpoint).</summary>
+    public LatencyHistogram CommitLatencyDuringLogFlush() => Sum(static w => w.CommitLatencyDuringLogFlush);
+
     /// <summary>Read at the start and the end of a sync, as <see cref="CheckpointMark"/>, for the zero fill of a spare segment.</summary>
     public long PreallocationMark => Volatile.Read(ref _preallocationMark);
 
@@ -446,7 +460,7 @@ internal sealed class WalJournal
     /// <summary>Sums the writers' latencies of the flushes that overlapped the zero fill of a spare segment.</summary>
     public LatencyHistogram CommitLatencyDuringPreallocation() => Sum(static w => w.CommitLatencyDuringPreallocation);
 
-    /// <summary>Sums the writers' latencies of the flushes that overlapped neither a checkpoint nor a zero fill.</summary>
+    /// <summary>Sums the writers' latencies of the flushes that overlapped no checkpoint, zero fill or hybrid-log flush.</summary>
     public LatencyHistogram CommitLatencyQuiet() => Sum(static w => w.CommitLatencyQuiet);
 
     /// <summary>Sums the <c>pwrite</c> parts of the writers' flushes.</summary>
