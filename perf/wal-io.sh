@@ -75,7 +75,7 @@ if [[ -n ${WALIO_REPLAY:-} ]]; then
 fi
 kill -TERM $pid
 wait $pid 2>/dev/null || true
-grep -E "WAL commits|commits gathered" "$work/server.log" | sed -e 's/.*NOTICE //' -e 's/.*; \(commits gathered\)/\1/'
+grep -E "WAL commits|counters:" "$work/server.log" | sed -e "s/.*NOTICE //"
 python3 - "$work/samples" <<'EOF'
 import sys, collections
 samples, cur = [], None
