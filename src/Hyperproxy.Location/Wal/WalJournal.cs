@@ -156,7 +156,7 @@ internal sealed class WalJournal
 
     /// <summary>
     /// A preallocated segment renamed to <paramref name="path"/> and opened for writing, or null when none is
-    /// ready (the writer then creates an empty file). Either way the preallocator is asked for the next one.
+    /// ready (the writer then creates an empty file). When none is left, the preallocator is asked for the next one.
     /// </summary>
     internal SafeFileHandle? TakeSpare(string path)
     {
@@ -179,9 +179,14 @@ internal sealed class WalJournal
             Interlocked.Increment(ref _sparesMissed);
         else
             Interlocked.Increment(ref _sparesTaken);
-        Interlocked.Increment(ref _sparesWanted);
-        EnsurePreallocator();
-        _spareWake.Set();
+        if (_spares.IsEmpty)
+        {
+            // None left for the next segment: the preallocator makes one. While recycled spares (TryRecycle) are
+            // in stock, a take asks for no zero fill.
+            Interlocked.Increment(ref _sparesWanted);
+            EnsurePreallocator();
+            _spareWake.Set();
+        }
         return handle;
     }
 
@@ -375,7 +380,7 @@ internal sealed class WalJournal
     }
 
     /// <summary>Most spare segments kept: recycled ones beyond this are deleted.</summary>
-    private const int MaxSpares = 4;
+    private const int MaxSpares = 8;
 
     private long _sparesRecycled;
 
@@ -384,7 +389,7 @@ internal sealed class WalJournal
 
     /// <summary>
     /// A segment a checkpoint covers becomes a spare instead of being deleted, when it is full size (one that started
-    /// as a spare) and fewer than <see cref="MaxSpares"/> are ready: its blocks are allocated and written, so a writer
+    /// as a spare) and fewer than <see cref="MaxSpares"/> are ready (a checkpoint that starts late, behind a storm, covers more than the 4 segments its WAL-size trigger stands for): its blocks are allocated and written, so a writer
     /// that opens it overwrites them without a zero fill — no bytes written twice. Its old frames stay behind the
     /// new ones; recovery stops at the first frame not numbered above the one before it (<see cref="WalRecovery"/>),
     /// and every old frame is numbered below the cookie of the checkpoint that covered it, so none is replayed.
