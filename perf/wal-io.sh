@@ -64,6 +64,9 @@ if [[ -n ${WALIO_REPLAY:-} ]]; then
     # kill -9, then start again on the same folder: the start-up line says how long loading and the WAL replay took
     kill -KILL $pid
     wait $pid 2>/dev/null || true
+    # the frames written (segments hold zeros or old frames past them: count up to the first zero frame is the
+    # replay's job; the files' written part is what the stop line would call WAL bytes): the folder's size as a bound
+    echo "WAL folder at the kill: $(du -sb "$work/data/location/journal" | cut -f1) bytes in $(ls "$work/data/location/journal" | grep -c '\.wal$') segments"
     "$HP_BIN" run --config "$work/registrar.cfg" --durability sync --data-dir "$work/data" --cpus 0 "$@" > "$work/restart.log" 2>&1 &
     pid=$!
     for _ in $(seq 600); do
