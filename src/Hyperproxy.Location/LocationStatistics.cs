@@ -28,6 +28,7 @@ public static class LocationStatistics
         "log_bytes", "log_memory_bytes",
         "wal_commits_during_prealloc", "wal_commit_prealloc_p99_us", "wal_commit_quiet_p99_us",
         "wal_write_p99_us", "wal_sync_p99_us", "cachedb_known_saves", "cachedb_known_stale",
+        "wal_commits_during_log_flush", "wal_commit_log_flush_p99_us",
     ];
 
     public static bool TryGet(ReadOnlySpan<byte> name, ILocationStore? store, IReadOnlyList<DurableReplyStats>? replies, out long value)
@@ -87,7 +88,9 @@ public static class LocationStatistics
             25 => (long)stats.WalWriteP99.TotalMicroseconds,
             26 => (long)stats.WalSyncP99.TotalMicroseconds,
             27 => stats.CachedbKnownSaves,
-            _ => stats.CachedbKnownStale,
+            28 => stats.CachedbKnownStale,
+            29 => stats.WalCommitsDuringLogFlush,
+            _ => (long)stats.WalCommitP99DuringLogFlush.TotalMicroseconds,
         };
         return true;
     }
@@ -129,8 +132,9 @@ public static class LocationStatistics
             + $"p99.9 {Us(s.WalCommitP999)} max {Us(s.MaxWalCommitDuration)}, failures {s.WalFailures}; "
             + $"{s.WalCommitsDuringCheckpoint} overlapped a checkpoint, p99 {Us(s.WalCommitP99DuringCheckpoint)}; "
             + $"{s.WalCommitsDuringPreallocation} overlapped a segment's zero fill, p99 {Us(s.WalCommitP99DuringPreallocation)}; "
-            + $"neither, p99 {Us(s.WalCommitP99Quiet)}; write p99 {Us(s.WalWriteP99)}, fdatasync p99 {Us(s.WalSyncP99)}; "
-            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}; "
+            + $"{s.WalCommitsDuringLogFlush} overlapped a hybrid-log page flush, p99 {Us(s.WalCommitP99DuringLogFlush)}; "
+            + $"none of these, p99 {Us(s.WalCommitP99Quiet)}; write p99 {Us(s.WalWriteP99)}, fdatasync p99 {Us(s.WalSyncP99)}; "
+            + $"segments preallocated {s.WalSegmentsPreallocated}, not {s.WalSegmentsNotPreallocated}, recycled {s.WalSegmentsRecycled}; "
             + $"{waits.Count} parked replies released, wait p50 {waits.Percentile(50)} us p99 {waits.Percentile(99)} us max {waits.Max} us, {deferred} deferred past their batch";
     }
 

@@ -36,6 +36,11 @@ public sealed record LocationStats
     public long WalCommitsDuringCheckpoint { get; init; }
     public TimeSpan WalCommitP99DuringCheckpoint { get; init; }
 
+    /// <summary>WAL syncs that overlapped a hybrid-log page flush outside a checkpoint (pages the log's memory sent to
+    /// the disk as its tail moved on), and their p99.</summary>
+    public long WalCommitsDuringLogFlush { get; init; }
+    public TimeSpan WalCommitP99DuringLogFlush { get; init; }
+
     /// <summary>WAL syncs that overlapped the zero fill of a spare segment (the preallocator's writes and sync), and their p99.</summary>
     public long WalCommitsDuringPreallocation { get; init; }
     public TimeSpan WalCommitP99DuringPreallocation { get; init; }
@@ -50,6 +55,9 @@ public sealed record LocationStats
     /// <summary>WAL segments opened on a preallocated (zero-filled, synced) file, and on a new empty one.</summary>
     public long WalSegmentsPreallocated { get; init; }
     public long WalSegmentsNotPreallocated { get; init; }
+
+    /// <summary>WAL segments a checkpoint covered that became spares (reused without a zero fill) instead of being deleted.</summary>
+    public long WalSegmentsRecycled { get; init; }
 
     /// <summary>WAL flushes that failed (I/O errors); the changes concerned are never acknowledged.</summary>
     public long WalFailures { get; init; }

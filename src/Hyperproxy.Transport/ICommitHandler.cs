@@ -4,9 +4,10 @@ namespace Hyperproxy.Transport;
 /// Optional for an <see cref="IBatchHandler"/> whose replies wait for a commit (a REGISTER's 200 OK held
 /// until its binding is on disk). After a batch leaves such work, the worker gathers what is already
 /// arriving into the same commit — it keeps receiving without waiting and hands each batch to the handler
-/// for as long as datagrams keep coming within <see cref="Worker.GatherQuietMicroseconds"/> (bounded in
-/// batches and time) — then calls <see cref="Commit"/> once: one disk sync for all of it, on the worker's
-/// own thread. Called on the worker's thread; must not allocate.
+/// until as many datagrams are in hand as the previous commit covered and none is waiting, or none came for
+/// <see cref="Worker.GatherQuietMicroseconds"/> (bounded in batches and time; <see cref="CommitGathering"/>) —
+/// then calls <see cref="Commit"/> once: one disk sync for all of it, on the worker's own thread. Called on
+/// the worker's thread; must not allocate.
 /// </summary>
 public interface ICommitHandler
 {

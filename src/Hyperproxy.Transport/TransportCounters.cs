@@ -9,7 +9,10 @@ public readonly record struct TransportCounters(
     long SendErrors,
     long HandlerFaults,
     long Batches,
-    long AllocatedBytes)
+    long AllocatedBytes,
+    long GatherExpected = 0,
+    long GatherQuiet = 0,
+    long GatherBound = 0)
 {
     internal static TransportCounters Read(ref WorkerCounters c) => new(
         Volatile.Read(ref c.Received),
@@ -19,7 +22,10 @@ public readonly record struct TransportCounters(
         Volatile.Read(ref c.SendErrors),
         Volatile.Read(ref c.HandlerFaults),
         Volatile.Read(ref c.Batches),
-        Volatile.Read(ref c.AllocatedBytes));
+        Volatile.Read(ref c.AllocatedBytes),
+        Volatile.Read(ref c.GatherExpected),
+        Volatile.Read(ref c.GatherQuiet),
+        Volatile.Read(ref c.GatherBound));
 
     public static TransportCounters operator +(TransportCounters a, TransportCounters b) => new(
         a.Received + b.Received,
@@ -29,5 +35,8 @@ public readonly record struct TransportCounters(
         a.SendErrors + b.SendErrors,
         a.HandlerFaults + b.HandlerFaults,
         a.Batches + b.Batches,
-        a.AllocatedBytes + b.AllocatedBytes);
+        a.AllocatedBytes + b.AllocatedBytes,
+        a.GatherExpected + b.GatherExpected,
+        a.GatherQuiet + b.GatherQuiet,
+        a.GatherBound + b.GatherBound);
 }

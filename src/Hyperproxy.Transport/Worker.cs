@@ -23,6 +23,7 @@ public sealed class Worker
     private ICommitHandler? _committer;
     private ITimerHandler? _timers;
     private bool _pipelined;
+    private CommitGathering _gathering = new(s_gatherQuietTicks, s_gatherMaxTicks);
     private Thread? _thread;
     private Exception? _startError;
     private volatile bool _stop;
@@ -57,6 +58,16 @@ public sealed class Worker
         _pollTimeoutMs = pollTimeoutMs;
         _log = log;
         _logEvery = Math.Max(1, logEvery);
+    }
+
+    /// <summary>
+    /// Tests: the gathering's quiet gap and overall bound in <see cref="System.Diagnostics.Stopwatch"/> ticks instead of
+    /// <see cref="GatherQuietMicroseconds"/> and <see cref="GatherMaxMicroseconds"/> (long enough that a descheduled test
+    /// thread cannot end a gathering early).
+    /// </summary>
+    internal (long QuietTicks, long MaxTicks) GatherTicks
+    {
+        init => _gathering = new CommitGathering(value.QuietTicks, value.MaxTicks);
     }
 
     /// <summary>0-based worker number.</summary>
@@ -171,18 +182,28 @@ public sealed class Worker
                 timeout = due;
         }
 
+        ICommitHandler? committer = _committer;
+        bool carried = false;
+        if (_gathering.Carried > 0)
+        {
+            // Stragglers of the last commit were handled and wait for the next one: look without waiting.
+            carried = committer!.HasUncommitted;
+            if (carried)
+                timeout = 0;
+            else
+                _gathering.DropCarried();
+        }
         int count = _io.Receive(_received, timeout);
-        if (_received.Truncated != 0)
-            counters.Truncated += _received.Truncated;
-        if (_received.ReceiveErrors != 0)
-            counters.ReceiveErrors += _received.ReceiveErrors;
+        CountReceiveFaults(ref counters);
         _outgoing.Clear();
         long busyFrom = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_pipelined)
             CompleteCommits(ref counters);
         if (count == 0)
         {
-            if (pending)
+            if (carried)
+                GatherAndCommit(handler, committer!, 0, ref counters); // the stragglers, and what comes with them
+            else if (pending)
                 idle!.OnIdle(_outgoing);
         }
         else
@@ -194,9 +215,8 @@ public sealed class Worker
             if (_outgoing.Capacity - _outgoing.Count < count)
                 SendOutgoing(ref counters);
             handler.Handle(_received, _outgoing);
-            ICommitHandler? committer = _committer;
             if (committer is not null && committer.HasUncommitted)
-                GatherAndCommit(handler, committer, ref counters);
+                GatherAndCommit(handler, committer, count, ref counters);
         }
 
         // Timers fire after the batch (busy) or after the wait (idle): never starved by traffic.
@@ -212,29 +232,34 @@ public sealed class Worker
     }
 
     /// <summary>
-    /// Handles what keeps arriving (never waiting in the kernel) until a quiet gap, the time bound or the batch
-    /// bound, then commits once and sends what the commit released, a batch at a time. In a closed loop the
-    /// requests answered by the previous commit come back within microseconds, so one commit covers the
-    /// whole window instead of whatever happened to be in the first batch.
+    /// Handles what keeps arriving (never waiting in the kernel) until the requests the previous commit answered
+    /// are back, a quiet gap, the time bound or the batch bound (<see cref="CommitGathering"/>), then commits once
+    /// and sends what the commit released, a batch at a time. In a closed loop the requests answered by the
+    /// previous commit come back within microseconds, so one commit covers the whole window instead of whatever
+    /// happened to be in the first batch, and once they are all in hand the commit starts at once.
     /// </summary>
-    private void GatherAndCommit(IBatchHandler handler, ICommitHandler committer, ref WorkerCounters counters)
+    private void GatherAndCommit(IBatchHandler handler, ICommitHandler committer, int received, ref WorkerCounters counters)
     {
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        long lastArrival = start;
-        for (int batches = 0; batches < GatherMaxBatches;)
+        ref CommitGathering gathering = ref _gathering;
+        gathering.Begin(System.Diagnostics.Stopwatch.GetTimestamp(), received);
+        int batches = 0;
+        while (true)
         {
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (now - lastArrival >= s_gatherQuietTicks || now - start >= s_gatherMaxTicks)
+            if (batches == GatherMaxBatches)
+            {
+                gathering.BatchBound();
+                break;
+            }
+            if (gathering.TimedOut(System.Diagnostics.Stopwatch.GetTimestamp()))
                 break;
             int count = _io.Receive(_received, 0);
-            if (_received.Truncated != 0)
-                counters.Truncated += _received.Truncated;
-            if (_received.ReceiveErrors != 0)
-                counters.ReceiveErrors += _received.ReceiveErrors;
+            CountReceiveFaults(ref counters);
             if (_pipelined)
                 CompleteCommits(ref counters); // a sync that finished meanwhile releases its replies now
             if (count == 0)
             {
+                if (gathering.NothingWaiting())
+                    break;
                 Thread.SpinWait(20);
                 continue;
             }
@@ -243,11 +268,39 @@ public sealed class Worker
             if (_outgoing.Capacity - _outgoing.Count < count)
                 SendOutgoing(ref counters); // what needs no commit leaves now, and makes room
             handler.Handle(_received, _outgoing);
-            lastArrival = System.Diagnostics.Stopwatch.GetTimestamp();
+            gathering.Arrived(System.Diagnostics.Stopwatch.GetTimestamp(), count);
             batches++;
         }
-        while (committer.Commit(_outgoing))
+        gathering.Committed();
+        switch (gathering.LastEnd)
+        {
+            case GatherEnd.Expected: counters.GatherExpected++; break;
+            case GatherEnd.Quiet: counters.GatherQuiet++; break;
+            default: counters.GatherBound++; break;
+        }
+        bool more = committer.Commit(_outgoing);
+        int stragglers = 0;
+        if (!_pipelined)
+        {
+            // The sync has returned and its replies have not left: what is waiting now arrived during the sync and
+            // missed it. Counted before the replies go (answers to them would come back within microseconds and look
+            // the same), handled after, and expected by the next gathering on top of this commit's answers.
+            stragglers = _io.Receive(_received, 0);
+            CountReceiveFaults(ref counters);
+        }
+        while (more)
+        {
             SendOutgoing(ref counters);
+            more = committer.Commit(_outgoing);
+        }
+        if (stragglers > 0)
+        {
+            SendOutgoing(ref counters); // the commit's replies first
+            counters.Received += stragglers;
+            counters.Batches++;
+            handler.Handle(_received, _outgoing);
+            gathering.Stragglers(stragglers);
+        }
     }
 
     /// <summary>Sends the replies of the pipelined commits that finished (in order), a batch at a time.</summary>
@@ -258,6 +311,15 @@ public sealed class Worker
             return;
         while (committer.CompleteCommits(_outgoing))
             SendOutgoing(ref counters);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CountReceiveFaults(ref WorkerCounters counters)
+    {
+        if (_received.Truncated != 0)
+            counters.Truncated += _received.Truncated;
+        if (_received.ReceiveErrors != 0)
+            counters.ReceiveErrors += _received.ReceiveErrors;
     }
 
     private void SendOutgoing(ref WorkerCounters counters)

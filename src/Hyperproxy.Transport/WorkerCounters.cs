@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Hyperproxy.Transport;
 
 /// <summary>
-/// One worker's counters, written only by that worker. 192 bytes with the fields in the first 72,
+/// One worker's counters, written only by that worker. 192 bytes with the fields in the first 96,
 /// so neighbours in an array never share a cache line whatever the array's alignment.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 192)]
@@ -22,4 +22,13 @@ internal struct WorkerCounters
 
     /// <summary>Stopwatch ticks spent handling and sending batches (not waiting in the kernel): the load statistics.</summary>
     [FieldOffset(64)] public long BusyTicks;
+
+    /// <summary>Gatherings for a commit that ended with the expected arrivals in hand (<see cref="CommitGathering"/>).</summary>
+    [FieldOffset(72)] public long GatherExpected;
+
+    /// <summary>...that ended on the quiet gap.</summary>
+    [FieldOffset(80)] public long GatherQuiet;
+
+    /// <summary>...that ended on the time or batch bound.</summary>
+    [FieldOffset(88)] public long GatherBound;
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Hyperproxy.Location.Faster;
+using Hyperproxy.Location.Records;
 using Hyperproxy.Location.Wal;
 using Hyperproxy.Testing;
 
@@ -206,6 +207,102 @@ public class WalPipelineTests
             Assert.Equal(saved, store.Recovery.WalEntriesReplayed);
             using ILocationSession session = store.NewSession();
             Assert.NotNull(TestSupport.ReadRecord(session, TestSupport.Aor(saved - 1)));
+        }
+    }
+
+    private static byte[] Frames(long firstSeq, int count, int payloadBytes, byte fill)
+    {
+        int frameBytes = WalFrame.HeaderSize + WalEntry.HeaderSize + 8 + payloadBytes;
+        byte[] data = new byte[count * frameBytes];
+        for (int i = 0; i < count; i++)
+        {
+            Span<byte> frame = data.AsSpan(i * frameBytes, frameBytes);
+            byte[] record = new byte[payloadBytes];
+            Array.Fill(record, fill);
+            int payload = WalEntry.Write(frame.Slice(WalFrame.HeaderSize), 1, Encoding.ASCII.GetBytes("key" + (i % 10).ToString("D5")), record);
+            WalFrame.Seal(frame, payload, firstSeq + i);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void TheOldFramesBehindTheNewOnesOfARecycledSegmentAreNotRead()
+    {
+        // A segment recycled as a spare keeps its old frames (numbered 1..40); a writer overwrites its start with new
+        // ones (100..104, shorter frames, so the next old frame is whole right behind them). Recovery reads the new
+        // frames only, even with no checkpoint to filter the old ones by its cookie.
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "000001-0000-000002.wal");
+        byte[] old = Frames(1, 40, 300, (byte)'o');
+        byte[] fresh = Frames(100, 5, 300, (byte)'n');
+        Assert.True(fresh.Length < old.Length);
+        fresh.CopyTo(old, 0);
+        File.WriteAllBytes(path, old);
+
+        WalRecovery recovery = WalRecovery.Read(dir.Path);
+        var seen = new List<byte>();
+        Assert.Equal(5, recovery.Replay(0, (op, key, record) => seen.Add(record[0])));
+        Assert.All(seen, b => Assert.Equal((byte)'n', b));
+        Assert.Equal(104, recovery.LastSeq);
+
+        // Nothing new written yet (a crash right after the rename): the old frames read, all at or below any cookie
+        // of the checkpoint that covered them, and none is replayed after it.
+        File.WriteAllBytes(path, Frames(1, 40, 300, (byte)'o'));
+        Assert.Equal(0, WalRecovery.Read(dir.Path).Replay(40, (op, key, record) => { }));
+    }
+
+    private static long ExpiresOf(ILocationSession session, int aor)
+    {
+        byte[]? record = TestSupport.ReadRecord(session, TestSupport.Aor(aor));
+        Assert.NotNull(record);
+        Assert.Equal(RecordError.None, LocationRecord.TryOpen(record, out LocationRecordReader reader));
+        foreach (ContactView c in reader.GetContacts(Now))
+            return c.Expires;
+        return 0;
+    }
+
+    [Fact]
+    public void SegmentsACheckpointCoveredAreRecycledAndAStoreThatCrashesWritingIntoThemRecoversEveryAcknowledgedChange()
+    {
+        using var dir = new TempDirectory();
+        string folder = Path.Combine(dir.Path, FasterLocationStore.WalFolder);
+        string contact = "sip:" + new string('x', 900) + "@192.0.2.1";
+        const int aors = 60;
+        int round;
+        using (FasterLocationStore store = TestSupport.Open(Durability.Sync, dir.Path, walSegmentBytes: 64 * 1024))
+        {
+            using ILocationSession session = store.NewSession();
+            WalJournal journal = store.Wal!;
+            // Rounds of saves over the same AoRs (each round its own expiry), about one segment per round, a checkpoint
+            // after each: from the second on, a checkpoint covers the segments of the round before the last, which
+            // become spares instead of being deleted, and later rounds open their segments on them.
+            for (round = 0; round < 8; round++)
+            {
+                for (int i = 0; i < aors; i++)
+                {
+                    Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, i, contact, Now + 3600 + round, Now, out CommitTicket ticket));
+                    Assert.True(store.Commit(ticket));
+                }
+                Assert.True(store.CheckpointNow());
+            }
+            Assert.True(journal.SparesRecycled >= 2, $"recycled {journal.SparesRecycled}, spares {journal.SpareCounts}");
+            // One more round, cut in the middle: half of it synced, the next save never.
+            for (int i = 0; i < aors / 2; i++)
+            {
+                Assert.Equal(UpdateStatus.Written, TestSupport.Save(session, i, contact, Now + 3600 + round, Now, out CommitTicket ticket));
+                Assert.True(store.Commit(ticket));
+            }
+            TestSupport.Save(session, aors / 2, contact, Now + 3600 + round, Now, out CommitTicket _);
+            Assert.Equal(journal.PreallocateBytes, Directory.GetFiles(folder, "*.wal").Max(f => new FileInfo(f).Length));
+            store.Close(finalCheckpoint: false);
+        }
+
+        using (FasterLocationStore store = TestSupport.Open(Durability.Sync, dir.Path, walSegmentBytes: 64 * 1024))
+        {
+            Assert.Equal(aors / 2, store.Recovery.WalEntriesReplayed);
+            using ILocationSession session = store.NewSession();
+            for (int i = 0; i < aors; i++)
+                Assert.Equal(Now + 3600 + (i < aors / 2 ? round : round - 1), ExpiresOf(session, i));
         }
     }
 

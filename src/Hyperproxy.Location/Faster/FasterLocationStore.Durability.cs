@@ -38,6 +38,45 @@ public sealed partial class FasterLocationStore
             _options.MaxRecordBytes + WalFrame.HeaderSize + WalEntry.HeaderSize + WalEntry.MaxKeyLength,
             _options.EffectiveWalSegmentBytes, _options.Log);
         _wal.WrittenBytesChanged = OnWalWritten;
+        _flushedUntil = FlushedUntilReader();
+        if (_flushedUntil is not null)
+            _wal.LogFlushMarkSource = LogFlushMark;
+    }
+
+    private Func<long>? _flushedUntil;
+
+    // FASTER's flushed-until address, times 2, + 1 while pages below the read-only address wait for their flush.
+    private long LogFlushMark()
+    {
+        long flushed = _flushedUntil!();
+        return flushed * 2 + (flushed < _kv.Log.ReadOnlyAddress ? 1 : 0);
+    }
+
+    /// <summary>
+    /// A reader of the hybrid log's flushed-until address (FASTER keeps it in its allocator, which its public API does
+    /// not show): a compiled field read, made once (no reflection or allocation per call); null when this FASTER
+    /// version lays it out otherwise, and the WAL statistics then leave hybrid-log flushes out.
+    /// </summary>
+    private Func<long>? FlushedUntilReader()
+    {
+        const System.Reflection.BindingFlags Fields = System.Reflection.BindingFlags.Instance
+            | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        foreach (System.Reflection.FieldInfo field in _kv.GetType().GetFields(Fields))
+        {
+            for (Type? t = field.FieldType; t is not null; t = t.BaseType)
+            {
+                if (!t.IsGenericType || t.Name != "AllocatorBase`2" || t.Namespace != "FASTER.core")
+                    continue;
+                System.Reflection.FieldInfo? flushed = t.GetField("FlushedUntilAddress", Fields);
+                if (flushed is null || flushed.FieldType != typeof(long))
+                    return null;
+                var kv = System.Linq.Expressions.Expression.Constant(_kv);
+                var read = System.Linq.Expressions.Expression.Field(
+                    System.Linq.Expressions.Expression.Convert(System.Linq.Expressions.Expression.Field(kv, field), t), flushed);
+                return System.Linq.Expressions.Expression.Lambda<Func<long>>(read).Compile();
+            }
+        }
+        return null;
     }
 
     private long RecoveredCookie()

@@ -149,6 +149,7 @@ public sealed partial class FasterLocationStore : ILocationStore
         LatencyHistogram? latency = _wal?.CommitLatency();
         LatencyHistogram? duringCheckpoint = _wal?.CommitLatencyDuringCheckpoint();
         LatencyHistogram? duringPreallocation = _wal?.CommitLatencyDuringPreallocation();
+        LatencyHistogram? duringLogFlush = _wal?.CommitLatencyDuringLogFlush();
         (long preallocated, long notPreallocated) = _wal?.SpareCounts ?? (0, 0);
         long aors = _baseAors + _maintenanceFunctions.AorDelta;
         long contacts = _baseContacts + _maintenanceFunctions.ContactDelta;
@@ -186,11 +187,14 @@ public sealed partial class FasterLocationStore : ILocationStore
             WalCommitP99DuringCheckpoint = TimeSpan.FromMicroseconds(duringCheckpoint?.Percentile(99) ?? 0),
             WalCommitsDuringPreallocation = duringPreallocation?.Count ?? 0,
             WalCommitP99DuringPreallocation = TimeSpan.FromMicroseconds(duringPreallocation?.Percentile(99) ?? 0),
+            WalCommitsDuringLogFlush = duringLogFlush?.Count ?? 0,
+            WalCommitP99DuringLogFlush = TimeSpan.FromMicroseconds(duringLogFlush?.Percentile(99) ?? 0),
             WalCommitP99Quiet = TimeSpan.FromMicroseconds(_wal?.CommitLatencyQuiet().Percentile(99) ?? 0),
             WalWriteP99 = TimeSpan.FromMicroseconds(_wal?.WriteLatency().Percentile(99) ?? 0),
             WalSyncP99 = TimeSpan.FromMicroseconds(_wal?.SyncLatency().Percentile(99) ?? 0),
             WalSegmentsPreallocated = preallocated,
             WalSegmentsNotPreallocated = notPreallocated,
+            WalSegmentsRecycled = _wal?.SparesRecycled ?? 0,
             WalFailures = _wal?.Failures ?? 0,
             WalBytes = _wal?.BytesOnDisk ?? 0,
             WalBytesSinceCheckpoint = WalSinceCheckpoint,

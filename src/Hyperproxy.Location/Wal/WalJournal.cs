@@ -156,7 +156,7 @@ internal sealed class WalJournal
 
     /// <summary>
     /// A preallocated segment renamed to <paramref name="path"/> and opened for writing, or null when none is
-    /// ready (the writer then creates an empty file). Either way the preallocator is asked for the next one.
+    /// ready (the writer then creates an empty file). When none is left, the preallocator is asked for the next one.
     /// </summary>
     internal SafeFileHandle? TakeSpare(string path)
     {
@@ -179,9 +179,14 @@ internal sealed class WalJournal
             Interlocked.Increment(ref _sparesMissed);
         else
             Interlocked.Increment(ref _sparesTaken);
-        Interlocked.Increment(ref _sparesWanted);
-        EnsurePreallocator();
-        _spareWake.Set();
+        if (_spares.IsEmpty)
+        {
+            // None left for the next segment: the preallocator makes one. While recycled spares (TryRecycle) are
+            // in stock, a take asks for no zero fill.
+            Interlocked.Increment(ref _sparesWanted);
+            EnsurePreallocator();
+            _spareWake.Set();
+        }
         return handle;
     }
 
@@ -361,7 +366,8 @@ internal sealed class WalJournal
             }
             try
             {
-                File.Delete(segment.Path);
+                if (!TryRecycle(segment.Path))
+                    File.Delete(segment.Path);
                 Interlocked.Add(ref _onDisk, -segment.Bytes);
                 deleted++;
             }
@@ -371,6 +377,45 @@ internal sealed class WalJournal
             }
         }
         return deleted;
+    }
+
+    /// <summary>Most spare segments kept: recycled ones beyond this are deleted.</summary>
+    private const int MaxSpares = 8;
+
+    private long _sparesRecycled;
+
+    /// <summary>Segments that became spares when a checkpoint covered them, instead of being deleted.</summary>
+    public long SparesRecycled => Volatile.Read(ref _sparesRecycled);
+
+    /// <summary>
+    /// A segment a checkpoint covers becomes a spare instead of being deleted, when it is full size (one that started
+    /// as a spare) and fewer than <see cref="MaxSpares"/> are ready (a checkpoint that starts late, behind a storm, covers more than the 4 segments its WAL-size trigger stands for): its blocks are allocated and written, so a writer
+    /// that opens it overwrites them without a zero fill — no bytes written twice. Its old frames stay behind the
+    /// new ones; recovery stops at the first frame not numbered above the one before it (<see cref="WalRecovery"/>),
+    /// and every old frame is numbered below the cookie of the checkpoint that covered it, so none is replayed.
+    /// </summary>
+    private bool TryRecycle(string path)
+    {
+        if (!_preallocate || _closing || _spares.Count >= MaxSpares)
+            return false;
+        if (new FileInfo(path).Length < PreallocateBytes)
+            return false; // a writer's first segment (a new file): it would grow again
+        string spare = Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture,
+            $"{_generation:D6}-{Interlocked.Increment(ref _spareNumber):D6}{SpareSuffix}"));
+        File.Move(path, spare);
+        Libc.SyncDirectory(Directory);
+        _spares.Enqueue(spare);
+        Interlocked.Increment(ref _sparesRecycled);
+        // It answers a writer's request for a spare: the zero fill of one more is not needed.
+        int wanted = Volatile.Read(ref _sparesWanted);
+        while (wanted > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _sparesWanted, wanted - 1, wanted);
+            if (seen == wanted)
+                break;
+            wanted = seen;
+        }
+        return true;
     }
 
     internal void ReportFailure(WalWriter writer, Exception e)
@@ -393,6 +438,20 @@ internal sealed class WalJournal
 
     private long _preallocationMark; // zero fills ended * 2, + 1 while one runs
 
+    /// <summary>
+    /// The hybrid log's flushes, as a mark (<see cref="Overlapped"/>): the store sets it to read FASTER's flushed-until
+    /// address (times 2, + 1 while it is behind the read-only address: pages handed to the device and not yet
+    /// written). A WAL sync that overlapped such a flush, outside a checkpoint, waited behind hybrid-log pages that
+    /// the log's own memory pressure sent to the disk.
+    /// </summary>
+    public Func<long>? LogFlushMarkSource { get; set; }
+
+    /// <summary>Read at the start and the end of a sync, as <see cref="CheckpointMark"/>, for hybrid-log page flushes.</summary>
+    public long LogFlushMark => LogFlushMarkSource?.Invoke() ?? 0;
+
+    /// <summary>Sums the writers' latencies of the flushes that overlapped a hybrid-log page flush (outside a checkpoint).</summary>
+    public LatencyHistogram CommitLatencyDuringLogFlush() => Sum(static w => w.CommitLatencyDuringLogFlush);
+
     /// <summary>Read at the start and the end of a sync, as <see cref="CheckpointMark"/>, for the zero fill of a spare segment.</summary>
     public long PreallocationMark => Volatile.Read(ref _preallocationMark);
 
@@ -406,7 +465,7 @@ internal sealed class WalJournal
     /// <summary>Sums the writers' latencies of the flushes that overlapped the zero fill of a spare segment.</summary>
     public LatencyHistogram CommitLatencyDuringPreallocation() => Sum(static w => w.CommitLatencyDuringPreallocation);
 
-    /// <summary>Sums the writers' latencies of the flushes that overlapped neither a checkpoint nor a zero fill.</summary>
+    /// <summary>Sums the writers' latencies of the flushes that overlapped no checkpoint, zero fill or hybrid-log flush.</summary>
     public LatencyHistogram CommitLatencyQuiet() => Sum(static w => w.CommitLatencyQuiet);
 
     /// <summary>Sums the <c>pwrite</c> parts of the writers' flushes.</summary>

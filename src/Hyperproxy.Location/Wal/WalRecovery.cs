@@ -4,7 +4,7 @@ namespace Hyperproxy.Location.Wal;
 
 /// <summary>
 /// Start-up side of the WAL: reads every segment file of the directory (each up to its first torn or
-/// zeroed frame), and hands the entries numbered after the checkpoint's cookie to a callback in sequence
+/// zeroed frame, or the first not numbered above the one before it: the old frames of a recycled segment), and hands the entries numbered after the checkpoint's cookie to a callback in sequence
 /// order — the order the changes were applied in, whichever session wrote them.
 /// </summary>
 internal sealed class WalRecovery
@@ -37,8 +37,13 @@ internal sealed class WalRecovery
             byte[] data = File.ReadAllBytes(path);
             var segment = new Segment(path, data);
             int offset = 0;
-            while (WalFrame.TryRead(data.AsSpan(offset), out long seq, out ReadOnlySpan<byte> _, out int frameLength))
+            long previous = 0;
+            // A segment ends at its first frame that is cut short, fails its checksum or is zero, or is not numbered
+            // above the one before it: a recycled segment (WalJournal.TryRecycle) keeps its old frames behind the new
+            // ones, and every old one is numbered below every new one.
+            while (WalFrame.TryRead(data.AsSpan(offset), out long seq, out ReadOnlySpan<byte> _, out int frameLength) && seq > previous)
             {
+                previous = seq;
                 segment.Frames.Add((seq, offset));
                 segment.LastSeq = Math.Max(segment.LastSeq, seq);
                 offset += frameLength;

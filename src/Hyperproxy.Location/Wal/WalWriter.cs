@@ -67,6 +67,7 @@ internal sealed class WalWriter
         public long SubmittedAt;
         public long CheckpointMark;
         public long PreallocationMark;
+        public long LogFlushMark;
         public bool Done;
         public bool Covered;
         public int Result;
@@ -118,6 +119,9 @@ internal sealed class WalWriter
     public LatencyHistogram WriteLatency { get; } = new();
 
     /// <summary>The <c>fdatasync</c> part of each flush (synchronous), or from submission to completion (pipelined).</summary>
+    /// <summary>The flushes that overlapped a hybrid-log page flush outside a checkpoint.</summary>
+    public LatencyHistogram CommitLatencyDuringLogFlush { get; } = new();
+
     public LatencyHistogram SyncLatency { get; } = new();
 
     /// <summary>
@@ -206,6 +210,7 @@ internal sealed class WalWriter
             long start = Stopwatch.GetTimestamp();
             long mark = _journal.CheckpointMark;
             long preallocMark = _journal.PreallocationMark;
+            long logFlushMark = _journal.LogFlushMark;
             if (!WriteBuffered())
                 return false;
             long wrote = Stopwatch.GetTimestamp();
@@ -222,6 +227,7 @@ internal sealed class WalWriter
             sync.SubmittedAt = wrote;
             sync.CheckpointMark = mark;
             sync.PreallocationMark = preallocMark;
+            sync.LogFlushMark = logFlushMark;
             _firstBufferedSeq = long.MaxValue;
             _inFlightCount++;
             bool submitted = queue.Submit(_file!, Index, number);
@@ -295,7 +301,7 @@ internal sealed class WalWriter
                 if (now == 0)
                     now = Stopwatch.GetTimestamp();
                 SyncLatency.RecordTicks(now - head.SubmittedAt);
-                RecordCommit(now - head.StartedAt, head.CheckpointMark, head.PreallocationMark);
+                RecordCommit(now - head.StartedAt, head.CheckpointMark, head.PreallocationMark, head.LogFlushMark);
             }
             if (head.CloseAfter is not null)
             {
@@ -363,6 +369,7 @@ internal sealed class WalWriter
         long start = Stopwatch.GetTimestamp();
         long mark = _journal.CheckpointMark;
         long preallocMark = _journal.PreallocationMark;
+        long logFlushMark = _journal.LogFlushMark;
         int written = _pending;
         if (!WriteBuffered())
             return false;
@@ -395,7 +402,7 @@ internal sealed class WalWriter
         _firstBufferedSeq = long.MaxValue;
         Volatile.Write(ref _durableUntil, _appended);
         Volatile.Write(ref _firstPendingSeq, long.MaxValue);
-        RecordCommit(ticks, mark, preallocMark);
+        RecordCommit(ticks, mark, preallocMark, logFlushMark);
         _journal.OnWritten(written, notify);
         if (_fileOffset >= _journal.SegmentBytes)
         {
@@ -434,16 +441,20 @@ internal sealed class WalWriter
         return true;
     }
 
-    private void RecordCommit(long ticks, long checkpointMarkAtStart, long preallocationMarkAtStart)
+    private void RecordCommit(long ticks, long checkpointMarkAtStart, long preallocationMarkAtStart, long logFlushMarkAtStart)
     {
         CommitLatency.RecordTicks(ticks);
         bool checkpoint = WalJournal.Overlapped(checkpointMarkAtStart, _journal.CheckpointMark);
         bool preallocation = WalJournal.Overlapped(preallocationMarkAtStart, _journal.PreallocationMark);
+        // A checkpoint flushes the log too: a log flush counts on its own only outside one.
+        bool logFlush = !checkpoint && WalJournal.Overlapped(logFlushMarkAtStart, _journal.LogFlushMark);
         if (checkpoint)
             CommitLatencyDuringCheckpoint.RecordTicks(ticks);
         if (preallocation)
             CommitLatencyDuringPreallocation.RecordTicks(ticks);
-        if (!checkpoint && !preallocation)
+        if (logFlush)
+            CommitLatencyDuringLogFlush.RecordTicks(ticks);
+        if (!checkpoint && !preallocation && !logFlush)
             CommitLatencyQuiet.RecordTicks(ticks);
         Volatile.Write(ref _lastCommitTicks, ticks);
         if (ticks > _maxCommitTicks)

@@ -502,6 +502,9 @@ public sealed class ProxyServer : IDisposable
             + $"replies dropped {c.RepliesDropped}, output full {c.OutputFull}; "
             + $"datagrams in {t.Received}, out {t.Sent}, oversized {t.Truncated}, receive errors {t.ReceiveErrors}, send errors {t.SendErrors}, "
             + $"datagram faults {c.DatagramFaults}, batch faults {t.HandlerFaults}"
+            + (t.GatherExpected + t.GatherQuiet + t.GatherBound == 0 ? ""
+                : $"; commits gathered {t.GatherExpected + t.GatherQuiet + t.GatherBound} (ended with the expected arrivals in hand "
+                    + $"{t.GatherExpected}, on a quiet gap {t.GatherQuiet}, on a bound {t.GatherBound})")
             + (c.RequestsParked == 0 && c.ParkingFull == 0 ? "" : $"; parked for the location store {c.RequestsParked}, run again {c.RequestsResumed}, parking full {c.ParkingFull}"
                 + $", workers woken by the store's answers {c.StoreWakes}")
             + (c.NatPingsSent == 0 && c.NatPingReplies == 0 && c.StunAnswered == 0 ? ""
