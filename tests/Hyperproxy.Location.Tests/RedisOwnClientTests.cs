@@ -479,11 +479,17 @@ public sealed partial class RedisOwnClientTests
         Saves();
         Contended();
         long staleBefore = store.GetStats().CachedbKnownStale;
+        long knownBefore = store.GetStats().CachedbKnownSaves;
         long before = GC.GetAllocatedBytesForCurrentThread();
         Saves();
         long stale = GC.GetAllocatedBytesForCurrentThread() - before;
         _output.WriteLine($"{stale} B for {Count} parked saves whose known record was stale");
         Assert.Equal(0, stale);
-        Assert.Equal(Count, store.GetStats().CachedbKnownStale - staleBefore); // each one did find its known record stale
+
+        // Each save that started from its known record found it stale. The known records are direct-mapped on a hash seeded
+        // per process, so two of the 200 AoRs may share an entry (about one run in four): those start with a GET instead.
+        long known = store.GetStats().CachedbKnownSaves - knownBefore;
+        Assert.Equal(known, store.GetStats().CachedbKnownStale - staleBefore);
+        Assert.InRange(known, Count - 10, Count);
     }
 }
