@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Hyperproxy.Transport.Interop;
 
@@ -76,9 +75,6 @@ public static unsafe class InviteShedFilter
         SockFprog fprog = new() { Length = Length, Filter = program };
         return Libc.SetSockOpt(fd, Libc.SolSocket, Libc.SoAttachFilter, &fprog, (uint)sizeof(SockFprog)) == 0;
     }
-
-    /// <summary><see cref="Apply(int, uint)"/> on a socket (tests).</summary>
-    public static bool Apply(Socket socket, uint threshold) => Apply((int)socket.SafeHandle.DangerousGetHandle(), threshold);
 }
 
 /// <summary>struct sock_filter: one classic BPF instruction.</summary>

@@ -93,40 +93,27 @@ public sealed class SipLocator
             return await LocateOneAsync(name, mode).ConfigureAwait(false);
         }
 
-        bool asIsFirst = name.AsSpan().Count('.') >= _dns.Ndots;
-        SipLocation? last = null;
-        if (asIsFirst)
-        {
-            last = await LocateOneAsync(name, mode).ConfigureAwait(false);
-            if (last.Failed || last.Targets.Count > 0)
-            {
-                return last;
-            }
-        }
-
+        // Off the hot path (the resolver thread, once per name and TTL): a small list of candidates is fine.
+        var candidates = new List<string>(search.Count + 1);
         foreach (string domain in search)
         {
-            SipLocation l = await LocateOneAsync(name + "." + domain, mode).ConfigureAwait(false);
-            if (l.Failed || l.Targets.Count > 0)
-            {
-                return l;
-            }
-
-            last = last is null || l.Ttl < last.Ttl ? l : last;
+            candidates.Add(name + "." + domain);
         }
 
-        if (!asIsFirst)
+        candidates.Insert(name.AsSpan().Count('.') >= _dns.Ndots ? 0 : candidates.Count, name);
+        SipLocation? least = null;
+        foreach (string candidate in candidates)
         {
-            SipLocation l = await LocateOneAsync(name, mode).ConfigureAwait(false);
+            SipLocation l = await LocateOneAsync(candidate, mode).ConfigureAwait(false);
             if (l.Failed || l.Targets.Count > 0)
             {
                 return l;
             }
 
-            last = last is null || l.Ttl < last.Ttl ? l : last;
+            least = least is null || l.Ttl < least.Ttl ? l : least; // nothing anywhere: cached for the shortest negative TTL
         }
 
-        return last!;
+        return least!;
     }
 
     private async Task<SipLocation> LocateOneAsync(string name, NextHopMode mode)
